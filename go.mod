@@ -1,0 +1,3 @@
+module edms
+
+go 1.26.8
