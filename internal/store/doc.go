@@ -1,0 +1,5 @@
+// Package store owns the connection to PostgreSQL, the one store of edms: the pgx
+// pool, the embedded migrations (goose, from schemas/migrations), transactions, and
+// the private PostgreSQL cluster that the demo and the tests start from the system's
+// binaries when no database URL is configured.
+package store
