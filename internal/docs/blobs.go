@@ -1,0 +1,172 @@
+package docs
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+
+	"edms/internal/store"
+)
+
+// Media types accepted for document files.
+const (
+	MediaPDF  = "application/pdf"
+	MediaDOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+	MediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	MediaDOC  = "application/msword"
+	MediaXLS  = "application/vnd.ms-excel"
+	MediaZIP  = "application/zip"
+	MediaPNG  = "image/png"
+	MediaJPEG = "image/jpeg"
+)
+
+// chunkSize bounds the memory one stored file takes while streaming in or out.
+const chunkSize = 1 << 20
+
+// sniffSize is how much of the head of a file is inspected to recognise its type.
+const sniffSize = 8 << 10
+
+// DefaultMaxFileSize is the size limit when the service is not configured otherwise.
+const DefaultMaxFileSize = 100 << 20
+
+// Errors a caller branches on when storing a file.
+var (
+	ErrFileTooLarge    = errors.New("docs: file too large")
+	ErrFileWrongType   = errors.New("docs: file content does not match its declared type")
+	ErrFileEmpty       = errors.New("docs: file is empty")
+	ErrMediaNotAllowed = errors.New("docs: file type not accepted")
+)
+
+// mediaSignatures recognises each accepted type from the head of the file.
+var mediaSignatures = map[string]func(head []byte) bool{
+	MediaPDF:  func(h []byte) bool { return bytes.Contains(h[:min(len(h), 1024)], []byte("%PDF-")) },
+	MediaDOCX: func(h []byte) bool { return isZip(h) && bytes.Contains(h, []byte("word/")) },
+	MediaXLSX: func(h []byte) bool { return isZip(h) && bytes.Contains(h, []byte("xl/")) },
+	MediaDOC:  isOLE,
+	MediaXLS:  isOLE,
+	MediaZIP:  isZip,
+	MediaPNG:  func(h []byte) bool { return bytes.HasPrefix(h, []byte("\x89PNG\r\n\x1a\n")) },
+	MediaJPEG: func(h []byte) bool { return bytes.HasPrefix(h, []byte{0xFF, 0xD8, 0xFF}) },
+}
+
+func isZip(h []byte) bool { return bytes.HasPrefix(h, []byte("PK\x03\x04")) }
+
+func isOLE(h []byte) bool {
+	return bytes.HasPrefix(h, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1})
+}
+
+// Blob is a stored file's content.
+type Blob struct {
+	ID        int64
+	SHA256    [32]byte
+	Size      int64
+	MediaType string
+}
+
+// PutBlob streams r into the database inside tx and returns the stored blob. The
+// content must match mediaType (checked on its first bytes) and be at most maxSize
+// bytes; identical content already stored is reused, so each file is kept once.
+// Nothing is left behind when it fails.
+func PutBlob(ctx context.Context, tx pgx.Tx, r io.Reader, mediaType string, maxSize int64) (Blob, error) {
+	matches, ok := mediaSignatures[mediaType]
+	if !ok {
+		return Blob{}, fmt.Errorf("%w: %q", ErrMediaNotAllowed, mediaType)
+	}
+	sp, err := tx.Begin(ctx) // savepoint: a duplicate or a failure drops the chunks written
+	if err != nil {
+		return Blob{}, fmt.Errorf("docs: unable to start storing a file: %w", err)
+	}
+	defer sp.Rollback(ctx)
+	b := Blob{MediaType: mediaType}
+	if err := sp.QueryRow(ctx, `INSERT INTO blobs (media_type) VALUES ($1) RETURNING id`, mediaType).Scan(&b.ID); err != nil {
+		return Blob{}, fmt.Errorf("docs: unable to create a file row: %w", err)
+	}
+	if err := writeChunks(ctx, sp, r, &b, matches, maxSize); err != nil {
+		return Blob{}, err
+	}
+	if existing, found, err := blobBySum(ctx, sp, b.SHA256); err != nil || found {
+		return existing, err // the savepoint rollback drops our copy
+	}
+	if _, err := sp.Exec(ctx, `UPDATE blobs SET sha256 = $1, size = $2 WHERE id = $3`, b.SHA256[:], b.Size, b.ID); err != nil {
+		if store.IsUniqueViolation(err, "blobs_sha256_key") {
+			_ = sp.Rollback(ctx) // a concurrent upload of the same bytes won
+			existing, _, err := blobBySum(ctx, tx, b.SHA256)
+			return existing, err
+		}
+		return Blob{}, fmt.Errorf("docs: unable to complete a file row: %w", err)
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return Blob{}, fmt.Errorf("docs: unable to store a file: %w", err)
+	}
+	return b, nil
+}
+
+func writeChunks(ctx context.Context, db store.DB, r io.Reader, b *Blob, matches func([]byte) bool, maxSize int64) error {
+	h := sha256.New()
+	buf := make([]byte, chunkSize)
+	for seq := 0; ; seq++ {
+		n, err := io.ReadFull(r, buf)
+		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+			return fmt.Errorf("docs: unable to read the uploaded file: %w", err)
+		}
+		if seq == 0 {
+			if n == 0 {
+				return ErrFileEmpty
+			}
+			if !matches(buf[:min(n, sniffSize)]) {
+				return fmt.Errorf("%w: it is not %s", ErrFileWrongType, b.MediaType)
+			}
+		}
+		if n > 0 {
+			if b.Size+int64(n) > maxSize {
+				return fmt.Errorf("%w: the limit is %d bytes", ErrFileTooLarge, maxSize)
+			}
+			b.Size += int64(n)
+			h.Write(buf[:n])
+			if _, err := db.Exec(ctx, `INSERT INTO blob_chunks (blob_id, seq, data) VALUES ($1, $2, $3)`, b.ID, seq, buf[:n]); err != nil {
+				return fmt.Errorf("docs: unable to store a file chunk: %w", err)
+			}
+		}
+		if err != nil { // EOF or short read: the file ended
+			copy(b.SHA256[:], h.Sum(nil))
+			return nil
+		}
+	}
+}
+
+func blobBySum(ctx context.Context, db store.DB, sum [32]byte) (Blob, bool, error) {
+	b := Blob{SHA256: sum}
+	err := db.QueryRow(ctx, `SELECT id, size, media_type FROM blobs WHERE sha256 = $1`, sum[:]).Scan(&b.ID, &b.Size, &b.MediaType)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Blob{}, false, nil
+	}
+	if err != nil {
+		return Blob{}, false, fmt.Errorf("docs: unable to look up a file: %w", err)
+	}
+	return b, true, nil
+}
+
+// CopyBlob streams the content of blob id to w, one chunk at a time.
+func CopyBlob(ctx context.Context, db store.DB, id int64, w io.Writer) (int64, error) {
+	var written int64
+	for seq := 0; ; seq++ {
+		var data []byte
+		err := db.QueryRow(ctx, `SELECT data FROM blob_chunks WHERE blob_id = $1 AND seq = $2`, id, seq).Scan(&data)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return written, nil
+		}
+		if err != nil {
+			return written, fmt.Errorf("docs: unable to read file %d: %w", id, err)
+		}
+		n, err := w.Write(data)
+		written += int64(n)
+		if err != nil {
+			return written, fmt.Errorf("docs: unable to write file %d: %w", id, err)
+		}
+	}
+}
