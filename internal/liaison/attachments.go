@@ -76,7 +76,8 @@ func attachmentMeta(el *etree.Element) AttachmentMeta {
 	}
 }
 
-// measuringWriter counts, hashes and keeps the first bytes of what it forwards.
+// measuringWriter counts, hashes (when hash is set) and keeps the first bytes of
+// what it forwards, refusing more than limit bytes (when limit is positive).
 type measuringWriter struct {
 	w     io.Writer
 	hash  hash.Hash
@@ -90,13 +91,15 @@ type limitError struct{ limit int64 }
 func (e *limitError) Error() string { return fmt.Sprintf("attachment larger than %d bytes", e.limit) }
 
 func (m *measuringWriter) Write(p []byte) (int, error) {
-	if m.n+int64(len(p)) > m.limit {
+	if m.limit > 0 && m.n+int64(len(p)) > m.limit {
 		return 0, &limitError{m.limit}
 	}
 	if len(m.head) < sniffLen {
 		m.head = append(m.head, p[:min(len(p), sniffLen-len(m.head))]...)
 	}
-	m.hash.Write(p)
+	if m.hash != nil {
+		m.hash.Write(p)
+	}
 	m.n += int64(len(p))
 	return m.w.Write(p)
 }

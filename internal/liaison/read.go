@@ -63,7 +63,7 @@ func Read(r io.Reader, opts Options) (*Package, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	pkg, err := read(r, opts)
+	pkg, _, err := readStream(r, opts)
 	if err != nil {
 		if derr := opts.Sink.Discard(); derr != nil {
 			err = errors.Join(err, fmt.Errorf("discarding stored attachments: %w", derr))
@@ -72,27 +72,27 @@ func Read(r io.Reader, opts Options) (*Package, error) {
 	return pkg, err
 }
 
-func read(r io.Reader, opts Options) (*Package, error) {
+// readStream is Read without the sink clean-up; it also returns the stream state.
+func readStream(r io.Reader, opts Options) (*Package, *streamReader, error) {
 	sr := newStreamReader(r, opts)
 	if err := sr.run(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pkg, err := decodePackage(sr.doc.Root(), &sr.warnings)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pkg.Attachments = sr.attachments
 	pkg.Signature = sr.verifySignature(opts)
-	pkg.Warnings = append(pkg.Warnings, sr.warnings...)
-	found := Validate(pkg)
-	pkg.Warnings = append(pkg.Warnings, warningsOf(found)...)
+	found := append(sr.warnings, Validate(pkg)...)
+	pkg.Warnings = warningsOf(found)
 	if v := violations(found); len(v) > 0 {
-		return pkg, &InvalidError{Issues: v}
+		return pkg, sr, &InvalidError{Issues: v}
 	}
 	if err := pkg.Signature.requireValid(opts.RequireSignature); err != nil {
-		return pkg, err
+		return pkg, sr, err
 	}
-	return pkg, nil
+	return pkg, sr, nil
 }
 
 func warningsOf(all []Issue) []Issue {
@@ -132,6 +132,8 @@ type streamReader struct {
 	canon  *canonicalizer
 
 	rootClosed     bool
+	tokenStart     int64 // input offset of the token being handled
+	headerEnd      int64 // input offset of </edXMLHeader>, where a signature goes
 	attachments    []Attachment
 	current        *Attachment    // the Attachment element being read
 	currentEl      *etree.Element // its DOM element
@@ -151,6 +153,7 @@ func newStreamReader(r io.Reader, opts Options) *streamReader {
 
 func (sr *streamReader) run() error {
 	for {
+		sr.tokenStart = sr.dec.InputOffset()
 		tok, err := sr.dec.RawToken()
 		if err == io.EOF {
 			break
@@ -340,6 +343,9 @@ func (sr *streamReader) endElement(t xml.EndElement) error {
 	}
 	if err := sr.canonicalize(f, func(c *canonicalizer) error { return c.end(t.Name) }); err != nil {
 		return sr.fail(RuleXML, err)
+	}
+	if f.path == headerPath {
+		sr.headerEnd = sr.tokenStart
 	}
 	if sr.current != nil && f.el == sr.currentEl {
 		if err := sr.finishAttachment(f); err != nil {

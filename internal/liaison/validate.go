@@ -28,19 +28,27 @@ var (
 // Validate checks a package against the rules a strict receiver applies and returns
 // every finding, located by element path; Violation findings make it unacceptable.
 func Validate(pkg *Package) []Issue {
-	v := validator{now: DateOf(time.Now())}
+	v := validateFields(pkg)
+	if pkg.Kind == KindDocument {
+		v.attachments(pkg)
+	}
+	return v.found
+}
+
+// validateFields checks everything but the attachments.
+func validateFields(pkg *Package) *validator {
+	v := &validator{now: DateOf(time.Now())}
 	switch pkg.Kind {
 	case KindDocument:
 		v.header(pkg.Header)
 		v.business(pkg.Business)
-		v.attachments(pkg)
 	case KindStatus:
 		v.status(pkg.Status)
 	}
 	for i, th := range pkg.Trace {
 		v.organID(fmt.Sprintf("%s/%s/OrganId", tracePath, stepName("TraceHeader", i+1)), th.OrganID, false)
 	}
-	return v.found
+	return v
 }
 
 type validator struct {

@@ -1,0 +1,286 @@
+package liaison
+
+import (
+	"bufio"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// AttachmentSource is one file to put into a package: its metadata and its bytes.
+type AttachmentSource struct {
+	AttachmentMeta
+	Body io.Reader
+}
+
+// Write writes pkg as an edXML package in the structure of the reference samples
+// (default namespace on edXML, prefix edXML on the envelope, writer element order,
+// yyyy/MM/dd dates), encoding each attachment from its reader straight into the
+// output. The manifest is made from files (pkg is not modified). It refuses a package that breaks a
+// validation rule, or an attachment whose bytes contradict its type; as the output
+// may then be incomplete, write to a temporary file and rename it on success.
+func Write(w io.Writer, pkg *Package, files []AttachmentSource) error {
+	if pkg.Kind == KindStatus && len(files) > 0 {
+		return errors.New("edxml: a status package carries no attachments")
+	}
+	copied := *pkg
+	pkg = &copied
+	pkg.Manifest = nil
+	for _, f := range files {
+		pkg.Manifest = append(pkg.Manifest, f.AttachmentMeta)
+	}
+	if v := violations(validateFields(pkg).found); len(v) > 0 {
+		return &InvalidError{Issues: v}
+	}
+	head, err := headerBytes(pkg)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(head)
+	if len(files) > 0 {
+		if err := writeAttachments(bw, files); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("</edXML>\n")
+	return bw.Flush()
+}
+
+// headerBytes serialises everything but the attachments and the closing root tag.
+func headerBytes(pkg *Package) ([]byte, error) {
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	root := doc.CreateElement("edXML")
+	root.CreateAttr("xmlns", Namespace)
+	envelope := root.CreateElement("edXML:edXMLEnvelope")
+	envelope.CreateAttr("xmlns:edXML", Namespace)
+	header := envelope.CreateElement("edXML:edXMLHeader")
+	b := builder{}
+	switch pkg.Kind {
+	case KindDocument:
+		b.messageHeader(header, pkg.Header)
+		b.traceList(header, pkg.Trace, pkg.Business, true)
+		b.manifest(envelope, pkg.Manifest)
+	case KindStatus:
+		b.status(header, pkg.Status)
+		if len(pkg.Trace) > 0 {
+			b.traceList(header, pkg.Trace, pkg.Business, false)
+		}
+	default:
+		return nil, fmt.Errorf("edxml: unknown package kind %d", pkg.Kind)
+	}
+	doc.Indent(2)
+	doc.WriteSettings.CanonicalText = true
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		return nil, err
+	}
+	const end = "</edXML>\n"
+	if !strings.HasSuffix(string(out), end) {
+		return nil, errors.New("edxml: unexpected serialisation of the root element")
+	}
+	return out[:len(out)-len(end)], nil
+}
+
+// builder appends edXML elements in the reference writer's order.
+type builder struct{}
+
+func (builder) text(parent *etree.Element, local, value string) {
+	parent.CreateElement("edXML:" + local).SetText(value)
+}
+
+func (b builder) int(parent *etree.Element, local string, n int) {
+	b.text(parent, local, strconv.Itoa(n))
+}
+
+func (b builder) organization(parent *etree.Element, local string, o Organization) {
+	el := parent.CreateElement("edXML:" + local)
+	b.text(el, "OrganId", o.OrganID)
+	b.text(el, "OrganizationInCharge", o.OrganizationInCharge)
+	b.text(el, "OrganName", o.OrganName)
+	b.text(el, "OrganAdd", o.OrganAdd)
+	b.text(el, "Email", o.Email)
+	b.text(el, "Telephone", o.Telephone)
+	b.text(el, "Fax", o.Fax)
+	b.text(el, "Website", o.Website)
+}
+
+func (b builder) messageHeader(header *etree.Element, h *MessageHeader) {
+	mh := header.CreateElement("edXML:MessageHeader")
+	b.organization(mh, "From", h.From)
+	for _, to := range h.To {
+		b.organization(mh, "To", to)
+	}
+	b.text(mh, "DocumentId", h.DocumentID)
+	code := mh.CreateElement("edXML:Code")
+	b.text(code, "CodeNumber", h.Code.Number)
+	b.text(code, "CodeNotation", h.Code.Notation)
+	promulgation := mh.CreateElement("edXML:PromulgationInfo")
+	b.text(promulgation, "Place", h.Place)
+	b.text(promulgation, "PromulgationDate", h.PromulgationDate.String())
+	docType := mh.CreateElement("edXML:DocumentType")
+	b.int(docType, "Type", h.DocumentType.Type)
+	b.int(docType, "TypeDetail", h.DocumentType.TypeDetail)
+	b.text(docType, "TypeName", h.DocumentType.TypeName)
+	b.text(mh, "Subject", h.Subject)
+	b.text(mh, "Content", h.Content)
+	signer := mh.CreateElement("edXML:SignerInfo")
+	b.text(signer, "Competence", h.Signer.Competence)
+	b.text(signer, "Position", h.Signer.Position)
+	b.text(signer, "FullName", h.Signer.FullName)
+	b.text(mh, "DueDate", h.DueDate.String())
+	b.otherInfo(mh, h.OtherInfo)
+	for _, rf := range h.ResponseFor {
+		b.responseFor(mh, rf)
+	}
+	b.int(mh, "SteeringType", h.SteeringType)
+	if len(h.ToPlaces) > 0 {
+		places := mh.CreateElement("edXML:ToPlaces")
+		for _, p := range h.ToPlaces {
+			b.text(places, "Place", p)
+		}
+	}
+}
+
+func (b builder) otherInfo(mh *etree.Element, o OtherInfo) {
+	el := mh.CreateElement("edXML:OtherInfo")
+	b.int(el, "Priority", o.Priority)
+	b.text(el, "SphereOfPromulgation", o.SphereOfPromulgation)
+	b.text(el, "TyperNotation", o.TyperNotation)
+	b.int(el, "PromulgationAmount", o.PromulgationAmount)
+	b.int(el, "PageAmount", o.PageAmount)
+	b.text(el, "Direction", strconv.FormatBool(o.Direction))
+	if len(o.Appendixes) > 0 {
+		list := el.CreateElement("edXML:Appendixes")
+		for _, a := range o.Appendixes {
+			b.text(list, "Appendix", a)
+		}
+	}
+}
+
+func (b builder) responseFor(parent *etree.Element, rf ResponseFor) {
+	el := parent.CreateElement("edXML:ResponseFor")
+	b.text(el, "OrganId", rf.OrganID)
+	b.text(el, "Code", rf.Code)
+	b.text(el, "DocumentId", rf.DocumentID)
+	b.text(el, "PromulgationDate", rf.PromulgationDate.String())
+}
+
+func (b builder) staff(parent *etree.Element, s StaffInfo) {
+	el := parent.CreateElement("edXML:StaffInfo")
+	b.text(el, "Department", s.Department)
+	b.text(el, "Staff", s.Staff)
+	b.text(el, "Email", s.Email)
+	b.text(el, "Mobile", s.Mobile)
+}
+
+func (b builder) traceList(header *etree.Element, trace []TraceHeader, business *Business, withBusiness bool) {
+	list := header.CreateElement("edXML:TraceHeaderList")
+	for _, th := range trace {
+		el := list.CreateElement("edXML:TraceHeader")
+		b.text(el, "OrganId", th.OrganID)
+		b.text(el, "Timestamp", formatTimestamp(th.Timestamp))
+	}
+	if !withBusiness {
+		return
+	}
+	if business == nil {
+		business = &Business{DocType: BusinessNew}
+	}
+	b.business(list, business)
+}
+
+func (b builder) business(list *etree.Element, bus *Business) {
+	el := list.CreateElement("edXML:Bussiness")
+	if bus.DocumentID != "" {
+		b.text(el, "DocumentId", bus.DocumentID)
+	}
+	b.int(el, "BussinessDocType", int(bus.DocType))
+	b.text(el, "BussinessDocReason", bus.Reason)
+	b.int(el, "Paper", bus.Paper)
+	if info := bus.DocumentInfo; info != nil {
+		ie := el.CreateElement("edXML:BussinessDocumentInfo")
+		b.int(ie, "DocumentInfo", info.DocumentInfo)
+		b.int(ie, "DocumentReceiver", info.DocumentReceiver)
+		receivers := ie.CreateElement("edXML:ReceiverList")
+		for _, r := range info.Receivers {
+			re := receivers.CreateElement("edXML:Receiver")
+			b.text(re, "OrganId", r.OrganID)
+			b.int(re, "ReceiverType", r.ReceiverType)
+		}
+	}
+	if len(bus.Replacements) > 0 {
+		le := el.CreateElement("edXML:ReplacementInfoList")
+		for _, r := range bus.Replacements {
+			re := le.CreateElement("edXML:ReplacementInfo")
+			b.text(re, "DocumentId", r.DocumentID)
+			ids := re.CreateElement("edXML:OrganIdList")
+			for _, id := range r.OrganIDs {
+				b.text(ids, "OrganId", id)
+			}
+		}
+	}
+	b.staff(el, bus.Staff)
+}
+
+func (b builder) status(header *etree.Element, s *Status) {
+	mh := header.CreateElement("edXML:MessageHeader")
+	b.organization(mh, "From", s.From)
+	b.responseFor(mh, s.ResponseFor)
+	b.staff(mh, s.Staff)
+	b.text(mh, "StatusCode", s.StatusCode)
+	b.text(mh, "Description", s.Description)
+	b.text(mh, "Timestamp", formatTimestamp(s.Timestamp))
+}
+
+func (b builder) manifest(envelope *etree.Element, refs []AttachmentMeta) {
+	manifest := envelope.CreateElement("edXML:edXMLBody").CreateElement("edXML:edXMLManifest")
+	manifest.CreateAttr("version", "1.0")
+	for _, r := range refs {
+		el := manifest.CreateElement("edXML:Reference")
+		b.text(el, "ContentId", "cid:"+r.ContentID)
+		b.text(el, "ContentType", r.ContentType)
+		b.text(el, "Description", r.Description)
+		b.text(el, "AttachmentName", r.Name)
+	}
+}
+
+// writeAttachments writes AttachmentEncoded, streaming each body through base64.
+func writeAttachments(w *bufio.Writer, files []AttachmentSource) error {
+	w.WriteString("  <AttachmentEncoded>\n")
+	for i, f := range files {
+		w.WriteString("    <Attachment>\n")
+		for _, field := range [][2]string{{"ContentId", "cid:" + f.ContentID}, {"AttachmentName", f.Name}, {"Description", f.Description}, {"ContentType", f.ContentType}} {
+			var v strings.Builder
+			escapeText(&v, []byte(field[1]))
+			fmt.Fprintf(w, "      <%s>%s</%s>\n", field[0], v.String(), field[0])
+		}
+		w.WriteString(`      <edXML:ContentTransferEncoded xmlns:edXML="` + Namespace + `">`)
+		head, err := encodeBody(w, f.Body)
+		if err != nil {
+			return fmt.Errorf("edxml: attachment %d (%s): %w", i+1, f.Name, err)
+		}
+		if violation, _ := checkContent(f.AttachmentMeta, head); violation != "" {
+			return &Error{Path: fmt.Sprintf("%s/%s/ContentTransferEncoded", attachmentPath, stepName("Attachment", i+1)), Rule: RuleContentType, Err: errors.New(violation)}
+		}
+		w.WriteString("</edXML:ContentTransferEncoded>\n    </Attachment>\n")
+	}
+	w.WriteString("  </AttachmentEncoded>\n")
+	return nil
+}
+
+// encodeBody base64-encodes body into w and returns its first bytes.
+func encodeBody(w io.Writer, body io.Reader) ([]byte, error) {
+	enc := base64.NewEncoder(base64.StdEncoding, w)
+	head := &measuringWriter{w: enc}
+	if _, err := io.Copy(head, body); err != nil {
+		return nil, err
+	}
+	return head.head, enc.Close()
+}
