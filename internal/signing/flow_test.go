@@ -1,0 +1,65 @@
+package signing
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"edms/internal/testenv"
+)
+
+func signPerson(t testing.TB, p testPKI, in []byte) []byte {
+	t.Helper()
+	s := &Signer{Identity: identityOf(t, p.person), Location: "Thái Nguyên"}
+	var out bytes.Buffer
+	err := s.SignPerson(bytesDoc(in), &out, PersonSignature{
+		PersonBlock: PersonBlock{Position: "CHỦ TỊCH", FullName: "Nguyễn Văn Nghĩa"},
+		Page:        1, Rect: leaderBlock,
+	})
+	if err != nil {
+		t.Fatalf("SignPerson: %v", err)
+	}
+	return out.Bytes()
+}
+
+func applySeal(t testing.TB, p testPKI, in []byte) []byte {
+	t.Helper()
+	s := &Signer{Identity: identityOf(t, p.agency)}
+	var out bytes.Buffer
+	if err := s.ApplySeal(bytesDoc(in), &out, Seal{AgencyName: "Ủy ban nhân dân huyện Phú Lương", Page: 1}); err != nil {
+		t.Fatalf("ApplySeal: %v", err)
+	}
+	return out.Bytes()
+}
+
+func TestTwoSignatureFlow(t *testing.T) {
+	p := demoPKI(t)
+	nss := p.nssDB(t)
+	leader := signPerson(t, p, makePDF(t, 1, 0))
+	leaderPath := writeTemp(t, "leader.pdf", leader)
+	qpdfCheck(t, leaderPath)
+	requirePdfsigValid(t, nss, leaderPath, 1)
+
+	sealed := applySeal(t, p, leader)
+	sealedPath := writeTemp(t, "sealed.pdf", sealed)
+	qpdfCheck(t, sealedPath)
+	out := requirePdfsigValid(t, nss, sealedPath, 2)
+	t.Log(out)
+}
+
+// TestRenderTwoSignatures writes the two-signature PDF and its pdftoppm rendering
+// to EDMS_RENDER_DIR, for a person to look at the placement.
+func TestRenderTwoSignatures(t *testing.T) {
+	dir := os.Getenv("EDMS_RENDER_DIR")
+	if dir == "" {
+		t.Skip("set EDMS_RENDER_DIR to write the rendering")
+	}
+	p := demoPKI(t)
+	sealed := applySeal(t, p, signPerson(t, p, makePDF(t, 1, 0)))
+	path := filepath.Join(dir, "two-signatures.pdf")
+	if err := os.WriteFile(path, sealed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, testenv.LookTool(t, "pdftoppm"), "-png", "-r", "100", path, filepath.Join(dir, "two-signatures"))
+}
