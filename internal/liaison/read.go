@@ -86,11 +86,11 @@ func readStream(r io.Reader, opts Options) (*Package, *streamReader, error) {
 	pkg.Signature = sr.verifySignature(opts)
 	found := append(sr.warnings, Validate(pkg)...)
 	pkg.Warnings = warningsOf(found)
+	if err := pkg.Signature.requireValid(opts.RequireSignature); err != nil {
+		return pkg, sr, err // a broken signature matters more than broken fields
+	}
 	if v := violations(found); len(v) > 0 {
 		return pkg, sr, &InvalidError{Issues: v}
-	}
-	if err := pkg.Signature.requireValid(opts.RequireSignature); err != nil {
-		return pkg, sr, err
 	}
 	return pkg, sr, nil
 }
@@ -237,7 +237,9 @@ func (sr *streamReader) startElement(t xml.StartElement) error {
 	f, err := sr.newFrame(t)
 	if err != nil {
 		sr.scope.pop()
-		return sr.fail(RuleNamespace, err)
+		located := sr.fail(RuleNamespace, err).(*Error)
+		located.Path += "/" + t.Name.Local
+		return located
 	}
 	sr.stack = append(sr.stack, f)
 	if err := sr.classify(f); err != nil {
