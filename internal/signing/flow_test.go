@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"edms/internal/testenv"
 )
@@ -33,6 +35,16 @@ func applySeal(t testing.TB, p testPKI, in []byte) []byte {
 	return out.Bytes()
 }
 
+func addIssueStamp(t testing.TB, in []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	st := NumberAndDate("12/QĐ-UBND", issueNumberRect, "Phú Lương", time.Date(2026, 11, 26, 9, 0, 0, 0, VietnamZone), issueDateRect)
+	if err := AddIssueStamp(bytesDoc(in), &out, st); err != nil {
+		t.Fatalf("AddIssueStamp: %v", err)
+	}
+	return out.Bytes()
+}
+
 func TestTwoSignatureFlow(t *testing.T) {
 	p := demoPKI(t)
 	nss := p.nssDB(t)
@@ -41,11 +53,18 @@ func TestTwoSignatureFlow(t *testing.T) {
 	qpdfCheck(t, leaderPath)
 	requirePdfsigValid(t, nss, leaderPath, 1)
 
-	sealed := applySeal(t, p, leader)
+	stamped := addIssueStamp(t, leader)
+	stampedPath := writeTemp(t, "stamped.pdf", stamped)
+	qpdfCheck(t, stampedPath)
+	out, err := pdfsigReport(t, nss, stampedPath)
+	if err != nil || !strings.Contains(out, "Signature is Valid.") {
+		t.Fatalf("pdfsig after the issue stamp: %v\n%s", err, out)
+	}
+
+	sealed := applySeal(t, p, stamped)
 	sealedPath := writeTemp(t, "sealed.pdf", sealed)
 	qpdfCheck(t, sealedPath)
-	out := requirePdfsigValid(t, nss, sealedPath, 2)
-	t.Log(out)
+	t.Log(requirePdfsigValid(t, nss, sealedPath, 2))
 }
 
 // TestRenderTwoSignatures writes the two-signature PDF and its pdftoppm rendering
@@ -56,7 +75,7 @@ func TestRenderTwoSignatures(t *testing.T) {
 		t.Skip("set EDMS_RENDER_DIR to write the rendering")
 	}
 	p := demoPKI(t)
-	sealed := applySeal(t, p, signPerson(t, p, makePDF(t, 1, 0)))
+	sealed := applySeal(t, p, addIssueStamp(t, signPerson(t, p, makePDF(t, 1, 0))))
 	path := filepath.Join(dir, "two-signatures.pdf")
 	if err := os.WriteFile(path, sealed, 0o644); err != nil {
 		t.Fatal(err)

@@ -18,8 +18,8 @@ var leaderBlock = Rect{LLX: 330, LLY: 420, URX: 540, URY: 540}
 // issueNumberRect and issueDateRect are the reserved areas for the number and the
 // date of issue at the top of page 1.
 var (
-	issueNumberRect = Rect{LLX: 50, LLY: 745, URX: 250, URY: 765}
-	issueDateRect   = Rect{LLX: 300, LLY: 745, URX: 550, URY: 765}
+	issueNumberRect = Rect{LLX: 40, LLY: 745, URX: 220, URY: 765}
+	issueDateRect   = Rect{LLX: 290, LLY: 745, URX: 550, URY: 765}
 )
 
 // makePDF generates an A4 administrative document with Vietnamese text. noiseBytes

@@ -1,0 +1,142 @@
+package signing
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/digitorus/pdf"
+)
+
+// IssueStamp is the number and date of issue that the system writes on a document
+// the competent person has already signed (Nghị định 30: the clerk issues the
+// number after the signature, then applies the seal).
+//
+// It is added as an incremental update holding only Stamp annotations marked
+// /EdmsStamp /IssueNumber (with their appearance images) and the page's /Annots
+// entry: the bytes the leader signed are untouched, so the signature stays valid,
+// and Verify recognises exactly this change as the project's own stamp. The
+// agency's signature, applied next, covers the stamp.
+type IssueStamp struct {
+	Page  int // 1-based; 0 means 1
+	Boxes []StampBox
+}
+
+// StampBox is text drawn into a reserved rectangle of the page.
+type StampBox struct {
+	Rect   Rect
+	Lines  []string
+	SizePt float64 // 0: 13 pt, the size of the document's body text
+	Italic bool
+}
+
+// NumberAndDate builds the usual stamp: "Số: 12/QĐ-UBND" in numberRect and
+// "Phú Lương, ngày 26 tháng 11 năm 2026" in italics in dateRect.
+func NumberAndDate(numberAndSymbol string, numberRect Rect, place string, issued time.Time, dateRect Rect) IssueStamp {
+	d := issued.In(VietnamZone)
+	dateLine := fmt.Sprintf("%s, ngày %02d tháng %02d năm %d", place, d.Day(), d.Month(), d.Year())
+	return IssueStamp{Boxes: []StampBox{
+		{Rect: numberRect, Lines: []string{"Số: " + numberAndSymbol}},
+		{Rect: dateRect, Lines: []string{dateLine}, Italic: true},
+	}}
+}
+
+// issueStampMark is the marker Verify looks for on the project's stamp annotations.
+const issueStampMark = "IssueNumber"
+
+// AddIssueStamp writes doc with the stamp added as an incremental update.
+func AddIssueStamp(doc Document, w io.Writer, st IssueStamp) (err error) {
+	rdr, err := doc.open()
+	if err != nil {
+		return err
+	}
+	defer recoverAs(&err, ErrNotPDF)
+	if st.Page == 0 {
+		st.Page = 1
+	}
+	page, err := pageByNumber(rdr.Trailer().Key("Root"), st.Page)
+	if err != nil {
+		return fmt.Errorf("signing: issue stamp: %w", err)
+	}
+	u := newUpdate(doc, rdr)
+	var annots []string
+	for _, box := range st.Boxes {
+		id, err := u.stampAnnotation(box, objID(page))
+		if err != nil {
+			return err
+		}
+		annots = append(annots, fmt.Sprintf("%d 0 R", id))
+	}
+	var pageDict bytes.Buffer
+	writeDict(&pageDict, page, objID(page), map[string]string{"Annots": annotsWith(page, annots)})
+	u.replace(objID(page), pageDict.Bytes())
+	return u.writeTo(w)
+}
+
+// annotsWith is the page's annotation array with the new references appended.
+func annotsWith(page pdf.Value, refs []string) string {
+	var b bytes.Buffer
+	b.WriteString("[")
+	old := page.Key("Annots")
+	for i := 0; i < old.Len(); i++ {
+		b.WriteString(" ")
+		writeRef(&b, old.Index(i))
+	}
+	for _, r := range refs {
+		b.WriteString(" " + r)
+	}
+	b.WriteString(" ]")
+	return b.String()
+}
+
+// stampAnnotation adds one box: its image, the appearance form and the annotation.
+func (u *update) stampAnnotation(box StampBox, pageID uint32) (uint32, error) {
+	if box.Rect.empty() {
+		return 0, fmt.Errorf("signing: issue stamp box %q has an empty rectangle", strings.Join(box.Lines, " "))
+	}
+	png, err := stampBoxImage(box)
+	if err != nil {
+		return 0, err
+	}
+	img, err := decodePNG(png)
+	if err != nil {
+		return 0, err
+	}
+	nrgba, ok := img.(*image.NRGBA)
+	if !ok {
+		return 0, fmt.Errorf("signing: unexpected stamp image type %T", img)
+	}
+	imgID := u.imageObjects(nrgba)
+	w, h := box.Rect.Width(), box.Rect.Height()
+	content := fmt.Sprintf("q %s 0 0 %s 0 0 cm /Im1 Do Q", num(w), num(h))
+	form := u.add(streamObject(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << /XObject << /Im1 %d 0 R >> >>", num(w), num(h), imgID), []byte(content)))
+	r := box.Rect
+	annot := fmt.Sprintf("<< /Type /Annot /Subtype /Stamp /Rect [%s %s %s %s] /F 644 /P %d 0 R /Contents %s /EdmsStamp /%s /AP << /N %d 0 R >> >>",
+		num(r.LLX), num(r.LLY), num(r.URX), num(r.URY), pageID, textString(strings.Join(box.Lines, "\n")), issueStampMark, form)
+	return u.add([]byte(annot)), nil
+}
+
+func num(f float64) string { return fmt.Sprintf("%.2f", f) }
+
+// stampBoxImage renders the box's lines centred, in black.
+func stampBoxImage(box StampBox) ([]byte, error) {
+	size := box.SizePt
+	if size == 0 {
+		size = 13
+	}
+	style := regular
+	if box.Italic {
+		style = italic
+	}
+	c := newCanvas(int(box.Rect.Width()*pxPerPt), int(box.Rect.Height()*pxPerPt))
+	px := size * pxPerPt
+	for i, l := range box.Lines {
+		if err := c.centredText(style, px, l, c.width()/2, px*(1.15*float64(i)+1), c.width(), textInk); err != nil {
+			return nil, err
+		}
+	}
+	return c.png()
+}
