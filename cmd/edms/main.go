@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -27,6 +28,12 @@ type command struct {
 
 // commands lists every subcommand, in the order `edms help` prints them.
 var commands = []command{
+	{"serve", "run an agency node (web UI and JSON API)", runServe},
+	{"demo", "create the demo network and serve it", runDemo},
+	{"migrate", "apply database migrations", runMigrate},
+	{"user", "manage users (user add|passwd|list|disable|token)", runUser},
+	{"org", "manage agencies and units (org list|add|unit|import)", runOrg},
+	{"audit", "check the audit trail (audit verify)", runAudit},
 	{"version", "print the version", runVersion},
 }
 
@@ -54,6 +61,7 @@ func run(args []string, stderr io.Writer) int {
 		printUsage(stderr)
 		return 2
 	}
+	setupLogging(stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := cmd.run(ctx, args[1:])
@@ -68,6 +76,21 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "edms %s: %v\n", cmd.name, err)
 		return 1
 	}
+}
+
+// setupLogging installs the structured logger: text or JSON (EDMS_LOG_FORMAT), at the
+// level of EDMS_LOG_LEVEL (debug, info, warn, error; default info).
+func setupLogging(w io.Writer) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(envOr("EDMS_LOG_LEVEL", "info"))); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
+	if os.Getenv("EDMS_LOG_FORMAT") == "json" {
+		h = slog.NewJSONHandler(w, opts)
+	}
+	slog.SetDefault(slog.New(h))
 }
 
 func findCommand(name string) (command, bool) {

@@ -17,6 +17,8 @@ import (
 var (
 	ErrUserNotFound  = errors.New("org: user not found")
 	ErrDuplicateUser = errors.New("org: username already taken")
+	ErrBadUsername   = errors.New("invalid username")
+	ErrNoFullName    = errors.New("full name is empty")
 )
 
 // User is a person who signs in. PasswordHash is set by package access.
@@ -45,7 +47,7 @@ var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
 // ValidateUsername checks the sign-in name format.
 func ValidateUsername(name string) error {
 	if !usernamePattern.MatchString(name) {
-		return fmt.Errorf("username %q is invalid: use 3–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", name)
+		return fmt.Errorf("%w %q: use 3–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", ErrBadUsername, name)
 	}
 	return nil
 }
@@ -72,7 +74,7 @@ func CreateUser(ctx context.Context, db store.DB, u *User) error {
 		return err
 	}
 	if u.FullName == "" {
-		return fmt.Errorf("user %s: full name is empty", u.Username)
+		return fmt.Errorf("user %s: %w", u.Username, ErrNoFullName)
 	}
 	err := db.QueryRow(ctx, `INSERT INTO users (username, full_name, email, password_hash) VALUES ($1, $2, $3, $4) RETURNING id`,
 		u.Username, u.FullName, u.Email, u.PasswordHash).Scan(&u.ID)

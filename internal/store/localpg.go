@@ -26,6 +26,7 @@ type LocalServer struct {
 	dataDir string
 	binDir  string
 	cred    *syscall.Credential // set when running as root: the cluster runs as postgres
+	owned   bool                // this process started the server, so it stops it
 }
 
 // LocalOptions tunes a local cluster.
@@ -54,10 +55,19 @@ func StartLocal(ctx context.Context, dataDir string, opts LocalOptions) (*LocalS
 			return nil, err
 		}
 	}
+	if s.running(ctx) { // another edms process (e.g. the demo) already serves this folder
+		return s, nil
+	}
 	if err := s.start(ctx, opts); err != nil {
 		return nil, err
 	}
+	s.owned = true
 	return s, nil
+}
+
+// running reports whether a server already runs on the data folder.
+func (s *LocalServer) running(ctx context.Context) bool {
+	return s.command(ctx, "pg_ctl", "status", "-D", s.dataDir).Run() == nil
 }
 
 // URL returns the connection URL of database name on this cluster.
@@ -66,8 +76,12 @@ func (s *LocalServer) URL(database string) string {
 	return "postgres:///" + url.PathEscape(database) + "?" + q.Encode()
 }
 
-// Stop shuts the cluster down (fast mode: open sessions are ended).
+// Stop shuts the cluster down (fast mode: open sessions are ended), unless another
+// process had started it.
 func (s *LocalServer) Stop() error {
+	if !s.owned {
+		return nil
+	}
 	out, err := s.command(context.Background(), "pg_ctl", "stop", "-D", s.dataDir, "-m", "fast", "-w").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("store: unable to stop the local PostgreSQL: %v: %s", err, out)

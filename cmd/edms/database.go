@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"edms/internal/store"
+)
+
+// dbConfig selects the database: a URL, or the private cluster in the data folder.
+type dbConfig struct {
+	url     string
+	dataDir string
+}
+
+// addDBFlags adds -database-url and -data-dir, defaulting to EDMS_DATABASE_URL and
+// EDMS_DATA_DIR.
+func addDBFlags(fs *flag.FlagSet) *dbConfig {
+	c := &dbConfig{}
+	fs.StringVar(&c.url, "database-url", os.Getenv("EDMS_DATABASE_URL"),
+		"PostgreSQL URL (env EDMS_DATABASE_URL); when empty, a private cluster is started in <data-dir>/postgres")
+	fs.StringVar(&c.dataDir, "data-dir", envOr("EDMS_DATA_DIR", ".data"), "folder for the private PostgreSQL cluster (env EDMS_DATA_DIR)")
+	return c
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// open connects (starting the private cluster when no URL is set), applies pending
+// migrations, and returns the pool with a function that releases everything.
+func (c *dbConfig) open(ctx context.Context) (*pgxpool.Pool, func(), error) {
+	url, stopServer := c.url, func() {}
+	if url == "" {
+		dir := filepath.Join(c.dataDir, "postgres")
+		slog.Info("starting the private PostgreSQL cluster", "dir", dir)
+		srv, err := store.StartLocal(ctx, dir, store.LocalOptions{})
+		if err != nil {
+			return nil, nil, err
+		}
+		stopServer = func() {
+			if err := srv.Stop(); err != nil {
+				slog.Error("stopping PostgreSQL", "err", err)
+			}
+		}
+		if err := ensureDatabase(ctx, srv, "edms"); err != nil {
+			stopServer()
+			return nil, nil, err
+		}
+		url = srv.URL("edms")
+	}
+	pool, err := store.Open(ctx, url)
+	if err != nil {
+		stopServer()
+		return nil, nil, err
+	}
+	if err := store.Migrate(ctx, pool); err != nil {
+		pool.Close()
+		stopServer()
+		return nil, nil, err
+	}
+	return pool, func() { pool.Close(); stopServer() }, nil
+}
+
+// ensureDatabase creates the named database on the private cluster when missing.
+func ensureDatabase(ctx context.Context, srv *store.LocalServer, name string) error {
+	pool, err := store.Open(ctx, srv.URL("postgres"))
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	var exists bool
+	if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return fmt.Errorf("checking database %s: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	_, err = pool.Exec(ctx, "CREATE DATABASE "+name)
+	return err
+}

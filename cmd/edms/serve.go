@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"edms/internal/access"
+	"edms/internal/web"
+)
+
+// httpConfig is how a node listens.
+type httpConfig struct {
+	listen        string
+	tlsCert       string
+	tlsKey        string
+	trustProxy    bool
+	secureCookies bool
+}
+
+func addHTTPFlags(fs *flag.FlagSet, defaultListen string) *httpConfig {
+	c := &httpConfig{}
+	fs.StringVar(&c.listen, "listen", envOr("EDMS_LISTEN", defaultListen), "address to listen on (env EDMS_LISTEN)")
+	fs.StringVar(&c.tlsCert, "tls-cert", os.Getenv("EDMS_TLS_CERT"), "TLS certificate file (PEM); with -tls-key the server terminates TLS itself (env EDMS_TLS_CERT)")
+	fs.StringVar(&c.tlsKey, "tls-key", os.Getenv("EDMS_TLS_KEY"), "TLS private key file (PEM) (env EDMS_TLS_KEY)")
+	fs.BoolVar(&c.trustProxy, "trust-proxy", os.Getenv("EDMS_TRUST_PROXY") == "1",
+		"behind a reverse proxy: trust X-Forwarded-For and X-Forwarded-Proto (env EDMS_TRUST_PROXY=1)")
+	fs.BoolVar(&c.secureCookies, "secure-cookies", os.Getenv("EDMS_SECURE_COOKIES") == "1",
+		"always mark cookies Secure (a TLS proxy that sends no X-Forwarded-Proto) (env EDMS_SECURE_COOKIES=1)")
+	return c
+}
+
+func (c *httpConfig) validate() error {
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return errors.New("give both -tls-cert and -tls-key, or neither")
+	}
+	return nil
+}
+
+func runServe(ctx context.Context, args []string) error {
+	fs := newFlagSet("serve", "[flags]", "Run an agency node: the web UI and JSON API for the agencies in its database.")
+	db := addDBFlags(fs)
+	hc := addHTTPFlags(fs, "127.0.0.1:8080")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := hc.validate(); err != nil {
+		return err
+	}
+	pool, closeDB, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	return serve(ctx, pool, hc, func(url string) { slog.Info("edms node listening", "url", url) })
+}
+
+// serve runs the node until ctx ends, then shuts down gracefully. ready is called
+// with the base URL once the listener is open.
+func serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, ready func(url string)) error {
+	enforcer, err := access.NewEnforcer(ctx, pool)
+	if err != nil {
+		return err
+	}
+	listenCtx, stopListening := context.WithCancel(ctx)
+	defer stopListening()
+	go enforcer.Listen(listenCtx)
+
+	srv, err := web.NewServer(web.Config{TrustProxy: hc.trustProxy, ForceSecureCookies: hc.secureCookies}, pool, enforcer)
+	if err != nil {
+		return err
+	}
+	httpSrv := srv.HTTPServer(hc.listen)
+	ln, err := net.Listen("tcp", hc.listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", hc.listen, err)
+	}
+	scheme := "http"
+	if hc.tlsCert != "" {
+		scheme = "https"
+	}
+	ready(fmt.Sprintf("%s://%s", scheme, displayAddr(ln.Addr())))
+
+	errc := make(chan error, 1)
+	go func() {
+		if hc.tlsCert != "" {
+			errc <- httpSrv.ServeTLS(ln, hc.tlsCert, hc.tlsKey)
+		} else {
+			errc <- httpSrv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// displayAddr turns an unspecified listen address into one a browser can open.
+func displayAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	return fmt.Sprintf("localhost:%d", tcp.Port)
+}

@@ -1,0 +1,52 @@
+package web
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+)
+
+// apiError is the JSON error body: a stable code machines branch on and a sentence
+// people read.
+type apiError struct {
+	Status  int    `json:"-"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+// Errors the handlers return; messages are Vietnamese because people read them.
+var (
+	errUnauthenticated = &apiError{http.StatusUnauthorized, "unauthenticated", "Bạn cần đăng nhập."}
+	errForbidden       = &apiError{http.StatusForbidden, "forbidden", "Bạn không có quyền thực hiện thao tác này tại cơ quan đang chọn."}
+	errBadCSRF         = &apiError{http.StatusForbidden, "csrf_invalid", "Phiên biểu mẫu đã hết hạn hoặc không hợp lệ; vui lòng tải lại trang và thử lại."}
+	errNotFound        = &apiError{http.StatusNotFound, "not_found", "Không tìm thấy."}
+	errNoAgency        = &apiError{http.StatusBadRequest, "agency_required", "Tài khoản thuộc nhiều cơ quan: hãy chọn cơ quan bằng tiêu đề X-EDMS-Agency (mã định danh)."}
+	errInternal        = &apiError{http.StatusInternalServerError, "internal", "Hệ thống gặp lỗi; vui lòng thử lại sau hoặc báo quản trị."}
+)
+
+// badRequest is a 400 naming what is wrong with the input.
+func badRequest(code, message string) *apiError {
+	return &apiError{http.StatusBadRequest, code, message}
+}
+
+// writeJSON writes v with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		slog.Warn("web: unable to write response", "err", err)
+	}
+}
+
+// writeError writes err as a JSON error; anything but an *apiError is logged and
+// reported as an internal error, never shown.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := err.(*apiError)
+	if !ok {
+		slog.Error("web: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		e = errInternal
+	}
+	writeJSON(w, e.Status, map[string]*apiError{"error": e})
+}

@@ -1,0 +1,34 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"edms/internal/access"
+)
+
+// routes declares every route of the node with its permission rule.
+func (s *Server) routes(r *mux.Router) {
+	s.handle(r, "healthz", "GET", "/healthz", public, asAPI, s.healthz)
+	static, _ := fs.Sub(staticFS, "static")
+	s.guards["static"] = public
+	r.PathPrefix("/static/").Handler(http.StripPrefix("/static/", http.FileServerFS(static))).Name("static")
+
+	// Pages.
+	s.handle(r, "login.form", "GET", "/login", public, asPage, s.loginForm)
+	s.handle(r, "login", "POST", "/login", public, asPage, s.login)
+	s.handle(r, "logout", "POST", "/logout", need(access.HomeView), asPage, s.logout)
+	s.handle(r, "home", "GET", "/", need(access.HomeView), asPage, s.home)
+	s.handle(r, "agency.switch", "POST", "/agency", need(access.HomeView), asPage, s.switchAgency)
+
+	// JSON API.
+	api := r.PathPrefix("/api/v1").Subrouter()
+	s.handle(api, "api.me", "GET", "/me", need(access.HomeView), asAPI, s.apiMe)
+	s.handle(api, "api.agencies", "GET", "/agencies", need(access.OrgRead), asAPI, s.apiAgencies)
+	s.handle(api, "api.units", "GET", "/agencies/{organID}/units", need(access.OrgRead), asAPI, s.apiUnits)
+	s.handle(api, "api.users", "GET", "/users", need(access.UserRead), asAPI, s.apiUsers)
+	s.handle(api, "api.users.create", "POST", "/users", need(access.UserAdmin), asAPI, s.apiCreateUser)
+	s.handle(api, "api.audit.verify", "GET", "/audit/verify", need(access.AuditRead), asAPI, s.apiAuditVerify)
+}

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"edms/internal/access"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config is what a node needs to serve.
+type Config struct {
+	// TrustProxy makes the server believe X-Forwarded-For and X-Forwarded-Proto, when
+	// it runs behind a reverse proxy that sets them.
+	TrustProxy bool
+	// ForceSecureCookies marks cookies Secure even on plain HTTP (a TLS proxy in front
+	// that does not send X-Forwarded-Proto).
+	ForceSecureCookies bool
+}
+
+// Server holds what handlers share. It keeps no state outside PostgreSQL (the casbin
+// policies are a cache reloaded on every change), so several can run on one database.
+type Server struct {
+	cfg      Config
+	pool     *pgxpool.Pool
+	enforcer *access.Enforcer
+	pages    *template.Template
+	guards   map[string]guard // route name → its permission rule
+}
+
+// NewServer builds the server and its routes.
+func NewServer(cfg Config, pool *pgxpool.Pool, enforcer *access.Enforcer) (*Server, error) {
+	pages, err := template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, pool: pool, enforcer: enforcer, pages: pages, guards: map[string]guard{}}, nil
+}
+
+// Handler returns the root HTTP handler.
+func (s *Server) Handler() http.Handler {
+	return s.logRequests(securityHeaders(s.Router()))
+}
+
+// HTTPServer wraps the handler with sane timeouts.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // large uploads
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.Background() },
+	}
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		slog.Info("http", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration", time.Since(start).Round(time.Microsecond), "ip", s.clientIP(r))
+	})
+}
+
+// clientIP is the caller's address, from the proxy's header when it is trusted.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
+			return strings.TrimSpace(strings.Split(fwd, ",")[0])
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// secure reports whether the request came over TLS, directly or through a trusted proxy.
+func (s *Server) secure(r *http.Request) bool {
+	return r.TLS != nil || s.cfg.ForceSecureCookies || (s.cfg.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https")
+}
+
+// Router returns the route table (tests walk it).
+func (s *Server) Router() *mux.Router {
+	r := mux.NewRouter()
+	s.routes(r)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
+	return r
+}
+
+// RouteRule describes the permission rule of a named route: "public" or the permission.
+func (s *Server) RouteRule(name string) (string, bool) {
+	g, ok := s.guards[name]
+	if !ok {
+		return "", false
+	}
+	if g.kind == guardPublic {
+		return "public", true
+	}
+	return g.permission.String(), true
+}
+
+// Pool returns the database the server uses.
+func (s *Server) Pool() *pgxpool.Pool { return s.pool }
