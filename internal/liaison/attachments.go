@@ -1,6 +1,7 @@
 package liaison
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -26,11 +27,7 @@ func (sr *streamReader) pump(f *frame) error {
 		return sr.fail(RuleStorage, err)
 	}
 	out := &measuringWriter{w: w, hash: sha256.New(), limit: sr.opts.Limits.MaxAttachmentBytes}
-	decoder := newBase64Stream(out)
-	err = sr.src.pumpPayload(sr.digBuf, decoder)
-	if err == nil {
-		err = decoder.close()
-	}
+	err = pumpParallel(sr.src, sr.digBuf, out)
 	if cerr := w.Close(); err == nil && cerr != nil {
 		return sr.fail(RuleStorage, cerr)
 	}
@@ -42,6 +39,20 @@ func (sr *streamReader) pump(f *frame) error {
 	sr.current.head = out.head
 	f.payload = true
 	return nil
+}
+
+// pumpParallel moves one payload: digesting its text and storing its decoded bytes
+// each run on their own goroutine while this one scans and decodes.
+func pumpParallel(src *source, digest, store io.Writer) error {
+	asyncDigest := newAsyncWriter(digest, 256<<10, 4)
+	asyncStore := newAsyncWriter(store, 192<<10, 4)
+	decoder := newBase64Stream(asyncStore)
+	err := src.pumpPayload(asyncDigest, decoder)
+	if err == nil {
+		err = decoder.close()
+	}
+	digestErr, storeErr := asyncDigest.Close(), asyncStore.Close()
+	return cmp.Or(err, storeErr, digestErr)
 }
 
 func payloadRule(err error) string {

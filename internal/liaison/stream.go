@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 )
 
 // source hands the XML decoder one byte at a time, so that the decoder never reads
@@ -56,9 +57,9 @@ func (s *source) Read(p []byte) (int, error) {
 }
 
 // pumpPayload passes the raw payload text, up to the next '<', to text (the digest,
-// which needs it with line ends normalised) and to decode.
+// which receives it with line ends normalised as an XML parser would) and to decode.
 func (s *source) pumpPayload(text io.Writer, decode *base64Stream) error {
-	var normalizer lineEnds
+	normalizer := lineEnds{}
 	for {
 		if s.br.Buffered() == 0 {
 			if _, err := s.br.Peek(1); err != nil {
@@ -129,40 +130,75 @@ func (n *lineEnds) flush(w io.Writer) error {
 }
 
 // base64Stream decodes standard base64 written in arbitrary chunks, ignoring XML
-// whitespace, and writes the bytes to out.
+// whitespace, and writes the bytes to out. Chunks without whitespace (the usual
+// single-line payload, found with vectorised byte searches) are decoded in place;
+// others are first compacted.
 type base64Stream struct {
 	out     io.Writer
-	clean   []byte // significant characters not yet decoded (a partial quantum, then the chunk)
+	clean   []byte // significant characters not yet decoded
 	decoded []byte
-	offset  int64 // significant characters seen, for error messages
+	offset  int64 // significant characters decoded so far, for error messages
 	padded  bool  // a quantum with '=' was decoded: nothing may follow
 }
 
 func newBase64Stream(out io.Writer) *base64Stream {
-	return &base64Stream{out: out, clean: make([]byte, 0, 64<<10), decoded: make([]byte, 48<<10)}
+	return &base64Stream{out: out, clean: make([]byte, 0, 64<<10)}
 }
 
 func (d *base64Stream) write(chunk []byte) error {
+	if hasXMLSpace(chunk) {
+		return d.writeCompacted(chunk)
+	}
+	for len(d.clean) > 0 && len(chunk) > 0 { // complete the carried partial quantum
+		d.clean = append(d.clean, chunk[0])
+		chunk = chunk[1:]
+		if len(d.clean) == 4 {
+			if err := d.decodeBlock(d.clean); err != nil {
+				return err
+			}
+			d.clean = d.clean[:0]
+		}
+	}
+	n := len(chunk) &^ 3
+	if n > 0 {
+		if err := d.decodeBlock(chunk[:n]); err != nil {
+			return err
+		}
+	}
+	d.clean = append(d.clean, chunk[n:]...)
+	return nil
+}
+
+func hasXMLSpace(chunk []byte) bool {
+	return bytes.IndexByte(chunk, '\n') >= 0 || bytes.IndexByte(chunk, '\r') >= 0 ||
+		bytes.IndexByte(chunk, ' ') >= 0 || bytes.IndexByte(chunk, '\t') >= 0
+}
+
+func (d *base64Stream) writeCompacted(chunk []byte) error {
 	for len(chunk) > 0 {
-		room := cap(d.clean) - len(d.clean)
-		n := min(room, len(chunk))
+		n := min(cap(d.clean)-len(d.clean), len(chunk))
 		if err := d.appendSignificant(chunk[:n]); err != nil {
 			return err
 		}
 		chunk = chunk[n:]
-		if err := d.decodeQuanta(false); err != nil {
+		whole := len(d.clean) &^ 3
+		if whole == 0 {
+			continue
+		}
+		if err := d.decodeBlock(d.clean[:whole]); err != nil {
 			return err
 		}
+		d.clean = append(d.clean[:0], d.clean[whole:]...)
 	}
 	return nil
 }
 
 // appendSignificant copies the non-whitespace characters of chunk to d.clean.
 func (d *base64Stream) appendSignificant(chunk []byte) error {
-	for i, c := range chunk {
+	for _, c := range chunk {
 		if c <= ' ' {
 			if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-				return fmt.Errorf("illegal character %q in base64 content at offset %d", c, d.offset+int64(i))
+				return fmt.Errorf("illegal character %q in base64 content near offset %d", c, d.offset+int64(len(d.clean)))
 			}
 			continue
 		}
@@ -171,23 +207,15 @@ func (d *base64Stream) appendSignificant(chunk []byte) error {
 	return nil
 }
 
-// decodeQuanta decodes the complete 4-character quanta of d.clean; final also
-// requires that nothing is left over.
-func (d *base64Stream) decodeQuanta(final bool) error {
-	n := len(d.clean) &^ 3
-	if final && n != len(d.clean) {
-		return fmt.Errorf("base64 content is truncated (%d characters, not a multiple of 4)", d.offset+int64(len(d.clean)))
-	}
-	if n == 0 {
-		return nil
-	}
+// decodeBlock decodes whole quanta and writes the bytes out.
+func (d *base64Stream) decodeBlock(src []byte) error {
 	if d.padded {
 		return fmt.Errorf("base64 content continues after its padding at offset %d", d.offset)
 	}
-	if cap(d.decoded) < n/4*3 {
-		d.decoded = make([]byte, n/4*3)
+	if need := len(src) / 4 * 3; cap(d.decoded) < need {
+		d.decoded = make([]byte, need)
 	}
-	m, err := base64.StdEncoding.Decode(d.decoded, d.clean[:n])
+	m, err := base64.StdEncoding.Decode(d.decoded[:cap(d.decoded)], src)
 	if err != nil {
 		var corrupt base64.CorruptInputError
 		if errors.As(err, &corrupt) {
@@ -195,13 +223,76 @@ func (d *base64Stream) decodeQuanta(final bool) error {
 		}
 		return err
 	}
-	d.padded = d.clean[n-1] == '='
-	if _, err := d.out.Write(d.decoded[:m]); err != nil {
-		return err
-	}
-	d.offset += int64(n)
-	d.clean = append(d.clean[:0], d.clean[n:]...)
-	return nil
+	d.padded = src[len(src)-1] == '='
+	d.offset += int64(len(src))
+	_, err = d.out.Write(d.decoded[:m])
+	return err
 }
 
-func (d *base64Stream) close() error { return d.decodeQuanta(true) }
+// close decodes what is left, which must be whole quanta.
+func (d *base64Stream) close() error {
+	if len(d.clean)%4 != 0 {
+		return fmt.Errorf("base64 content is truncated (%d characters, not a multiple of 4)", d.offset+int64(len(d.clean)))
+	}
+	if len(d.clean) == 0 {
+		return nil
+	}
+	return d.decodeBlock(d.clean)
+}
+
+// asyncWriter performs the writes to w on its own goroutine, so that digesting the
+// payload text, hashing and storing the decoded bytes and base64 decoding proceed in
+// parallel. Write copies p into one of a few recycled buffers; the first error of w
+// is returned by later Writes and by Close.
+type asyncWriter struct {
+	w       io.Writer
+	work    chan []byte
+	free    chan []byte
+	done    chan struct{}
+	failure atomic.Pointer[error]
+}
+
+func newAsyncWriter(w io.Writer, bufSize, depth int) *asyncWriter {
+	a := &asyncWriter{w: w, work: make(chan []byte, depth), free: make(chan []byte, depth), done: make(chan struct{})}
+	for range depth {
+		a.free <- make([]byte, 0, bufSize)
+	}
+	go a.loop()
+	return a
+}
+
+func (a *asyncWriter) loop() {
+	defer close(a.done)
+	for buf := range a.work {
+		if a.failure.Load() == nil {
+			if _, err := a.w.Write(buf); err != nil {
+				a.failure.Store(&err)
+			}
+		}
+		a.free <- buf[:0]
+	}
+}
+
+func (a *asyncWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if errp := a.failure.Load(); errp != nil {
+			return 0, *errp
+		}
+		buf := <-a.free
+		k := min(cap(buf), len(p))
+		a.work <- append(buf, p[:k]...)
+		p = p[k:]
+	}
+	return n, nil
+}
+
+// Close waits for pending writes and returns the first error.
+func (a *asyncWriter) Close() error {
+	close(a.work)
+	<-a.done
+	if errp := a.failure.Load(); errp != nil {
+		return *errp
+	}
+	return nil
+}

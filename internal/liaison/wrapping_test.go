@@ -26,7 +26,7 @@ func TestSignatureWrappingAndTamperingFail(t *testing.T) {
 	forgedHeader := strings.Replace(signed[strings.Index(signed, "<edXML:MessageHeader>"):strings.Index(signed, "</edXML:MessageHeader>")+len("</edXML:MessageHeader>")],
 		"000.00.00.H41", "000.00.00.H99", -1)
 	variants := map[string]string{
-		"tampered subject": strings.Replace(signed, "chuyển đổi số", "mua sắm", 1),
+		"tampered subject":    strings.Replace(signed, "chuyển đổi số", "mua sắm", 1),
 		"tampered attachment": strings.Replace(signed, `">JVBER`, `">JVBES`, 1),
 		// a forged MessageHeader placed first, the signed one kept after it
 		"wrapped header": strings.Replace(signed, "<edXML:MessageHeader>", forgedHeader+"<edXML:MessageHeader>", 1),
