@@ -72,7 +72,8 @@ CREATE TABLE documents (
     language        text NOT NULL DEFAULT 'vi' CHECK (language ~ '^[a-z]{2}$'),
     external_id     text NOT NULL DEFAULT '',
     unit_id         bigint REFERENCES units(id),
-    created_by      bigint NOT NULL REFERENCES users(id),
+    created_by      bigint REFERENCES users(id), -- NULL when it arrived from another agency
+    request_key     text NOT NULL DEFAULT '',    -- the form's one-time key: a double submit is refused
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
     -- Whether the PDF really carries a digital signature: set only by a signing hook.
@@ -111,6 +112,7 @@ CREATE UNIQUE INDEX documents_arrival_number_key ON documents
 CREATE INDEX documents_agency_created_idx ON documents (agency_id, direction, created_at DESC, id DESC);
 CREATE INDEX documents_external_idx ON documents (agency_id, external_id) WHERE external_id <> '';
 CREATE INDEX documents_created_by_idx ON documents (created_by);
+CREATE UNIQUE INDEX documents_request_key ON documents (created_by, request_key) WHERE request_key <> '';
 CREATE INDEX documents_due_idx ON documents (agency_id, due_date) WHERE due_date IS NOT NULL;
 
 -- Every state change, with who made it, when, and why.
@@ -120,7 +122,7 @@ CREATE TABLE document_transitions (
     from_state   text NOT NULL,
     to_state     text NOT NULL,
     action       text NOT NULL,
-    actor_id     bigint NOT NULL REFERENCES users(id),
+    actor_id     bigint REFERENCES users(id), -- NULL for the system (the exchange)
     at           timestamptz NOT NULL DEFAULT now(),
     note         text NOT NULL DEFAULT ''
 );
@@ -137,7 +139,7 @@ CREATE TABLE document_files (
     file_name    text NOT NULL CHECK (btrim(file_name) <> '' AND length(file_name) <= 255),
     media_type   text NOT NULL,
     note         text NOT NULL DEFAULT '',
-    created_by   bigint NOT NULL REFERENCES users(id),
+    created_by   bigint REFERENCES users(id), -- NULL for the system (exchange, conversion)
     created_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX document_files_main_version_key ON document_files (document_id, version)
@@ -222,7 +224,7 @@ CREATE TABLE record_documents (
 -- describe, claimed by consumers with FOR UPDATE SKIP LOCKED.
 CREATE TABLE document_outbox (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind         text NOT NULL CHECK (kind IN ('status', 'reminder', 'convert')),
+    kind         text NOT NULL CHECK (kind IN ('status', 'send', 'recall', 'reminder', 'convert')),
     document_id  bigint NOT NULL REFERENCES documents(id),
     code         text NOT NULL DEFAULT '' CHECK (kind <> 'status' OR code IN ('01', '02', '03', '04', '05', '06')),
     payload      jsonb NOT NULL DEFAULT '{}',

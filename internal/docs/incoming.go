@@ -1,0 +1,234 @@
+package docs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"edms/internal/access"
+	"edms/internal/store"
+)
+
+// incoming is the incoming state machine (Điều 20–24).
+var incoming = &machine{
+	direction: Incoming,
+	column:    "incoming_state",
+	state:     func(d *Record) string { return string(d.IncomingState) },
+	transitions: []transition{
+		{"reject", []string{"received"}, "rejected", access.IncomingReturn, "văn thư", "trả lại nơi gửi"},
+		{"register", []string{"received"}, "registered", access.IncomingRegister, "văn thư", "vào sổ văn bản đến"},
+		{"submit", []string{"registered"}, "submitted", access.IncomingRegister, "văn thư", "trình lãnh đạo"},
+		{"assign", []string{"submitted"}, "assigned", access.IncomingAssign, "lãnh đạo cơ quan", "phân công xử lý"},
+		{"start", []string{"assigned"}, "in_progress", access.IncomingHandle, "người được giao xử lý", "bắt đầu xử lý"},
+		{"complete", []string{"assigned", "in_progress"}, "completed", access.IncomingHandle, "người được giao chủ trì", "hoàn thành"},
+		{"file", []string{"completed"}, "filed", access.RecordManage, "người xử lý hoặc văn thư", "lập hồ sơ"},
+		{"recalled", []string{"received", "registered", "submitted", "assigned", "in_progress", "completed"}, "recalled",
+			access.IncomingReceive, "nơi gửi (thu hồi)", "hủy theo yêu cầu thu hồi"},
+	},
+	labels: map[string]string{
+		"received": "Mới đến, chờ kiểm tra", "rejected": "Đã trả lại nơi gửi", "registered": "Đã vào sổ",
+		"submitted": "Chờ lãnh đạo phân công", "assigned": "Đã phân công", "in_progress": "Đang xử lý",
+		"completed": "Đã hoàn thành", "filed": "Đã lập hồ sơ", "recalled": "Đã hủy do nơi gửi thu hồi",
+	},
+}
+
+// Label returns the Vietnamese name of the state.
+func (s IncomingState) Label() string { return incoming.labels[string(s)] }
+
+// eventRecipientStatus is what each event means for the sender's tracking of a recipient.
+var eventRecipientStatus = map[EventCode]RecipientStatus{
+	EventArrived: RecipientArrived, EventRejected: RecipientRejected, EventRegistered: RecipientRegistered,
+	EventAssigned: RecipientAssigned, EventInProgress: RecipientInProgress, EventCompleted: RecipientCompleted,
+}
+
+// emitEvent records a lifecycle event of an incoming document in the outbox, in the
+// transaction of the change. When the document was handed off from an outgoing
+// document of this same database, the sender's tracking is updated at once and the
+// event is marked delivered; otherwise the exchange delivers it as an edXML status.
+func emitEvent(ctx context.Context, tx pgx.Tx, d *Record, code EventCode, note string) error {
+	payload := map[string]any{"code": string(code), "note": note, "local": d.SourceDocumentID != 0,
+		"external_id": d.ExternalID, "sender_organ_id": d.IssuerOrganID}
+	if err := enqueue(ctx, tx, OutboxStatus, d.ID, string(code), payload); err != nil {
+		return err
+	}
+	if d.SourceDocumentID == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE document_outbox SET done_at = now() WHERE id = (SELECT max(id) FROM document_outbox WHERE document_id = $1)`,
+		d.ID); err != nil {
+		return fmt.Errorf("docs: unable to close a local event: %w", err)
+	}
+	return setRecipientStatus(ctx, tx, d.SourceDocumentID, d.AgencyID, "", eventRecipientStatus[code], note)
+}
+
+// setRecipientStatus records where delivery stands at one recipient of an outgoing
+// document, found by local agency id or by organ id.
+func setRecipientStatus(ctx context.Context, tx pgx.Tx, outgoingID, agencyID int64, organID string, st RecipientStatus, note string) error {
+	tag, err := tx.Exec(ctx, `UPDATE document_recipients SET status = $1, status_at = now(), status_note = $2
+		WHERE document_id = $3 AND ((agency_id IS NOT NULL AND agency_id = $4) OR (organ_id <> '' AND organ_id = $5))`,
+		st, note, outgoingID, agencyID, organID)
+	if err != nil {
+		return fmt.Errorf("docs: unable to update the recipient status: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("docs: document %d has no recipient %d/%q", outgoingID, agencyID, organID)
+	}
+	return nil
+}
+
+// ApplyStatus records a status package returned by a recipient through the exchange,
+// for the outgoing document with the given edXML DocumentId.
+func ApplyStatus(ctx context.Context, tx pgx.Tx, senderAgencyID int64, externalID, recipientOrganID string, code EventCode, note string) error {
+	st, ok := eventRecipientStatus[code]
+	if !ok {
+		return fmt.Errorf("docs: status code %q is not a lifecycle event", code)
+	}
+	var id int64
+	if err := tx.QueryRow(ctx, `SELECT id FROM documents WHERE agency_id = $1 AND direction = 'outgoing' AND external_id = $2`,
+		senderAgencyID, externalID).Scan(&id); err != nil {
+		return fmt.Errorf("docs: no outgoing document %q: %w", externalID, err)
+	}
+	return setRecipientStatus(ctx, tx, id, 0, recipientOrganID, st, note)
+}
+
+// ReceiveInput is a document arriving: from the exchange, by hand-off, or on paper
+// (scanned and uploaded by the clerk).
+type ReceiveInput struct {
+	Document
+	Main        FileInput
+	Attachments []FileInput
+	RequestKey  string
+}
+
+// Receipt is the result of receiving a document.
+type Receipt struct {
+	DocumentID int64
+	Duplicates []Duplicate // the decree's duplicate warnings, for the clerk to decide
+}
+
+// Receive records an arriving document in the actor's agency (state received, event
+// 01 for an electronic one) and reports possible duplicates. The exchange calls it
+// with a zero UserID.
+func (s *Service) Receive(ctx context.Context, a Actor, in ReceiveInput) (Receipt, error) {
+	var r Receipt
+	err := store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		var err error
+		r, err = s.ReceiveTx(ctx, tx, a, in)
+		return err
+	})
+	return r, err
+}
+
+// ReceiveTx is Receive inside the caller's transaction (the exchange's inbox).
+func (s *Service) ReceiveTx(ctx context.Context, tx pgx.Tx, a Actor, in ReceiveInput) (Receipt, error) {
+	if a.UserID != 0 {
+		if err := s.require(a, access.IncomingReceive, "văn thư"); err != nil {
+			return Receipt{}, err
+		}
+	}
+	d := in.Document
+	d.DueDate = nil // the sender's deadline is not ours; the leader sets deadlines when assigning
+	if err := validateMetadata(&d, s.today()); err != nil {
+		return Receipt{}, err
+	}
+	if in.Main.Content == nil {
+		return Receipt{}, invalid("Chưa có tệp văn bản đến.", "incoming document without a file")
+	}
+	if in.Main.MediaType != MediaPDF {
+		return Receipt{}, invalid("Văn bản đến phải là tệp PDF.", "incoming main file is %s", in.Main.MediaType)
+	}
+	now := s.now()
+	d.ID, d.AgencyID, d.Direction, d.IncomingState, d.CreatedBy, d.UnitID = 0, a.AgencyID, Incoming, InReceived, a.UserID, 0
+	d.ArrivalDate = &now
+	if err := insertDocument(ctx, tx, &d, in.RequestKey, 0); err != nil {
+		return Receipt{}, err
+	}
+	if err := s.storeIncomingFiles(ctx, tx, d.ID, a.UserID, in); err != nil {
+		return Receipt{}, err
+	}
+	rec := &Record{Document: d}
+	if err := s.arrived(ctx, tx, a, rec); err != nil {
+		return Receipt{}, err
+	}
+	dups, err := FindDuplicates(ctx, tx, a.AgencyID, &d)
+	return Receipt{DocumentID: d.ID, Duplicates: dups}, err
+}
+
+func (s *Service) storeIncomingFiles(ctx context.Context, tx pgx.Tx, docID, actorID int64, in ReceiveInput) error {
+	if _, err := addFile(ctx, tx, docID, KindMain, 1, in.Main, actorID, "", s.maxFileSize()); err != nil {
+		return err
+	}
+	for _, f := range in.Attachments {
+		if _, err := addFile(ctx, tx, docID, KindAttachment, 1, f, actorID, "", s.maxFileSize()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// arrived logs the creation of an incoming document and emits 01 for an electronic one.
+func (s *Service) arrived(ctx context.Context, tx pgx.Tx, a Actor, d *Record) error {
+	if err := recordTransition(ctx, tx, d.ID, "", string(InReceived), "receive", a.UserID, ""); err != nil {
+		return err
+	}
+	if err := s.audit(ctx, tx, a, "receive", d.ID, map[string]any{"paper": d.Paper}); err != nil {
+		return err
+	}
+	if d.Paper {
+		return nil
+	}
+	return emitEvent(ctx, tx, d, EventArrived, "")
+}
+
+// Reject returns an incoming document to its sender with a reason (wrong recipient,
+// integrity failure...): event 02.
+func (s *Service) Reject(ctx context.Context, a Actor, docID int64, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return invalid("Nhập lý do trả lại văn bản.", "reject without a reason")
+	}
+	return s.transition(ctx, a, incoming, docID, "reject", reason, func(ctx context.Context, tx pgx.Tx, d *Record) error {
+		if _, err := tx.Exec(ctx, `UPDATE documents SET reject_reason = $1 WHERE id = $2`, reason, d.ID); err != nil {
+			return fmt.Errorf("docs: unable to record the reason: %w", err)
+		}
+		return s.event(ctx, tx, d, EventRejected, reason)
+	})
+}
+
+// event emits an event unless the document arrived on paper (no one to notify).
+func (s *Service) event(ctx context.Context, tx pgx.Tx, d *Record, code EventCode, note string) error {
+	if d.Paper {
+		return nil
+	}
+	return emitEvent(ctx, tx, d, code, note)
+}
+
+// Register enters an incoming document in the register with the next incoming number
+// (số đến) of the year: event 03. It returns the number.
+func (s *Service) Register(ctx context.Context, a Actor, docID int64, note string) (int, error) {
+	var n int
+	err := s.transition(ctx, a, incoming, docID, "register", note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
+		year := issueYear(*d.ArrivalDate)
+		var err error
+		if n, err = nextNumber(ctx, tx, d.AgencyID, year, seriesIncoming); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE documents SET arrival_number = $1, arrival_year = $2 WHERE id = $3`, n, year, d.ID); err != nil {
+			return fmt.Errorf("docs: unable to record the incoming number: %w", err)
+		}
+		if d.CreatedBy == 0 { // arrived by the exchange: the registering clerk becomes its keeper
+			if _, err := tx.Exec(ctx, `UPDATE documents SET created_by = $1 WHERE id = $2`, a.UserID, d.ID); err != nil {
+				return fmt.Errorf("docs: unable to record the clerk: %w", err)
+			}
+		}
+		return s.event(ctx, tx, d, EventRegistered, "")
+	})
+	return n, err
+}
+
+// SubmitToLeader puts a registered document before the agency's leaders.
+func (s *Service) SubmitToLeader(ctx context.Context, a Actor, docID int64, note string) error {
+	return s.transition(ctx, a, incoming, docID, "submit", note, nil)
+}

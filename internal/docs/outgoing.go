@@ -1,0 +1,223 @@
+package docs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"edms/internal/access"
+	"edms/internal/store"
+)
+
+// outgoing is the outgoing state machine (Điều 10–19).
+var outgoing = &machine{
+	direction: Outgoing,
+	column:    "outgoing_state",
+	state:     func(d *Record) string { return string(d.OutgoingState) },
+	transitions: []transition{
+		{"submit", []string{"draft", "returned"}, "in_review", access.OutgoingDraft, "người soạn thảo", "trình duyệt"},
+		{"return", []string{"in_review"}, "returned", access.OutgoingReview, "lãnh đạo đơn vị soạn thảo", "trả lại để sửa"},
+		{"approve", []string{"in_review"}, "approved", access.OutgoingApprove, "lãnh đạo đơn vị soạn thảo", "duyệt"},
+		{"submit_signature", []string{"approved"}, "pending_signature", access.OutgoingApprove, "lãnh đạo đơn vị soạn thảo", "trình ký"},
+		{"return_signature", []string{"pending_signature"}, "returned", access.OutgoingSign, "người có thẩm quyền ký", "trả lại để sửa"},
+		{"sign", []string{"pending_signature"}, "signed", access.OutgoingSign, "người có thẩm quyền ký", "ký ban hành"},
+		{"issue", []string{"signed"}, "numbered", access.OutgoingIssue, "văn thư", "cấp số"},
+		{"seal", []string{"numbered"}, "sealed", access.OutgoingSeal, "văn thư", "ký số của cơ quan"},
+		{"send", []string{"sealed"}, "sent", access.OutgoingSend, "văn thư", "phát hành"},
+		{"recall", []string{"sent"}, "recalled", access.OutgoingRecall, "lãnh đạo hoặc văn thư", "thu hồi"},
+	},
+	labels: map[string]string{
+		"draft": "Dự thảo", "in_review": "Chờ lãnh đạo đơn vị duyệt", "returned": "Bị trả lại để sửa",
+		"approved": "Đã duyệt", "pending_signature": "Chờ ký", "signed": "Đã ký, chờ cấp số",
+		"numbered": "Đã cấp số, chờ ký số cơ quan", "sealed": "Chờ phát hành", "sent": "Đã phát hành",
+		"recalled": "Đã thu hồi", "replaced": "Đã bị thay thế",
+	},
+}
+
+// Label returns the Vietnamese name of the state.
+func (s OutgoingState) Label() string { return outgoing.labels[string(s)] }
+
+// DraftInput is a new outgoing draft: its metadata and its main file.
+type DraftInput struct {
+	Document
+	File       FileInput
+	RequestKey string // the form's one-time key; a double submit is refused
+	ReplacesID int64  // the sent document this one replaces (văn bản thay thế), if any
+}
+
+// CreateDraft creates an outgoing draft in the actor's agency and unit.
+func (s *Service) CreateDraft(ctx context.Context, a Actor, in DraftInput) (int64, error) {
+	if err := s.require(a, access.OutgoingDraft, "người có quyền soạn thảo"); err != nil {
+		return 0, err
+	}
+	d := in.Document
+	if err := validateMetadata(&d, s.today()); err != nil {
+		return 0, err
+	}
+	if in.File.Content == nil {
+		return 0, invalid("Chưa có tệp dự thảo.", "draft without a main file")
+	}
+	err := store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		unit, err := membershipUnit(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		if err := checkReplaced(ctx, tx, a, in.ReplacesID); err != nil {
+			return err
+		}
+		d.ID, d.AgencyID, d.Direction, d.UnitID, d.CreatedBy = 0, a.AgencyID, Outgoing, unit, a.UserID
+		d.OutgoingState, d.CodeNumber, d.CodeNotation, d.IssuedDate = OutDraft, "", "", nil
+		if err := insertDocument(ctx, tx, &d, in.RequestKey, 0); err != nil {
+			return err
+		}
+		if in.ReplacesID != 0 {
+			if _, err := tx.Exec(ctx, `UPDATE documents SET replaces_id = $1 WHERE id = $2`, in.ReplacesID, d.ID); err != nil {
+				return fmt.Errorf("docs: unable to link the replaced document: %w", err)
+			}
+		}
+		if err := s.addDraftVersion(ctx, tx, d.ID, in.File, a.UserID, "Dự thảo ban đầu"); err != nil {
+			return err
+		}
+		if err := recordTransition(ctx, tx, d.ID, "", string(OutDraft), "create", a.UserID, ""); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "create", d.ID, map[string]any{"direction": "outgoing", "type": d.Type})
+	})
+	return d.ID, err
+}
+
+func checkReplaced(ctx context.Context, tx pgx.Tx, a Actor, id int64) error {
+	if id == 0 {
+		return nil
+	}
+	old, err := lockDocument(ctx, tx, a, id)
+	if err != nil {
+		return err
+	}
+	if old.Direction != Outgoing || old.OutgoingState != OutSent {
+		return invalid("Chỉ thay thế được văn bản đi đã phát hành.", "document %d is not a sent outgoing document", id)
+	}
+	return nil
+}
+
+// addDraftVersion stores a new main version; a DOCX gets a conversion job to PDF.
+func (s *Service) addDraftVersion(ctx context.Context, tx pgx.Tx, docID int64, in FileInput, actorID int64, note string) error {
+	f, err := addMainVersion(ctx, tx, docID, in, actorID, note, s.maxFileSize())
+	if err != nil {
+		return err
+	}
+	if f.MediaType == MediaDOCX {
+		return enqueue(ctx, tx, "convert", docID, "", map[string]any{"file_id": f.ID, "version": f.Version})
+	}
+	return nil
+}
+
+// AddVersion stores a revised main file of a draft, with a note of what changed. The
+// drafter revises a draft or a returned document; the reviewer may revise during review.
+func (s *Service) AddVersion(ctx context.Context, a Actor, docID int64, in FileInput, note string) error {
+	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		d, err := lockDocument(ctx, tx, a, docID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case (d.OutgoingState == OutDraft || d.OutgoingState == OutReturned) && d.CreatedBy == a.UserID:
+		case d.OutgoingState == OutInReview && s.Access.Can(a.UserID, a.AgencyID, access.OutgoingReview):
+		default:
+			return forbidden("Chỉ người soạn thảo (khi dự thảo hoặc bị trả lại) hoặc lãnh đạo đơn vị (khi đang duyệt) được sửa dự thảo.",
+				"user %d may not revise document %d in state %s", a.UserID, docID, d.OutgoingState)
+		}
+		if err := s.addDraftVersion(ctx, tx, docID, in, a.UserID, note); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "version", docID, map[string]any{"note": note})
+	})
+}
+
+// AddAttachment attaches a file (phụ lục) to an outgoing document before its number
+// is issued.
+func (s *Service) AddAttachment(ctx context.Context, a Actor, docID int64, in FileInput, note string) error {
+	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		d, err := lockDocument(ctx, tx, a, docID)
+		if err != nil {
+			return err
+		}
+		if d.Direction != Outgoing || !slices.Contains([]OutgoingState{OutDraft, OutReturned, OutInReview}, d.OutgoingState) {
+			return invalid("Chỉ thêm phụ lục khi văn bản còn là dự thảo.", "document %d is past drafting", docID)
+		}
+		if _, err := addFile(ctx, tx, docID, KindAttachment, 1, in, a.UserID, note, s.maxFileSize()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "attach", docID, map[string]any{"name": in.Name})
+	})
+}
+
+func (s *Service) transitionOutgoing(ctx context.Context, a Actor, docID int64, action, note string, step stepFunc) error {
+	return s.transition(ctx, a, outgoing, docID, action, note, step)
+}
+
+// Submit sends a draft (or a revised returned document) to the unit head for review.
+func (s *Service) Submit(ctx context.Context, a Actor, docID int64, note string) error {
+	return s.transitionOutgoing(ctx, a, docID, "submit", note, func(_ context.Context, _ pgx.Tx, d *Record) error {
+		if d.CreatedBy != a.UserID {
+			return forbidden("Chỉ người soạn thảo được trình dự thảo này.", "user %d did not draft document %d", a.UserID, d.ID)
+		}
+		return nil
+	})
+}
+
+// Return sends a document under review back to its drafter with comments.
+func (s *Service) Return(ctx context.Context, a Actor, docID int64, comments string) error {
+	if strings.TrimSpace(comments) == "" {
+		return invalid("Nhập ý kiến khi trả lại văn bản.", "return without comments")
+	}
+	return s.transitionOutgoing(ctx, a, docID, "return", comments, s.unitHeadOnly(a))
+}
+
+// Approve records the unit head's check of content and form.
+func (s *Service) Approve(ctx context.Context, a Actor, docID int64, note string) error {
+	return s.transitionOutgoing(ctx, a, docID, "approve", note, s.unitHeadOnly(a))
+}
+
+// SubmitForSignature sends an approved document to the competent signer. It needs a
+// PDF of the latest version (uploaded, or converted from the DOCX draft).
+func (s *Service) SubmitForSignature(ctx context.Context, a Actor, docID int64, note string) error {
+	head := s.unitHeadOnly(a)
+	return s.transitionOutgoing(ctx, a, docID, "submit_signature", note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
+		if err := head(ctx, tx, d); err != nil {
+			return err
+		}
+		_, err := currentPDF(ctx, tx, d.ID)
+		return err
+	})
+}
+
+// ReturnFromSigner sends a document back from the signer to its drafter.
+func (s *Service) ReturnFromSigner(ctx context.Context, a Actor, docID int64, comments string) error {
+	if strings.TrimSpace(comments) == "" {
+		return invalid("Nhập ý kiến khi trả lại văn bản.", "return without comments")
+	}
+	return s.transitionOutgoing(ctx, a, docID, "return_signature", comments, nil)
+}
+
+// unitHeadOnly restricts review steps to the head of the drafting unit; the agency's
+// leaders (who may sign) review any unit's documents.
+func (s *Service) unitHeadOnly(a Actor) stepFunc {
+	return func(ctx context.Context, tx pgx.Tx, d *Record) error {
+		if s.Access.Can(a.UserID, a.AgencyID, access.OutgoingSign) {
+			return nil
+		}
+		unit, err := membershipUnit(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		if unit == 0 || unit != d.UnitID {
+			return forbidden("Chỉ lãnh đạo đơn vị soạn thảo được duyệt văn bản này.",
+				"user %d does not lead unit %d of document %d", a.UserID, d.UnitID, d.ID)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,129 @@
+package docs
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Send issues the sealed document to its recipients. A recipient that is an agency of
+// this same node receives it at once (hand-off: a new incoming document sharing the
+// stored files); any other recipient gets a "send" item in the outbox for the
+// exchange. A secret document never travels electronically: its recipients are marked
+// as sent on paper. Sending a replacement marks the replaced document as replaced.
+func (s *Service) Send(ctx context.Context, a Actor, docID int64, note string) error {
+	return s.transitionOutgoing(ctx, a, docID, "send", note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
+		recipients, err := Recipients(ctx, tx, d.ID)
+		if err != nil {
+			return err
+		}
+		if len(recipients) == 0 {
+			return invalid("Văn bản chưa có nơi nhận.", "document %d has no recipients", d.ID)
+		}
+		for _, r := range recipients {
+			if err := s.deliver(ctx, tx, d, r.Recipient); err != nil {
+				return err
+			}
+		}
+		if d.ReplacesID == 0 {
+			return nil
+		}
+		return s.markReplaced(ctx, tx, a, d)
+	})
+}
+
+func (s *Service) deliver(ctx context.Context, tx pgx.Tx, d *Record, r Recipient) error {
+	switch {
+	case d.Secrecy.Secret():
+		return setRecipientStatus(ctx, tx, d.ID, r.AgencyID, r.OrganID, RecipientSent, "Văn bản mật: gửi bản giấy")
+	case r.AgencyID != 0:
+		if err := setRecipientStatus(ctx, tx, d.ID, r.AgencyID, r.OrganID, RecipientSent, ""); err != nil {
+			return err
+		}
+		return s.handOff(ctx, tx, d, r.AgencyID)
+	default:
+		if err := setRecipientStatus(ctx, tx, d.ID, 0, r.OrganID, RecipientSent, ""); err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, OutboxSend, d.ID, "", map[string]any{"organ_id": r.OrganID, "name": r.Name,
+			"replaces_id": d.ReplacesID})
+	}
+}
+
+// handOff creates the incoming copy of d in a local agency: same metadata, same files
+// (stored once), state received, event 01.
+func (s *Service) handOff(ctx context.Context, tx pgx.Tx, d *Record, agencyID int64) error {
+	in := d.Document
+	now := s.now()
+	in.ID, in.AgencyID, in.Direction, in.IncomingState, in.OutgoingState = 0, agencyID, Incoming, InReceived, ""
+	in.CreatedBy, in.UnitID, in.ArrivalDate, in.Recipients, in.DueDate = 0, 0, &now, nil, nil
+	if err := insertDocument(ctx, tx, &in, "", d.ID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO document_files (document_id, kind, version, blob_id, file_name, media_type, note)
+		SELECT $2, f.kind, 1, f.blob_id, f.file_name, f.media_type, ''
+		FROM document_files f WHERE f.document_id = $1
+		  AND (f.kind = 'attachment' OR (f.kind = 'main' AND f.version = (SELECT max(version) FROM document_files
+			WHERE document_id = $1 AND kind = 'main')))`, d.ID, in.ID); err != nil {
+		return fmt.Errorf("docs: unable to hand the files over: %w", err)
+	}
+	rec := &Record{Document: in, SourceDocumentID: d.ID}
+	return s.arrived(ctx, tx, Actor{AgencyID: agencyID}, rec)
+}
+
+func (s *Service) markReplaced(ctx context.Context, tx pgx.Tx, a Actor, d *Record) error {
+	old, err := lockDocument(ctx, tx, a, d.ReplacesID)
+	if err != nil {
+		return err
+	}
+	if old.OutgoingState != OutSent {
+		return invalid("Văn bản bị thay thế không còn ở trạng thái đã phát hành.", "replaced document %d is %s", old.ID, old.OutgoingState)
+	}
+	return s.moveState(ctx, tx, a, outgoing, old.ID, string(OutSent), string(OutReplaced), "replace",
+		fmt.Sprintf("Thay thế bằng văn bản %s", d.NumberSymbol()))
+}
+
+// Recall withdraws a sent document (thu hồi): it and its metadata are frozen in the
+// recalled state; local recipients' copies are withdrawn at once, other recipients get
+// a recall through the exchange and confirm with status 15 or refuse with 16.
+func (s *Service) Recall(ctx context.Context, a Actor, docID int64, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return invalid("Nhập lý do thu hồi văn bản.", "recall without a reason")
+	}
+	return s.transitionOutgoing(ctx, a, docID, "recall", reason, func(ctx context.Context, tx pgx.Tx, d *Record) error {
+		rows, err := tx.Query(ctx, `SELECT id, agency_id FROM documents WHERE source_document_id = $1
+			AND incoming_state NOT IN ('rejected', 'recalled')`, d.ID)
+		if err != nil {
+			return fmt.Errorf("docs: unable to find the copies: %w", err)
+		}
+		copies, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ ID, AgencyID int64 }])
+		if err != nil {
+			return fmt.Errorf("docs: unable to read the copies: %w", err)
+		}
+		for _, c := range copies {
+			system := Actor{AgencyID: c.AgencyID}
+			if err := s.transitionTx(ctx, tx, system, incoming, c.ID, "recalled", reason, nil); err != nil {
+				return err
+			}
+			if err := setRecipientStatus(ctx, tx, d.ID, c.AgencyID, "", RecipientRecalled, reason); err != nil {
+				return err
+			}
+		}
+		recipients, err := Recipients(ctx, tx, d.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range recipients {
+			if r.AgencyID == 0 && !d.Secrecy.Secret() {
+				if err := enqueue(ctx, tx, OutboxRecall, d.ID, "", map[string]any{"organ_id": r.OrganID, "reason": reason}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}

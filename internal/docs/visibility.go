@@ -1,0 +1,88 @@
+package docs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"edms/internal/access"
+	"edms/internal/store"
+)
+
+// viewer is what the visibility rule needs to know about the person looking: it is
+// resolved once (roles from casbin, unit from the membership) and then applied in SQL,
+// so lists never load what the user may not see.
+type viewer struct {
+	userID, agencyID int64
+	allOutgoing      bool   // a role covering every outgoing document of the agency
+	allIncoming      bool   // a role covering every incoming document of the agency
+	ledUnit          *int64 // the unit the viewer heads, if they hold a unit head's permission
+}
+
+func (s *Service) viewer(ctx context.Context, db store.DB, a Actor) (viewer, error) {
+	v := viewer{userID: a.UserID, agencyID: a.AgencyID,
+		allOutgoing: s.Access.Can(a.UserID, a.AgencyID, access.OutgoingReadAll),
+		allIncoming: s.Access.Can(a.UserID, a.AgencyID, access.IncomingReadAll)}
+	if !s.Access.Can(a.UserID, a.AgencyID, access.DocumentRead) {
+		return v, forbidden("Bạn không có quyền xem văn bản của cơ quan này.", "user %d lacks document:read in agency %d", a.UserID, a.AgencyID)
+	}
+	if s.Access.Can(a.UserID, a.AgencyID, access.OutgoingReview) || s.Access.Can(a.UserID, a.AgencyID, access.IncomingAssignUnit) {
+		unit, err := membershipUnit(ctx, db, a)
+		if err != nil {
+			return v, err
+		}
+		if unit != 0 {
+			v.ledUnit = &unit
+		}
+	}
+	return v, nil
+}
+
+// visibleSQL is the visibility rule over documents aliased d. A user sees a document
+// of the agency they act in when they drafted or keep it, hold an explicit grant, or —
+// for a document that is not secret — hold a role covering all documents of its
+// direction, head its unit, or are assigned it (in person, as handler, or as head of
+// an assigned unit). Secret documents are seen only by their keeper and by grant.
+const visibleSQL = `(d.agency_id = @v_agency AND (
+	d.created_by = @v_user
+	OR EXISTS (SELECT 1 FROM document_grants g WHERE g.document_id = d.id AND g.user_id = @v_user)
+	OR (d.secrecy = 'thuong' AND (
+		(d.direction = 'outgoing' AND @v_all_out::boolean)
+		OR (d.direction = 'incoming' AND @v_all_in::boolean)
+		OR d.unit_id = @v_unit
+		OR EXISTS (SELECT 1 FROM assignments x WHERE x.document_id = d.id
+			AND (x.user_id = @v_user OR x.handler_id = @v_user OR x.unit_id = @v_unit))))))`
+
+func (v viewer) args(into pgx.NamedArgs) pgx.NamedArgs {
+	into["v_agency"], into["v_user"], into["v_all_out"], into["v_all_in"], into["v_unit"] =
+		v.agencyID, v.userID, v.allOutgoing, v.allIncoming, v.ledUnit
+	return into
+}
+
+// Get returns a document the actor may see.
+func (s *Service) Get(ctx context.Context, a Actor, id int64) (*Record, error) {
+	return s.get(ctx, s.Pool, a, id, "")
+}
+
+func (s *Service) get(ctx context.Context, db store.DB, a Actor, id int64, lock string) (*Record, error) {
+	v, err := s.viewer(ctx, db, a)
+	if err != nil {
+		return nil, err
+	}
+	r, err := scanDocument(db.QueryRow(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.id = @id AND `+visibleSQL+lock,
+		v.args(pgx.NamedArgs{"id": id})))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound(id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to read document %d: %w", id, err)
+	}
+	return r, nil
+}
+
+// visibleLocked reads a document the actor may see and locks it.
+func (s *Service) visibleLocked(ctx context.Context, tx pgx.Tx, a Actor, id int64) (*Record, error) {
+	return s.get(ctx, tx, a, id, " FOR UPDATE")
+}
