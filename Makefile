@@ -1,0 +1,29 @@
+# edms — the two commands a newcomer needs are `make demo` and `make test`.
+# Both install the Debian packages they need when missing (scripts/install-deps.sh).
+
+GO        ?= go
+# Packages with concurrency (numbering, audit chain, sessions, policy reload, HTTP)
+# run under the race detector.
+RACE_PKGS := ./internal/store/... ./internal/access/... ./internal/audit/... ./internal/docs/... ./internal/web/...
+
+.PHONY: demo test build deps-demo deps-test bench fuzz
+
+demo: deps-demo
+	$(GO) run ./cmd/edms demo
+
+test: deps-test
+	$(GO) vet ./...
+	$(GO) test -race $(RACE_PKGS)
+	$(GO) test $(shell $(GO) list ./... | grep -v -E '/internal/(store|access|audit|docs|web)(/|$$)')
+
+build:
+	$(GO) build -o edms ./cmd/edms
+
+deps-demo:
+	@scripts/install-deps.sh demo
+
+deps-test:
+	@scripts/install-deps.sh test
+
+bench: deps-test
+	$(GO) test -run '^$$' -bench . -benchmem ./...
