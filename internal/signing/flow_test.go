@@ -82,3 +82,37 @@ func TestRenderTwoSignatures(t *testing.T) {
 	}
 	run(t, testenv.LookTool(t, "pdftoppm"), "-png", "-r", "100", path, filepath.Join(dir, "two-signatures"))
 }
+
+func verifyBytes(t testing.TB, p testPKI, b []byte) *Report {
+	t.Helper()
+	rep, err := Verify(bytesDoc(b), NewTrustStore(p.root.Cert))
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	return rep
+}
+
+func TestVerifyTwoSignatureFlow(t *testing.T) {
+	p := demoPKI(t)
+	leader := signPerson(t, p, makePDF(t, 1, 0))
+	stamped := addIssueStamp(t, leader)
+	sealed := applySeal(t, p, stamped)
+	for name, doc := range map[string][]byte{"leader": leader, "stamped": stamped, "sealed": sealed} {
+		rep := verifyBytes(t, p, doc)
+		if !rep.Valid() {
+			t.Errorf("%s: not valid: %+v", name, rep)
+		}
+	}
+	rep := verifyBytes(t, p, sealed)
+	if len(rep.Signatures) != 2 || rep.Signatures[0].Signer != "Nguyễn Văn Nghĩa" || rep.Signatures[1].Signer != "Ủy ban nhân dân huyện Phú Lương" {
+		t.Fatalf("signatures: %+v", rep.Signatures)
+	}
+	first, second := rep.Signatures[0], rep.Signatures[1]
+	if first.CoversWholeDocument || first.Revision != 2 || !second.CoversWholeDocument || second.Revision != 4 {
+		t.Errorf("revisions: first %d whole=%v, second %d whole=%v", first.Revision, first.CoversWholeDocument, second.Revision, second.CoversWholeDocument)
+	}
+	if len(rep.IssueStamps) != 2 || rep.IssueStamps[0] != "Số: 12/QĐ-UBND" {
+		t.Errorf("issue stamps: %q", rep.IssueStamps)
+	}
+	t.Logf("%+v", first.LaterChanges)
+}
