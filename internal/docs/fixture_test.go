@@ -20,6 +20,7 @@ func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 // fixture is a small directory: two agencies (a district UBND and a commune), units in
 // the first, and users with their roles.
 type fixture struct {
+	url                  string
 	pool                 *pgxpool.Pool
 	district, commune    int64
 	unitVP, unitTP       int64 // Văn phòng, Phòng Tư pháp of the district
@@ -33,7 +34,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{pool: storetest.NewDB(t)}
+	f := &fixture{url: storetest.NewDatabaseURL(t)}
+	f.pool = storetest.NewPool(t, f.url)
 	f.district = f.agency(t, "000.00.21.H55", "Ủy ban nhân dân huyện Phú Lương", "UBND", nil)
 	f.commune = f.agency(t, "000.21.21.H55", "Ủy ban nhân dân xã Yên Ninh", "UBND", &f.district)
 	f.unitVP = f.unit(t, f.district, "Văn phòng HĐND và UBND", "VP")
