@@ -35,6 +35,7 @@ var commands = []command{
 	{"org", "manage agencies and units (org list|add|unit|import)", runOrg},
 	{"audit", "check the audit trail (audit verify)", runAudit},
 	{"version", "print the version", runVersion},
+	{"edxml", "inspect, validate, build, sign and verify edXML packages", runEdxml},
 }
 
 // errUsage marks an error already explained by printed usage.

@@ -77,3 +77,21 @@ func formatTimestamp(t time.Time) string {
 	}
 	return t.In(vietnam).Format(timestampLayout)
 }
+
+// MarshalText writes the date as yyyy/MM/dd (JSON build descriptions).
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads yyyy/MM/dd (or the lenient spellings).
+func (d *Date) UnmarshalText(text []byte) error {
+	parsed, _, err := parseDate(string(text))
+	if err == nil {
+		*d = parsed
+	}
+	return err
+}
+
+// ParseDate reads a date written yyyy/MM/dd (dd/MM/yyyy and yyyy-MM-dd accepted).
+func ParseDate(s string) (Date, error) {
+	d, _, err := parseDate(s)
+	return d, err
+}

@@ -74,23 +74,17 @@ func (s *DirSink) Discard() error {
 
 // Commit moves the attachments of a successfully read package into the directory,
 // named after their AttachmentName (made safe and unique), and returns the paths.
-// It refuses to overwrite existing files.
+// It refuses to overwrite existing files: then nothing is moved and the staged
+// files are discarded.
 func (s *DirSink) Commit(atts []Attachment) ([]string, error) {
-	if len(atts) != s.created {
-		return nil, fmt.Errorf("commit: %d attachments described, %d stored", len(atts), s.created)
+	paths, err := s.destinations(atts)
+	if err != nil {
+		return nil, errors.Join(err, s.Discard())
 	}
-	paths := make([]string, len(atts))
-	used := map[string]bool{}
 	for i, a := range atts {
-		name := uniqueName(safeFileName(a.Name, i), used)
-		dst := filepath.Join(s.dir, name)
-		if _, err := os.Lstat(dst); !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("commit: %s already exists", dst)
-		}
-		if err := os.Rename(filepath.Join(s.staging, strconv.Itoa(a.Index)), dst); err != nil {
+		if err := os.Rename(filepath.Join(s.staging, strconv.Itoa(a.Index)), paths[i]); err != nil {
 			return nil, err
 		}
-		paths[i] = dst
 	}
 	if s.staging != "" {
 		if err := os.Remove(s.staging); err != nil {
@@ -98,6 +92,21 @@ func (s *DirSink) Commit(atts []Attachment) ([]string, error) {
 		}
 	}
 	s.staging, s.created = "", 0
+	return paths, nil
+}
+
+func (s *DirSink) destinations(atts []Attachment) ([]string, error) {
+	if len(atts) != s.created {
+		return nil, fmt.Errorf("commit: %d attachments described, %d stored", len(atts), s.created)
+	}
+	paths := make([]string, len(atts))
+	used := map[string]bool{}
+	for i, a := range atts {
+		paths[i] = filepath.Join(s.dir, uniqueName(safeFileName(a.Name, i), used))
+		if _, err := os.Lstat(paths[i]); !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("commit: %s already exists", paths[i])
+		}
+	}
 	return paths, nil
 }
 
