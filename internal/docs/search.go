@@ -1,0 +1,154 @@
+package docs
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Query selects documents: accent-insensitive full text over the number, symbol,
+// subject, issuer, signer, recipients and content ("quyet dinh" finds "Quyết định";
+// web-search syntax: "quoted phrase", or, -word), combined with filters. Results come
+// newest first, ordered by (created_at, id), and are paged by a keyset cursor, so a
+// page never repeats or skips a row when documents are added meanwhile.
+type Query struct {
+	Text       string
+	Direction  Direction // empty: both
+	Types      []TypeCode
+	States     []string // outgoing or incoming state names
+	From, To   *time.Time
+	UnitID     int64 // drafting unit, or assigned unit
+	AssigneeID int64 // assigned person or handler
+	Limit      int   // default 20, at most 200
+	After      string
+}
+
+// Page is one page of results; Next is the cursor of the following page ("" at the end).
+type Page struct {
+	Items []*Record
+	Next  string
+}
+
+// listColumns are the document columns without the full text.
+var listColumns = strings.Replace(documentColumns, "d.content", "''", 1)
+
+// documentDate is the date a document is filed under: issued, else arrived, else created.
+const documentDate = `coalesce(d.issued_date, (d.arrival_date AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,
+	(d.created_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)`
+
+// Search returns the documents matching q that the actor may see.
+func (s *Service) Search(ctx context.Context, a Actor, q Query) (Page, error) {
+	v, err := s.viewer(ctx, s.Pool, a)
+	if err != nil {
+		return Page{}, err
+	}
+	sql, args, err := q.build(v)
+	if err != nil {
+		return Page{}, err
+	}
+	rows, err := s.Pool.Query(ctx, sql, args)
+	if err != nil {
+		return Page{}, fmt.Errorf("docs: search failed: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*Record, error) { return scanDocument(row) })
+	if err != nil {
+		return Page{}, fmt.Errorf("docs: unable to read search results: %w", err)
+	}
+	page := Page{Items: items}
+	if len(items) > q.limit() {
+		page.Items = items[:q.limit()]
+		last := page.Items[len(page.Items)-1]
+		page.Next = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+func (q Query) limit() int {
+	switch {
+	case q.Limit <= 0:
+		return 20
+	case q.Limit > 200:
+		return 200
+	}
+	return q.Limit
+}
+
+// build writes the SQL of the query; the visibility rule is always part of it.
+func (q Query) build(v viewer) (string, pgx.NamedArgs, error) {
+	args := v.args(pgx.NamedArgs{"limit": q.limit() + 1})
+	where := []string{visibleSQL}
+	add := func(cond, name string, value any) {
+		where = append(where, cond)
+		args[name] = value
+	}
+	if t := strings.TrimSpace(q.Text); t != "" {
+		add(`d.search @@ websearch_to_tsquery('simple', docs_unaccent(@text))`, "text", t)
+	}
+	if q.Direction != "" {
+		add(`d.direction = @direction`, "direction", q.Direction)
+	}
+	if len(q.Types) > 0 {
+		add(`d.type = ANY(@types)`, "types", q.Types)
+	}
+	if len(q.States) > 0 {
+		add(`coalesce(d.outgoing_state, d.incoming_state) = ANY(@states)`, "states", q.States)
+	}
+	if q.From != nil {
+		add(documentDate+` >= @from`, "from", *q.From)
+	}
+	if q.To != nil {
+		add(documentDate+` <= @to`, "to", *q.To)
+	}
+	if q.UnitID != 0 {
+		add(`(d.unit_id = @unit OR EXISTS (SELECT 1 FROM assignments u WHERE u.document_id = d.id AND u.unit_id = @unit))`, "unit", q.UnitID)
+	}
+	if q.AssigneeID != 0 {
+		add(`EXISTS (SELECT 1 FROM assignments p WHERE p.document_id = d.id AND (p.user_id = @assignee OR p.handler_id = @assignee))`,
+			"assignee", q.AssigneeID)
+	}
+	if q.After != "" {
+		at, id, err := decodeCursor(q.After)
+		if err != nil {
+			return "", nil, err
+		}
+		where = append(where, `(d.created_at, d.id) < (@after_at, @after_id)`)
+		args["after_at"], args["after_id"] = at, id
+	}
+	sql := `SELECT ` + listColumns + ` FROM documents d WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY d.created_at DESC, d.id DESC LIMIT @limit`
+	return sql, args, nil
+}
+
+// Inbox is the first page of incoming documents still to be dealt with.
+func (s *Service) Inbox(ctx context.Context, a Actor, after string, limit int) (Page, error) {
+	return s.Search(ctx, a, Query{Direction: Incoming, States: []string{"received", "registered", "submitted", "assigned", "in_progress"},
+		After: after, Limit: limit})
+}
+
+func encodeCursor(at time.Time, id int64) string {
+	raw := strconv.FormatInt(at.UnixMicro(), 10) + "." + strconv.FormatInt(id, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func decodeCursor(c string) (time.Time, int64, error) {
+	bad := invalid("Tham số phân trang không hợp lệ.", "bad cursor %q", c)
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, 0, bad
+	}
+	micros, idText, ok := strings.Cut(string(raw), ".")
+	if !ok {
+		return time.Time{}, 0, bad
+	}
+	us, err1 := strconv.ParseInt(micros, 10, 64)
+	id, err2 := strconv.ParseInt(idText, 10, 64)
+	if err1 != nil || err2 != nil {
+		return time.Time{}, 0, bad
+	}
+	return time.UnixMicro(us), id, nil
+}
