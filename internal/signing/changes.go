@@ -100,7 +100,7 @@ func (d *diff) compareCatalog(oldRoot, newRoot pdf.Value) {
 		if k == "AcroForm" || k == "Version" {
 			continue
 		}
-		if syntax(oldRoot.Key(k), objID(oldRoot)) != syntax(newRoot.Key(k), objID(newRoot)) {
+		if !sameValue(oldRoot.Key(k), newRoot.Key(k), objID(oldRoot), objID(newRoot), 0) {
 			d.forbid("catalog entry /%s changed", k)
 		}
 	}
@@ -135,7 +135,7 @@ func (d *diff) compareFields(oldForm, newForm pdf.Value) {
 // widgets or the project's issue stamp.
 func (d *diff) comparePage(oldPage, newPage pdf.Value) {
 	for _, k := range unionKeys(oldPage, newPage) {
-		if k != "Annots" && syntax(oldPage.Key(k), objID(oldPage)) != syntax(newPage.Key(k), objID(newPage)) {
+		if k != "Annots" && !sameValue(oldPage.Key(k), newPage.Key(k), objID(oldPage), objID(newPage), 0) {
 			d.forbid("page entry /%s changed (page content or resources)", k)
 		}
 	}
@@ -192,11 +192,44 @@ func unionKeys(a, b pdf.Value) []string {
 	return keys
 }
 
-// syntax is v written in PDF syntax with references kept as references.
-func syntax(v pdf.Value, holder uint32) string {
-	var b bytes.Buffer
-	writeValue(&b, v, holder)
-	return b.String()
+// sameValue compares two values semantically: references to the same object are
+// equal, and a reference equals an inline copy of what it points to (pdfsign
+// rewrites a page with its /Resources inlined). Streams must be the same object,
+// which the object-level comparison has checked to be unchanged.
+func sameValue(a, b pdf.Value, holderA, holderB uint32, depth int) bool {
+	refA, refB := objID(a) != holderA && objID(a) != 0, objID(b) != holderB && objID(b) != 0
+	if refA && refB && objID(a) == objID(b) {
+		return true
+	}
+	if depth > 16 || a.Kind() != b.Kind() {
+		return false
+	}
+	holderA, holderB = objID(a), objID(b)
+	switch a.Kind() {
+	case pdf.Dict:
+		for _, k := range unionKeys(a, b) {
+			if !sameValue(a.Key(k), b.Key(k), holderA, holderB, depth+1) {
+				return false
+			}
+		}
+		return true
+	case pdf.Array:
+		if a.Len() != b.Len() {
+			return false
+		}
+		for i := 0; i < a.Len(); i++ {
+			if !sameValue(a.Index(i), b.Index(i), holderA, holderB, depth+1) {
+				return false
+			}
+		}
+		return true
+	case pdf.Stream:
+		return false // different stream objects
+	}
+	var sa, sb bytes.Buffer
+	writeValue(&sa, a, holderA)
+	writeValue(&sb, b, holderB)
+	return sa.String() == sb.String()
 }
 
 func describe(v pdf.Value) string {

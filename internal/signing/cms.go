@@ -43,11 +43,11 @@ type cmsSignature struct {
 // parseCMS reads a CMS SignedData (DER or BER, trailing zero padding ignored).
 func parseCMS(data []byte) (sig *cmsSignature, err error) {
 	defer recoverAs(&err, errors.New("malformed CMS signature"))
-	var raw asn1.RawValue
-	if _, err := asn1.Unmarshal(data, &raw); err == nil {
-		data = raw.FullBytes // drop the padding after a definite-length encoding
+	n, err := berLength(data, 0)
+	if err != nil {
+		return nil, fmt.Errorf("malformed CMS signature: %w", err)
 	}
-	p7, err := pkcs7.Parse(bytes.TrimRight(data, "\x00"))
+	p7, err := pkcs7.Parse(data[:n]) // without the zero padding of /Contents
 	if err != nil {
 		return nil, fmt.Errorf("malformed CMS signature: %w", err)
 	}
@@ -132,4 +132,55 @@ func (sig *cmsSignature) verify() error {
 		return nil
 	}
 	return fmt.Errorf("unsupported public key %T", sig.signer.PublicKey)
+}
+
+// berLength is the length of the BER element at the start of data, definite or
+// indefinite (as NSS writes), so the zero padding after it can be cut off.
+func berLength(data []byte, depth int) (int, error) {
+	if depth > 64 || len(data) < 2 {
+		return 0, errors.New("truncated BER element")
+	}
+	i := 1
+	if data[0]&0x1f == 0x1f { // high tag number
+		for i < len(data) && data[i]&0x80 != 0 {
+			i++
+		}
+		i++
+	}
+	if i >= len(data) {
+		return 0, errors.New("truncated BER tag")
+	}
+	l := int(data[i])
+	i++
+	switch {
+	case l < 0x80:
+		return checkedEnd(i+l, len(data))
+	case l == 0x80:
+		for {
+			if i+1 < len(data) && data[i] == 0 && data[i+1] == 0 {
+				return i + 2, nil
+			}
+			n, err := berLength(data[i:], depth+1)
+			if err != nil {
+				return 0, err
+			}
+			i += n
+		}
+	}
+	size := l & 0x7f
+	if size > 4 || i+size > len(data) {
+		return 0, errors.New("bad BER length")
+	}
+	l = 0
+	for _, b := range data[i : i+size] {
+		l = l<<8 | int(b)
+	}
+	return checkedEnd(i+size+l, len(data))
+}
+
+func checkedEnd(end, size int) (int, error) {
+	if end > size || end < 0 {
+		return 0, errors.New("BER element longer than the signature")
+	}
+	return end, nil
 }

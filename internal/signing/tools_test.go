@@ -139,3 +139,12 @@ func bytesDoc(b []byte) Document { return NewDocument(bytes.NewReader(b), int64(
 
 // fixedClock returns a clock that always reads t.
 func fixedClock(at time.Time) func() time.Time { return func() time.Time { return at } }
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
