@@ -100,8 +100,8 @@ func (s *Service) insertAssignment(ctx context.Context, tx pgx.Tx, a Actor, d *R
 	if d.Secrecy.Secret() && l.UserID == 0 {
 		return invalid("Văn bản mật phải giao cho cá nhân cụ thể.", "secret document %d assigned to a unit", d.ID)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO assignments (document_id, role, unit_id, user_id, deadline, direction_note, assigned_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, d.ID, l.Role, nullID(l.UnitID), nullID(l.UserID), l.Deadline, l.Note, a.UserID); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO assignments (document_id, role, unit_id, user_id, deadline, direction_note, assigned_by, assigned_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, d.ID, l.Role, nullID(l.UnitID), nullID(l.UserID), l.Deadline, l.Note, a.UserID, s.now()); err != nil {
 		return fmt.Errorf("docs: unable to save the assignment: %w", err)
 	}
 	if d.Secrecy.Secret() {
@@ -226,8 +226,8 @@ func (s *Service) ReportProgress(ctx context.Context, a Actor, assignmentID int6
 			return forbidden("Chỉ người được giao xử lý cập nhật tiến độ.", "user %d does not handle assignment %d", a.UserID, as.ID)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE assignments SET progress = $1, progress_note = $2,
-			completed_at = CASE WHEN $1 = 100 THEN coalesce(completed_at, now()) ELSE NULL END WHERE id = $3`,
-			percent, strings.TrimSpace(note), as.ID); err != nil {
+			completed_at = CASE WHEN $1 = 100 THEN coalesce(completed_at, $4) ELSE NULL END WHERE id = $3`,
+			percent, strings.TrimSpace(note), as.ID, s.now()); err != nil {
 			return fmt.Errorf("docs: unable to save progress: %w", err)
 		}
 		switch d.IncomingState {
@@ -263,11 +263,11 @@ func (s *Service) Complete(ctx context.Context, a Actor, docID int64, note strin
 				return invalid("Văn bản trả lời phải là văn bản đi của cơ quan.", "reply %d is not an outgoing document of agency %d", replyID, d.AgencyID)
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE assignments SET progress = 100, completed_at = now(), reply_document_id = $1 WHERE id = $2`,
-			nullID(replyID), leadID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE assignments SET progress = 100, completed_at = $3, reply_document_id = $1 WHERE id = $2`,
+			nullID(replyID), leadID, s.now()); err != nil {
 			return fmt.Errorf("docs: unable to complete the assignment: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE documents SET completed_at = now() WHERE id = $1`, d.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE documents SET completed_at = $2 WHERE id = $1`, d.ID, s.now()); err != nil {
 			return fmt.Errorf("docs: unable to complete the document: %w", err)
 		}
 		return s.event(ctx, tx, d, EventCompleted, note)

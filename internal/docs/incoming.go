@@ -133,10 +133,10 @@ func (s *Service) ReceiveTx(ctx context.Context, tx pgx.Tx, a Actor, in ReceiveI
 	if err := validateMetadata(&d, s.today()); err != nil {
 		return Receipt{}, err
 	}
-	if in.Main.Content == nil {
-		return Receipt{}, invalid("Chưa có tệp văn bản đến.", "incoming document without a file")
+	if in.Main.Content == nil && !in.Paper {
+		return Receipt{}, invalid("Chưa có tệp văn bản đến.", "electronic incoming document without a file")
 	}
-	if in.Main.MediaType != MediaPDF {
+	if in.Main.Content != nil && in.Main.MediaType != MediaPDF {
 		return Receipt{}, invalid("Văn bản đến phải là tệp PDF.", "incoming main file is %s", in.Main.MediaType)
 	}
 	now := s.now()
@@ -156,7 +156,12 @@ func (s *Service) ReceiveTx(ctx context.Context, tx pgx.Tx, a Actor, in ReceiveI
 	return Receipt{DocumentID: d.ID, Duplicates: dups}, err
 }
 
+// storeIncomingFiles stores the main file (a paper document may be registered before
+// it is scanned) and the attachments.
 func (s *Service) storeIncomingFiles(ctx context.Context, tx pgx.Tx, docID, actorID int64, in ReceiveInput) error {
+	if in.Main.Content == nil {
+		return nil
+	}
 	if _, err := addFile(ctx, tx, docID, KindMain, 1, in.Main, actorID, "", s.maxFileSize()); err != nil {
 		return err
 	}

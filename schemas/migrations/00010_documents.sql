@@ -92,8 +92,7 @@ CREATE TABLE documents (
     source_document_id bigint REFERENCES documents(id), -- direct hand-off between local agencies
     reject_reason   text NOT NULL DEFAULT '',
     completed_at    timestamptz,
-    digital         boolean NOT NULL DEFAULT true, -- received electronically (not scanned)
-    handled_online  boolean NOT NULL DEFAULT true, -- every step done in the system
+    digital         boolean NOT NULL DEFAULT true, -- received electronically, not on paper
     CHECK ((direction = 'outgoing') = (outgoing_state IS NOT NULL)),
     CHECK ((direction = 'incoming') = (incoming_state IS NOT NULL)),
     CHECK (direction = 'incoming' OR arrival_number IS NULL),
