@@ -4,7 +4,7 @@
 GO        ?= go
 # Packages with concurrency (numbering, audit chain, sessions, policy reload, HTTP)
 # run under the race detector.
-RACE_PKGS := ./internal/store/... ./internal/access/... ./internal/audit/... ./internal/docs/... ./internal/web/...
+RACE_PKGS := ./internal/store/... ./internal/access/... ./internal/audit/... ./internal/docs/... ./internal/web/... ./internal/liaison/...
 
 .PHONY: demo test build deps-demo deps-test bench fuzz
 
@@ -14,7 +14,7 @@ demo: deps-demo
 test: deps-test
 	$(GO) vet ./...
 	$(GO) test -race $(RACE_PKGS)
-	$(GO) test $(shell $(GO) list ./... | grep -v -E '/internal/(store|access|audit|docs|web)(/|$$)')
+	$(GO) test $(shell $(GO) list ./... | grep -v -E '/internal/(store|access|audit|docs|web|liaison)(/|$$)')
 
 build:
 	$(GO) build -o edms ./cmd/edms
