@@ -54,6 +54,9 @@ func (d Document) open() (rdr *pdf.Reader, err error) {
 	}
 	rdr, err = pdf.NewReader(d.r, d.size)
 	if err != nil {
+		if d.tailMentions("/Encrypt") {
+			return nil, ErrEncrypted // an encryption the reader cannot even open
+		}
 		return nil, fmt.Errorf("%w: %v", ErrNotPDF, err)
 	}
 	if !rdr.Trailer().Key("Encrypt").IsNull() {
@@ -67,6 +70,17 @@ func (d Document) open() (rdr *pdf.Reader, err error) {
 		return nil, fmt.Errorf("%w: %v", ErrNotPDF, err)
 	}
 	return rdr, nil
+}
+
+// tailMentions reports whether the last 4 KiB of the file, where the trailer
+// dictionary is, contain s.
+func (d Document) tailMentions(s string) bool {
+	n := min(d.size, 4096)
+	tail := make([]byte, n)
+	if _, err := d.r.ReadAt(tail, d.size-n); err != nil && err != io.EOF {
+		return false
+	}
+	return bytes.Contains(tail, []byte(s))
 }
 
 // recoverAs turns a panic of the PDF libraries into an error wrapping sentinel.
