@@ -16,7 +16,7 @@ type TokenConfig struct {
 	Module     string // path of the PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so
 	TokenLabel string
 	PIN        string
-	KeyLabel   string // CKA_LABEL of the key and its certificate; empty: the only pair
+	KeyLabel   string // CKA_LABEL of the key and its certificate
 	KeyID      []byte // CKA_ID, alternative to KeyLabel
 }
 
@@ -129,13 +129,17 @@ func identityOnToken(ctx *crypto11.Context, cfg TokenConfig) (*Identity, error) 
 	if cfg.KeyLabel != "" {
 		label = []byte(cfg.KeyLabel)
 	}
-	signer, err := ctx.FindKeyPair(cfg.KeyID, label)
+	if len(label) == 0 && len(cfg.KeyID) == 0 {
+		return nil, errors.New("signing: name the key on the token (object= or id=)")
+	}
+	signers, err := ctx.FindKeyPairs(cfg.KeyID, label)
 	if err != nil {
 		return nil, fmt.Errorf("signing: find key on token %q: %w", cfg.TokenLabel, err)
 	}
-	if signer == nil {
-		return nil, fmt.Errorf("%w: token %q has no key pair labelled %q", ErrTokenNotFound, cfg.TokenLabel, cfg.KeyLabel)
+	if len(signers) != 1 {
+		return nil, fmt.Errorf("%w: token %q has %d key pairs labelled %q, want exactly one", ErrTokenNotFound, cfg.TokenLabel, len(signers), cfg.KeyLabel)
 	}
+	signer := signers[0]
 	cert, err := ctx.FindCertificate(cfg.KeyID, label, nil)
 	if err != nil {
 		return nil, fmt.Errorf("signing: find certificate on token %q: %w", cfg.TokenLabel, err)
