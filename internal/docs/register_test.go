@@ -1,0 +1,108 @@
+package docs
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"edms/internal/testenv"
+)
+
+// registersFixture fills the registers: two outgoing documents issued and one sent,
+// an incoming document assigned and in progress.
+func registersFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := newFixture(t)
+	ctx := context.Background()
+	qd := f.draft(t, TypeQuyetDinh, "Quyết định về việc thành lập Tổ công tác chuyển đổi số", func(in *DraftInput) {
+		in.Recipients = []Recipient{{OrganID: "000.00.00.H55", Name: "UBND tỉnh Thái Nguyên"}, {AgencyID: f.commune, Name: "UBND xã Yên Ninh"}}
+		in.IssuedAmount = 5
+	})
+	f.toSigned(t, qd)
+	_, err := f.svc.Issue(ctx, f.in(f.clerk), qd, "")
+	must(t, err)
+	must(t, f.svc.Seal(ctx, f.in(f.clerk), qd, ""))
+	must(t, f.svc.Send(ctx, f.in(f.clerk), qd, ""))
+	cv := f.draft(t, TypeCongVan, "Về việc đôn đốc nộp báo cáo thống kê quý IV", nil)
+	f.toSigned(t, cv)
+	_, err = f.svc.Issue(ctx, f.in(f.clerk), cv, "")
+	must(t, err)
+
+	in := f.receive(t, "Về việc hướng dẫn đánh giá, xếp loại chất lượng cán bộ, công chức", "1234", nil).DocumentID
+	deadline := f.svc.today().AddDate(0, 0, 7)
+	f.registerAndAssign(t, in, []AssignmentInput{{Role: RoleLead, UnitID: f.unitTP, Deadline: &deadline},
+		{Role: RoleInformation, UserID: f.unitHead}})
+	as, err := Assignments(ctx, f.pool, in)
+	must(t, err)
+	must(t, f.svc.AssignHandler(ctx, f.in(f.tpHead), as[0].ID, f.tpSpecialist))
+	must(t, f.svc.ReportProgress(ctx, f.in(f.tpSpecialist), as[0].ID, 40, "Đang lấy ý kiến các phòng"))
+	return f
+}
+
+func TestRegistersHoldTheirColumnsAndPrintVietnamese(t *testing.T) {
+	t.Parallel()
+	pdftotext := testenv.LookTool(t, "pdftotext")
+	f := registersFixture(t)
+	ctx := context.Background()
+	year := f.svc.today().Year()
+
+	out, err := f.svc.LoadRegister(ctx, f.in(f.clerk), RegisterOutgoing, year)
+	must(t, err)
+	if len(out.Columns) != 10 || len(out.Rows) != 2 {
+		t.Fatalf("outgoing register: %d columns, %d rows", len(out.Columns), len(out.Rows))
+	}
+	first := out.Rows[0]
+	if first[0] != "01/QĐ-UBND" || !strings.HasPrefix(first[2], "Quyết định Quyết định về việc") ||
+		first[3] != "Chủ tịch Phạm Quốc Việt" || first[4] != "UBND tỉnh Thái Nguyên; UBND xã Yên Ninh" || first[6] != "5" || first[7] == "" {
+		t.Fatalf("outgoing row %q", first)
+	}
+	if out.Rows[1][0] != "02/UBND-VP" || out.Rows[1][7] != "" {
+		t.Fatalf("second outgoing row %q", out.Rows[1])
+	}
+	inc, err := f.svc.LoadRegister(ctx, f.in(f.clerk), RegisterIncoming, year)
+	must(t, err)
+	if len(inc.Rows) != 1 || inc.Rows[0][1] != "01" || inc.Rows[0][3] != "1234/UBND-KT" ||
+		inc.Rows[0][6] != "Phòng Tư pháp (chủ trì); Lê Văn Hùng (để biết)" {
+		t.Fatalf("incoming register %q", inc.Rows)
+	}
+	follow, err := f.svc.LoadRegister(ctx, f.in(f.clerk), RegisterFollowUp, year)
+	must(t, err)
+	if len(follow.Rows) != 1 || follow.Rows[0][4] != "40%: Đang lấy ý kiến các phòng" {
+		t.Fatalf("follow-up register %q", follow.Rows)
+	}
+	if _, err := f.svc.LoadRegister(ctx, f.in(f.specialist), RegisterOutgoing, year); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("register for a specialist: %v", err)
+	}
+
+	dir := t.TempDir()
+	for _, reg := range []*Register{out, inc, follow} {
+		path := filepath.Join(dir, string(reg.Kind)+".pdf")
+		var buf bytes.Buffer
+		must(t, reg.WritePDF(&buf, f.svc.now()))
+		must(t, os.WriteFile(path, buf.Bytes(), 0o600))
+		if keep := os.Getenv("EDMS_KEEP_REGISTERS"); keep != "" { // to look at the rendering
+			must(t, os.WriteFile(filepath.Join(keep, string(reg.Kind)+".pdf"), buf.Bytes(), 0o600))
+		}
+		text, err := exec.Command(pdftotext, "-layout", path, "-").Output()
+		must(t, err)
+		for _, want := range []string{reg.Title, reg.Subtitle(), "Ủy ban nhân dân huyện Phú Lương", firstWords(reg.Rows[0][0]), firstWords(reg.Rows[0][1])} {
+			if !bytes.Contains(normaliseSpaces(text), normaliseSpaces([]byte(want))) {
+				t.Errorf("%s PDF lacks %q; pdftotext gave:\n%s", reg.Kind, want, text)
+			}
+		}
+	}
+}
+
+// normaliseSpaces folds runs of white space, since pdftotext lays text out in columns.
+func normaliseSpaces(b []byte) []byte { return []byte(strings.Join(strings.Fields(string(b)), " ")) }
+
+// firstWords is the start of a cell, which stays on its first printed line.
+func firstWords(cell string) string {
+	words := strings.Fields(cell)
+	return strings.Join(words[:min(3, len(words))], " ")
+}
