@@ -105,6 +105,10 @@ func checkReplaced(ctx context.Context, tx pgx.Tx, a Actor, id int64) error {
 
 // addDraftVersion stores a new main version; a DOCX gets a conversion job to PDF.
 func (s *Service) addDraftVersion(ctx context.Context, tx pgx.Tx, docID int64, in FileInput, actorID int64, note string) error {
+	if in.MediaType == MediaDOCX && !s.Converter.Available() {
+		return &Error{Kind: ErrInvalid, Message: "Máy chủ chưa cài LibreOffice nên không chuyển được tệp DOCX sang PDF; vui lòng tải lên bản PDF.",
+			Detail: ErrNoConverter.Error()}
+	}
 	f, err := addMainVersion(ctx, tx, docID, in, actorID, note, s.maxFileSize())
 	if err != nil {
 		return err

@@ -67,6 +67,7 @@ type Service struct {
 	Pool        *pgxpool.Pool
 	Access      Authorizer
 	Signing     SigningHook // nil: signing steps record "not signed"
+	Converter   *Converter  // nil or without LibreOffice: DOCX drafts are refused, upload a PDF
 	MaxFileSize int64       // 0: DefaultMaxFileSize
 	Now         func() time.Time
 }
