@@ -36,6 +36,7 @@ var commands = []command{
 	{"audit", "check the audit trail (audit verify)", runAudit},
 	{"version", "print the version", runVersion},
 	{"edxml", "inspect, validate, build, sign and verify edXML packages", runEdxml},
+	{"pdf", "sign and verify PDF documents (pdf sign|verify)", runPDF},
 }
 
 // errUsage marks an error already explained by printed usage.

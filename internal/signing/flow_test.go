@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"edms/internal/signing/pki"
 	"edms/internal/testenv"
 )
 
@@ -68,7 +69,9 @@ func TestTwoSignatureFlow(t *testing.T) {
 }
 
 // TestRenderTwoSignatures writes the two-signature PDF and its pdftoppm rendering
-// to EDMS_RENDER_DIR, for a person to look at the placement.
+// to EDMS_RENDER_DIR, for a person to look at the placement, together with the
+// demo credentials (password "demo"), the trust store and unsigned inputs of 1 and
+// 10 MB for trying the CLI and for the whole-process benchmark in BENCHMARKS.md.
 func TestRenderTwoSignatures(t *testing.T) {
 	dir := os.Getenv("EDMS_RENDER_DIR")
 	if dir == "" {
@@ -81,6 +84,26 @@ func TestRenderTwoSignatures(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, testenv.LookTool(t, "pdftoppm"), "-png", "-r", "100", path, filepath.Join(dir, "two-signatures"))
+	writeDemoFiles(t, p, dir)
+}
+
+func writeDemoFiles(t *testing.T, p testPKI, dir string) {
+	for name, cred := range map[string]*pki.Credential{"person.p12": p.person, "agency.p12": p.agency} {
+		if err := cred.WritePKCS12(filepath.Join(dir, name), "demo"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "trust"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := pki.WriteCertPEM(filepath.Join(dir, "trust", "root.pem"), p.root.Cert); err != nil {
+		t.Fatal(err)
+	}
+	for name, noise := range map[string]int{"input.pdf": 0, "input-1mb.pdf": 1 << 20, "input-10mb.pdf": 10 << 20} {
+		if err := os.WriteFile(filepath.Join(dir, name), makePDF(t, 1, noise), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func verifyBytes(t testing.TB, p testPKI, b []byte) *Report {
@@ -115,4 +138,23 @@ func TestVerifyTwoSignatureFlow(t *testing.T) {
 		t.Errorf("issue stamps: %q", rep.IssueStamps)
 	}
 	t.Logf("%+v", first.LaterChanges)
+}
+
+// TestRenderCopyStamp renders the no-image stamp of an electronic copy to
+// EDMS_RENDER_DIR.
+func TestRenderCopyStamp(t *testing.T) {
+	dir := os.Getenv("EDMS_RENDER_DIR")
+	if dir == "" {
+		t.Skip("set EDMS_RENDER_DIR to write the rendering")
+	}
+	p := demoPKI(t)
+	var out bytes.Buffer
+	if err := (&Signer{Identity: identityOf(t, p.agency)}).ApplyStamp(bytesDoc(makePDF(t, 1, 0)), &out, CopyStamp("SAO Y", "Văn phòng HĐND và UBND huyện Phú Lương")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "copy.pdf")
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, testenv.LookTool(t, "pdftoppm"), "-png", "-r", "100", path, filepath.Join(dir, "copy"))
 }

@@ -145,9 +145,10 @@ func (s *Signer) ApplyStamp(doc Document, w io.Writer, st AgencyStamp) error {
 	}
 	lines := append(append([]string(nil), st.Lines...), at.In(VietnamZone).Format(time.RFC3339))
 	box := mediaBox(page)
-	const width, margin = 230.0, 20.0
-	height := float64(len(lines))*12 + 4
-	rect := Rect{box.URX - margin - width, box.URY - margin - height, box.URX - margin, box.URY - margin}
+	// Inside the 20 mm top margin Nghị định 30 leaves above the document's header.
+	const width, right, top = 230.0, 20.0, 8.0
+	height := float64(len(lines))*12 + 2
+	rect := Rect{box.URX - right - width, box.URY - top - height, box.URX - right, box.URY - top}
 	img, err := textBlockImage(lines, width, height)
 	if err != nil {
 		return err

@@ -18,8 +18,8 @@ var leaderBlock = Rect{LLX: 330, LLY: 420, URX: 540, URY: 540}
 // issueNumberRect and issueDateRect are the reserved areas for the number and the
 // date of issue at the top of page 1.
 var (
-	issueNumberRect = Rect{LLX: 40, LLY: 745, URX: 220, URY: 765}
-	issueDateRect   = Rect{LLX: 290, LLY: 745, URX: 550, URY: 765}
+	issueNumberRect = Rect{LLX: 40, LLY: 725, URX: 220, URY: 745}
+	issueDateRect   = Rect{LLX: 290, LLY: 725, URX: 550, URY: 745}
 )
 
 // makePDF generates an A4 administrative document with Vietnamese text. noiseBytes
@@ -58,10 +58,10 @@ func makePDF(t testing.TB, pages, noiseBytes int) []byte {
 
 func documentHeader(p *fpdf.Fpdf) {
 	p.SetFont("serif", "B", 11)
-	p.Text(60, 50, "ỦY BAN NHÂN DÂN")
-	p.Text(60, 64, "HUYỆN PHÚ LƯƠNG")
-	p.Text(290, 50, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
-	p.Text(330, 64, "Độc lập - Tự do - Hạnh phúc")
+	p.Text(60, 72, "ỦY BAN NHÂN DÂN")
+	p.Text(60, 86, "HUYỆN PHÚ LƯƠNG")
+	p.Text(290, 72, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+	p.Text(330, 86, "Độc lập - Tự do - Hạnh phúc")
 	p.SetFont("serif", "B", 14)
 	p.Text(240, 140, "QUYẾT ĐỊNH")
 }

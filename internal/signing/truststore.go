@@ -31,7 +31,7 @@ func LoadTrustStore(dir string) (*TrustStore, error) {
 		if e.IsDir() || (ext != ".pem" && ext != ".crt" && ext != ".cer" && ext != ".der") {
 			continue
 		}
-		certs, err := readCertificates(filepath.Join(dir, e.Name()))
+		certs, err := ReadCertificates(filepath.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err
 		}
@@ -60,7 +60,8 @@ func (ts *TrustStore) Add(c *x509.Certificate) {
 	ts.anchors = append(ts.anchors, c)
 }
 
-func readCertificates(path string) ([]*x509.Certificate, error) {
+// ReadCertificates reads the certificates of a PEM or DER file.
+func ReadCertificates(path string) ([]*x509.Certificate, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("signing: trust store: %w", err)
