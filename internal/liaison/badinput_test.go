@@ -120,3 +120,18 @@ func TestLenientReadsAreWarned(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusWrapperIsAccepted(t *testing.T) {
+	var out bytes.Buffer
+	if err := Write(&out, &Package{Kind: KindStatus, Status: testStatus()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	wrapped := strings.ReplaceAll(out.String(), "edXML:MessageHeader>", "edXML:Status>")
+	pkg, err := Read(strings.NewReader(wrapped), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pkg.Kind != KindStatus || pkg.Status.StatusCode != "03" || !hasWarning(pkg, "edXMLHeader/Status", RuleLenient) {
+		t.Fatalf("kind %v status %+v warnings %v", pkg.Kind, pkg.Status, pkg.Warnings)
+	}
+}

@@ -59,8 +59,14 @@ func TestOwnOutputMatchesXSD(t *testing.T) {
 		t.Fatal(err)
 	}
 	pki := rsaPKI(t)
+	document := buildTestPackage(t, 5000)
+	path := filepath.Join(dir, "bad-date.edxml")
+	os.WriteFile(path, bytes.Replace(document, []byte("<edXML:PromulgationDate>2026/03/02"), []byte("<edXML:PromulgationDate>02/03/2026"), 1), 0o644)
+	if out, err := exec.Command(xmllint, "--noout", "--schema", "../../schemas/edxml.xsd", path).CombinedOutput(); err == nil {
+		t.Errorf("the XSD accepts a dd/MM/yyyy PromulgationDate:\n%s", out)
+	}
 	for name, data := range map[string][]byte{
-		"document.edxml": buildTestPackage(t, 5000),
+		"document.edxml": document,
 		"signed.edxml":   signBytes(t, buildTestPackage(t, 5000), pki.identity),
 		"status.edxml":   statusOut.Bytes(),
 	} {
