@@ -27,7 +27,9 @@ func (sr *streamReader) pump(f *frame) error {
 		return sr.fail(RuleStorage, err)
 	}
 	out := &measuringWriter{w: w, hash: sha256.New(), limit: sr.opts.Limits.MaxAttachmentBytes}
-	err = pumpParallel(sr.src, sr.digBuf, out)
+	if !sr.src.selfClosed() { // <ContentTransferEncoded/> is an empty attachment
+		err = pumpParallel(sr.src, sr.digBuf, out)
+	}
 	if cerr := w.Close(); err == nil && cerr != nil {
 		return sr.fail(RuleStorage, cerr)
 	}

@@ -135,3 +135,16 @@ func TestStatusWrapperIsAccepted(t *testing.T) {
 		t.Fatalf("kind %v status %+v warnings %v", pkg.Kind, pkg.Status, pkg.Warnings)
 	}
 }
+
+func TestEmptyElementPayloadIsAnEmptyAttachment(t *testing.T) {
+	good := string(buildTestPackage(t, 2000))
+	start := strings.Index(good, "<edXML:ContentTransferEncoded")
+	end := strings.Index(good, "</edXML:ContentTransferEncoded>") + len("</edXML:ContentTransferEncoded>")
+	empty := good[:start] + `<edXML:ContentTransferEncoded xmlns:edXML="` + Namespace + `"/>` + good[end:]
+	_, err := Read(strings.NewReader(empty), Options{})
+	// an empty file cannot be the declared PDF; what matters is that the reader saw no bytes
+	wantLocated(t, err, RuleContentType, "Attachment/ContentTransferEncoded")
+	if !strings.Contains(err.Error(), "unrecognised data") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -21,7 +21,11 @@ type source struct {
 	total     int64
 	maxTotal  int64
 	overLimit error
+	last      [2]byte // the last two bytes given to the decoder
 }
+
+// selfClosed tells whether the decoder's last token was an empty-element tag (<a/>).
+func (s *source) selfClosed() bool { return s.last == [2]byte{'/', '>'} }
 
 func newSource(r io.Reader, limits Limits) *source {
 	return &source{br: bufio.NewReaderSize(r, 256<<10), maxXML: limits.MaxHeaderBytes, maxTotal: limits.MaxPackageBytes}
@@ -39,6 +43,7 @@ func (s *source) ReadByte() (byte, error) {
 	if err == nil {
 		s.xmlBytes++
 		s.total++
+		s.last = [2]byte{s.last[1], b}
 	}
 	return b, err
 }

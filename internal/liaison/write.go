@@ -25,8 +25,11 @@ type AttachmentSource struct {
 // validation rule, or an attachment whose bytes contradict its type; as the output
 // may then be incomplete, write to a temporary file and rename it on success.
 func Write(w io.Writer, pkg *Package, files []AttachmentSource) error {
-	if pkg.Kind == KindStatus && len(files) > 0 {
+	switch {
+	case pkg.Kind == KindStatus && len(files) > 0:
 		return errors.New("edxml: a status package carries no attachments")
+	case pkg.Kind == KindStatus && pkg.Status == nil, pkg.Kind == KindDocument && pkg.Header == nil:
+		return fmt.Errorf("edxml: a %s package without its fields", pkg.Kind)
 	}
 	copied := *pkg
 	pkg = &copied
