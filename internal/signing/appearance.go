@@ -13,14 +13,22 @@ import (
 // VietnamZone is the time zone of every time shown in an appearance (UTC+07:00).
 var VietnamZone = time.FixedZone("ICT", 7*3600)
 
+// Pixel sizes of the generated images: enough for print at their usual size, and
+// small, because pdfsign copies an appearance image pixel by pixel.
+const (
+	signatureWidthPx, signatureHeightPx = 540, 225
+	sealPx                              = 480
+)
+
 // SignatureImage generates a stand-in for a person's handwritten signature: a blue
 // pen flourish with the name written in italics across it, as a transparent PNG.
 // It is an honest placeholder for the image the person uploads; SignPerson accepts
 // such an uploaded PNG instead.
 func SignatureImage(fullName string) ([]byte, error) {
-	c := newCanvas(720, 300)
-	c.stroke(flourish(c.width(), c.height(), fullName), 7, inkBlue)
-	if err := c.centredText(italic, 96, lastName(fullName), c.width()/2, c.height()*0.62, c.width()*0.9, inkBlue); err != nil {
+	c := newCanvas(signatureWidthPx, signatureHeightPx)
+	h := c.height()
+	c.stroke(flourish(c.width(), h, fullName), h*0.024, inkBlue)
+	if err := c.centredText(italic, h*0.32, lastName(fullName), c.width()/2, h*0.62, c.width()*0.9, inkBlue); err != nil {
 		return nil, err
 	}
 	return c.png()
@@ -60,11 +68,11 @@ func lastName(fullName string) string {
 // agency name around the ring and a star in the middle, as a transparent PNG. It is
 // an honest placeholder for the scanned seal image an agency registers.
 func SealImage(agencyName string) ([]byte, error) {
-	const size = 800
+	const size = sealPx
 	c := newCanvas(size, size)
 	cx, cy := float64(size)/2, float64(size)/2
-	c.ring(cx, cy, size*0.47, 14, sealRed)
-	c.ring(cx, cy, size*0.31, 8, sealRed)
+	c.ring(cx, cy, size*0.47, size*0.0175, sealRed)
+	c.ring(cx, cy, size*0.31, size*0.01, sealRed)
 	c.star(cx, cy, size*0.2, sealRed)
 	if err := c.ringText(strings.ToUpper(agencyName), cx, cy, size*0.39, sealRed); err != nil {
 		return nil, err
@@ -107,7 +115,7 @@ type PersonBlock struct {
 const (
 	signatureAreaBottom = 0.30
 	signatureAreaTop    = 0.74
-	signatureAspect     = 720.0 / 300.0
+	signatureAspect     = float64(signatureWidthPx) / signatureHeightPx
 )
 
 // image composes the block as a PNG of wPt × hPt points.

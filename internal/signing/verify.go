@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -78,11 +77,12 @@ func Verify(doc Document, trust *TrustStore) (rep *Report, err error) {
 	}
 	rep = &Report{Size: doc.size, Revisions: len(revisions)}
 	fields := signatureFields(rdr.Trailer().Key("Root"))
+	prefixes := newPrefixHashes(doc)
 	for _, f := range fields {
 		if f.value.IsNull() {
 			continue // an empty signature field, not yet signed
 		}
-		v := &verification{doc: doc, final: rdr, trust: trust, revisions: revisions, report: SignatureReport{Field: f.name}}
+		v := &verification{doc: doc, final: rdr, trust: trust, revisions: revisions, prefixes: prefixes, report: SignatureReport{Field: f.name}}
 		v.run(f.value)
 		rep.Signatures = append(rep.Signatures, v.report)
 		rep.IssueStamps = appendNew(rep.IssueStamps, v.stamps...)
@@ -112,6 +112,7 @@ type verification struct {
 	final     *pdf.Reader
 	trust     *TrustStore
 	revisions []revision
+	prefixes  *prefixHashes
 	report    SignatureReport
 	stamps    []string
 }
@@ -212,21 +213,17 @@ func (v *verification) describeSigner(sig *cmsSignature, sigDict pdf.Value) {
 }
 
 func (v *verification) checkDigest(sig *cmsSignature, br [4]int64) {
-	h := sig.hash.New()
-	buf := make([]byte, 1<<16)
-	for _, part := range [][2]int64{{br[0], br[1]}, {br[2], br[3]}} {
-		if _, err := io.CopyBuffer(h, io.NewSectionReader(v.doc.r, part[0], part[1]), buf); err != nil {
-			v.problem("cannot read the signed bytes: %v", err)
-			return
-		}
+	sum, err := v.prefixes.sum(sig.hash, br)
+	if err != nil {
+		v.problem("cannot read the signed bytes: %v", err)
+		return
 	}
-	if subtle.ConstantTimeCompare(h.Sum(nil), sig.messageDigest) != 1 {
+	if subtle.ConstantTimeCompare(sum, sig.messageDigest) != 1 {
 		v.problem("the signed bytes were changed: their digest does not match the signature")
 		return
 	}
 	v.report.DigestOK = true
 }
-
 func (v *verification) checkCertificate(sig *cmsSignature) {
 	r := &v.report
 	cert := sig.signer
