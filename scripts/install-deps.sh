@@ -4,7 +4,7 @@
 set -euo pipefail
 
 need_demo=(postgresql fonts-dejavu-core fonts-liberation2)
-need_test=("${need_demo[@]}" postgresql-contrib poppler-utils qpdf xmlsec1 libxml2-utils softhsm2 opensc chromium libnss3-tools libreoffice-writer-nogui time openssl)
+need_test=("${need_demo[@]}" postgresql-contrib poppler-utils qpdf xmlsec1 libxml2-utils softhsm2 opensc chromium libnss3-tools libreoffice-writer-nogui time openssl hyperfine)
 
 case "${1:-test}" in
   demo) wanted=("${need_demo[@]}") ;;
