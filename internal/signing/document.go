@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/digitorus/pdf"
 )
@@ -57,7 +58,7 @@ func (d Document) open() (rdr *pdf.Reader, err error) {
 		if d.tailMentions("/Encrypt") {
 			return nil, ErrEncrypted // an encryption the reader cannot even open
 		}
-		return nil, fmt.Errorf("%w: %v", ErrNotPDF, err)
+		return nil, fmt.Errorf("%w: %s", ErrNotPDF, shorten(err.Error()))
 	}
 	if !rdr.Trailer().Key("Encrypt").IsNull() {
 		return nil, ErrEncrypted
@@ -86,8 +87,17 @@ func (d Document) tailMentions(s string) bool {
 // recoverAs turns a panic of the PDF libraries into an error wrapping sentinel.
 func recoverAs(err *error, sentinel error) {
 	if r := recover(); r != nil {
-		*err = fmt.Errorf("%w: %v", sentinel, r)
+		*err = fmt.Errorf("%w: %s", sentinel, shorten(fmt.Sprint(r)))
 	}
+}
+
+// shorten keeps messages of the PDF reader, which may quote whole objects, readable.
+func shorten(msg string) string {
+	const limit = 160
+	if len(msg) <= limit {
+		return msg
+	}
+	return strings.ToValidUTF8(msg[:limit], "") + "…"
 }
 
 // pageByNumber walks the page tree to the 1-based page n.
