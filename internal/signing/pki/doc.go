@@ -17,6 +17,8 @@
 // software.sslmate.com/src/go-pkcs12 because golang.org/x/crypto/pkcs12 can only
 // decode) and the root certificate as PEM for trust stores. IssueForKey certifies a
 // public key whose private half lives elsewhere, e.g. on a PKCS#11 token.
+// NewTimestampAuthority gives an RFC 3161 timestamp authority (an http.Handler)
+// certified by the root, for signatures with a trusted time.
 //
 // Nothing here is meant for real certificates: a demo root CA's key is an ordinary
 // file on the demo machine.
