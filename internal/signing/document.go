@@ -157,6 +157,9 @@ func WriteFile(path string, write func(io.Writer) error) (err error) {
 	if err = write(tmp); err != nil {
 		return err
 	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("signing: %w", err)
+	}
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("signing: write %s: %w", path, err)
 	}
