@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"edms/internal/access"
+	"edms/internal/docs"
 	"edms/internal/web"
 )
 
@@ -74,7 +75,8 @@ func serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, ready func(u
 	defer stopListening()
 	go enforcer.Listen(listenCtx)
 
-	srv, err := web.NewServer(web.Config{TrustProxy: hc.trustProxy, ForceSecureCookies: hc.secureCookies}, pool, enforcer)
+	documents := &docs.Service{Pool: pool, Access: enforcer}
+	srv, err := web.NewServer(web.Config{TrustProxy: hc.trustProxy, ForceSecureCookies: hc.secureCookies}, pool, enforcer, documents)
 	if err != nil {
 		return err
 	}

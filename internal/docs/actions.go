@@ -51,3 +51,8 @@ func machineOf(dir Direction) *machine {
 	}
 	return outgoing
 }
+
+// StateName returns the Vietnamese name of a state of a lifecycle ("" for none).
+func StateName(dir Direction, state string) string {
+	return machineOf(dir).labels[state]
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -16,10 +15,6 @@ import (
 	"edms/internal/audit"
 	"edms/internal/org"
 )
-
-var templateFuncs = template.FuncMap{
-	"roleLabel": func(r access.Role) string { return r.Label() },
-}
 
 // render executes a page template into a buffer first, so a template error never sends
 // half a page.
@@ -155,8 +150,7 @@ func (s *Server) switchAgency(w http.ResponseWriter, r *http.Request) error {
 
 // homeView is what the signed-in home page shows.
 type homeView struct {
-	User        *org.User
-	CSRF        string
+	pageBase
 	Agency      *org.Agency
 	Memberships []org.MembershipView
 	Current     org.MembershipView
@@ -179,7 +173,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view := homeView{User: p.User, CSRF: p.CSRFToken, Agency: agency, Memberships: memberships, Roles: roles}
+	base, err := s.base(w, r)
+	if err != nil {
+		return err
+	}
+	view := homeView{pageBase: base, Agency: agency, Memberships: memberships, Roles: roles}
 	for _, m := range memberships {
 		if m.AgencyID == p.AgencyID {
 			view.Current = m

@@ -22,6 +22,7 @@ func (s *Server) routes(r *mux.Router) {
 	s.handle(r, "logout", "POST", "/logout", need(access.HomeView), asPage, s.logout)
 	s.handle(r, "home", "GET", "/", need(access.HomeView), asPage, s.home)
 	s.handle(r, "agency.switch", "POST", "/agency", need(access.HomeView), asPage, s.switchAgency)
+	s.routeDocumentPages(r)
 
 	// JSON API.
 	api := r.PathPrefix("/api/v1").Subrouter()
@@ -31,4 +32,5 @@ func (s *Server) routes(r *mux.Router) {
 	s.handle(api, "api.users", "GET", "/users", need(access.UserRead), asAPI, s.apiUsers)
 	s.handle(api, "api.users.create", "POST", "/users", need(access.UserAdmin), asAPI, s.apiCreateUser)
 	s.handle(api, "api.audit.verify", "GET", "/audit/verify", need(access.AuditRead), asAPI, s.apiAuditVerify)
+	s.routeDocumentsAPI(api)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"edms/internal/access"
+	"edms/internal/docs"
 )
 
 //go:embed templates/*.html
@@ -38,17 +39,18 @@ type Server struct {
 	cfg      Config
 	pool     *pgxpool.Pool
 	enforcer *access.Enforcer
+	docs     *docs.Service
 	pages    *template.Template
 	guards   map[string]guard // route name → its permission rule
 }
 
 // NewServer builds the server and its routes.
-func NewServer(cfg Config, pool *pgxpool.Pool, enforcer *access.Enforcer) (*Server, error) {
+func NewServer(cfg Config, pool *pgxpool.Pool, enforcer *access.Enforcer, documents *docs.Service) (*Server, error) {
 	pages, err := template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, pool: pool, enforcer: enforcer, pages: pages, guards: map[string]guard{}}, nil
+	return &Server{cfg: cfg, pool: pool, enforcer: enforcer, docs: documents, pages: pages, guards: map[string]guard{}}, nil
 }
 
 // Handler returns the root HTTP handler.

@@ -1,0 +1,431 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"edms/internal/access"
+	"edms/internal/docs"
+)
+
+// routeDocumentsAPI declares the JSON API of documents.
+func (s *Server) routeDocumentsAPI(api *mux.Router) {
+	s.handle(api, "api.types", "GET", "/document-types", need(access.HomeView), asAPI, s.apiTypes)
+	s.handle(api, "api.documents", "GET", "/documents", need(access.DocumentRead), asAPI, s.apiSearch)
+	s.handle(api, "api.inbox", "GET", "/inbox", need(access.DocumentRead), asAPI, s.apiInbox)
+	s.handle(api, "api.document", "GET", "/documents/{id:[0-9]+}", need(access.DocumentRead), asAPI, s.apiDocument)
+	s.handle(api, "api.document.file", "GET", "/documents/{id:[0-9]+}/files/{file:[0-9]+}", need(access.DocumentRead), asAPI, s.downloadFile)
+	s.handle(api, "api.drafts.create", "POST", "/documents", need(access.OutgoingDraft), asAPI, s.apiCreateDraft)
+	s.handle(api, "api.drafts.version", "POST", "/documents/{id:[0-9]+}/versions", need(access.OutgoingDraft), asAPI, s.apiAddFile((*docs.Service).AddVersion))
+	s.handle(api, "api.drafts.attachment", "POST", "/documents/{id:[0-9]+}/attachments", need(access.OutgoingDraft), asAPI, s.apiAddFile((*docs.Service).AddAttachment))
+	s.handle(api, "api.incoming.receive", "POST", "/incoming", need(access.IncomingReceive), asAPI, s.apiReceive)
+	s.routeDocumentSteps(api, "api.", asAPI, s.apiStep)
+	s.handle(api, "api.assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asAPI, s.apiAssignHandler)
+	s.handle(api, "api.assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asAPI, s.apiProgress)
+	s.handle(api, "api.records.create", "POST", "/records", need(access.RecordManage), asAPI, s.apiCreateRecord)
+	s.handle(api, "api.deadlines", "GET", "/deadlines", need(access.DocumentRead), asAPI, s.apiDeadlines)
+	s.handle(api, "api.statistics", "GET", "/statistics", need(access.ReportRead), asAPI, s.apiStatistics)
+	s.handle(api, "api.register", "GET", "/registers/{kind}/{year:[0-9]{4}}.pdf", need(access.RegisterPrint), asAPI, s.registerPDF)
+}
+
+func (s *Server) apiTypes(w http.ResponseWriter, _ *http.Request) error {
+	type typeJSON struct {
+		Code         docs.TypeCode `json:"code"`
+		Name         string        `json:"name"`
+		Abbreviation string        `json:"abbreviation"`
+	}
+	out := make([]typeJSON, 0, len(docs.Types))
+	for _, t := range docs.Types {
+		out = append(out, typeJSON{t.Code, t.Name, t.Abbreviation})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"types": out})
+	return nil
+}
+
+// queryFromRequest reads search filters from the URL query.
+func queryFromRequest(r *http.Request) (docs.Query, error) {
+	v := r.URL.Query()
+	q := docs.Query{Text: v.Get("q"), Direction: docs.Direction(v.Get("direction")), States: v["state"], After: v.Get("after")}
+	for _, t := range v["type"] {
+		q.Types = append(q.Types, docs.TypeCode(t))
+	}
+	var err error
+	if q.From, err = parseDate("from", v.Get("from")); err != nil {
+		return q, err
+	}
+	if q.To, err = parseDate("to", v.Get("to")); err != nil {
+		return q, err
+	}
+	for name, dst := range map[string]*int64{"unit": &q.UnitID, "assignee": &q.AssigneeID} {
+		if raw := v.Get(name); raw != "" {
+			if *dst, err = strconv.ParseInt(raw, 10, 64); err != nil {
+				return q, badRequest("query_invalid", "Tham số "+name+" phải là số.")
+			}
+		}
+	}
+	if raw := v.Get("limit"); raw != "" {
+		if q.Limit, err = strconv.Atoi(raw); err != nil {
+			return q, badRequest("query_invalid", "Tham số limit phải là số.")
+		}
+	}
+	return q, nil
+}
+
+func writePage(w http.ResponseWriter, page docs.Page) {
+	items := make([]documentOut, 0, len(page.Items))
+	for _, r := range page.Items {
+		items = append(items, toDocumentOut(r))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"documents": items, "next": page.Next})
+}
+
+func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
+	q, err := queryFromRequest(r)
+	if err != nil {
+		return err
+	}
+	page, err := s.docs.Search(r.Context(), s.actorOf(r), q)
+	if err != nil {
+		return docsError(err)
+	}
+	writePage(w, page)
+	return nil
+}
+
+func (s *Server) apiInbox(w http.ResponseWriter, r *http.Request) error {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	page, err := s.docs.Inbox(r.Context(), s.actorOf(r), r.URL.Query().Get("after"), limit)
+	if err != nil {
+		return docsError(err)
+	}
+	writePage(w, page)
+	return nil
+}
+
+func (s *Server) apiDocument(w http.ResponseWriter, r *http.Request) error {
+	detail, err := s.loadDetail(r, documentID(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, detail.JSON())
+	return nil
+}
+
+// downloadFile streams a file of a document the principal may see.
+func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := documentID(r)
+	if _, err := s.docs.Get(ctx, s.actorOf(r), id); err != nil {
+		return docsError(err)
+	}
+	fileID, _ := strconv.ParseInt(mux.Vars(r)["file"], 10, 64)
+	files, err := docs.Files(ctx, s.pool, id)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if f.ID == fileID {
+			w.Header().Set("Content-Type", f.MediaType)
+			w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
+			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+			_, err := docs.CopyBlob(ctx, s.pool, f.BlobID, w)
+			return err
+		}
+	}
+	return errNotFound
+}
+
+// uploadLimit bounds a multipart request: the file size limit plus room for the form.
+func (s *Server) uploadLimit() int64 {
+	limit := s.docs.MaxFileSize
+	if limit == 0 {
+		limit = docs.DefaultMaxFileSize
+	}
+	return limit + 1<<20
+}
+
+// parseUpload reads a multipart form; files beyond 8 MiB spill to temporary files
+// rather than memory, and are removed when the request ends.
+func (s *Server) parseUpload(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, s.uploadLimit())
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		if strings.Contains(err.Error(), "too large") {
+			return &apiError{http.StatusRequestEntityTooLarge, "file_too_large", "Tệp vượt quá dung lượng cho phép."}
+		}
+		return badRequest("form_invalid", "Biểu mẫu tải lên không hợp lệ: cần multipart/form-data.")
+	}
+	return nil
+}
+
+// formFile opens an uploaded file; ok is false when the field is empty.
+func formFile(r *http.Request, field string) (docs.FileInput, io.Closer, bool, error) {
+	f, h, err := r.FormFile(field)
+	if err == http.ErrMissingFile {
+		return docs.FileInput{}, nil, false, nil
+	}
+	if err != nil {
+		return docs.FileInput{}, nil, false, badRequest("file_invalid", "Không đọc được tệp tải lên ("+field+").")
+	}
+	return fileInput(h, f), f, true, nil
+}
+
+func fileInput(h *multipart.FileHeader, f io.Reader) docs.FileInput {
+	media := h.Header.Get("Content-Type")
+	if media == "" || media == "application/octet-stream" {
+		media = mime.TypeByExtension(strings.ToLower(filepath.Ext(h.Filename)))
+	}
+	if mt, _, err := mime.ParseMediaType(media); err == nil {
+		media = mt
+	}
+	return docs.FileInput{Name: filepath.Base(h.Filename), MediaType: media, Content: f}
+}
+
+// metadataField decodes the JSON metadata sent in the "document" form field.
+func metadataField(r *http.Request) (documentIn, error) {
+	var in documentIn
+	dec := json.NewDecoder(strings.NewReader(r.FormValue("document")))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return in, badRequest("document_invalid", "Trường document phải là JSON mô tả văn bản: "+err.Error())
+	}
+	return in, nil
+}
+
+func (s *Server) apiCreateDraft(w http.ResponseWriter, r *http.Request) error {
+	if err := s.parseUpload(w, r); err != nil {
+		return err
+	}
+	in, err := metadataField(r)
+	if err != nil {
+		return err
+	}
+	id, err := s.createDraft(r, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": id})
+	return nil
+}
+
+// createDraft creates a draft from parsed metadata and the "file" upload.
+func (s *Server) createDraft(r *http.Request, in documentIn) (int64, error) {
+	ctx := r.Context()
+	d, err := in.toDocument(ctx, s)
+	if err != nil {
+		return 0, err
+	}
+	file, closer, ok, err := formFile(r, "file")
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, badRequest("file_missing", "Chưa chọn tệp dự thảo (PDF hoặc DOCX).")
+	}
+	defer closer.Close()
+	id, err := s.docs.CreateDraft(ctx, s.actorOf(r), docs.DraftInput{Document: d, File: file, RequestKey: in.RequestKey, ReplacesID: in.ReplacesID})
+	return id, docsError(err)
+}
+
+func (s *Server) apiAddFile(add func(*docs.Service, context.Context, docs.Actor, int64, docs.FileInput, string) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.parseUpload(w, r); err != nil {
+			return err
+		}
+		file, closer, ok, err := formFile(r, "file")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return badRequest("file_missing", "Chưa chọn tệp.")
+		}
+		defer closer.Close()
+		if err := add(s.docs, r.Context(), s.actorOf(r), documentID(r), file, r.FormValue("note")); err != nil {
+			return docsError(err)
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"id": documentID(r)})
+		return nil
+	}
+}
+
+func (s *Server) apiReceive(w http.ResponseWriter, r *http.Request) error {
+	if err := s.parseUpload(w, r); err != nil {
+		return err
+	}
+	in, err := metadataField(r)
+	if err != nil {
+		return err
+	}
+	receipt, err := s.receive(r, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": receipt.DocumentID, "duplicates": receipt.Duplicates})
+	return nil
+}
+
+// receive records an incoming document from parsed metadata, the "file" upload and
+// any "attachment" uploads.
+func (s *Server) receive(r *http.Request, in documentIn) (docs.Receipt, error) {
+	ctx := r.Context()
+	d, err := in.toDocument(ctx, s)
+	if err != nil {
+		return docs.Receipt{}, err
+	}
+	main, closer, ok, err := formFile(r, "file")
+	if err != nil {
+		return docs.Receipt{}, err
+	}
+	if ok {
+		defer closer.Close()
+	}
+	input := docs.ReceiveInput{Document: d, Main: main, RequestKey: in.RequestKey}
+	for _, h := range r.MultipartForm.File["attachment"] {
+		f, err := h.Open()
+		if err != nil {
+			return docs.Receipt{}, badRequest("file_invalid", "Không đọc được tệp đính kèm "+h.Filename+".")
+		}
+		defer f.Close()
+		input.Attachments = append(input.Attachments, fileInput(h, f))
+	}
+	receipt, err := s.docs.Receive(ctx, s.actorOf(r), input)
+	return receipt, docsError(err)
+}
+
+// apiStep runs a lifecycle step with a JSON body (which may be empty).
+func (s *Server) apiStep(dir docs.Direction, action string) handlerFunc {
+	step := lifecycleSteps[dir][action]
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in actionInput
+		if r.ContentLength != 0 {
+			if err := decodeJSON(w, r, &in); err != nil {
+				return err
+			}
+		}
+		message, err := step(r.Context(), s, s.actorOf(r), documentID(r), in)
+		if err != nil {
+			return docsError(err)
+		}
+		detail, err := s.loadDetail(r, documentID(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"message": message, "document": detail.JSON()})
+		return nil
+	}
+}
+
+func assignmentID(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(mux.Vars(r)["aid"], 10, 64)
+	return id
+}
+
+func (s *Server) apiAssignHandler(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		UserID int64 `json:"user_id"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.docs.AssignHandler(r.Context(), s.actorOf(r), assignmentID(r), in.UserID); err != nil {
+		return docsError(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"message": "Đã giao người xử lý."})
+	return nil
+}
+
+func (s *Server) apiProgress(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Percent int    `json:"percent"`
+		Note    string `json:"note"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.docs.ReportProgress(r.Context(), s.actorOf(r), assignmentID(r), in.Percent, in.Note); err != nil {
+		return docsError(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"message": "Đã cập nhật tiến độ."})
+	return nil
+}
+
+func (s *Server) apiCreateRecord(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Code  string `json:"code"`
+		Title string `json:"title"`
+		Year  int    `json:"year"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Year == 0 {
+		in.Year = time.Now().Year()
+	}
+	id, err := s.docs.CreateRecord(r.Context(), s.actorOf(r), in.Code, in.Title, in.Year)
+	if err != nil {
+		return docsError(err)
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": id})
+	return nil
+}
+
+func (s *Server) apiDeadlines(w http.ResponseWriter, r *http.Request) error {
+	within := 3
+	if raw := r.URL.Query().Get("within"); raw != "" {
+		var err error
+		if within, err = strconv.Atoi(raw); err != nil || within < 0 {
+			return badRequest("query_invalid", "Tham số within là số ngày (không âm).")
+		}
+	}
+	items, err := s.docs.Deadlines(r.Context(), s.actorOf(r), within)
+	if err != nil {
+		return docsError(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deadlines": items})
+	return nil
+}
+
+func (s *Server) apiStatistics(w http.ResponseWriter, r *http.Request) error {
+	now := time.Now()
+	from, to := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), now
+	q := r.URL.Query()
+	if d, err := parseDate("from", q.Get("from")); err != nil {
+		return err
+	} else if d != nil {
+		from = *d
+	}
+	if d, err := parseDate("to", q.Get("to")); err != nil {
+		return err
+	} else if d != nil {
+		to = *d
+	}
+	stats, err := s.docs.Statistics(r.Context(), s.actorOf(r), from, to)
+	if err != nil {
+		return docsError(err)
+	}
+	writeJSON(w, http.StatusOK, stats)
+	return nil
+}
+
+// registerPDF prints a register of the current agency for a year.
+func (s *Server) registerPDF(w http.ResponseWriter, r *http.Request) error {
+	year, _ := strconv.Atoi(mux.Vars(r)["year"])
+	kind := docs.RegisterKind(mux.Vars(r)["kind"])
+	reg, err := s.docs.LoadRegister(r.Context(), s.actorOf(r), kind, year)
+	if err != nil {
+		return docsError(err)
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=\"so-%s-%d.pdf\"", kind, year))
+	return reg.WritePDF(w, time.Now())
+}

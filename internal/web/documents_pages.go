@@ -1,0 +1,354 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"edms/internal/access"
+	"edms/internal/docs"
+	"edms/internal/org"
+)
+
+// routeDocumentPages declares the HTML pages of documents.
+func (s *Server) routeDocumentPages(r *mux.Router) {
+	s.handle(r, "documents", "GET", "/documents", need(access.DocumentRead), asPage, s.documentsPage)
+	s.handle(r, "draft.form", "GET", "/documents/new", need(access.OutgoingDraft), asPage, s.draftForm)
+	s.handle(r, "draft.create", "POST", "/documents/new", need(access.OutgoingDraft), asPage, s.draftCreate)
+	s.handle(r, "receive.form", "GET", "/documents/receive", need(access.IncomingReceive), asPage, s.receiveForm)
+	s.handle(r, "receive.create", "POST", "/documents/receive", need(access.IncomingReceive), asPage, s.receiveCreate)
+	s.handle(r, "document", "GET", "/documents/{id:[0-9]+}", need(access.DocumentRead), asPage, s.documentPage)
+	s.handle(r, "document.file", "GET", "/documents/{id:[0-9]+}/files/{file:[0-9]+}", need(access.DocumentRead), asPage, s.downloadFile)
+	s.routeDocumentSteps(r, "page.", asPage, s.pageStep)
+	s.handle(r, "assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asPage, s.pageAssignHandler)
+	s.handle(r, "assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asPage, s.pageProgress)
+	s.handle(r, "register", "GET", "/registers/{kind}/{year:[0-9]{4}}.pdf", need(access.RegisterPrint), asPage, s.registerPDF)
+}
+
+// pageBase is what every signed-in page shows around its content.
+type pageBase struct {
+	User       *org.User
+	CSRF       string
+	AgencyName string
+	CanDraft   bool
+	CanReceive bool
+	CanPrint   bool
+	Year       int
+	Flash      *flash
+}
+
+func (s *Server) base(w http.ResponseWriter, r *http.Request) (pageBase, error) {
+	p := principalOf(r)
+	agency, err := org.AgencyByID(r.Context(), s.pool, p.AgencyID)
+	if err != nil {
+		return pageBase{}, err
+	}
+	return pageBase{User: p.User, CSRF: p.CSRFToken, AgencyName: agency.Name,
+		CanDraft: s.can(r, access.OutgoingDraft), CanReceive: s.can(r, access.IncomingReceive),
+		CanPrint: s.can(r, access.RegisterPrint), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil
+}
+
+// flash is a one-time message shown on the next page after a form post.
+type flash struct {
+	Error   bool
+	Message string
+}
+
+const flashCookie = "edms_flash"
+
+func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, isError bool, message string) {
+	kind := "ok"
+	if isError {
+		kind = "error"
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: kind + ":" + url.QueryEscape(message), Path: "/",
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+func takeFlash(w http.ResponseWriter, r *http.Request) *flash {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return nil
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
+	kind, raw, _ := strings.Cut(c.Value, ":")
+	msg, err := url.QueryUnescape(raw)
+	if err != nil {
+		return nil
+	}
+	return &flash{Error: kind == "error", Message: msg}
+}
+
+// documentsView is the list page: a tab (incoming, outgoing, or a search) and a page.
+type documentsView struct {
+	pageBase
+	Tab   string
+	Query string
+	Items []*docs.Record
+	Next  string
+}
+
+func (s *Server) documentsPage(w http.ResponseWriter, r *http.Request) error {
+	base, err := s.base(w, r)
+	if err != nil {
+		return err
+	}
+	q, err := queryFromRequest(r)
+	if err != nil {
+		return err
+	}
+	if q.Direction == "" && q.Text == "" {
+		q.Direction = docs.Incoming
+	}
+	page, err := s.docs.Search(r.Context(), s.actorOf(r), q)
+	if err != nil {
+		return docsError(err)
+	}
+	tab := string(q.Direction)
+	if q.Text != "" {
+		tab = "search"
+	}
+	return s.render(w, http.StatusOK, "documents.html", documentsView{pageBase: base, Tab: tab, Query: q.Text, Items: page.Items, Next: page.Next})
+}
+
+// formView is a document form page with the choices it offers.
+type formView struct {
+	pageBase
+	Types      []docs.DocType
+	Agencies   []org.TreeEntry
+	RequestKey string
+}
+
+func (s *Server) formView(w http.ResponseWriter, r *http.Request) (formView, error) {
+	base, err := s.base(w, r)
+	if err != nil {
+		return formView{}, err
+	}
+	tree, err := org.AgencyTree(r.Context(), s.pool)
+	if err != nil {
+		return formView{}, err
+	}
+	return formView{pageBase: base, Types: docs.Types, Agencies: tree, RequestKey: strconv.FormatInt(time.Now().UnixNano(), 36)}, nil
+}
+
+func (s *Server) draftForm(w http.ResponseWriter, r *http.Request) error {
+	view, err := s.formView(w, r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "draft.html", view)
+}
+
+func (s *Server) receiveForm(w http.ResponseWriter, r *http.Request) error {
+	view, err := s.formView(w, r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "receive.html", view)
+}
+
+// formDocument reads the metadata fields shared by the draft and receive forms.
+func formDocument(r *http.Request) documentIn {
+	pages, _ := strconv.Atoi(r.FormValue("page_count"))
+	return documentIn{Type: docs.TypeCode(r.FormValue("type")), Subject: r.FormValue("subject"), Content: r.FormValue("content"),
+		Place: r.FormValue("place"), Urgency: docs.Urgency(r.FormValue("urgency")), Secrecy: docs.Secrecy(r.FormValue("secrecy")),
+		PageCount: pages, DueDate: r.FormValue("due_date"), Recipients: r.Form["recipients"], RequestKey: r.FormValue("request_key"),
+		CodeNumber: r.FormValue("code_number"), CodeNotation: r.FormValue("code_notation"), IssuedDate: r.FormValue("issued_date"),
+		IssuerOrganID: r.FormValue("issuer_organ_id"), IssuerName: r.FormValue("issuer_name"), Paper: r.FormValue("paper") == "1",
+		Signer: signerJSON{Position: r.FormValue("signer_position"), FullName: r.FormValue("signer_name")}}
+}
+
+// afterForm redirects to target with a message, or back to the form with the error.
+func (s *Server) afterForm(w http.ResponseWriter, r *http.Request, err error, back, okMessage string, target string) error {
+	if err != nil {
+		api, ok := docsError(err).(*apiError)
+		if !ok || api.Status >= 500 {
+			return err
+		}
+		s.setFlash(w, r, true, api.Message)
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return nil
+	}
+	s.setFlash(w, r, false, okMessage)
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) draftCreate(w http.ResponseWriter, r *http.Request) error {
+	if err := s.parseUpload(w, r); err != nil {
+		return s.afterForm(w, r, err, "/documents/new", "", "")
+	}
+	id, err := s.createDraft(r, formDocument(r))
+	return s.afterForm(w, r, err, "/documents/new", "Đã lưu dự thảo.", fmt.Sprintf("/documents/%d", id))
+}
+
+func (s *Server) receiveCreate(w http.ResponseWriter, r *http.Request) error {
+	if err := s.parseUpload(w, r); err != nil {
+		return s.afterForm(w, r, err, "/documents/receive", "", "")
+	}
+	receipt, err := s.receive(r, formDocument(r))
+	message := "Đã tiếp nhận văn bản đến."
+	for _, d := range receipt.Duplicates {
+		message += " Cảnh báo trùng: " + d.Reason
+	}
+	return s.afterForm(w, r, err, "/documents/receive", message, fmt.Sprintf("/documents/%d", receipt.DocumentID))
+}
+
+// documentView is the detail page.
+type documentView struct {
+	pageBase
+	*documentDetail
+	Units      []org.Unit
+	Members    []memberView
+	Records    []docs.RecordFolder
+	Today      string
+	ViewerUnit int64
+	CanLead    bool // may name handlers of assignments to the viewer's unit
+}
+
+// actionForm is the data of one step's form.
+type actionForm struct {
+	Doc     *docs.Record
+	Action  docs.ActionInfo
+	CSRF    string
+	Units   []org.Unit
+	Records []docs.RecordFolder
+	Today   string
+}
+
+// ActionForm gives the template of a step what its form needs.
+func (v documentView) ActionForm(a docs.ActionInfo) actionForm {
+	return actionForm{Doc: v.Record, Action: a, CSRF: v.CSRF, Units: v.Units, Records: v.Records, Today: v.Today}
+}
+
+// assignmentForms is the data of the forms on one assignment row.
+type assignmentForms struct {
+	Assignment       docs.Assignment
+	CSRF             string
+	DocID            int64
+	CanAssignHandler bool
+	IsHandler        bool
+	UnitMembers      []memberView
+}
+
+// AssignmentForms offers the unit head the choice of a handler and the handler the
+// progress form.
+func (v documentView) AssignmentForms(a docs.Assignment) assignmentForms {
+	f := assignmentForms{Assignment: a, CSRF: v.CSRF, DocID: v.Record.ID,
+		IsHandler: a.Role != docs.RoleInformation && (a.UserID == v.User.ID || a.HandlerID == v.User.ID)}
+	if v.CanLead && a.UnitID != 0 && a.UnitID == v.ViewerUnit && a.Role != docs.RoleInformation {
+		for _, m := range v.Members {
+			if m.UnitID == a.UnitID {
+				f.UnitMembers = append(f.UnitMembers, m)
+			}
+		}
+		f.CanAssignHandler = len(f.UnitMembers) > 0
+	}
+	return f
+}
+
+type memberView struct {
+	ID       int64
+	Name     string
+	UnitID   int64
+	Position string
+}
+
+func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
+	base, err := s.base(w, r)
+	if err != nil {
+		return err
+	}
+	detail, err := s.loadDetail(r, documentID(r))
+	if err != nil {
+		return err
+	}
+	units, err := org.Units(r.Context(), s.pool, detail.Record.AgencyID)
+	if err != nil {
+		return err
+	}
+	members, err := s.members(r, detail.Record.AgencyID)
+	if err != nil {
+		return err
+	}
+	records, err := docs.Records(r.Context(), s.pool, detail.Record.AgencyID, time.Now().Year())
+	if err != nil {
+		return err
+	}
+	view := documentView{pageBase: base, documentDetail: detail, Units: units, Members: members, Records: records,
+		Today: time.Now().Format("2006-01-02"), CanLead: s.can(r, access.IncomingAssignUnit)}
+	for _, m := range members {
+		if m.ID == base.User.ID {
+			view.ViewerUnit = m.UnitID
+		}
+	}
+	return s.render(w, http.StatusOK, "document.html", view)
+}
+
+func (s *Server) members(r *http.Request, agencyID int64) ([]memberView, error) {
+	rows, err := s.pool.Query(r.Context(), `SELECT u.id, u.full_name, coalesce(m.unit_id, 0), m.position
+		FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.agency_id = $1 AND u.disabled_at IS NULL ORDER BY u.full_name`, agencyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []memberView
+	for rows.Next() {
+		var m memberView
+		if err := rows.Scan(&m.ID, &m.Name, &m.UnitID, &m.Position); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// formAction reads a step's fields from a form; the assignment form names a lead
+// unit, coordinating units and units informed, each group with its deadline.
+func formAction(r *http.Request) actionInput {
+	in := actionInput{Note: r.FormValue("note"), Competence: r.FormValue("competence"), Position: r.FormValue("position")}
+	in.RecordID, _ = strconv.ParseInt(r.FormValue("record_id"), 10, 64)
+	in.ReplyID, _ = strconv.ParseInt(r.FormValue("reply_id"), 10, 64)
+	if lead := r.FormValue("lead_unit"); lead != "" {
+		in.Assignments = append(in.Assignments, assignmentJSON{Role: docs.RoleLead, Unit: lead, Deadline: r.FormValue("lead_deadline")})
+	}
+	for _, u := range r.Form["coordinate_units"] {
+		in.Assignments = append(in.Assignments, assignmentJSON{Role: docs.RoleCoordinate, Unit: u, Deadline: r.FormValue("coordinate_deadline")})
+	}
+	for _, u := range r.Form["inform_units"] {
+		in.Assignments = append(in.Assignments, assignmentJSON{Role: docs.RoleInformation, Unit: u})
+	}
+	return in
+}
+
+// pageStep runs a lifecycle step from a form and returns to the document.
+func (s *Server) pageStep(dir docs.Direction, action string) handlerFunc {
+	step := lifecycleSteps[dir][action]
+	return func(w http.ResponseWriter, r *http.Request) error {
+		back := fmt.Sprintf("/documents/%d", documentID(r))
+		message, err := step(r.Context(), s, s.actorOf(r), documentID(r), formAction(r))
+		return s.afterForm(w, r, err, back, message, back)
+	}
+}
+
+func (s *Server) pageAssignHandler(w http.ResponseWriter, r *http.Request) error {
+	handler, _ := strconv.ParseInt(r.FormValue("user_id"), 10, 64)
+	err := s.docs.AssignHandler(r.Context(), s.actorOf(r), assignmentID(r), handler)
+	back := "/documents/" + r.FormValue("document_id")
+	return s.afterForm(w, r, err, back, "Đã giao người xử lý.", back)
+}
+
+func (s *Server) pageProgress(w http.ResponseWriter, r *http.Request) error {
+	percent, err := strconv.Atoi(r.FormValue("percent"))
+	if err != nil {
+		percent = -1 // refused by the service with its own message
+	}
+	err = s.docs.ReportProgress(r.Context(), s.actorOf(r), assignmentID(r), percent, r.FormValue("note"))
+	back := "/documents/" + r.FormValue("document_id")
+	return s.afterForm(w, r, err, back, "Đã cập nhật tiến độ.", back)
+}

@@ -1,0 +1,84 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"edms/internal/access"
+	"edms/internal/docs"
+)
+
+// vietnam is the time zone dates are shown in.
+var vietnam = time.FixedZone("ICT", 7*3600)
+
+// templateFuncs are the helpers pages use to word and format things in Vietnamese.
+var templateFuncs = template.FuncMap{
+	"roleLabel":  func(r access.Role) string { return r.Label() },
+	"date":       func(t any) string { return formatTime(t, "02/01/2006") },
+	"datetime":   func(t any) string { return formatTime(t, "15:04 02/01/2006") },
+	"stateLabel": docs.StateLabel,
+	"stateName":  func(dir docs.Direction, state string) string { return docs.StateName(dir, state) },
+	"indent":     func(depth int) string { return strings.Repeat("\u00a0\u00a0\u00a0", depth) },
+	"capitalize": capitalize,
+	"size":       humanSize,
+	"fileKind": func(kind string) string {
+		return map[string]string{docs.KindMain: "tệp chính", docs.KindAttachment: "đính kèm", docs.KindRendition: "bản PDF chuyển đổi"}[kind]
+	},
+	"recipientStatus": func(s docs.RecipientStatus) string { return recipientStatusLabels[s] },
+	"assignmentRole": func(r docs.AssignmentRole) string {
+		return map[docs.AssignmentRole]string{docs.RoleLead: "Chủ trì", docs.RoleCoordinate: "Phối hợp", docs.RoleInformation: "Để biết"}[r]
+	},
+	"noteLabel": func(action string) string {
+		switch action {
+		case "return", "return_signature":
+			return "Ý kiến (lý do trả lại)"
+		case "reject", "recall":
+			return "Lý do"
+		case "assign":
+			return "Bút phê (ý kiến chỉ đạo)"
+		}
+		return "Ghi chú"
+	},
+	"noteRequired": func(action string) bool {
+		return action == "return" || action == "return_signature" || action == "reject" || action == "recall"
+	},
+	"dangerous": func(action string) bool { return action == "reject" || action == "recall" },
+}
+
+var recipientStatusLabels = map[docs.RecipientStatus]string{
+	docs.RecipientPending: "Chưa gửi", docs.RecipientSent: "Đã gửi", docs.RecipientArrived: "Đã đến",
+	docs.RecipientRejected: "Từ chối tiếp nhận", docs.RecipientRegistered: "Đã vào sổ", docs.RecipientAssigned: "Đã phân công",
+	docs.RecipientInProgress: "Đang xử lý", docs.RecipientCompleted: "Hoàn thành", docs.RecipientRecalled: "Đồng ý thu hồi",
+	docs.RecipientRefused: "Từ chối thu hồi",
+}
+
+func formatTime(v any, layout string) string {
+	switch t := v.(type) {
+	case time.Time:
+		return t.In(vietnam).Format(layout)
+	case *time.Time:
+		if t != nil {
+			return t.In(vietnam).Format(layout)
+		}
+	}
+	return ""
+}
+
+func capitalize(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
