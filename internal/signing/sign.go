@@ -1,7 +1,6 @@
 package signing
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/rsa"
 	"crypto/x509"
@@ -206,13 +205,13 @@ func (s *Signer) sign(doc Document, rdr *pdf.Reader, w io.Writer, p placement) (
 	if err := s.preflight(doc); err != nil {
 		return err
 	}
-	var out bytes.Buffer
 	defer recoverAs(&err, ErrNotPDF)
-	if err := sign.Sign(doc.section(), &out, rdr, doc.size, s.signData(p)); err != nil {
+	// pdfsign builds the whole file in memory and writes it to w in one call, as its
+	// very last step, so a failure never leaves partial output in w.
+	if err := sign.Sign(doc.section(), w, rdr, doc.size, s.signData(p)); err != nil {
 		return fmt.Errorf("signing: pdfsign: %w", err)
 	}
-	_, err = w.Write(out.Bytes())
-	return err
+	return nil
 }
 
 func (s *Signer) signData(p placement) sign.SignData {
