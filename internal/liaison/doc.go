@@ -65,8 +65,8 @@
 //
 // # Mapping
 //
-// ToDocument and FromDocument map packages to and from the documents model
-// (internal/docs): issuing agency, number and symbol, type by TypeName, signer,
-// recipients, due date, urgency and files, with DocumentId built as
-// {OrganId},{yyyy/MM/dd},{number}/{symbol}.
+// Subpackage docmap maps packages to and from the documents model (internal/docs):
+// issuing agency, number and symbol, type by TypeName, signer, recipients, due date,
+// urgency and files, with DocumentId built as {OrganId},{yyyy/MM/dd},{number}/{symbol}.
+// It is a separate package so that this one does not depend on the documents service.
 package liaison

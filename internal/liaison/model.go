@@ -219,3 +219,6 @@ type Attachment struct {
 	SHA256 [32]byte
 	head   []byte // first bytes, for the content type check
 }
+
+// LooksLikePDF tells whether the attachment's bytes begin like a PDF file.
+func (a Attachment) LooksLikePDF() bool { return sniffFamily(a.head) == familyPDF }

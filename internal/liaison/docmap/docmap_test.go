@@ -1,4 +1,4 @@
-package liaison
+package docmap
 
 import (
 	"bytes"
@@ -9,16 +9,17 @@ import (
 	"time"
 
 	"edms/internal/docs"
+	"edms/internal/liaison"
 )
 
 func TestSampleBecomesReceivedDocument(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(sharedSamples, "edoc_update.edxml"))
+	data, err := os.ReadFile(filepath.Join("../../../../shared/interop/edxml", "edoc_update.edxml"))
 	if err != nil {
 		t.Skip("shared samples absent")
 	}
 	dir := t.TempDir()
-	sink := NewDirSink(dir)
-	pkg, err := Read(bytes.NewReader(data), Options{Sink: sink})
+	sink := liaison.NewDirSink(dir)
+	pkg, err := liaison.Read(bytes.NewReader(data), liaison.Options{Sink: sink})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +27,7 @@ func TestSampleBecomesReceivedDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, issues, err := ToReceiveInput(pkg, func(a Attachment) (io.Reader, error) { return os.Open(paths[a.Index]) })
+	in, issues, err := ToReceiveInput(pkg, func(a liaison.Attachment) (io.Reader, error) { return os.Open(paths[a.Index]) })
 	if err != nil || len(issues) != 0 {
 		t.Fatal(err, issues)
 	}
@@ -52,16 +53,17 @@ func TestIssuedDocumentBecomesPackageAndBack(t *testing.T) {
 		Recipients: []docs.Recipient{{OrganID: "000.01.12.H22", Name: "Phòng Nội vụ"}, {OrganID: "000.00.00.H22", Name: "UBND tỉnh"}},
 		Urgency:    docs.UrgencyThuongKhan, Secrecy: docs.SecrecyNone, PageCount: 4, IssuedAmount: 2, DueDate: &due, ToPlaces: []string{"Như trên"},
 	}
-	pkg, err := FromDocument(d, Organization{OrganID: "000.00.12.H22", OrganName: "UBND huyện Phú Lương"}, time.Now())
+	pkg, err := FromDocument(d, liaison.Organization{OrganID: "000.00.12.H22", OrganName: "UBND huyện Phú Lương"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	files := []AttachmentSource{{AttachmentMeta{ContentID: "1", Name: "05-QD.pdf", ContentType: "application/pdf"}, bytes.NewReader(testPDF(500))}}
-	if err := Write(&out, pkg, files); err != nil {
+	files := []liaison.AttachmentSource{{AttachmentMeta: liaison.AttachmentMeta{ContentID: "1", Name: "05-QD.pdf", ContentType: "application/pdf"},
+		Body: bytes.NewReader([]byte("%PDF-1.7\nan issued document\n"))}}
+	if err := liaison.Write(&out, pkg, files); err != nil {
 		t.Fatal(err)
 	}
-	read, err := Read(&out, Options{})
+	read, err := liaison.Read(&out, liaison.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +79,7 @@ func TestIssuedDocumentBecomesPackageAndBack(t *testing.T) {
 		t.Fatalf("mapped back to %+v", back)
 	}
 	d.Secrecy = docs.SecrecyMat
-	if _, err := FromDocument(d, Organization{OrganID: "000.00.12.H22"}, time.Now()); err == nil {
+	if _, err := FromDocument(d, liaison.Organization{OrganID: "000.00.12.H22"}, time.Now()); err == nil {
 		t.Fatal("a secret document was mapped to a package")
 	}
 }

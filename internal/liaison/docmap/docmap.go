@@ -1,4 +1,8 @@
-package liaison
+// Package docmap maps edXML packages to and from the documents model: an incoming
+// document package becomes what docs.Service.Receive takes, an issued document
+// becomes a package to write. It is apart from package liaison so that reading and
+// verifying packages does not pull in the documents service and its dependencies.
+package docmap
 
 import (
 	"errors"
@@ -7,7 +11,10 @@ import (
 	"time"
 
 	"edms/internal/docs"
+	"edms/internal/liaison"
 )
+
+const typeNamePath = "/edXML/edXMLEnvelope/edXMLHeader/MessageHeader/DocumentType/TypeName"
 
 // urgencyPriority maps the documents model's urgency to edXML OtherInfo/Priority
 // (0 normal, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc; 4, "hỏa tốc hẹn giờ" in some
@@ -33,12 +40,12 @@ func urgencyOf(priority int) docs.Urgency {
 
 // ToDocument maps a received document package to the metadata of an incoming
 // document. A TypeName outside the catalogue leaves Type empty and is reported.
-func ToDocument(pkg *Package) (docs.Document, []Issue, error) {
-	if pkg.Kind != KindDocument {
+func ToDocument(pkg *liaison.Package) (docs.Document, []liaison.Issue, error) {
+	if pkg.Kind != liaison.KindDocument {
 		return docs.Document{}, nil, errors.New("edxml: only a document package maps to a document")
 	}
 	h := pkg.Header
-	var found issues
+	var found []liaison.Issue
 	d := docs.Document{
 		Direction:     docs.Incoming,
 		CodeNumber:    h.Code.Number,
@@ -61,12 +68,13 @@ func ToDocument(pkg *Package) (docs.Document, []Issue, error) {
 		Paper:         pkg.Business != nil && pkg.Business.Paper == 1,
 	}
 	if d.ExternalID == "" {
-		d.ExternalID = DocumentID(h.From.OrganID, h.PromulgationDate, h.Code)
+		d.ExternalID = liaison.DocumentID(h.From.OrganID, h.PromulgationDate, h.Code)
 	}
 	if t, ok := docs.TypeByName(h.DocumentType.TypeName); ok {
 		d.Type = t.Code
 	} else {
-		found.warn(messageHeaderPath+"/DocumentType/TypeName", RuleUnknown, "%q is not a document type of the catalogue", h.DocumentType.TypeName)
+		found = append(found, liaison.Issue{Severity: liaison.Warning, Path: typeNamePath, Rule: liaison.RuleUnknown,
+			Message: fmt.Sprintf("%q is not a document type of the catalogue", h.DocumentType.TypeName)})
 	}
 	for _, to := range h.To {
 		d.Recipients = append(d.Recipients, docs.Recipient{OrganID: to.OrganID, Name: to.OrganName})
@@ -78,7 +86,7 @@ func ToDocument(pkg *Package) (docs.Document, []Issue, error) {
 // read, to what the documents service receives: the metadata, the first PDF
 // attachment (or the first attachment) as main file and the others as attachments.
 // open returns the stored bytes of an attachment.
-func ToReceiveInput(pkg *Package, open func(Attachment) (io.Reader, error)) (docs.ReceiveInput, []Issue, error) {
+func ToReceiveInput(pkg *liaison.Package, open func(liaison.Attachment) (io.Reader, error)) (docs.ReceiveInput, []liaison.Issue, error) {
 	d, found, err := ToDocument(pkg)
 	if err != nil {
 		return docs.ReceiveInput{}, nil, err
@@ -100,9 +108,9 @@ func ToReceiveInput(pkg *Package, open func(Attachment) (io.Reader, error)) (doc
 	return in, found, nil
 }
 
-func mainAttachment(atts []Attachment) int {
+func mainAttachment(atts []liaison.Attachment) int {
 	for i, a := range atts {
-		if sniffFamily(a.head) == familyPDF {
+		if a.LooksLikePDF() {
 			return i
 		}
 	}
@@ -112,7 +120,7 @@ func mainAttachment(atts []Attachment) int {
 // FromDocument maps an issued outgoing document to a document package sent by
 // sender (whose OrganId must be the document's issuer), stamped now in the trace.
 // The caller writes it with Write and the document's files.
-func FromDocument(d *docs.Document, sender Organization, now time.Time) (*Package, error) {
+func FromDocument(d *docs.Document, sender liaison.Organization, now time.Time) (*liaison.Package, error) {
 	switch {
 	case d.Secrecy.Secret():
 		return nil, errors.New("edxml: secret documents are not exchanged electronically")
@@ -121,37 +129,37 @@ func FromDocument(d *docs.Document, sender Organization, now time.Time) (*Packag
 	case sender.OrganID != d.IssuerOrganID:
 		return nil, fmt.Errorf("edxml: sender %s is not the issuer %s", sender.OrganID, d.IssuerOrganID)
 	}
-	issued := DateOf(*d.IssuedDate)
-	h := &MessageHeader{
+	issued := liaison.DateOf(*d.IssuedDate)
+	h := &liaison.MessageHeader{
 		From:             sender,
 		DocumentID:       d.ExternalID,
-		Code:             Code{d.CodeNumber, d.CodeNotation},
+		Code:             liaison.Code{Number: d.CodeNumber, Notation: d.CodeNotation},
 		Place:            d.Place,
 		PromulgationDate: issued,
-		DocumentType:     DocumentType{Type: 1, TypeName: d.TypeName()},
+		DocumentType:     liaison.DocumentType{Type: 1, TypeName: d.TypeName()},
 		Subject:          d.Subject,
-		Signer:           Signer{Competence: d.Signer.Competence, Position: d.Signer.Position, FullName: d.Signer.FullName},
-		OtherInfo:        OtherInfo{Priority: urgencyPriority[d.Urgency], PageAmount: d.PageCount, PromulgationAmount: d.IssuedAmount},
+		Signer:           liaison.Signer{Competence: d.Signer.Competence, Position: d.Signer.Position, FullName: d.Signer.FullName},
+		OtherInfo:        liaison.OtherInfo{Priority: urgencyPriority[d.Urgency], PageAmount: d.PageCount, PromulgationAmount: d.IssuedAmount},
 		ToPlaces:         d.ToPlaces,
 	}
 	if h.DocumentID == "" {
-		h.DocumentID = DocumentID(sender.OrganID, issued, h.Code)
+		h.DocumentID = liaison.DocumentID(sender.OrganID, issued, h.Code)
 	}
 	if d.DueDate != nil {
-		h.DueDate = DateOf(*d.DueDate)
+		h.DueDate = liaison.DateOf(*d.DueDate)
 	}
 	for _, r := range d.Recipients {
-		h.To = append(h.To, Organization{OrganID: r.OrganID, OrganName: r.Name})
+		h.To = append(h.To, liaison.Organization{OrganID: r.OrganID, OrganName: r.Name})
 	}
-	return &Package{
-		Kind:     KindDocument,
+	return &liaison.Package{
+		Kind:     liaison.KindDocument,
 		Header:   h,
-		Trace:    []TraceHeader{{OrganID: sender.OrganID, Timestamp: now.In(vietnam).Truncate(time.Second)}},
-		Business: &Business{DocType: BusinessNew},
+		Trace:    []liaison.TraceHeader{{OrganID: sender.OrganID, Timestamp: now.Truncate(time.Second)}},
+		Business: &liaison.Business{DocType: liaison.BusinessNew},
 	}, nil
 }
 
-func timeOf(d Date) *time.Time {
+func timeOf(d liaison.Date) *time.Time {
 	if d.IsZero() {
 		return nil
 	}
