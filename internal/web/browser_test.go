@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,6 +94,23 @@ func TestSignInWithChromium(t *testing.T) {
 	}
 }
 
+// waitText waits until the element's text is want (the page after a form post).
+func waitText(t *testing.T, ctx context.Context, selector, want string) {
+	t.Helper()
+	js := fmt.Sprintf(`(document.querySelector(%q) || {}).innerText === %q`, selector, want)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		if err == nil && ok {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s never read %q", selector, want)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 func saveScreenshot(t *testing.T, name string, data []byte) {
 	dir := os.Getenv("EDMS_SCREENSHOT_DIR")
 	if dir == "" {
@@ -101,4 +119,79 @@ func saveScreenshot(t *testing.T, name string, data []byte) {
 	if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 		t.Error(err)
 	}
+}
+
+// signIn opens the sign-in page and signs in as username.
+func signIn(t *testing.T, ctx context.Context, base, username string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), username),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), demoPassword),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.agency`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDraftAndSubmitInChromium drafts an outgoing document through the form (with a
+// PDF upload), submits it for review, and reads the result on the document page.
+func TestDraftAndSubmitInChromium(t *testing.T) {
+	t.Parallel()
+	ts, _ := newDemoServer(t)
+	pdfPath := filepath.Join(t.TempDir(), "du-thao.pdf")
+	if err := os.WriteFile(pdfPath, []byte(minimalPDF), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := newChromium(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	signIn(t, ctx, ts.URL, "chuyenvien.tckh")
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/documents/new"),
+		chromedp.WaitVisible(chromedp.CSS(`textarea[name=subject]`)),
+		chromedp.SetValue(chromedp.CSS(`select[name=type]`), "ke_hoach"),
+		chromedp.SendKeys(chromedp.CSS(`textarea[name=subject]`), "Kế hoạch kiểm tra công tác văn thư, lưu trữ năm 2027"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=place]`), "Phú Lương"),
+		chromedp.SetValue(chromedp.CSS(`select[name=recipients]`), "000.03.09.H56"),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[name=file]`), []string{pdfPath}),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveScreenshot(t, "draft-form.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`form.card button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := browse(t, ctx, chromedp.Text(chromedp.CSS(`h1`))); h != "Kế hoạch" {
+		t.Errorf("document heading %q", h)
+	}
+	if state := browse(t, ctx, chromedp.Text(chromedp.CSS(`.state`))); state != "Dự thảo" {
+		t.Errorf("state %q", state)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form.action button[type=submit]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, `.state`, "Chờ lãnh đạo đơn vị duyệt")
+	saveScreenshot(t, "document.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+
+	err = chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/documents?q=ke+hoach+van+thu"), chromedp.WaitVisible(chromedp.CSS(`table.docs`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := browse(t, ctx, chromedp.Text(chromedp.CSS(`table.docs tbody`))); !strings.Contains(rows, "Kế hoạch kiểm tra công tác văn thư") {
+		t.Errorf("accent-insensitive search did not find the draft: %q", rows)
+	}
+	saveScreenshot(t, "search.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 }
