@@ -39,7 +39,7 @@ func (s *Service) Deadlines(ctx context.Context, a Actor, within int) ([]Deadlin
 			coalesce(x.handler_id, x.user_id, 0), x.deadline, x.deadline - @today::date
 		FROM assignments x JOIN documents d ON d.id = x.document_id
 		WHERE x.completed_at IS NULL AND x.role <> 'de_biet' AND x.deadline <= @horizon
-		  AND d.incoming_state IN ('assigned', 'in_progress') AND `+visibleSQL+`
+		  AND d.incoming_state IN ('assigned', 'in_progress') AND `+v.sql()+`
 		ORDER BY x.deadline, d.id, x.id`, v.args(pgx.NamedArgs{"today": today, "horizon": horizon}))
 	if err != nil {
 		return nil, fmt.Errorf("docs: unable to list deadlines: %w", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -63,59 +64,91 @@ type IssueResult struct {
 
 // Issue gives the signed document its number and date, from the agency's register for
 // the year, in the same transaction as the state change: a failure anywhere gives the
-// number back.
+// number back. The counter is taken last, in one statement that also writes the
+// number, so that its row stays locked for as short a time as possible (until commit).
 func (s *Service) Issue(ctx context.Context, a Actor, docID int64, note string) (IssueResult, error) {
 	var res IssueResult
-	err := s.transitionOutgoing(ctx, a, docID, "issue", note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
-		var err error
-		res, err = s.issueNumber(ctx, tx, d)
-		return err
+	err := store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		d, t, err := s.enter(ctx, tx, a, outgoing, docID, "issue")
+		if err != nil {
+			return err
+		}
+		plan, err := s.planNumber(ctx, tx, d)
+		if err != nil {
+			return err
+		}
+		if res, err = takeNumber(ctx, tx, plan); err != nil {
+			return err
+		}
+		if err := s.logTransition(ctx, tx, a, docID, string(d.OutgoingState), t.to, "issue", note); err != nil {
+			return err
+		}
+		return s.stampNumber(ctx, tx, d, res, plan.issued)
 	})
 	return res, err
 }
 
-func (s *Service) issueNumber(ctx context.Context, tx pgx.Tx, d *Record) (IssueResult, error) {
-	var agencyAbbr, organID, organName, unitAbbr string
-	err := tx.QueryRow(ctx, `SELECT a.abbreviation, a.organ_id, a.name, coalesce(u.abbreviation, '')
-		FROM agencies a LEFT JOIN units u ON u.id = $2 WHERE a.id = $1`, d.AgencyID, nullID(d.UnitID)).
-		Scan(&agencyAbbr, &organID, &organName, &unitAbbr)
+// numberPlan is everything an issuance needs except the number itself.
+type numberPlan struct {
+	docID              int64
+	agencyID           int64
+	series, notation   string
+	organID, organName string
+	issued             time.Time
+}
+
+func (s *Service) planNumber(ctx context.Context, tx pgx.Tx, d *Record) (numberPlan, error) {
+	p := numberPlan{docID: d.ID, agencyID: d.AgencyID, issued: s.today()}
+	var agencyAbbr, unitAbbr string
+	var perType bool
+	err := tx.QueryRow(ctx, `SELECT a.abbreviation, a.organ_id, a.name, coalesce(u.abbreviation, ''), coalesce(n.per_type, false)
+		FROM agencies a LEFT JOIN units u ON u.id = $2 LEFT JOIN numbering_settings n ON n.agency_id = a.id
+		WHERE a.id = $1`, d.AgencyID, nullID(d.UnitID)).Scan(&agencyAbbr, &p.organID, &p.organName, &unitAbbr, &perType)
 	if err != nil {
-		return IssueResult{}, fmt.Errorf("docs: unable to read the issuing agency: %w", err)
+		return p, fmt.Errorf("docs: unable to read the issuing agency: %w", err)
 	}
 	t, _ := LookupType(d.Type)
 	if t.Abbreviation != "" {
 		unitAbbr = "" // only a công văn or thư công carries the drafting unit in its symbol
 	} else if unitAbbr == "" {
-		return IssueResult{}, invalid("Công văn cần đơn vị soạn thảo để ghi ký hiệu.", "document %d has no drafting unit", d.ID)
+		return p, invalid("Công văn cần đơn vị soạn thảo để ghi ký hiệu.", "document %d has no drafting unit", d.ID)
 	}
-	perType, err := NumberingPerType(ctx, tx, d.AgencyID)
-	if err != nil {
-		return IssueResult{}, err
-	}
-	issued := s.today()
-	series := outgoingSeries(perType, d.Type, d.Secrecy)
-	n, err := nextNumber(ctx, tx, d.AgencyID, issued.Year(), series)
-	if err != nil {
-		return IssueResult{}, err
-	}
-	res := IssueResult{Number: n, Notation: Notation(t, agencyAbbr, unitAbbr)}
-	res.Printed = PrintedNumber(n, res.Notation)
-	number := FormatNumber(n)
-	_, err = tx.Exec(ctx, `UPDATE documents SET code_number = $1, code_notation = $2, issued_date = $3, number_series = $4,
-		issuer_organ_id = $5, issuer_name = $6, external_id = $7 WHERE id = $8`,
-		number, res.Notation, issued, series, organID, organName, ExternalID(organID, issued, number, res.Notation), d.ID)
+	p.series = outgoingSeries(perType, d.Type, d.Secrecy)
+	p.notation = Notation(t, agencyAbbr, unitAbbr)
+	return p, nil
+}
+
+// takeNumber increments the series counter and writes the number, date, identifiers
+// and the numbered state on the document, in one statement.
+func takeNumber(ctx context.Context, tx pgx.Tx, p numberPlan) (IssueResult, error) {
+	res := IssueResult{Notation: p.notation}
+	err := tx.QueryRow(ctx, `
+		WITH n AS (`+takeCounterSQL+`)
+		UPDATE documents SET outgoing_state = 'numbered', updated_at = now(),
+			code_number = docs_number(n.last_number), code_notation = $4, issued_date = $5,
+			number_series = $3, issuer_organ_id = $6, issuer_name = $7,
+			external_id = $6 || ',' || to_char($5::date, 'YYYY/MM/DD') || ',' || docs_number(n.last_number) || '/' || $4
+		FROM n WHERE documents.id = $8
+		RETURNING n.last_number`,
+		p.agencyID, p.issued.Year(), p.series, p.notation, p.issued, p.organID, p.organName, p.docID).Scan(&res.Number)
 	if store.IsUniqueViolation(err, "documents_outgoing_number_key") {
-		return IssueResult{}, &Error{Kind: ErrDuplicate, Message: "Số, ký hiệu " + number + "/" + res.Notation + " đã được dùng trong năm.",
-			Detail: fmt.Sprintf("number %s/%s already used in %d", number, res.Notation, issued.Year())}
+		return res, &Error{Kind: ErrDuplicate, Message: "Số, ký hiệu tiếp theo của sổ văn bản đi (" + p.notation + ") đã được dùng trong năm; báo quản trị kiểm tra sổ.",
+			Detail: fmt.Sprintf("the next number of series %s/%d with notation %s is already used", p.series, p.issued.Year(), p.notation)}
 	}
 	if err != nil {
-		return IssueResult{}, fmt.Errorf("docs: unable to record the number: %w", err)
+		return res, fmt.Errorf("docs: unable to issue a number in series %s/%d: %w", p.series, p.issued.Year(), err)
 	}
+	res.Printed = PrintedNumber(res.Number, res.Notation)
+	return res, nil
+}
+
+// stampNumber writes the number and date onto the PDF when a signing hook is set.
+func (s *Service) stampNumber(ctx context.Context, tx pgx.Tx, d *Record, res IssueResult, issued time.Time) error {
 	if s.Signing == nil {
-		return res, nil
+		return nil
 	}
-	stamp := NumberStamp{DocumentID: d.ID, CodeNumber: number, CodeNotation: res.Notation, Place: d.Place, IssuedDate: issued}
-	return res, s.applySignature(ctx, tx, d.ID, 0, "Bản đã ghi số, ngày ban hành", "",
+	stamp := NumberStamp{DocumentID: d.ID, CodeNumber: FormatNumber(res.Number), CodeNotation: res.Notation, Place: d.Place, IssuedDate: issued}
+	return s.applySignature(ctx, tx, d.ID, 0, "Bản đã ghi số, ngày ban hành", "",
 		func(in io.Reader, out io.Writer) error { return s.Signing.StampNumber(ctx, in, out, stamp) })
 }
 

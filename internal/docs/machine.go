@@ -72,29 +72,38 @@ func (s *Service) transition(ctx context.Context, a Actor, m *machine, docID int
 }
 
 func (s *Service) transitionTx(ctx context.Context, tx pgx.Tx, a Actor, m *machine, docID int64, action, note string, step stepFunc) error {
-	t := m.find(action)
-	d, err := lockDocument(ctx, tx, a, docID)
+	d, t, err := s.enter(ctx, tx, a, m, docID, action)
 	if err != nil {
 		return err
-	}
-	if d.Direction != m.direction {
-		return invalid("Thao tác này không áp dụng cho loại văn bản này.", "document %d is not %s", docID, m.direction)
-	}
-	from := m.state(d)
-	if !slices.Contains(t.from, from) {
-		return m.illegal(t, from)
-	}
-	if a.UserID != 0 { // the system (the exchange) acts without a user
-		if err := s.require(a, t.perm, t.who); err != nil {
-			return err
-		}
 	}
 	if step != nil {
 		if err := step(ctx, tx, d); err != nil {
 			return err
 		}
 	}
-	return s.moveState(ctx, tx, a, m, docID, from, t.to, action, note)
+	return s.moveState(ctx, tx, a, m, docID, m.state(d), t.to, action, note)
+}
+
+// enter locks the document and checks that the action is allowed in its state and
+// that the actor holds the action's permission.
+func (s *Service) enter(ctx context.Context, tx pgx.Tx, a Actor, m *machine, docID int64, action string) (*Record, transition, error) {
+	t := m.find(action)
+	d, err := lockDocument(ctx, tx, a, docID)
+	if err != nil {
+		return nil, t, err
+	}
+	if d.Direction != m.direction {
+		return nil, t, invalid("Thao tác này không áp dụng cho loại văn bản này.", "document %d is not %s", docID, m.direction)
+	}
+	if !slices.Contains(t.from, m.state(d)) {
+		return nil, t, m.illegal(t, m.state(d))
+	}
+	if a.UserID != 0 { // the system (the exchange) acts without a user
+		if err := s.require(a, t.perm, t.who); err != nil {
+			return nil, t, err
+		}
+	}
+	return d, t, nil
 }
 
 // moveState sets the state, logs the transition and audits it.
@@ -103,6 +112,11 @@ func (s *Service) moveState(ctx context.Context, tx pgx.Tx, a Actor, m *machine,
 	if _, err := tx.Exec(ctx, sql, to, docID); err != nil {
 		return fmt.Errorf("docs: unable to move document %d to %s: %w", docID, to, err)
 	}
+	return s.logTransition(ctx, tx, a, docID, from, to, action, note)
+}
+
+// logTransition records a state change already written, in the log and the audit trail.
+func (s *Service) logTransition(ctx context.Context, tx pgx.Tx, a Actor, docID int64, from, to, action, note string) error {
 	if err := recordTransition(ctx, tx, docID, from, to, action, a.UserID, note); err != nil {
 		return err
 	}

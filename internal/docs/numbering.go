@@ -32,15 +32,19 @@ func outgoingSeries(perType bool, t TypeCode, secrecy Secrecy) string {
 	return family
 }
 
+// takeCounterSQL increments the counter of series $3 of agency $1 for year $2 (creating
+// it at 1) and returns the number taken.
+const takeCounterSQL = `
+	INSERT INTO number_counters (agency_id, year, series, last_number) VALUES ($1, $2, $3, 1)
+	ON CONFLICT (agency_id, year, series) DO UPDATE SET last_number = number_counters.last_number + 1
+	RETURNING last_number`
+
 // nextNumber takes the next number of a series inside tx. The counter row stays locked
 // until tx ends; if tx rolls back, the number is given back, so numbers have no gaps
 // and no duplicates however many clerks issue at once.
 func nextNumber(ctx context.Context, tx pgx.Tx, agencyID int64, year int, series string) (int, error) {
 	var n int
-	err := tx.QueryRow(ctx, `
-		INSERT INTO number_counters (agency_id, year, series, last_number) VALUES ($1, $2, $3, 1)
-		ON CONFLICT (agency_id, year, series) DO UPDATE SET last_number = number_counters.last_number + 1
-		RETURNING last_number`, agencyID, year, series).Scan(&n)
+	err := tx.QueryRow(ctx, takeCounterSQL, agencyID, year, series).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("docs: unable to take a number in series %s/%d: %w", series, year, err)
 	}

@@ -180,3 +180,17 @@ func withMaxConns(dsn string, n int) string {
 	}
 	return fmt.Sprintf("%s%spool_max_conns=%d", dsn, sep, n)
 }
+
+// TestNumberFormatInSQLMatchesGo checks the SQL twin of FormatNumber, which prints
+// numbers in registers and in issued numbers.
+func TestNumberFormatInSQLMatchesGo(t *testing.T) {
+	t.Parallel()
+	pool := storetest.NewDB(t)
+	for _, n := range []int{0, 1, 9, 10, 99, 100, 123, 1000, 123456} {
+		var got string
+		must(t, pool.QueryRow(context.Background(), `SELECT docs_number($1)`, n).Scan(&got))
+		if got != FormatNumber(n) {
+			t.Errorf("docs_number(%d) = %q, FormatNumber = %q", n, got, FormatNumber(n))
+		}
+	}
+}

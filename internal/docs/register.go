@@ -66,7 +66,7 @@ var registerLayouts = map[RegisterKind]struct {
 		{"Ngày đến", 7}, {"Số đến", 5}, {"Tác giả", 13}, {"Số, ký hiệu văn bản", 10}, {"Ngày tháng văn bản", 8},
 		{"Tên loại và trích yếu nội dung", 24}, {"Đơn vị hoặc người nhận", 12}, {"Ngày chuyển", 7}, {"Ký nhận", 7}, {"Ghi chú", 7},
 	}, `
-		SELECT to_char(d.arrival_date AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'), lpad(d.arrival_number::text, 2, '0'), d.issuer_name,
+		SELECT to_char(d.arrival_date AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'), docs_number(d.arrival_number), d.issuer_name,
 			concat_ws('/', nullif(d.code_number, ''), nullif(d.code_notation, '')), coalesce(to_char(d.issued_date, 'DD/MM/YYYY'), ''),
 			@type_name || ' ' || d.subject, coalesce(@assignees, ''),
 			coalesce((SELECT to_char(min(x.assigned_at) AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') FROM assignments x
@@ -79,7 +79,7 @@ var registerLayouts = map[RegisterKind]struct {
 		{"Số đến", 6}, {"Tên loại, số, ký hiệu, ngày tháng, trích yếu nội dung", 30}, {"Đơn vị, người nhận", 15},
 		{"Thời hạn giải quyết", 9}, {"Tiến độ giải quyết", 15}, {"Số, ký hiệu văn bản trả lời", 12}, {"Ghi chú", 13},
 	}, `
-		SELECT lpad(d.arrival_number::text, 2, '0'),
+		SELECT docs_number(d.arrival_number),
 			concat_ws(' ', @type_name, nullif(concat_ws('/', nullif(d.code_number, ''), nullif(d.code_notation, '')), ''),
 				'ngày ' || to_char(d.issued_date, 'DD/MM/YYYY'), d.subject),
 			coalesce(@assignees, ''), coalesce(to_char(d.due_date, 'DD/MM/YYYY'), ''),

@@ -81,7 +81,7 @@ func (q Query) limit() int {
 // build writes the SQL of the query; the visibility rule is always part of it.
 func (q Query) build(v viewer) (string, pgx.NamedArgs, error) {
 	args := v.args(pgx.NamedArgs{"limit": q.limit() + 1})
-	where := []string{visibleSQL}
+	where := []string{v.sql()}
 	add := func(cond, name string, value any) {
 		where = append(where, cond)
 		args[name] = value

@@ -5,6 +5,14 @@
 -- assignments, records (hồ sơ), explicit grants for secret documents, and the outbox
 -- of lifecycle events.
 
+-- A register number as printed: numbers below 10 get a leading zero (05), others are
+-- written in full (123). Mirrors docs.FormatNumber.
+-- +goose StatementBegin
+CREATE FUNCTION docs_number(n int) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    RETURN CASE WHEN n BETWEEN 0 AND 9 THEN '0' || n ELSE n::text END;
+-- +goose StatementEnd
+
 -- A file's bytes, stored once. A row is created before its content is streamed in
 -- (sha256 NULL), and completed in the same transaction; chunks keep memory bounded.
 CREATE TABLE blobs (
@@ -240,3 +248,4 @@ CREATE UNIQUE INDEX document_outbox_reminder_key ON document_outbox (document_id
 DROP TABLE document_outbox, record_documents, records, document_grants, assignments,
     document_recipients, document_files, document_transitions, documents,
     number_counters, numbering_settings, blob_chunks, blobs;
+DROP FUNCTION docs_number(int);
