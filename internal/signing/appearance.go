@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/image/font"
@@ -25,6 +26,10 @@ const (
 // It is an honest placeholder for the image the person uploads; SignPerson accepts
 // such an uploaded PNG instead.
 func SignatureImage(fullName string) ([]byte, error) {
+	return generated.get("signature\x00"+fullName, func() ([]byte, error) { return drawSignature(fullName) })
+}
+
+func drawSignature(fullName string) ([]byte, error) {
 	c := newCanvas(signatureWidthPx, signatureHeightPx)
 	h := c.height()
 	c.stroke(flourish(c.width(), h, fullName), h*0.024, inkBlue)
@@ -68,6 +73,10 @@ func lastName(fullName string) string {
 // agency name around the ring and a star in the middle, as a transparent PNG. It is
 // an honest placeholder for the scanned seal image an agency registers.
 func SealImage(agencyName string) ([]byte, error) {
+	return generated.get("seal\x00"+agencyName, func() ([]byte, error) { return drawSeal(agencyName) })
+}
+
+func drawSeal(agencyName string) ([]byte, error) {
 	const size = sealPx
 	c := newCanvas(size, size)
 	cx, cy := float64(size)/2, float64(size)/2
@@ -149,7 +158,7 @@ func (p PersonBlock) image(wPt, hPt float64, at time.Time) ([]byte, error) {
 	if err := c.centredText(regular, line*0.6, stampLine, w/2, h*0.96, w*0.98, inkBlue); err != nil {
 		return nil, err
 	}
-	return c.png()
+	return c.rawPNG()
 }
 
 // signatureImageRect is where personImage put the signature image inside a block.
@@ -174,9 +183,40 @@ func textBlockImage(lines []string, wPt, hPt float64) ([]byte, error) {
 		c.text(f, l, c.width()-w, size*1.2*float64(i)+size, textInk)
 		f.Close()
 	}
-	return c.png()
+	return c.rawPNG()
 }
 
 func measure(f font.Face, s string) float64 {
 	return float64(font.MeasureString(f, s)) / 64
+}
+
+// generated keeps the placeholder images already drawn: the same person and agency
+// sign again and again, and drawing costs tens of milliseconds.
+var generated = imageCache{images: map[string][]byte{}}
+
+type imageCache struct {
+	mu     sync.Mutex
+	images map[string][]byte
+}
+
+// get returns the cached image for key, drawing it on a miss. The cache is emptied
+// when it holds 256 images, which bounds its memory.
+func (c *imageCache) get(key string, draw func() ([]byte, error)) ([]byte, error) {
+	c.mu.Lock()
+	img, ok := c.images[key]
+	c.mu.Unlock()
+	if ok {
+		return img, nil
+	}
+	img, err := draw()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.images) >= 256 {
+		clear(c.images)
+	}
+	c.images[key] = img
+	return img, nil
 }

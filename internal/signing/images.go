@@ -37,11 +37,20 @@ func newCanvas(wPx, hPx int) *canvas {
 func (c *canvas) width() float64  { return float64(c.img.Bounds().Dx()) }
 func (c *canvas) height() float64 { return float64(c.img.Bounds().Dy()) }
 
-// png encodes the canvas quickly: the images are decoded again at once by the
-// PDF writer, which compresses the pixels itself.
+// png encodes the canvas for storage or for the caller (fast compression).
 func (c *canvas) png() ([]byte, error) {
+	return c.encode(png.BestSpeed)
+}
+
+// rawPNG encodes the canvas without compression, for a composite that the PDF
+// writer decodes at once and compresses itself.
+func (c *canvas) rawPNG() ([]byte, error) {
+	return c.encode(png.NoCompression)
+}
+
+func (c *canvas) encode(level png.CompressionLevel) ([]byte, error) {
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	enc := png.Encoder{CompressionLevel: level}
 	if err := enc.Encode(&buf, c.img); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rsa"
 	"crypto/x509"
@@ -347,13 +348,19 @@ func longestZeroRun(doc Document) (int, error) {
 	longest, run := 0, 0
 	for off := int64(0); off < doc.size; {
 		n, err := doc.r.ReadAt(buf, off)
-		for _, c := range buf[:n] {
-			if c == '0' {
-				run++
-				longest = max(longest, run)
-			} else {
-				run = 0
+		for chunk := buf[:n]; len(chunk) > 0; {
+			zeros := len(chunk) - len(bytes.TrimLeft(chunk, "0"))
+			run += zeros
+			longest = max(longest, run)
+			if zeros == len(chunk) {
+				break // the run may go on in the next block
 			}
+			run = 0
+			next := bytes.IndexByte(chunk[zeros:], '0')
+			if next < 0 {
+				break
+			}
+			chunk = chunk[zeros+next:]
 		}
 		off += int64(n)
 		if err != nil && err != io.EOF {
