@@ -3,6 +3,7 @@ package liaison
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/xml"
@@ -36,6 +37,18 @@ func DefaultLimits() Limits {
 	}
 }
 
+// orDefaults replaces the zero fields of l by the defaults.
+func (l Limits) orDefaults() Limits {
+	d := DefaultLimits()
+	return Limits{
+		MaxPackageBytes:    cmp.Or(l.MaxPackageBytes, d.MaxPackageBytes),
+		MaxHeaderBytes:     cmp.Or(l.MaxHeaderBytes, d.MaxHeaderBytes),
+		MaxDepth:           cmp.Or(l.MaxDepth, d.MaxDepth),
+		MaxAttachments:     cmp.Or(l.MaxAttachments, d.MaxAttachments),
+		MaxAttachmentBytes: cmp.Or(l.MaxAttachmentBytes, d.MaxAttachmentBytes),
+	}
+}
+
 // Options configure Read.
 type Options struct {
 	Limits Limits         // zero value: DefaultLimits
@@ -54,9 +67,7 @@ type Options struct {
 // that parsed but broke validation or signature rules is returned with the error,
 // so that callers can still show what it contains.
 func Read(r io.Reader, opts Options) (*Package, error) {
-	if opts.Limits == (Limits{}) {
-		opts.Limits = DefaultLimits()
-	}
+	opts.Limits = opts.Limits.orDefaults()
 	if opts.Sink == nil {
 		opts.Sink = DiscardSink{}
 	}

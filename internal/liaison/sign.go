@@ -36,10 +36,7 @@ func Sign(dst io.Writer, src io.ReadSeeker, id Identity, limits Limits) error {
 	if err != nil {
 		return err
 	}
-	if limits == (Limits{}) {
-		limits = DefaultLimits()
-	}
-	pkg, sr, err := readStream(src, Options{Limits: limits, Sink: DiscardSink{}, Now: time.Now})
+	pkg, sr, err := readStream(src, Options{Limits: limits.orDefaults(), Sink: DiscardSink{}, Now: time.Now})
 	if err != nil {
 		return err
 	}

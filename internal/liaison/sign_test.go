@@ -2,9 +2,11 @@ package liaison
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,5 +43,41 @@ func TestSignedPackagesVerifyHereAndWithXmlsec1(t *testing.T) {
 				t.Fatalf("xmlsec1 refuses our signature: %v\n%s", err, out)
 			}
 		})
+	}
+}
+
+// TestWrappedBase64AndCRLF signs a package whose lines end in CR LF and whose base64
+// is wrapped at 76 columns, as some producers write: the streaming digest must
+// normalise line ends exactly as xmlsec1 does, and the decoder skip the wrapping.
+func TestWrappedBase64AndCRLF(t *testing.T) {
+	xmlsec1 := testenv.LookTool(t, "xmlsec1")
+	pdf := testPDF(200_000)
+	var unsigned bytes.Buffer
+	if err := Write(&unsigned, testDocument(), testFiles(t, pdf)); err != nil {
+		t.Fatal(err)
+	}
+	text := unsigned.String()
+	start := strings.Index(text, `">JVBER`) + 2
+	end := start + strings.Index(text[start:], "<")
+	var wrapped strings.Builder
+	for payload := text[start:end]; len(payload) > 0; {
+		n := min(76, len(payload))
+		wrapped.WriteString("\r\n" + payload[:n])
+		payload = payload[n:]
+	}
+	crlf := strings.ReplaceAll(text[:start], "\n", "\r\n") + wrapped.String() + "\r\n" + strings.ReplaceAll(text[end:], "\n", "\r\n")
+	pki := ecdsaPKI(t)
+	signed := signBytes(t, []byte(crlf), pki.identity)
+	pkg, err := Read(bytes.NewReader(signed), Options{Roots: pki.roots(), RequireSignature: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sha256.Sum256(pdf); pkg.Attachments[0].SHA256 != want || pkg.Attachments[0].Size != int64(len(pdf)) {
+		t.Fatalf("attachment decoded to %d bytes with another hash", pkg.Attachments[0].Size)
+	}
+	path := filepath.Join(t.TempDir(), "crlf.edxml")
+	os.WriteFile(path, signed, 0o644)
+	if out, err := exec.Command(xmlsec1, "--verify", "--trusted-pem", pki.writeRootPEM(t), path).CombinedOutput(); err != nil {
+		t.Fatalf("xmlsec1 refuses the CR LF package: %v\n%s", err, out)
 	}
 }
