@@ -106,7 +106,7 @@ func TestLenientReadsAreWarned(t *testing.T) {
 	end := strings.Index(lenient, "</edXML:Bussiness>") + len("</edXML:Bussiness>")
 	lenient = lenient[:start] + lenient[end:]
 	lenient = strings.Replace(lenient, "<edXML:Subject>", "<q:Subject xmlns:q=\""+Namespace+"\">", 1)
-	lenient = strings.Replace(lenient, "</edXML:Subject>", "</q:Subject>", 1)
+	lenient = strings.Replace(lenient, "</edXML:Subject>", "</q:Subject><edXML:Extra>x</edXML:Extra>", 1)
 	pkg, err := Read(strings.NewReader(lenient), Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +118,9 @@ func TestLenientReadsAreWarned(t *testing.T) {
 		if !hasWarning(pkg, want, RuleLenient) {
 			t.Errorf("no lenient-read warning at %s: %v", want, pkg.Warnings)
 		}
+	}
+	if !hasWarning(pkg, "MessageHeader/Extra", RuleUnknown) {
+		t.Errorf("no warning for an unknown element: %v", pkg.Warnings)
 	}
 }
 

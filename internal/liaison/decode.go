@@ -164,7 +164,24 @@ func (d decoder) organization(el *etree.Element) Organization {
 	}
 }
 
+// documentHeaderChildren are the children a document MessageHeader may have.
+var documentHeaderChildren = map[string]bool{
+	"From": true, "To": true, "DocumentId": true, "Code": true, "PromulgationInfo": true, "DocumentType": true,
+	"Subject": true, "Content": true, "SignerInfo": true, "DueDate": true, "OtherInfo": true, "ResponseFor": true,
+	"SteeringType": true, "ToPlaces": true,
+}
+
+// unknownChildren warns about children of el that the model does not read.
+func (d decoder) unknownChildren(el *etree.Element, known map[string]bool) {
+	for _, c := range el.ChildElements() {
+		if !known[c.Tag] || c.NamespaceURI() != Namespace {
+			d.found.warn(elementPath(c), RuleUnknown, "element {%s}%s is not part of edXML here and was ignored", c.NamespaceURI(), c.Tag)
+		}
+	}
+}
+
 func (d decoder) messageHeader(mh *etree.Element) *MessageHeader {
+	d.unknownChildren(mh, documentHeaderChildren)
 	h := &MessageHeader{
 		From:       d.organization(child(mh, "From")),
 		DocumentID: childText(mh, "DocumentId"),
