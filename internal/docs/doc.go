@@ -1,4 +1,82 @@
 // Package docs owns documents (văn bản) as Nghị định 30/2020 describes them: their
-// metadata (model.go), their files, the outgoing and incoming lifecycles, the registers
-// and their gapless numbering, assignments with deadlines, search and statistics.
+// metadata (model.go: the 29 types and their abbreviations, urgency, secrecy, number
+// and symbol, signer, recipients), their files, the outgoing and incoming lifecycles,
+// the registers and their gapless numbering, assignments with deadlines, records
+// (hồ sơ), search and statistics.
+//
+// # Files
+//
+// Every file is stored once, by SHA-256, in PostgreSQL (blobs + 1 MiB blob_chunks),
+// streamed in and out so that no file is held whole in memory. The first bytes must
+// match the declared type (a DOCX sent as a PDF is refused), and the size limit is
+// Service.MaxFileSize. Drafts keep every version of the main file with who made it and
+// why; a DOCX version gets a PDF rendition from headless LibreOffice (Converter, run by
+// ConvertPending from the outbox, with a time limit); without LibreOffice a DOCX is
+// refused and the user asked for a PDF.
+//
+// # Lifecycles
+//
+// Each lifecycle is a table of transitions (outgoing.go, incoming.go) over states that
+// the database also constrains with CHECK. A step locks the document row, checks the
+// state (refusing with a Vietnamese sentence that names the current state and who may
+// act), the permission (casbin, through Authorizer) and its own rules, changes the
+// state, and writes the transition log, the audit entry and any outbox item in the
+// same transaction.
+//
+// Outgoing: draft → in_review → (returned | approved) → pending_signature → signed →
+// numbered → sealed → sent → (recalled | replaced). The signature steps call the
+// SigningHook when one is configured; otherwise the decision is recorded and the
+// document stays marked as not digitally signed (leader_signed, agency_signed false):
+// nothing pretends to be a signature. Sending hands the document at once to recipient
+// agencies of the same node (a new incoming document sharing the stored files) and
+// queues "send" items for the exchange for the others; secret documents are never
+// sent electronically.
+//
+// Incoming: received → (rejected | registered) → submitted → assigned → in_progress →
+// completed → filed, or recalled by the sender. The events the exchange turns into
+// edXML statuses are explicit (EventArrived 01, EventRejected 02, EventRegistered 03,
+// EventAssigned 04, EventInProgress 05, EventCompleted 06) and are written to the
+// outbox (document_outbox, claimed with ClaimOutbox) in the transaction of the step.
+//
+// # Numbering
+//
+// Numbers come from a counter row per agency, year and series (one shared outgoing
+// series or one per type, chosen per agency; a separate series for secret documents;
+// one incoming series), incremented by INSERT … ON CONFLICT DO UPDATE … RETURNING in
+// the issuing transaction: a failed issuance rolls its number back, so numbers have no
+// gap and no duplicate under any concurrency, and a unique index guards number +
+// symbol per year.
+//
+// # Visibility
+//
+// A user sees a document of the agency they act in when they drafted or keep it, hold
+// an explicit grant, or — for a document that is not secret — hold a role covering all
+// documents of its direction, head its unit, or are assigned it. Secret documents are
+// seen only by their keeper and by grant (assigning a secret document to a person
+// grants it). The rule is SQL (viewer.sql), so lists never load what the user may not
+// see.
+//
+// # Permissions checked (object:action, from package access)
+//
+//	outgoing:draft     create a draft, revise it, submit it for review
+//	outgoing:review    return a draft under review; revise it during review
+//	outgoing:approve   approve a draft, submit it for signature (head of its unit)
+//	outgoing:sign      sign, or return from signature; also reviews any unit's drafts
+//	outgoing:issue     issue the number and date
+//	outgoing:seal      apply the agency signature
+//	outgoing:send      send to the recipients
+//	outgoing:recall    recall a sent document
+//	outgoing:read_all  see every non-secret outgoing document of the agency
+//	incoming:receive   receive (register a paper document, upload a scan)
+//	incoming:return    return a document to its sender (status 02)
+//	incoming:register  register with the incoming number, submit to the leader
+//	incoming:assign    assign chủ trì / phối hợp / để biết with deadlines
+//	incoming:assign_unit  name the handler of an assignment to one's unit
+//	incoming:handle    report progress, complete
+//	incoming:read_all  see every non-secret incoming document of the agency
+//	document:read      see documents at all (then the visibility rule applies)
+//	record:manage      open records (hồ sơ), file documents into them
+//	register:print     read and print the registers
+//	report:read        handling statistics
+//	secret:read        grant access to a secret document one can see
 package docs

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 func TestOutgoingCycleWithHandOffToACommune(t *testing.T) {
@@ -188,5 +190,55 @@ func TestDraftBadInputSavesNothing(t *testing.T) {
 	form.File = samplePDF(t, "x")
 	if _, err := f.svc.CreateDraft(ctx, f.in(f.specialist), form); !errors.Is(err, ErrDuplicate) {
 		t.Fatalf("double submit of the same form: %v", err)
+	}
+}
+
+func TestReplacementAndStatusesFromTheExchange(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	province := []Recipient{{OrganID: "000.00.00.H55", Name: "UBND tỉnh Thái Nguyên"}}
+	sendNew := func(subject string, replaces int64) int64 {
+		id := f.draft(t, TypeBaoCao, subject, func(in *DraftInput) { in.Recipients, in.ReplacesID = province, replaces })
+		f.toSigned(t, id)
+		_, err := f.svc.Issue(ctx, f.in(f.clerk), id, "")
+		must(t, err)
+		must(t, f.svc.Seal(ctx, f.in(f.clerk), id, ""))
+		must(t, f.svc.Send(ctx, f.in(f.clerk), id, ""))
+		return id
+	}
+	old := sendNew("Báo cáo kết quả thu ngân sách quý III", 0)
+	if _, err := f.svc.CreateDraft(ctx, f.in(f.specialist), DraftInput{Document: Document{Type: TypeBaoCao, Subject: "x"},
+		File: samplePDF(t, "x"), ReplacesID: old + 1000}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("replacing an unknown document: %v", err)
+	}
+	replacement := sendNew("Báo cáo kết quả thu ngân sách quý III (thay thế)", old)
+	d, err := f.svc.Get(ctx, f.in(f.clerk), old)
+	must(t, err)
+	if d.OutgoingState != OutReplaced {
+		t.Fatalf("replaced document in state %s", d.OutgoingState)
+	}
+	sends, err := PendingOutbox(ctx, f.pool, OutboxSend)
+	must(t, err)
+	if len(sends) != 2 || sends[1].DocumentID != replacement || sends[1].Payload["replaces_id"] != float64(old) {
+		t.Fatalf("sends %+v", sends)
+	}
+
+	// The province registers the replacement: its status package comes back.
+	r, err := f.svc.Get(ctx, f.in(f.clerk), replacement)
+	must(t, err)
+	must(t, pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
+		return ApplyStatus(ctx, tx, f.district, r.ExternalID, "000.00.00.H55", EventRegistered, "Đã vào sổ")
+	}))
+	recipients, err := Recipients(ctx, f.pool, replacement)
+	must(t, err)
+	if recipients[0].Status != RecipientRegistered || recipients[0].Note != "Đã vào sổ" {
+		t.Fatalf("recipient after status 03: %+v", recipients[0])
+	}
+	err = pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
+		return ApplyStatus(ctx, tx, f.district, r.ExternalID, "000.99.99.H55", EventCompleted, "")
+	})
+	if err == nil {
+		t.Fatal("a status from an agency that is not a recipient was accepted")
 	}
 }
