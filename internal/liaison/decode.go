@@ -53,7 +53,7 @@ func elementPath(el *etree.Element) string {
 		return ""
 	}
 	parent := el.Parent()
-	if parent == nil {
+	if parent == nil || parent.Tag == "" { // the document element's parent is the etree Document
 		return "/" + el.Tag
 	}
 	n := 0

@@ -34,6 +34,11 @@ func readSample(t *testing.T, name string) *Package {
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
+	for _, w := range pkg.Warnings {
+		if !strings.HasPrefix(w.Path, "/edXML/") {
+			t.Errorf("%s: warning not located by an element path: %v", name, w)
+		}
+	}
 	return pkg
 }
 
@@ -86,7 +91,7 @@ func TestSharedSamples(t *testing.T) {
 			if att.ContentID != "209" || att.Name != "1896_QD-TTg_m_294779.doc" || att.ContentType != "application/zip" || sniffFamily(att.head) != familyZip || att.Size == 0 {
 				t.Errorf("attachment %+v (%s)", att.AttachmentMeta, sniffFamily(att.head))
 			}
-			if pkg.Signature.State != SignaturePlaceholder || !hasWarning(pkg, "/edXMLHeader/Signature", RuleSignature) {
+			if pkg.Signature.State != SignaturePlaceholder || !hasWarning(pkg, "/edXML/edXMLEnvelope/edXMLHeader/Signature", RuleSignature) {
 				t.Errorf("signature %v, warnings %v", pkg.Signature.State, pkg.Warnings)
 			}
 		})
