@@ -105,11 +105,11 @@ func (l *issues) violate(path, rule, format string, args ...any) {
 	*l = append(*l, Issue{Violation, path, rule, fmt.Sprintf(format, args...)})
 }
 
-// violations returns the issues of severity Violation.
-func violations(all []Issue) []Issue {
+// bySeverity returns the issues of one severity.
+func bySeverity(all []Issue, severity Severity) []Issue {
 	var out []Issue
 	for _, is := range all {
-		if is.Severity == Violation {
+		if is.Severity == severity {
 			out = append(out, is)
 		}
 	}

@@ -96,24 +96,14 @@ func readStream(r io.Reader, opts Options) (*Package, *streamReader, error) {
 	pkg.Attachments = sr.attachments
 	pkg.Signature = sr.verifySignature(opts)
 	found := append(sr.warnings, Validate(pkg)...)
-	pkg.Warnings = warningsOf(found)
+	pkg.Warnings = bySeverity(found, Warning)
 	if err := pkg.Signature.requireValid(opts.RequireSignature); err != nil {
 		return pkg, sr, err // a broken signature matters more than broken fields
 	}
-	if v := violations(found); len(v) > 0 {
+	if v := bySeverity(found, Violation); len(v) > 0 {
 		return pkg, sr, &InvalidError{Issues: v}
 	}
 	return pkg, sr, nil
-}
-
-func warningsOf(all []Issue) []Issue {
-	var out []Issue
-	for _, is := range all {
-		if is.Severity == Warning {
-			out = append(out, is)
-		}
-	}
-	return out
 }
 
 // frame is one open element of the stream.
