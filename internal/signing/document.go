@@ -2,7 +2,6 @@ package signing
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -168,5 +167,3 @@ func WriteFile(path string, write func(io.Writer) error) (err error) {
 	}
 	return nil
 }
-
-var errNoSignatureBlock = errors.New("signing: no visible signature on the page to place the seal against; give the signer's block")

@@ -22,3 +22,6 @@ var (
 	// pitfalls in the package documentation); nothing was written.
 	ErrUnsafeInput = errors.New("pdfsign cannot sign this input safely")
 )
+
+// errNoSignatureBlock: ApplySeal found no person's signature to place the seal against.
+var errNoSignatureBlock = errors.New("signing: no visible signature on the page to place the seal against; give the signer's block")

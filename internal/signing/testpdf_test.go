@@ -8,6 +8,8 @@ import (
 	"os"
 	"testing"
 
+	"edms/internal/testenv"
+
 	"github.com/go-pdf/fpdf"
 )
 
@@ -28,9 +30,10 @@ func makePDF(t testing.TB, pages, noiseBytes int) []byte {
 	t.Helper()
 	p := fpdf.New("P", "pt", "A4", "")
 	for _, style := range []struct{ style, file string }{{"", "DejaVuSerif.ttf"}, {"B", "DejaVuSerif-Bold.ttf"}} {
-		ttf, err := os.ReadFile("/usr/share/fonts/truetype/dejavu/" + style.file)
+		path := testenv.LookFile(t, "/usr/share/fonts/truetype/dejavu/"+style.file, "install fonts-dejavu-core")
+		ttf, err := os.ReadFile(path)
 		if err != nil {
-			t.Skipf("DejaVu fonts missing: %v", err)
+			t.Fatal(err)
 		}
 		p.AddUTF8FontFromBytes("serif", style.style, ttf)
 	}
