@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 
 	"edms/internal/demo"
@@ -16,8 +17,15 @@ func runDemo(ctx context.Context, args []string) error {
 	db := addDBFlags(fs)
 	hc := addHTTPFlags(fs, "127.0.0.1:8080")
 	password := fs.String("password", envOr("EDMS_DEMO_PASSWORD", "PhuLuong@2026"), "password given to new demo accounts (env EDMS_DEMO_PASSWORD)")
+	keys := addKeyFlags(fs, "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if keys.Dir == "" {
+		keys.Dir = filepath.Join(db.dataDir, "keys")
+	}
+	if keys.Password == "" {
+		keys.Password = "edms-demo-keys"
 	}
 	if err := hc.validate(); err != nil {
 		return err
@@ -30,7 +38,10 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := demo.Seed(ctx, pool, *password); err != nil {
 		return err
 	}
-	return serve(ctx, pool, hc, func(url string) { printDemoLogins(url, *password) })
+	if err := demo.ProvisionKeys(ctx, pool, *keys); err != nil {
+		return err
+	}
+	return serve(ctx, pool, hc, keys, func(url string) { printDemoLogins(url, *password) })
 }
 
 func printDemoLogins(url, password string) {

@@ -15,6 +15,7 @@ import (
 
 	"edms/internal/access"
 	"edms/internal/docs"
+	"edms/internal/signing/docsign"
 	"edms/internal/web"
 )
 
@@ -46,27 +47,43 @@ func (c *httpConfig) validate() error {
 	return nil
 }
 
+// addKeyFlags adds -keys and the keyring password (from the environment only, so it
+// never shows in a process list).
+func addKeyFlags(fs *flag.FlagSet, defaultDir string) *docsign.Keyring {
+	k := &docsign.Keyring{Password: os.Getenv("EDMS_KEY_PASSWORD")}
+	fs.StringVar(&k.Dir, "keys", envOr("EDMS_KEYS_DIR", defaultDir),
+		"folder of signing keys: persons/<username>.p12, agencies/<organ_id>.p12 (or .pkcs11 token URIs), trust/*.pem;\n"+
+			"empty: digital signing is off and signing steps are recorded as not signed (env EDMS_KEYS_DIR; password in EDMS_KEY_PASSWORD)")
+	return k
+}
+
 func runServe(ctx context.Context, args []string) error {
 	fs := newFlagSet("serve", "[flags]", "Run an agency node: the web UI and JSON API for the agencies in its database.")
 	db := addDBFlags(fs)
 	hc := addHTTPFlags(fs, "127.0.0.1:8080")
+	keys := addKeyFlags(fs, "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := hc.validate(); err != nil {
 		return err
 	}
+	if keys.Dir != "" {
+		if _, err := os.Stat(keys.Dir); err != nil {
+			return fmt.Errorf("signing keys folder: %w", err)
+		}
+	}
 	pool, closeDB, err := db.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	return serve(ctx, pool, hc, func(url string) { slog.Info("edms node listening", "url", url) })
+	return serve(ctx, pool, hc, keys, func(url string) { slog.Info("edms node listening", "url", url) })
 }
 
 // serve runs the node until ctx ends, then shuts down gracefully. ready is called
 // with the base URL once the listener is open.
-func serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, ready func(url string)) error {
+func serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docsign.Keyring, ready func(url string)) error {
 	enforcer, err := access.NewEnforcer(ctx, pool)
 	if err != nil {
 		return err
@@ -76,6 +93,11 @@ func serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, ready func(u
 	go enforcer.Listen(listenCtx)
 
 	documents := &docs.Service{Pool: pool, Access: enforcer}
+	if keys.Dir != "" {
+		documents.Signing = &docsign.Hook{Pool: pool, Keys: *keys, Layout: docsign.FormLayout}
+	} else {
+		slog.Warn("digital signing is off (no -keys folder): signing steps are recorded, documents stay marked as not digitally signed")
+	}
 	srv, err := web.NewServer(web.Config{TrustProxy: hc.trustProxy, ForceSecureCookies: hc.secureCookies}, pool, enforcer, documents)
 	if err != nil {
 		return err
