@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"edms/internal/access"
 	"edms/internal/docs"
+	"edms/internal/org"
 )
 
 // routeDocumentsAPI declares the JSON API of documents.
@@ -229,12 +231,38 @@ func (s *Server) createDraft(r *http.Request, in documentIn) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if !ok {
-		return 0, badRequest("file_missing", "Chưa chọn tệp dự thảo (PDF hoặc DOCX).")
+	if ok {
+		defer closer.Close()
+	} else if file, err = s.composeDraft(r, d); err != nil {
+		return 0, err
 	}
-	defer closer.Close()
 	id, err := s.docs.CreateDraft(ctx, s.actorOf(r), docs.DraftInput{Document: d, File: file, RequestKey: in.RequestKey, ReplacesID: in.ReplacesID})
 	return id, docsError(err)
+}
+
+// composeDraft lays the typed content out on the document form when no file was
+// uploaded.
+func (s *Server) composeDraft(r *http.Request, d docs.Document) (docs.FileInput, error) {
+	if strings.TrimSpace(d.Content) == "" {
+		return docs.FileInput{}, badRequest("file_missing", "Chưa có nội dung: tải lên tệp dự thảo (PDF hoặc DOCX) hoặc nhập nội dung văn bản.")
+	}
+	t, ok := docs.LookupType(d.Type)
+	if !ok {
+		return docs.FileInput{}, badRequest("invalid", "Loại văn bản không hợp lệ.")
+	}
+	agency, err := org.AgencyByID(r.Context(), s.pool, principalOf(r).AgencyID)
+	if err != nil {
+		return docs.FileInput{}, err
+	}
+	places := d.ToPlaces
+	for _, rc := range d.Recipients {
+		places = append(places, rc.Name)
+	}
+	pdf, err := docs.ComposePDF(docs.ComposeInput{IssuerName: agency.Name, Type: t, Subject: d.Subject, Body: d.Content, ToPlaces: places})
+	if err != nil {
+		return docs.FileInput{}, err
+	}
+	return docs.FileInput{Name: "du-thao.pdf", MediaType: docs.MediaPDF, Content: bytes.NewReader(pdf)}, nil
 }
 
 func (s *Server) apiAddFile(add func(*docs.Service, context.Context, docs.Actor, int64, docs.FileInput, string) error) handlerFunc {

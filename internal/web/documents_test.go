@@ -78,11 +78,13 @@ func (c *apiClient) upload(path string, metadata any, file string) (int, map[str
 	mw := multipart.NewWriter(&buf)
 	meta, _ := json.Marshal(metadata)
 	mw.WriteField("document", string(meta))
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="file"; filename="du-thao.pdf"`)
-	h.Set("Content-Type", "application/pdf")
-	part, _ := mw.CreatePart(h)
-	io.WriteString(part, file)
+	if file != "" {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", `form-data; name="file"; filename="du-thao.pdf"`)
+		h.Set("Content-Type", "application/pdf")
+		part, _ := mw.CreatePart(h)
+		io.WriteString(part, file)
+	}
 	mw.Close()
 	return c.do("POST", path, mw.FormDataContentType(), &buf)
 }
@@ -203,6 +205,7 @@ func TestDocumentBadInput(t *testing.T) {
 		{"past deadline", map[string]any{"type": "cong_van", "subject": "x", "due_date": "2020-01-01"}, minimalPDF, 400},
 		{"unknown recipient", map[string]any{"type": "cong_van", "subject": "x", "recipients": []string{"000.99.99.H99"}}, minimalPDF, 400},
 		{"not a pdf", map[string]any{"type": "cong_van", "subject": "x"}, "this is plain text", 400},
+		{"neither file nor content", map[string]any{"type": "cong_van", "subject": "x"}, "", 400},
 	}
 	for _, tt := range tests {
 		if status, out := specialist.upload("/documents", tt.metadata, tt.file); status != tt.status {
@@ -214,5 +217,20 @@ func TestDocumentBadInput(t *testing.T) {
 	status, out := specialist.do("GET", "/documents?q=", "", nil)
 	if status != 200 || len(out["documents"].([]any)) != 0 {
 		t.Errorf("refused drafts were stored: %v", out)
+	}
+
+	// Typed content instead of a file is laid out on the form as a PDF.
+	status, out = specialist.upload("/documents", map[string]any{"type": "thong_bao", "subject": "Lịch tiếp công dân tháng 12",
+		"content": "Chủ tịch Ủy ban nhân dân huyện tiếp công dân vào thứ Năm hằng tuần."}, "")
+	if status != http.StatusCreated {
+		t.Fatalf("composed draft: %d %v", status, out)
+	}
+	_, out = specialist.do("GET", fmt.Sprintf("/documents/%d", int64(out["id"].(float64))), "", nil)
+	files := out["files"].([]any)
+	if len(files) != 1 || files[0].(map[string]any)["media_type"] != "application/pdf" {
+		t.Errorf("composed draft files: %v", files)
+	}
+	if status, out := specialist.do("GET", "/documents?q=tiep+cong+dan+thu+nam", "", nil); status != 200 || len(out["documents"].([]any)) != 1 {
+		t.Errorf("the typed content is not searchable: %v", out)
 	}
 }
