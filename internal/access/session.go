@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,8 +35,12 @@ const (
 )
 
 // dummyHash keeps the time of a sign-in with an unknown username the same as with a
-// known one, so response time does not reveal which usernames exist.
-var dummyHash, _ = HashPassword("edms-timing-equaliser")
+// known one, so response time does not reveal which usernames exist. It is computed on
+// first use: argon2id takes 19 MiB, which every edms command would pay at start-up.
+var dummyHash = sync.OnceValue(func() string {
+	hash, _ := HashPassword("edms-timing-equaliser")
+	return hash
+})
 
 // Authenticate checks a username and password, with throttling per username and per
 // client address. Every failure is recorded.
@@ -53,7 +58,7 @@ func Authenticate(ctx context.Context, db store.DB, username, password, clientIP
 		return nil, ErrThrottled
 	}
 	user, err := org.UserByUsername(ctx, db, username)
-	hash := dummyHash
+	hash := dummyHash()
 	if err == nil {
 		hash = user.PasswordHash
 	} else if !errors.Is(err, org.ErrUserNotFound) {
