@@ -15,6 +15,7 @@ import (
 
 	"edms/internal/access"
 	"edms/internal/docs"
+	"edms/internal/signing"
 	"edms/internal/signing/docsign"
 	"edms/internal/web"
 )
@@ -93,12 +94,16 @@ func serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docsig
 	go enforcer.Listen(listenCtx)
 
 	documents := &docs.Service{Pool: pool, Access: enforcer}
+	webCfg := web.Config{TrustProxy: hc.trustProxy, ForceSecureCookies: hc.secureCookies}
 	if keys.Dir != "" {
 		documents.Signing = &docsign.Hook{Pool: pool, Keys: *keys, Layout: docsign.FormLayout}
+		if webCfg.Trust, err = signing.LoadTrustStore(keys.TrustDir()); err != nil {
+			return fmt.Errorf("trust anchors: %w", err)
+		}
 	} else {
 		slog.Warn("digital signing is off (no -keys folder): signing steps are recorded, documents stay marked as not digitally signed")
 	}
-	srv, err := web.NewServer(web.Config{TrustProxy: hc.trustProxy, ForceSecureCookies: hc.secureCookies}, pool, enforcer, documents)
+	srv, err := web.NewServer(webCfg, pool, enforcer, documents)
 	if err != nil {
 		return err
 	}

@@ -120,7 +120,11 @@ func (s *Server) apiDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, detail.JSON())
+	body := detail.JSON()
+	if check := s.checkSignatures(r.Context(), detail.Files); check.Checked {
+		body["signatures"] = check.Report
+	}
+	writeJSON(w, http.StatusOK, body)
 	return nil
 }
 

@@ -207,6 +207,7 @@ type documentView struct {
 	Members    []memberView
 	Records    []docs.RecordFolder
 	Today      string
+	Signatures signatureCheck
 	ViewerUnit int64
 	CanLead    bool // may name handlers of assignments to the viewer's unit
 }
@@ -281,7 +282,8 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	view := documentView{pageBase: base, documentDetail: detail, Units: units, Members: members, Records: records,
-		Today: time.Now().Format("2006-01-02"), CanLead: s.can(r, access.IncomingAssignUnit)}
+		Today: time.Now().Format("2006-01-02"), CanLead: s.can(r, access.IncomingAssignUnit),
+		Signatures: s.checkSignatures(r.Context(), detail.Files)}
 	for _, m := range members {
 		if m.ID == base.User.ID {
 			view.ViewerUnit = m.UnitID

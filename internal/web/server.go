@@ -15,6 +15,7 @@ import (
 
 	"edms/internal/access"
 	"edms/internal/docs"
+	"edms/internal/signing"
 )
 
 //go:embed templates/*.html
@@ -31,6 +32,9 @@ type Config struct {
 	// ForceSecureCookies marks cookies Secure even on plain HTTP (a TLS proxy in front
 	// that does not send X-Forwarded-Proto).
 	ForceSecureCookies bool
+	// Trust holds the anchors the digital signatures of documents are checked against
+	// (the national root CAs; the demo's own root); nil: signatures are not checked.
+	Trust *signing.TrustStore
 }
 
 // Server holds what handlers share. It keeps no state outside PostgreSQL (the casbin
