@@ -37,7 +37,7 @@ type cmsSignature struct {
 	signature     []byte
 	pss           bool
 	signingTime   time.Time
-	hasTimestamp  bool
+	timestamp     []byte // RFC 3161 token of the signature value, if any
 }
 
 // parseCMS reads a CMS SignedData (DER or BER, trailing zero padding ignored).
@@ -69,7 +69,9 @@ func parseCMS(data []byte) (sig *cmsSignature, err error) {
 		return nil, errors.New("the CMS signature does not contain the signer's certificate")
 	}
 	for _, a := range si.UnauthenticatedAttributes {
-		sig.hasTimestamp = sig.hasTimestamp || a.Type.Equal(oidTimestampToken)
+		if a.Type.Equal(oidTimestampToken) {
+			sig.timestamp = a.Value.Bytes
+		}
 	}
 	var attrs []attribute
 	for _, a := range si.AuthenticatedAttributes {

@@ -106,8 +106,9 @@
 //   - Document timestamps (ETSI.RFC3161) are written well formed, but pdfsig cannot
 //     validate them and this verifier does not evaluate timestamp tokens: a document
 //     timestamp is reported with a problem and never counts as a valid signature.
-//     Signature timestamps (TSAURL) are embedded and reported as present, not
-//     evaluated; the signing time remains the signer's claim.
+//     Signature timestamps (TSAURL) work: Verify checks the token (signature,
+//     imprint of the signature value, TSA chain to the trust anchors) and then takes
+//     its time as the signing time; without one the time is the signer's claim.
 //
 // The demo and test PKI (root CA, person and agency certificates, PKCS#12 files,
 // an RFC 3161 TSA) is in the subpackage pki.

@@ -204,8 +204,8 @@ func (v *verification) describeSigner(sig *cmsSignature, sigDict pdf.Value) {
 			r.SigningTime, r.TimeSource = t, "/M entry (signer's clock)"
 		}
 	}
-	if sig.hasTimestamp {
-		r.TimeSource += "; a timestamp token is attached but not evaluated"
+	if sig.timestamp != nil {
+		v.useTimestamp(sig)
 	}
 	if r.SigningTime.IsZero() {
 		r.SigningTime, r.TimeSource = time.Now(), "none given; checked at verification time"
