@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"edms/internal/audit"
 	"edms/internal/store"
 )
 
@@ -77,10 +78,19 @@ func (s *Service) Issue(ctx context.Context, a Actor, docID int64, note string) 
 		if err != nil {
 			return err
 		}
+		if err := recordTransition(ctx, tx, docID, string(d.OutgoingState), t.to, "issue", a.UserID, note); err != nil {
+			return err
+		}
+		entry, err := s.auditEntry(ctx, tx, a, "issue", docID, map[string]any{"from": d.OutgoingState, "to": t.to, "note": note})
+		if err != nil {
+			return err
+		}
+		// From here to the commit the series is locked: as few statements as possible.
 		if res, err = takeNumber(ctx, tx, plan); err != nil {
 			return err
 		}
-		if err := s.logTransition(ctx, tx, a, docID, string(d.OutgoingState), t.to, "issue", note); err != nil {
+		entry.Detail["number"] = res.Printed
+		if err := audit.Record(ctx, tx, entry); err != nil {
 			return err
 		}
 		return s.stampNumber(ctx, tx, d, res, plan.issued)

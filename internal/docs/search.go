@@ -34,8 +34,9 @@ type Page struct {
 	Next  string
 }
 
-// listColumns are the document columns without the full text.
-var listColumns = strings.Replace(documentColumns, "d.content", "''", 1)
+// ListColumns are the columns a list page reads (every field but the full text) from
+// documents aliased d, in the order the lists scan them.
+var ListColumns = strings.Replace(documentColumns, "d.content", "''", 1)
 
 // documentDate is the date a document is filed under: issued, else arrived, else created.
 const documentDate = `coalesce(d.issued_date, (d.arrival_date AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,
@@ -119,7 +120,7 @@ func (q Query) build(v viewer) (string, pgx.NamedArgs, error) {
 		where = append(where, `(d.created_at, d.id) < (@after_at, @after_id)`)
 		args["after_at"], args["after_id"] = at, id
 	}
-	sql := `SELECT ` + listColumns + ` FROM documents d WHERE ` + strings.Join(where, " AND ") +
+	sql := `SELECT ` + ListColumns + ` FROM documents d WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY d.created_at DESC, d.id DESC LIMIT @limit`
 	return sql, args, nil
 }

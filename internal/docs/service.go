@@ -112,18 +112,28 @@ func (s *Service) require(a Actor, p access.Permission, who string) error {
 
 // audit appends the action to the audit trail inside tx; a zero actor is the system.
 func (s *Service) audit(ctx context.Context, tx pgx.Tx, a Actor, action string, docID int64, detail map[string]any) error {
+	e, err := s.auditEntry(ctx, tx, a, action, docID, detail)
+	if err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, e)
+}
+
+// auditEntry prepares an audit entry (reading the actor's name), so that a caller
+// can append it later in the transaction.
+func (s *Service) auditEntry(ctx context.Context, tx pgx.Tx, a Actor, action string, docID int64, detail map[string]any) (audit.Entry, error) {
 	e := audit.Entry{At: s.now(), Actor: "system", Action: "document." + action, ObjectType: "document",
 		ObjectID: strconv.FormatInt(docID, 10), ClientIP: a.ClientIP, Detail: detail}
 	agencyID := a.AgencyID
 	e.AgencyID = &agencyID
 	if a.UserID != 0 {
 		if err := tx.QueryRow(ctx, `SELECT username FROM users WHERE id = $1`, a.UserID).Scan(&e.Actor); err != nil {
-			return fmt.Errorf("docs: unable to read the actor: %w", err)
+			return e, fmt.Errorf("docs: unable to read the actor: %w", err)
 		}
 		actorID := a.UserID
 		e.ActorID = &actorID
 	}
-	return audit.Record(ctx, tx, e)
+	return e, nil
 }
 
 // membershipUnit returns the unit the actor belongs to in their agency (0 when none).

@@ -29,7 +29,8 @@ func (s *Service) viewer(ctx context.Context, db store.DB, a Actor) (viewer, err
 	if !s.Access.Can(a.UserID, a.AgencyID, access.DocumentRead) {
 		return v, forbidden("Bạn không có quyền xem văn bản của cơ quan này.", "user %d lacks document:read in agency %d", a.UserID, a.AgencyID)
 	}
-	if s.Access.Can(a.UserID, a.AgencyID, access.OutgoingReview) || s.Access.Can(a.UserID, a.AgencyID, access.IncomingAssignUnit) {
+	covered := v.allOutgoing && v.allIncoming // then heading a unit adds nothing
+	if !covered && (s.Access.Can(a.UserID, a.AgencyID, access.OutgoingReview) || s.Access.Can(a.UserID, a.AgencyID, access.IncomingAssignUnit)) {
 		unit, err := membershipUnit(ctx, db, a)
 		if err != nil {
 			return v, err

@@ -117,6 +117,9 @@ CREATE UNIQUE INDEX documents_arrival_number_key ON documents
     (agency_id, arrival_year, arrival_number)
     WHERE arrival_number IS NOT NULL;
 CREATE INDEX documents_agency_created_idx ON documents (agency_id, direction, created_at DESC, id DESC);
+-- Newest first across both directions: search walks it, testing the text, when a term
+-- is frequent; the GIN index serves rare terms.
+CREATE INDEX documents_agency_recent_idx ON documents (agency_id, created_at DESC, id DESC);
 CREATE INDEX documents_external_idx ON documents (agency_id, external_id) WHERE external_id <> '';
 CREATE INDEX documents_created_by_idx ON documents (created_by);
 CREATE UNIQUE INDEX documents_request_key ON documents (created_by, request_key) WHERE request_key <> '';
