@@ -41,7 +41,14 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := demo.ProvisionKeys(ctx, pool, *keys); err != nil {
 		return err
 	}
-	return serve(ctx, pool, hc, keys, func(url string) { printDemoLogins(url, *password) })
+	n, err := newNode(ctx, pool, hc, keys)
+	if err != nil {
+		return err
+	}
+	if err := demo.SeedDocuments(ctx, n.documents); err != nil {
+		return err
+	}
+	return n.serve(ctx, pool, hc, func(url string) { printDemoLogins(url, *password) })
 }
 
 func printDemoLogins(url, password string) {

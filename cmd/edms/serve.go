@@ -79,31 +79,47 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeDB()
-	return serve(ctx, pool, hc, keys, func(url string) { slog.Info("edms node listening", "url", url) })
+	n, err := newNode(ctx, pool, hc, keys)
+	if err != nil {
+		return err
+	}
+	return n.serve(ctx, pool, hc, func(url string) { slog.Info("edms node listening", "url", url) })
+}
+
+// node is an agency node's services, built once and shared by its handlers.
+type node struct {
+	enforcer  *access.Enforcer
+	documents *docs.Service
+	web       web.Config
+}
+
+// newNode builds the services; with a keys folder, documents are signed for real and
+// signatures are checked against its trust anchors.
+func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docsign.Keyring) (*node, error) {
+	enforcer, err := access.NewEnforcer(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
+	n := &node{enforcer: enforcer, documents: &docs.Service{Pool: pool, Access: enforcer},
+		web: web.Config{TrustProxy: hc.trustProxy, ForceSecureCookies: hc.secureCookies}}
+	if keys.Dir == "" {
+		slog.Warn("digital signing is off (no -keys folder): signing steps are recorded, documents stay marked as not digitally signed")
+		return n, nil
+	}
+	n.documents.Signing = &docsign.Hook{Pool: pool, Keys: *keys, Layout: docsign.FormLayout}
+	if n.web.Trust, err = signing.LoadTrustStore(keys.TrustDir()); err != nil {
+		return nil, fmt.Errorf("trust anchors: %w", err)
+	}
+	return n, nil
 }
 
 // serve runs the node until ctx ends, then shuts down gracefully. ready is called
 // with the base URL once the listener is open.
-func serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docsign.Keyring, ready func(url string)) error {
-	enforcer, err := access.NewEnforcer(ctx, pool)
-	if err != nil {
-		return err
-	}
+func (n *node) serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, ready func(url string)) error {
 	listenCtx, stopListening := context.WithCancel(ctx)
 	defer stopListening()
-	go enforcer.Listen(listenCtx)
-
-	documents := &docs.Service{Pool: pool, Access: enforcer}
-	webCfg := web.Config{TrustProxy: hc.trustProxy, ForceSecureCookies: hc.secureCookies}
-	if keys.Dir != "" {
-		documents.Signing = &docsign.Hook{Pool: pool, Keys: *keys, Layout: docsign.FormLayout}
-		if webCfg.Trust, err = signing.LoadTrustStore(keys.TrustDir()); err != nil {
-			return fmt.Errorf("trust anchors: %w", err)
-		}
-	} else {
-		slog.Warn("digital signing is off (no -keys folder): signing steps are recorded, documents stay marked as not digitally signed")
-	}
-	srv, err := web.NewServer(webCfg, pool, enforcer, documents)
+	go n.enforcer.Listen(listenCtx)
+	srv, err := web.NewServer(n.web, pool, n.enforcer, n.documents)
 	if err != nil {
 		return err
 	}

@@ -195,3 +195,45 @@ func TestDraftAndSubmitInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "search.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 }
+
+// TestChairmanSignsInChromium: in the demo as `edms demo` seeds it, the chairman opens
+// the letter waiting for his signature, signs it, and the page shows his digital
+// signature checked valid and trusted.
+func TestChairmanSignsInChromium(t *testing.T) {
+	t.Parallel()
+	ts, _ := newSigningDemoServer(t)
+	ctx := newChromium(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	signIn(t, ctx, ts.URL, "chutich.huyen")
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/documents?direction=outgoing"),
+		chromedp.WaitVisible(chromedp.CSS(`table.docs`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveScreenshot(t, "outgoing.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.Search(`//a[contains(., "Đôn đốc thu ngân sách")]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.action`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, `.state`, "Chờ ký")
+	// The first step offered to the chairman in "Chờ ký" is returning; signing is next.
+	err = chromedp.Do(ctx, chromedp.Click(chromedp.Search(`//button[contains(., "Ký ban hành")]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, `.state`, "Đã ký, chờ cấp số")
+	result := browse(t, ctx, chromedp.Text(chromedp.CSS(`.badge.green`)))
+	if result != "Hợp lệ, tin cậy" {
+		t.Errorf("signature check reads %q", result)
+	}
+	saveScreenshot(t, "signed.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+}

@@ -15,12 +15,15 @@ import (
 	"testing"
 
 	"github.com/gorilla/mux"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"edms/internal/access"
 	"edms/internal/audit"
 	"edms/internal/demo"
 	"edms/internal/docs"
 	"edms/internal/org"
+	"edms/internal/signing"
+	"edms/internal/signing/docsign"
 	"edms/internal/store/storetest"
 	"edms/internal/web"
 )
@@ -32,16 +35,47 @@ const demoPassword = "PhuLuong@2026"
 // newDemoServer serves the seeded demo network from a fresh database.
 func newDemoServer(t *testing.T) (*httptest.Server, *web.Server) {
 	t.Helper()
+	pool := storetest.NewDB(t)
+	if err := demo.Seed(context.Background(), pool, demoPassword); err != nil {
+		t.Fatal(err)
+	}
+	return serveDemo(t, pool, web.Config{}, nil)
+}
+
+// newSigningDemoServer is the demo as `edms demo` runs it: keys provisioned, documents
+// signed for real and seeded at every step, signatures checked against the demo root.
+func newSigningDemoServer(t *testing.T) (*httptest.Server, *web.Server) {
+	t.Helper()
 	ctx := context.Background()
 	pool := storetest.NewDB(t)
 	if err := demo.Seed(ctx, pool, demoPassword); err != nil {
 		t.Fatal(err)
 	}
+	keys := docsign.Keyring{Dir: t.TempDir(), Password: "test-keys"}
+	if err := demo.ProvisionKeys(ctx, pool, keys); err != nil {
+		t.Fatal(err)
+	}
+	trust, err := signing.LoadTrustStore(keys.TrustDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveDemo(t, pool, web.Config{Trust: trust}, &docsign.Hook{Pool: pool, Keys: keys, Layout: docsign.FormLayout})
+}
+
+func serveDemo(t *testing.T, pool *pgxpool.Pool, cfg web.Config, hook docs.SigningHook) (*httptest.Server, *web.Server) {
+	t.Helper()
+	ctx := context.Background()
 	enforcer, err := access.NewEnforcer(ctx, pool)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.NewServer(web.Config{}, pool, enforcer, &docs.Service{Pool: pool, Access: enforcer})
+	documents := &docs.Service{Pool: pool, Access: enforcer, Signing: hook}
+	if hook != nil {
+		if err := demo.SeedDocuments(ctx, documents); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := web.NewServer(cfg, pool, enforcer, documents)
 	if err != nil {
 		t.Fatal(err)
 	}
