@@ -94,7 +94,9 @@ func (s *seeder) toSignature(id int64) {
 	specialist, head := s.actor("chuyenvien.tckh", DistrictID), s.actor("truongphong.tckh", DistrictID)
 	s.do("submit", func() error { return s.svc.Submit(s.ctx, specialist, id, "Kính trình Trưởng phòng xem xét.") })
 	s.do("approve", func() error { return s.svc.Approve(s.ctx, head, id, "Nội dung phù hợp.") })
-	s.do("submit for signature", func() error { return s.svc.SubmitForSignature(s.ctx, head, id, "Kính trình Chủ tịch ký ban hành.") })
+	s.do("submit for signature", func() error {
+		return s.svc.SubmitForSignature(s.ctx, head, id, "Kính trình Chủ tịch ký ban hành.")
+	})
 }
 
 func (s *seeder) issuedPlan() {
@@ -171,5 +173,7 @@ func (s *seeder) decisionFromProvince() {
 		return err
 	})
 	s.do("register", func() error { _, err := s.svc.Register(s.ctx, clerk, id, "Bản giấy, đã quét"); return err })
-	s.do("submit to the chairman", func() error { return s.svc.SubmitToLeader(s.ctx, clerk, id, "Kính trình Chủ tịch cho ý kiến chỉ đạo.") })
+	s.do("submit to the chairman", func() error {
+		return s.svc.SubmitToLeader(s.ctx, clerk, id, "Kính trình Chủ tịch cho ý kiến chỉ đạo.")
+	})
 }
