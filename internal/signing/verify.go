@@ -150,6 +150,10 @@ func (v *verification) run(sigDict pdf.Value) {
 	v.checkLaterChanges(br[2] + br[3])
 }
 
+// maxSignatureBytes bounds the unsigned gap of a byte range (the hex /Contents):
+// real CMS signatures with chains and revocation data stay far below it.
+const maxSignatureBytes = 4 << 20
+
 // checkByteRange checks that the byte range starts at 0, leaves out exactly this
 // signature's /Contents hex string and ends at the end of a revision.
 func (v *verification) checkByteRange(arr pdf.Value, contents []byte) ([4]int64, bool) {
@@ -164,6 +168,10 @@ func (v *verification) checkByteRange(arr pdf.Value, contents []byte) ([4]int64,
 	end := br[2] + br[3]
 	if br[0] != 0 || br[1] <= 0 || br[2] <= br[1] || br[3] < 0 || end > v.doc.size {
 		v.problem("the /ByteRange %v does not describe this file", br)
+		return br, false
+	}
+	if br[2]-br[1] > maxSignatureBytes {
+		v.problem("the /ByteRange leaves %d bytes unsigned, more than any signature needs", br[2]-br[1])
 		return br, false
 	}
 	gap := make([]byte, br[2]-br[1])
