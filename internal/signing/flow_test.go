@@ -2,6 +2,8 @@ package signing
 
 import (
 	"bytes"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,23 +70,110 @@ func TestTwoSignatureFlow(t *testing.T) {
 	t.Log(requirePdfsigValid(t, nss, sealedPath, 2))
 }
 
-// TestRenderTwoSignatures writes the two-signature PDF and its pdftoppm rendering
-// to EDMS_RENDER_DIR, for a person to look at the placement, together with the
-// demo credentials (password "demo"), the trust store and unsigned inputs of 1 and
-// 10 MB for trying the CLI and for the whole-process benchmark in BENCHMARKS.md.
-func TestRenderTwoSignatures(t *testing.T) {
-	dir := os.Getenv("EDMS_RENDER_DIR")
-	if dir == "" {
-		t.Skip("set EDMS_RENDER_DIR to write the rendering")
+// renderDir is where rendering tests leave their files: EDMS_RENDER_DIR when set
+// (to look at them, and for the CLI and whole-process benchmark inputs), else a
+// temporary folder.
+func renderDir(t *testing.T) string {
+	if dir := os.Getenv("EDMS_RENDER_DIR"); dir != "" {
+		return dir
 	}
-	p := demoPKI(t)
-	sealed := applySeal(t, p, addIssueStamp(t, signPerson(t, p, makePDF(t, 1, 0))))
-	path := filepath.Join(dir, "two-signatures.pdf")
-	if err := os.WriteFile(path, sealed, 0o644); err != nil {
+	return t.TempDir()
+}
+
+// render writes pdf to dir/name.pdf and returns page 1 rendered by pdftoppm at 100 dpi.
+func render(t *testing.T, dir, name string, pdfBytes []byte) image.Image {
+	t.Helper()
+	path := filepath.Join(dir, name+".pdf")
+	if err := os.WriteFile(path, pdfBytes, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run(t, testenv.LookTool(t, "pdftoppm"), "-png", "-r", "100", path, filepath.Join(dir, "two-signatures"))
-	writeDemoFiles(t, p, dir)
+	run(t, testenv.LookTool(t, "pdftoppm"), "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile", path, filepath.Join(dir, name))
+	f, err := os.Open(filepath.Join(dir, name+".png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// share returns the fraction of pixels of the rectangle (PDF points on an A4
+// page) rendered at 100 dpi that satisfy is.
+func share(img image.Image, r Rect, is func(r, g, b uint32) bool) float64 {
+	const scale, pageH = 100.0 / 72, 841.89
+	x0, x1 := int(r.LLX*scale), int(r.URX*scale)
+	y0, y1 := int((pageH-r.URY)*scale), int((pageH-r.LLY)*scale)
+	hits, all := 0, 0
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			if is(cr>>8, cg>>8, cb>>8) {
+				hits++
+			}
+			all++
+		}
+	}
+	return float64(hits) / float64(max(all, 1))
+}
+
+func isRed(r, g, b uint32) bool  { return r > 150 && g < 110 && b < 110 }
+func isBlue(r, g, b uint32) bool { return b > 110 && r < 110 && g < 130 }
+func isDark(r, g, b uint32) bool { return r < 90 && g < 90 && b < 90 }
+
+// TestRenderedPlacement renders the issued document with pdftoppm and checks where
+// the colours are: the red seal left of the signature, overlapping the left third
+// of the blue signature image, and nothing red elsewhere.
+func TestRenderedPlacement(t *testing.T) {
+	p := demoPKI(t)
+	dir := renderDir(t)
+	img := render(t, dir, "two-signatures", applySeal(t, p, addIssueStamp(t, signPerson(t, p, makePDF(t, 1, 0)))))
+	sigImg := signatureImageRect(leaderBlock)
+	seal := sealRect(sigImg, DefaultSealDiameterMM)
+	third := sigImg.Width() / 3
+	checks := []struct {
+		what string
+		rect Rect
+		is   func(r, g, b uint32) bool
+		min  float64
+		max  float64
+	}{
+		{"red seal in its square", seal, isRed, 0.08, 1},
+		{"red seal over the left third of the signature image", Rect{sigImg.LLX, sigImg.LLY, sigImg.LLX + third, sigImg.URY}, isRed, 0.02, 1},
+		{"no red over the right two thirds of the signature image", Rect{sigImg.LLX + third + 2, sigImg.LLY, sigImg.URX, sigImg.URY}, isRed, 0, 0.001},
+		{"blue signature in the right two thirds of its area", Rect{sigImg.LLX + third, sigImg.LLY, sigImg.URX, sigImg.URY}, isBlue, 0.02, 1},
+		{"no red left of the seal", Rect{seal.LLX - 100, seal.LLY, seal.LLX - 2, seal.URY}, isRed, 0, 0.001},
+		{"number of issue in its reserved area", issueNumberRect, isDark, 0.01, 1},
+		{"date of issue in its reserved area", issueDateRect, isDark, 0.01, 1},
+	}
+	for _, c := range checks {
+		if got := share(img, c.rect, c.is); got < c.min || got > c.max {
+			t.Errorf("%s: %.3f of the pixels, want %.3f..%.3f (see %s)", c.what, got, c.min, c.max, dir)
+		}
+	}
+	if os.Getenv("EDMS_RENDER_DIR") != "" {
+		writeDemoFiles(t, p, dir)
+	}
+}
+
+// TestRenderedCopyStamp checks that the no-image stamp of an electronic copy is
+// black text at the top right of page 1 and that it has no seal colour.
+func TestRenderedCopyStamp(t *testing.T) {
+	p := demoPKI(t)
+	var out bytes.Buffer
+	if err := (&Signer{Identity: identityOf(t, p.agency)}).ApplyStamp(bytesDoc(makePDF(t, 1, 0)), &out, CopyStamp("SAO Y", "Văn phòng HĐND và UBND huyện Phú Lương")); err != nil {
+		t.Fatal(err)
+	}
+	img := render(t, renderDir(t), "copy", out.Bytes())
+	topRight := Rect{595.28 - 250, 841.89 - 50, 595.28 - 20, 841.89 - 8}
+	if got := share(img, topRight, isDark); got < 0.01 {
+		t.Errorf("top right of page 1: %.3f dark pixels, want the stamp text", got)
+	}
+	if got := share(img, Rect{0, 0, 595.28, 841.89}, isRed); got > 0 {
+		t.Errorf("a no-image stamp must not draw a seal: %.4f red pixels", got)
+	}
 }
 
 func writeDemoFiles(t *testing.T, p testPKI, dir string) {
