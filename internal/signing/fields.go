@@ -4,10 +4,9 @@ import (
 	"github.com/digitorus/pdf"
 )
 
-// sigField is a signature field of the AcroForm with its widget and value.
+// sigField is a signature field of the AcroForm with its first widget and its value.
 type sigField struct {
 	name   string
-	field  pdf.Value // the field dictionary (merged with its widget when they are one object)
 	value  pdf.Value // the signature dictionary (/V), null for an empty field
 	widget pdf.Value
 }
@@ -45,7 +44,7 @@ func collectSigFields(f pdf.Value, parentName, inheritedFT string, out []sigFiel
 		if kids.Len() > 0 {
 			widget = kids.Index(0)
 		}
-		out = append(out, sigField{name: name, field: f, value: f.Key("V"), widget: widget})
+		out = append(out, sigField{name: name, value: f.Key("V"), widget: widget})
 		return out
 	}
 	for i := 0; i < kids.Len(); i++ {
