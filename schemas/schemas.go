@@ -15,3 +15,8 @@ var Migrations embed.FS
 //
 //go:embed rbac_model.conf
 var RBACModel string
+
+// OpenAPI describes the JSON API of a node (served at /api/v1/openapi.json).
+//
+//go:embed openapi.json
+var OpenAPI []byte

@@ -11,6 +11,7 @@ import (
 	"edms/internal/access"
 	"edms/internal/audit"
 	"edms/internal/org"
+	"edms/schemas"
 )
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
@@ -204,4 +205,10 @@ func (s *Server) apiAuditVerify(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil
+}
+
+func serveOpenAPI(w http.ResponseWriter, _ *http.Request) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, err := w.Write(schemas.OpenAPI)
+	return err
 }

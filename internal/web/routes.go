@@ -26,6 +26,7 @@ func (s *Server) routes(r *mux.Router) {
 
 	// JSON API.
 	api := r.PathPrefix("/api/v1").Subrouter()
+	s.handle(api, "api.openapi", "GET", "/openapi.json", public, asAPI, serveOpenAPI)
 	s.handle(api, "api.me", "GET", "/me", need(access.HomeView), asAPI, s.apiMe)
 	s.handle(api, "api.agencies", "GET", "/agencies", need(access.OrgRead), asAPI, s.apiAgencies)
 	s.handle(api, "api.units", "GET", "/agencies/{organID}/units", need(access.OrgRead), asAPI, s.apiUnits)
