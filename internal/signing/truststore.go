@@ -89,3 +89,7 @@ func ReadCertificates(path string) ([]*x509.Certificate, error) {
 	}
 	return certs, nil
 }
+
+// Pool returns a copy of the anchors as a certificate pool, for other verifiers
+// (XML signatures); changing it does not change the trust store.
+func (ts *TrustStore) Pool() *x509.CertPool { return ts.roots.Clone() }
