@@ -107,6 +107,7 @@ func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docs
 		return n, nil
 	}
 	n.documents.Signing = &docsign.Hook{Pool: pool, Keys: *keys, Layout: docsign.FormLayout}
+	n.web.AgencyKeys = keys
 	if n.web.Trust, err = signing.LoadTrustStore(keys.TrustDir()); err != nil {
 		return nil, fmt.Errorf("trust anchors: %w", err)
 	}

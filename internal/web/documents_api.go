@@ -32,6 +32,8 @@ func (s *Server) routeDocumentsAPI(api *mux.Router) {
 	s.handle(api, "api.drafts.version", "POST", "/documents/{id:[0-9]+}/versions", need(access.OutgoingDraft), asAPI, s.apiAddFile((*docs.Service).AddVersion))
 	s.handle(api, "api.drafts.attachment", "POST", "/documents/{id:[0-9]+}/attachments", need(access.OutgoingDraft), asAPI, s.apiAddFile((*docs.Service).AddAttachment))
 	s.handle(api, "api.incoming.receive", "POST", "/incoming", need(access.IncomingReceive), asAPI, s.apiReceive)
+	s.handle(api, "api.incoming.edxml", "POST", "/incoming/edxml", need(access.IncomingReceive), asAPI, s.apiReceiveEdxml)
+	s.handle(api, "api.document.edxml", "GET", "/documents/{id:[0-9]+}/edxml", need(access.OutgoingSend), asAPI, s.exportEdxml)
 	s.routeDocumentSteps(api, "api.", asAPI, s.apiStep)
 	s.handle(api, "api.assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asAPI, s.apiAssignHandler)
 	s.handle(api, "api.assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asAPI, s.apiProgress)

@@ -22,7 +22,9 @@ func (s *Server) routeDocumentPages(r *mux.Router) {
 	s.handle(r, "draft.create", "POST", "/documents/new", need(access.OutgoingDraft), asPage, s.draftCreate)
 	s.handle(r, "receive.form", "GET", "/documents/receive", need(access.IncomingReceive), asPage, s.receiveForm)
 	s.handle(r, "receive.create", "POST", "/documents/receive", need(access.IncomingReceive), asPage, s.receiveCreate)
+	s.handle(r, "receive.edxml", "POST", "/documents/receive/edxml", need(access.IncomingReceive), asPage, s.pageReceiveEdxml)
 	s.handle(r, "document", "GET", "/documents/{id:[0-9]+}", need(access.DocumentRead), asPage, s.documentPage)
+	s.handle(r, "document.edxml", "GET", "/documents/{id:[0-9]+}/edxml", need(access.OutgoingSend), asPage, s.exportEdxml)
 	s.handle(r, "document.file", "GET", "/documents/{id:[0-9]+}/files/{file:[0-9]+}", need(access.DocumentRead), asPage, s.downloadFile)
 	s.routeDocumentSteps(r, "page.", asPage, s.pageStep)
 	s.handle(r, "assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asPage, s.pageAssignHandler)
@@ -38,6 +40,7 @@ type pageBase struct {
 	CanDraft   bool
 	CanReceive bool
 	CanPrint   bool
+	CanSend    bool
 	Year       int
 	Flash      *flash
 }
@@ -50,7 +53,7 @@ func (s *Server) base(w http.ResponseWriter, r *http.Request) (pageBase, error) 
 	}
 	return pageBase{User: p.User, CSRF: p.CSRFToken, AgencyName: agency.Name,
 		CanDraft: s.can(r, access.OutgoingDraft), CanReceive: s.can(r, access.IncomingReceive),
-		CanPrint: s.can(r, access.RegisterPrint), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil
+		CanPrint: s.can(r, access.RegisterPrint), CanSend: s.can(r, access.OutgoingSend), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil
 }
 
 // flash is a one-time message shown on the next page after a form post.

@@ -234,3 +234,55 @@ func TestDocumentBadInput(t *testing.T) {
 		t.Errorf("the typed content is not searchable: %v", out)
 	}
 }
+
+// TestEdxmlBetweenAgencies exports the demo's issued plan as a signed edXML package
+// and imports it at a recipient (where the direct hand-off already delivered it, so
+// the duplicate warning fires) and at an agency it was not meant for (refused).
+func TestEdxmlBetweenAgencies(t *testing.T) {
+	t.Parallel()
+	ts, srv := newSigningDemoServer(t)
+	clerk := newAPIClient(t, ts, srv, "vanthu.huyen")
+	_, out := clerk.do("GET", "/documents?direction=outgoing&state=sent", "", nil)
+	sent := out["documents"].([]any)
+	if len(sent) != 1 {
+		t.Fatalf("sent documents: %v", sent)
+	}
+	id := int64(sent[0].(map[string]any)["id"].(float64))
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/documents/%d/edxml", clerk.base, id), nil)
+	req.Header.Set("Authorization", "Bearer "+clerk.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(pkg, []byte("01</edXML:CodeNumber>")) || !bytes.Contains(pkg, []byte("SignatureValue")) {
+		t.Fatalf("export: %d %.300s", resp.StatusCode, pkg)
+	}
+
+	recipient := newAPIClient(t, ts, srv, "vanthu.du")
+	status, out := recipient.do("POST", "/incoming/edxml", "application/xml", bytes.NewReader(pkg))
+	if status != http.StatusCreated {
+		t.Fatalf("import at a recipient: %d %v", status, out)
+	}
+	if out["signature"] != "chữ ký số hợp lệ, tin cậy" {
+		t.Errorf("signature state: %v", out["signature"])
+	}
+	if dups, _ := out["duplicates"].([]any); len(dups) == 0 {
+		t.Errorf("no duplicate warning for a document already handed off: %v", out)
+	}
+	_, detail := recipient.do("GET", fmt.Sprintf("/documents/%d", int64(out["id"].(float64))), "", nil)
+	files := detail["files"].([]any)
+	if len(files) != 1 || files[0].(map[string]any)["media_type"] != "application/pdf" {
+		t.Errorf("imported files: %v", files)
+	}
+
+	province := newAPIClient(t, ts, srv, "vanthu.tinh")
+	if status, out := province.do("POST", "/incoming/edxml", "application/xml", bytes.NewReader(pkg)); status != 400 || errorCode(out) != "edxml_wrong_recipient" {
+		t.Errorf("import at an agency it was not sent to: %d %v", status, out)
+	}
+	tampered := bytes.Replace(pkg, []byte("Kiểm tra công tác văn thư"), []byte("Kiểm tra công tác văn thu"), 1)
+	if status, out := recipient.do("POST", "/incoming/edxml", "application/xml", bytes.NewReader(tampered)); status != 400 || errorCode(out) != "edxml_invalid" {
+		t.Errorf("tampered package: %d %v", status, out)
+	}
+}

@@ -35,6 +35,10 @@ type Config struct {
 	// Trust holds the anchors the digital signatures of documents are checked against
 	// (the national root CAs; the demo's own root); nil: signatures are not checked.
 	Trust *signing.TrustStore
+	// AgencyKeys, when set, signs the edXML packages an agency exports.
+	AgencyKeys interface {
+		Agency(organID string) (*signing.Identity, error)
+	}
 }
 
 // Server holds what handlers share. It keeps no state outside PostgreSQL (the casbin

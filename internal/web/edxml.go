@@ -1,0 +1,249 @@
+package web
+
+import (
+	"bytes"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"edms/internal/docs"
+	"edms/internal/liaison"
+	"edms/internal/liaison/docmap"
+	"edms/internal/org"
+)
+
+// edxmlReceipt is what importing a package produced.
+type edxmlReceipt struct {
+	docs.Receipt
+	Signature string   // the package signature's state, in Vietnamese
+	Warnings  []string // lenient readings and suspicious fields
+}
+
+// receiveEdxml reads an edXML document package addressed to the principal's agency,
+// with its attachments decoded to a temporary folder as they stream in, and records
+// it as a received document. A package that is invalid, has a broken signature, or is
+// meant for another agency is refused and nothing is kept.
+func (s *Server) receiveEdxml(r *http.Request, body io.Reader) (*edxmlReceipt, error) {
+	ctx := r.Context()
+	dir, err := os.MkdirTemp("", "edms-edxml-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	sink := liaison.NewDirSink(dir)
+	opts := liaison.Options{Sink: sink}
+	if s.cfg.Trust != nil {
+		opts.Roots = s.cfg.Trust.Pool()
+	}
+	pkg, err := liaison.Read(body, opts)
+	if err != nil {
+		return nil, badRequest("edxml_invalid", "Gói edXML không hợp lệ: "+err.Error())
+	}
+	if pkg.Kind != liaison.KindDocument {
+		return nil, badRequest("edxml_not_document", "Đây là gói trạng thái, không phải gói văn bản.")
+	}
+	agency, err := org.AgencyByID(ctx, s.pool, principalOf(r).AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(pkg.Header.To, func(o liaison.Organization) bool { return o.OrganID == agency.OrganID }) {
+		return nil, badRequest("edxml_wrong_recipient", "Gói văn bản không gửi cho "+agency.Name+" ("+agency.OrganID+"); hãy trả lại nơi gửi.")
+	}
+	paths, err := sink.Commit(pkg.Attachments)
+	if err != nil {
+		return nil, err
+	}
+	var opened []io.Closer
+	defer func() {
+		for _, c := range opened {
+			c.Close()
+		}
+	}()
+	in, issues, err := docmap.ToReceiveInput(pkg, func(a liaison.Attachment) (io.Reader, error) {
+		i := slices.IndexFunc(pkg.Attachments, func(b liaison.Attachment) bool { return b.Index == a.Index })
+		f, err := os.Open(paths[i])
+		if err == nil {
+			opened = append(opened, f)
+		}
+		return f, err
+	})
+	if err != nil {
+		return nil, badRequest("edxml_unmapped", "Không chuyển được gói thành văn bản đến: "+err.Error())
+	}
+	receipt, err := s.docs.Receive(ctx, s.actorOf(r), in)
+	if err != nil {
+		return nil, docsError(err)
+	}
+	out := &edxmlReceipt{Receipt: receipt, Signature: signatureStateLabels[pkg.Signature.State]}
+	for _, w := range append(pkg.Warnings, issues...) {
+		out.Warnings = append(out.Warnings, w.String())
+	}
+	return out, nil
+}
+
+var signatureStateLabels = map[liaison.SignatureState]string{
+	liaison.SignatureNone:        "gói không có chữ ký số",
+	liaison.SignaturePlaceholder: "gói không có chữ ký số (chữ ký giả lập của thư viện mẫu)",
+	liaison.SignatureUntrusted:   "chữ ký nguyên vẹn nhưng chưa kiểm tra được người ký (chưa cấu hình chứng thư gốc)",
+	liaison.SignatureVerified:    "chữ ký số hợp lệ, tin cậy",
+	liaison.SignatureInvalid:     "chữ ký số không hợp lệ",
+}
+
+func (s *Server) apiReceiveEdxml(w http.ResponseWriter, r *http.Request) error {
+	receipt, err := s.receiveEdxml(r, http.MaxBytesReader(w, r.Body, s.uploadLimit()))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": receipt.DocumentID, "duplicates": receipt.Duplicates,
+		"signature": receipt.Signature, "warnings": receipt.Warnings})
+	return nil
+}
+
+func (s *Server) pageReceiveEdxml(w http.ResponseWriter, r *http.Request) error {
+	if err := s.parseUpload(w, r); err != nil {
+		return s.afterForm(w, r, err, "/documents/receive", "", "")
+	}
+	f, _, err := r.FormFile("package")
+	if err != nil {
+		return s.afterForm(w, r, badRequest("file_missing", "Chưa chọn tệp gói edXML."), "/documents/receive", "", "")
+	}
+	defer f.Close()
+	receipt, err := s.receiveEdxml(r, f)
+	if err != nil {
+		return s.afterForm(w, r, err, "/documents/receive", "", "")
+	}
+	message := "Đã tiếp nhận gói edXML; " + receipt.Signature + "."
+	for _, d := range receipt.Duplicates {
+		message += " Cảnh báo trùng: " + d.Reason
+	}
+	return s.afterForm(w, r, nil, "", message, fmt.Sprintf("/documents/%d", receipt.DocumentID))
+}
+
+// exportEdxml writes an issued outgoing document as an edXML package with its current
+// files, signed with the agency's key when the node has one.
+func (s *Server) exportEdxml(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	rec, err := s.docs.Get(ctx, s.actorOf(r), documentID(r))
+	if err != nil {
+		return docsError(err)
+	}
+	recipients, err := docs.Recipients(ctx, s.pool, rec.ID)
+	if err != nil {
+		return err
+	}
+	for _, rc := range recipients {
+		rec.Recipients = append(rec.Recipients, rc.Recipient)
+	}
+	agency, err := org.AgencyByID(ctx, s.pool, rec.AgencyID)
+	if err != nil {
+		return err
+	}
+	sender := liaison.Organization{OrganID: agency.OrganID, OrganName: agency.Name, OrganAdd: agency.Address, Email: agency.Email, Telephone: agency.Phone}
+	pkg, err := docmap.FromDocument(&rec.Document, sender, time.Now())
+	if err != nil {
+		return badRequest("edxml_not_exportable", "Chỉ xuất được gói edXML cho văn bản đi đã cấp số, không mật.")
+	}
+	sources, err := s.currentFiles(r, rec.ID)
+	if err != nil {
+		return err
+	}
+	unsigned, err := os.CreateTemp("", "edms-edxml-*.edxml")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(unsigned.Name())
+	defer unsigned.Close()
+	if err := liaison.Write(unsigned, pkg, sources); err != nil {
+		return badRequest("edxml_invalid", "Không tạo được gói edXML: "+err.Error())
+	}
+	out, err := s.signPackage(agency.OrganID, unsigned)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"%s.edxml\"", safeFileName(rec.NumberSymbol())))
+	_, err = io.Copy(w, out)
+	return err
+}
+
+// currentFiles are the latest main file and the attachments, read from the blob store.
+func (s *Server) currentFiles(r *http.Request, docID int64) ([]liaison.AttachmentSource, error) {
+	files, err := docs.Files(r.Context(), s.pool, docID)
+	if err != nil {
+		return nil, err
+	}
+	latest := map[string]docs.File{}
+	var attachments []docs.File
+	for _, f := range files {
+		switch {
+		case f.Kind == docs.KindAttachment:
+			attachments = append(attachments, f)
+		case f.Kind == docs.KindMain && f.Version >= latest[f.Kind].Version:
+			latest[f.Kind] = f
+		}
+	}
+	var out []liaison.AttachmentSource
+	for i, f := range append([]docs.File{latest[docs.KindMain]}, attachments...) {
+		var buf bytes.Buffer
+		if _, err := docs.CopyBlob(r.Context(), s.pool, f.BlobID, &buf); err != nil {
+			return nil, err
+		}
+		out = append(out, liaison.AttachmentSource{AttachmentMeta: liaison.AttachmentMeta{ContentID: fmt.Sprint(i + 1), Name: f.Name, ContentType: f.MediaType}, Body: &buf})
+	}
+	return out, nil
+}
+
+// signPackage signs the package file with the agency's key and returns the signed
+// file, rewound. Without an agency key the package goes unsigned, and the receiver
+// sees it as such.
+func (s *Server) signPackage(organID string, unsigned *os.File) (*os.File, error) {
+	rewind := func(f *os.File) (*os.File, error) {
+		_, err := f.Seek(0, io.SeekStart)
+		return f, err
+	}
+	if s.cfg.AgencyKeys == nil {
+		return rewind(unsigned)
+	}
+	id, err := s.cfg.AgencyKeys.Agency(organID)
+	if err != nil {
+		return rewind(unsigned)
+	}
+	defer id.Close()
+	if _, err := unsigned.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	signed, err := os.CreateTemp("", "edms-edxml-signed-*.edxml")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(signed.Name()) // unlinked: gone when closed
+	chain := append([]*x509.Certificate{id.Certificate}, id.Chain...)
+	if err := liaison.Sign(signed, unsigned, liaison.Identity{Signer: id.Signer, Chain: chain}, liaison.Limits{}); err != nil {
+		signed.Close()
+		return nil, fmt.Errorf("web: signing the package: %w", err)
+	}
+	return rewind(signed)
+}
+
+// safeFileName keeps letters, digits and dashes of a number/symbol for a file name.
+func safeFileName(s string) string {
+	b := []rune{}
+	for _, r := range s {
+		switch {
+		case r == '/':
+			b = append(b, '_')
+		case r == '-' || (r >= '0' && r <= '9') || (r >= 'A' && r <= 'Z') || (r >= 'a' && r <= 'z'):
+			b = append(b, r)
+		}
+	}
+	if len(b) == 0 {
+		return "van-ban"
+	}
+	return filepath.Base(string(b))
+}
