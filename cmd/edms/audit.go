@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"edms/internal/audit"
 )
@@ -16,21 +17,15 @@ func runAudit(ctx context.Context, args []string) error {
 func runAuditVerify(ctx context.Context, args []string) error {
 	fs := newFlagSet("audit verify", "", "Walk the audit trail and check that no entry was edited or deleted.\nExits 1 and names the first broken entry when the chain does not hold.")
 	db := addDBFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	pool, closeDB, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	n, broken, err := audit.Verify(ctx, pool)
-	if err != nil {
-		return err
-	}
-	if broken != nil {
-		return fmt.Errorf("audit trail broken at entry %d (after %d entries checked): %s", broken.ID, n-1, broken.Reason)
-	}
-	fmt.Printf("audit trail intact: %d entries\n", n)
-	return nil
+	return runWithDB(ctx, fs, db, args, func(pool *pgxpool.Pool) error {
+		n, broken, err := audit.Verify(ctx, pool)
+		if err != nil {
+			return err
+		}
+		if broken != nil {
+			return fmt.Errorf("audit trail broken at entry %d (after %d entries checked): %s", broken.ID, n-1, broken.Reason)
+		}
+		fmt.Printf("audit trail intact: %d entries\n", n)
+		return nil
+	})
 }

@@ -88,3 +88,16 @@ func ensureDatabase(ctx context.Context, srv *store.LocalServer, name string) er
 	_, err = pool.Exec(ctx, "CREATE DATABASE "+name)
 	return err
 }
+
+// runWithDB parses the flags, opens the database (applying migrations) and runs fn.
+func runWithDB(ctx context.Context, fs *flag.FlagSet, db *dbConfig, args []string, fn func(*pgxpool.Pool) error) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	pool, closeDB, err := db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	return fn(pool)
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"edms/internal/store"
 )
@@ -10,20 +11,14 @@ import (
 func runMigrate(ctx context.Context, args []string) error {
 	fs := newFlagSet("migrate", "[flags]", "Apply the pending database migrations (they also run at every start) and list their state.")
 	db := addDBFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	pool, closeDB, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	statuses, err := store.MigrationStatus(ctx, pool)
-	if err != nil {
-		return err
-	}
-	for _, s := range statuses {
-		fmt.Printf("%-8s %s\n", s.State, s.Source.Path)
-	}
-	return nil
+	return runWithDB(ctx, fs, db, args, func(pool *pgxpool.Pool) error {
+		statuses, err := store.MigrationStatus(ctx, pool)
+		if err != nil {
+			return err
+		}
+		for _, s := range statuses {
+			fmt.Printf("%-8s %s\n", s.State, s.Source.Path)
+		}
+		return nil
+	})
 }

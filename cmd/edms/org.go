@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,30 +26,24 @@ func runOrg(ctx context.Context, args []string) error {
 func runOrgList(ctx context.Context, args []string) error {
 	fs := newFlagSet("org list", "", "Print the agency tree, indented by level, with each agency's units.")
 	db := addDBFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	pool, closeDB, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	tree, err := org.AgencyTree(ctx, pool)
-	if err != nil {
-		return err
-	}
-	for _, e := range tree {
-		indent := strings.Repeat("  ", e.Depth)
-		fmt.Printf("%s%s  %s (%s)\n", indent, e.OrganID, e.Name, e.Abbreviation)
-		units, err := org.Units(ctx, pool, e.ID)
+	return runWithDB(ctx, fs, db, args, func(pool *pgxpool.Pool) error {
+		tree, err := org.AgencyTree(ctx, pool)
 		if err != nil {
 			return err
 		}
-		for _, u := range units {
-			fmt.Printf("%s    · %s (%s)\n", indent, u.Name, u.Abbreviation)
+		for _, e := range tree {
+			indent := strings.Repeat("  ", e.Depth)
+			fmt.Printf("%s%s  %s (%s)\n", indent, e.OrganID, e.Name, e.Abbreviation)
+			units, err := org.Units(ctx, pool, e.ID)
+			if err != nil {
+				return err
+			}
+			for _, u := range units {
+				fmt.Printf("%s    · %s (%s)\n", indent, u.Name, u.Abbreviation)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func runOrgAdd(ctx context.Context, args []string) error {
@@ -63,35 +58,30 @@ func runOrgAdd(ctx context.Context, args []string) error {
 	fs.StringVar(&a.Address, "address", "", "postal address")
 	fs.StringVar(&a.Email, "email", "", "e-mail address")
 	fs.StringVar(&a.Phone, "phone", "", "telephone")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	pool, closeDB, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	if parent != "" {
-		p, err := org.AgencyByOrganID(ctx, pool, parent)
-		if err != nil {
-			return fmt.Errorf("parent %s: %w", parent, err)
+	return runWithDB(ctx, fs, db, args, func(pool *pgxpool.Pool) error {
+		if parent != "" {
+			p, err := org.AgencyByOrganID(ctx, pool, parent)
+			if err != nil {
+				return fmt.Errorf("parent %s: %w", parent, err)
+			}
+			a.ParentID = &p.ID
 		}
-		a.ParentID = &p.ID
-	}
-	var change org.Change
-	var warnings []string
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		change, warnings, err = org.SaveAgency(ctx, tx, &a)
-		return err
+		var change org.Change
+		var warnings []string
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			var err error
+			change, warnings, err = org.SaveAgency(ctx, tx, &a)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, w := range warnings {
+			fmt.Fprintln(os.Stderr, "warning:", w)
+		}
+		fmt.Printf("%s: %s\n", a.OrganID, change)
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	for _, w := range warnings {
-		fmt.Fprintln(os.Stderr, "warning:", w)
-	}
-	fmt.Printf("%s: %s\n", a.OrganID, change)
-	return nil
 }
 
 func runOrgUnit(ctx context.Context, args []string) error {
@@ -101,25 +91,19 @@ func runOrgUnit(ctx context.Context, args []string) error {
 	var u org.Unit
 	fs.StringVar(&u.Name, "name", "", "unit name, e.g. \"Phòng Tài chính - Kế hoạch\"")
 	fs.StringVar(&u.Abbreviation, "abbreviation", "", "abbreviation, e.g. TCKH")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	pool, closeDB, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	a, err := org.AgencyByOrganID(ctx, pool, *agencyID)
-	if err != nil {
-		return fmt.Errorf("agency %q: %w", *agencyID, err)
-	}
-	u.AgencyID = a.ID
-	change, err := org.SaveUnit(ctx, pool, &u)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("%s / %s: %s\n", a.Name, u.Abbreviation, change)
-	return nil
+	return runWithDB(ctx, fs, db, args, func(pool *pgxpool.Pool) error {
+		a, err := org.AgencyByOrganID(ctx, pool, *agencyID)
+		if err != nil {
+			return fmt.Errorf("agency %q: %w", *agencyID, err)
+		}
+		u.AgencyID = a.ID
+		change, err := org.SaveUnit(ctx, pool, &u)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%s / %s: %s\n", a.Name, u.Abbreviation, change)
+		return nil
+	})
 }
 
 func runOrgImport(ctx context.Context, args []string) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"io"
 	"os"
 	"strings"
@@ -164,41 +165,35 @@ func runUserDisable(ctx context.Context, args []string) error {
 func runUserList(ctx context.Context, args []string) error {
 	fs := newFlagSet("user list", "", "List users with their agencies, units and roles.")
 	db := addDBFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	pool, closeDB, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	users, err := org.Users(ctx, pool)
-	if err != nil {
-		return err
-	}
-	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "USERNAME\tNAME\tSTATE\tAGENCY\tUNIT\tROLES")
-	for _, u := range users {
-		state := "active"
-		if !u.Active() {
-			state = "disabled"
-		}
-		memberships, err := org.Memberships(ctx, pool, u.ID)
+	return runWithDB(ctx, fs, db, args, func(pool *pgxpool.Pool) error {
+		users, err := org.Users(ctx, pool)
 		if err != nil {
 			return err
 		}
-		for _, m := range memberships {
-			roles, err := access.RolesIn(ctx, pool, u.ID, m.AgencyID)
+		w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(w, "USERNAME\tNAME\tSTATE\tAGENCY\tUNIT\tROLES")
+		for _, u := range users {
+			state := "active"
+			if !u.Active() {
+				state = "disabled"
+			}
+			memberships, err := org.Memberships(ctx, pool, u.ID)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.FullName, state, m.OrganID, m.UnitName, joinRoles(roles))
+			for _, m := range memberships {
+				roles, err := access.RolesIn(ctx, pool, u.ID, m.AgencyID)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Username, u.FullName, state, m.OrganID, m.UnitName, joinRoles(roles))
+			}
+			if len(memberships) == 0 {
+				fmt.Fprintf(w, "%s\t%s\t%s\t-\t-\t-\n", u.Username, u.FullName, state)
+			}
 		}
-		if len(memberships) == 0 {
-			fmt.Fprintf(w, "%s\t%s\t%s\t-\t-\t-\n", u.Username, u.FullName, state)
-		}
-	}
-	return w.Flush()
+		return w.Flush()
+	})
 }
 
 func runUserToken(ctx context.Context, args []string) error {
