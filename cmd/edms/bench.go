@@ -31,17 +31,25 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&o.Clients, "clients", 64, "concurrent clerks issuing numbers")
 	fs.IntVar(&o.Issuances, "issuances", 10_000, "numbers to issue")
 	serverURL := fs.String("server-url", "", "PostgreSQL server URL (postgres://...) of a role that may create databases; a database edms_bench_<pid> is created there and dropped afterwards")
+	keep := fs.Bool("keep", false, "keep the benchmark database (with -server-url) to study its query plans; its URL is printed")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if o.Documents < 1 || o.Agencies < 1 || o.Samples < 10 || o.Clients < 1 || o.Issuances < 1 {
 		return errors.New("-documents, -agencies, -clients and -issuances must be positive and -samples at least 10")
 	}
+	if *keep && *serverURL == "" {
+		return errors.New("-keep needs -server-url: the private cluster is removed at the end")
+	}
 	url, cleanup, err := benchDatabase(ctx, *serverURL)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
+	if *keep {
+		fmt.Println("benchmark database kept:", url)
+	} else {
+		defer cleanup()
+	}
 	pool, err := store.Open(ctx, withQuery(url, "pool_max_conns", fmt.Sprint(o.Clients+4)))
 	if err != nil {
 		return err

@@ -42,23 +42,31 @@ var ListColumns = strings.Replace(documentColumns, "d.content", "''", 1)
 const documentDate = `coalesce(d.issued_date, (d.arrival_date AT TIME ZONE 'Asia/Ho_Chi_Minh')::date,
 	(d.created_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date)`
 
+// searchWindow is how many of the newest documents a text search tries first.
+// Vietnamese queries are often several frequent syllables that occur together
+// ("chuyen doi so"); PostgreSQL multiplies their frequencies, expects few matches and
+// would fetch and sort every match through the full-text index. Filtering the newest
+// documents first finds a page of a frequent phrase in a few milliseconds; only when
+// the window holds less than a page does the query run over all documents, where
+// the full-text index is the right path because the phrase is rare.
+const searchWindow = 4000
+
 // Search returns the documents matching q that the actor may see.
 func (s *Service) Search(ctx context.Context, a Actor, q Query) (Page, error) {
 	v, err := s.viewer(ctx, s.Pool, a)
 	if err != nil {
 		return Page{}, err
 	}
-	sql, args, err := q.build(v)
-	if err != nil {
-		return Page{}, err
+	var items []*Record
+	if strings.TrimSpace(q.Text) != "" {
+		if items, err = s.runQuery(ctx, q, v, searchWindow); err != nil {
+			return Page{}, err
+		}
 	}
-	rows, err := s.Pool.Query(ctx, sql, args)
-	if err != nil {
-		return Page{}, fmt.Errorf("docs: search failed: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*Record, error) { return scanDocument(row) })
-	if err != nil {
-		return Page{}, fmt.Errorf("docs: unable to read search results: %w", err)
+	if len(items) <= q.limit() {
+		if items, err = s.runQuery(ctx, q, v, 0); err != nil {
+			return Page{}, err
+		}
 	}
 	page := Page{Items: items}
 	if len(items) > q.limit() {
@@ -67,6 +75,23 @@ func (s *Service) Search(ctx context.Context, a Actor, q Query) (Page, error) {
 		page.Next = encodeCursor(last.CreatedAt, last.ID)
 	}
 	return page, nil
+}
+
+// runQuery runs q over all documents (window 0) or over the newest window documents.
+func (s *Service) runQuery(ctx context.Context, q Query, v viewer, window int) ([]*Record, error) {
+	sql, args, err := q.build(v, window)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.Pool.Query(ctx, sql, args)
+	if err != nil {
+		return nil, fmt.Errorf("docs: search failed: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*Record, error) { return scanDocument(row) })
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to read search results: %w", err)
+	}
+	return items, nil
 }
 
 func (q Query) limit() int {
@@ -79,8 +104,9 @@ func (q Query) limit() int {
 	return q.Limit
 }
 
-// build writes the SQL of the query; the visibility rule is always part of it.
-func (q Query) build(v viewer) (string, pgx.NamedArgs, error) {
+// build writes the SQL of the query; the visibility rule is always part of it. With a
+// window, only the newest window documents of the agency (after the cursor) are read.
+func (q Query) build(v viewer, window int) (string, pgx.NamedArgs, error) {
 	args := v.args(pgx.NamedArgs{"limit": q.limit() + 1})
 	where := []string{v.sql()}
 	add := func(cond, name string, value any) {
@@ -112,15 +138,22 @@ func (q Query) build(v viewer) (string, pgx.NamedArgs, error) {
 		add(`EXISTS (SELECT 1 FROM assignments p WHERE p.document_id = d.id AND (p.user_id = @assignee OR p.handler_id = @assignee))`,
 			"assignee", q.AssigneeID)
 	}
+	source, after := "documents d", "true"
 	if q.After != "" {
 		at, id, err := decodeCursor(q.After)
 		if err != nil {
 			return "", nil, err
 		}
+		after = `(w.created_at, w.id) < (@after_at, @after_id)`
 		where = append(where, `(d.created_at, d.id) < (@after_at, @after_id)`)
 		args["after_at"], args["after_id"] = at, id
 	}
-	sql := `SELECT ` + ListColumns + ` FROM documents d WHERE ` + strings.Join(where, " AND ") +
+	if window > 0 {
+		source = `(SELECT * FROM documents w WHERE w.agency_id = @v_agency AND ` + after +
+			` ORDER BY w.created_at DESC, w.id DESC LIMIT @window) d`
+		args["window"] = window
+	}
+	sql := `SELECT ` + ListColumns + ` FROM ` + source + ` WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY d.created_at DESC, d.id DESC LIMIT @limit`
 	return sql, args, nil
 }

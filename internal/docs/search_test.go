@@ -52,29 +52,33 @@ func TestSearchKeysetPagination(t *testing.T) {
 		f.receive(t, "Công văn đến", "1", nil)
 	}
 	clerk := f.in(f.clerk)
-	seen := map[int64]bool{}
-	after := ""
-	pages := 0
-	for {
-		page, err := f.svc.Search(ctx, clerk, Query{Limit: 10, After: after})
-		must(t, err)
-		pages++
-		for _, d := range page.Items {
-			if seen[d.ID] {
-				t.Fatalf("document %d on two pages", d.ID)
+	// Without text, then with a text every document matches (served from the window of
+	// newest documents, page after page).
+	for i, text := range []string{"", "cong van den"} {
+		seen := map[int64]bool{}
+		after := ""
+		pages := 0
+		for {
+			page, err := f.svc.Search(ctx, clerk, Query{Text: text, Limit: 10, After: after})
+			must(t, err)
+			pages++
+			for _, d := range page.Items {
+				if seen[d.ID] {
+					t.Fatalf("%q: document %d on two pages", text, d.ID)
+				}
+				seen[d.ID] = true
 			}
-			seen[d.ID] = true
+			if pages == 1 {
+				f.receive(t, "Công văn đến trong lúc xem trang", "2", nil) // must not shift the next pages
+			}
+			if page.Next == "" {
+				break
+			}
+			after = page.Next
 		}
-		if pages == 1 {
-			f.receive(t, "Công văn đến trong lúc xem trang", "2", nil) // must not shift the next pages
+		if pages != 3 || len(seen) != 25+i {
+			t.Fatalf("%q: %d pages, %d documents; want 3 pages of the %d documents present at the start", text, pages, len(seen), 25+i)
 		}
-		if page.Next == "" {
-			break
-		}
-		after = page.Next
-	}
-	if pages != 3 || len(seen) != 25 {
-		t.Fatalf("%d pages, %d documents; want 3 pages of the 25 documents present at the start", pages, len(seen))
 	}
 	if _, err := f.svc.Search(ctx, clerk, Query{After: "not-a-cursor"}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("bad cursor: %v", err)

@@ -48,8 +48,8 @@ func (s *Service) viewer(ctx context.Context, db store.DB, a Actor) (viewer, err
 // all documents of its direction, head its unit, or are assigned it (in person, as
 // handler, or as head of an assigned unit). Secret documents are seen only by their
 // keeper and by grant. The cheap tests come first and the viewer's own assignments
-// and grants are read once per query (hashed subplans), not once per row, so that a
-// list walking the newest documents stays fast for every role.
+// and grants are read once per query (hashed subplans over index-only scans), not
+// once per row, so that a list walking the newest documents stays fast for every role.
 func (v viewer) sql() string {
 	var covered []string
 	if v.allOutgoing {
@@ -62,8 +62,12 @@ func (v viewer) sql() string {
 		covered = append(covered, "d.unit_id = @v_unit")
 	}
 	if !v.allOutgoing || !v.allIncoming {
-		covered = append(covered, `d.id IN (SELECT x.document_id FROM assignments x
-			WHERE x.user_id = @v_user OR x.handler_id = @v_user OR x.unit_id = @v_unit)`)
+		assigned := `SELECT x.document_id FROM assignments x WHERE x.user_id = @v_user
+			UNION ALL SELECT x.document_id FROM assignments x WHERE x.handler_id = @v_user`
+		if v.ledUnit != nil {
+			assigned += ` UNION ALL SELECT x.document_id FROM assignments x WHERE x.unit_id = @v_unit`
+		}
+		covered = append(covered, `d.id IN (`+assigned+`)`)
 	}
 	return `(d.agency_id = @v_agency AND ((d.secrecy = 'thuong' AND (` + strings.Join(covered, " OR ") + `))
 		OR d.created_by = @v_user

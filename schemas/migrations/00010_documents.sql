@@ -196,9 +196,11 @@ CREATE TABLE assignments (
 );
 CREATE UNIQUE INDEX assignments_one_lead_key ON assignments (document_id) WHERE role = 'chu_tri';
 CREATE INDEX assignments_document_idx ON assignments (document_id);
-CREATE INDEX assignments_user_idx ON assignments (user_id) WHERE user_id IS NOT NULL;
-CREATE INDEX assignments_handler_idx ON assignments (handler_id) WHERE handler_id IS NOT NULL;
-CREATE INDEX assignments_unit_idx ON assignments (unit_id) WHERE unit_id IS NOT NULL;
+-- Covering indexes: the visibility rule reads a person's (or unit's) documents from
+-- them with index-only scans.
+CREATE INDEX assignments_user_doc_idx ON assignments (user_id, document_id) WHERE user_id IS NOT NULL;
+CREATE INDEX assignments_handler_doc_idx ON assignments (handler_id, document_id) WHERE handler_id IS NOT NULL;
+CREATE INDEX assignments_unit_doc_idx ON assignments (unit_id, document_id) WHERE unit_id IS NOT NULL;
 
 -- Explicit access to a secret document.
 CREATE TABLE document_grants (
