@@ -51,15 +51,23 @@ func (s *Server) loadDetail(r *http.Request, id int64) (*documentDetail, error) 
 	if d.Names, err = userNames(ctx, s.pool, rec.AgencyID); err != nil {
 		return nil, err
 	}
-	units, err := org.Units(ctx, s.pool, rec.AgencyID)
+	if d.UnitNames, err = unitNames(ctx, s.pool, rec.AgencyID); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// unitNames maps the units of an agency to their names.
+func unitNames(ctx context.Context, db store.DB, agencyID int64) (map[int64]string, error) {
+	units, err := org.Units(ctx, db, agencyID)
 	if err != nil {
 		return nil, err
 	}
-	d.UnitNames = map[int64]string{}
+	names := map[int64]string{}
 	for _, u := range units {
-		d.UnitNames[u.ID] = u.Name
+		names[u.ID] = u.Name
 	}
-	return d, nil
+	return names, nil
 }
 
 // userNames maps the members of an agency to their full names.

@@ -29,6 +29,7 @@ func (s *Server) routeDocumentPages(r *mux.Router) {
 	s.routeDocumentSteps(r, "page.", asPage, s.pageStep)
 	s.handle(r, "assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asPage, s.pageAssignHandler)
 	s.handle(r, "assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asPage, s.pageProgress)
+	s.handle(r, "statistics", "GET", "/statistics", need(access.ReportRead), asPage, s.statisticsPage)
 	s.handle(r, "register", "GET", "/registers/{kind}/{year:[0-9]{4}}.pdf", need(access.RegisterPrint), asPage, s.registerPDF)
 }
 
@@ -41,6 +42,7 @@ type pageBase struct {
 	CanReceive bool
 	CanPrint   bool
 	CanSend    bool
+	CanReport  bool
 	Year       int
 	Flash      *flash
 }
@@ -53,7 +55,8 @@ func (s *Server) base(w http.ResponseWriter, r *http.Request) (pageBase, error) 
 	}
 	return pageBase{User: p.User, CSRF: p.CSRFToken, AgencyName: agency.Name,
 		CanDraft: s.can(r, access.OutgoingDraft), CanReceive: s.can(r, access.IncomingReceive),
-		CanPrint: s.can(r, access.RegisterPrint), CanSend: s.can(r, access.OutgoingSend), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil
+		CanPrint: s.can(r, access.RegisterPrint), CanSend: s.can(r, access.OutgoingSend),
+		CanReport: s.can(r, access.ReportRead), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil
 }
 
 // flash is a one-time message shown on the next page after a form post.

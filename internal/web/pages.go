@@ -13,6 +13,7 @@ import (
 
 	"edms/internal/access"
 	"edms/internal/audit"
+	"edms/internal/docs"
 	"edms/internal/org"
 )
 
@@ -156,6 +157,7 @@ type homeView struct {
 	Current     org.MembershipView
 	Roles       []access.Role
 	Can         []string
+	Deadlines   []docs.DeadlineItem // overdue and due within a week
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -177,7 +179,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view := homeView{pageBase: base, Agency: agency, Memberships: memberships, Roles: roles}
+	deadlines, err := s.docs.Deadlines(ctx, s.actorOf(r), 7)
+	if err != nil {
+		return docsError(err)
+	}
+	view := homeView{pageBase: base, Agency: agency, Memberships: memberships, Roles: roles, Deadlines: deadlines}
 	for _, m := range memberships {
 		if m.AgencyID == p.AgencyID {
 			view.Current = m

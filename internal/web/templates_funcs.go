@@ -47,6 +47,32 @@ var templateFuncs = template.FuncMap{
 		return action == "return" || action == "return_signature" || action == "reject" || action == "recall"
 	},
 	"dangerous": func(action string) bool { return action == "reject" || action == "recall" },
+	"neg":       func(n int) int { return -n },
+	"percent":   func(v float64) string { return strings.Replace(fmt.Sprintf("%.1f%%", v), ".", ",", 1) },
+	"statsRows": statsRows,
+}
+
+// statsRow is a line of a statistics table: the figures with the unit's or person's name.
+type statsRow struct {
+	docs.HandlingStats
+	Name string
+}
+
+// statsRows names the rows of a statistics table (kind "unit" or "user").
+func statsRows(rows []docs.HandlingStats, names map[int64]string, kind string) map[string]any {
+	out := make([]statsRow, 0, len(rows))
+	for _, r := range rows {
+		id := r.UserID
+		if kind == "unit" {
+			id = r.UnitID
+		}
+		name := names[id]
+		if name == "" {
+			name = "(chưa giao đơn vị)"
+		}
+		out = append(out, statsRow{HandlingStats: r, Name: name})
+	}
+	return map[string]any{"Rows": out, "Kind": kind}
 }
 
 var recipientStatusLabels = map[docs.RecipientStatus]string{

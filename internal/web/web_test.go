@@ -354,3 +354,27 @@ func TestHealthz(t *testing.T) {
 		t.Errorf("healthz: %d", resp.StatusCode)
 	}
 }
+
+// TestFollowUpPages: the handler sees the deadline on the home page, the leader the
+// handling statistics of the commune.
+func TestFollowUpPages(t *testing.T) {
+	t.Parallel()
+	ts, _ := newSigningDemoServer(t)
+	officer := newBrowser(t, ts.URL)
+	status, page := officer.login("chuyenvien.yenninh", demoPassword)
+	if status != http.StatusOK || !strings.Contains(page, "Kiểm tra công tác văn thư") || !strings.Contains(page, "Còn 5 ngày") {
+		t.Errorf("handler's home page: %d\n%s", status, page)
+	}
+	if status, _ := officer.get("/statistics"); status != http.StatusForbidden {
+		t.Errorf("a specialist opened the statistics: %d", status)
+	}
+	leader := newBrowser(t, ts.URL)
+	leader.login("chutich.yenninh", demoPassword)
+	status, page = leader.get("/statistics")
+	if status != http.StatusOK || !strings.Contains(page, "Đặng Văn Sơn") || !strings.Contains(page, "xử lý đúng hạn") {
+		t.Errorf("statistics: %d\n%s", status, page)
+	}
+	if status, _ := leader.get("/statistics?from=2026-13-01"); status != http.StatusBadRequest {
+		t.Errorf("bad date: %d", status)
+	}
+}

@@ -1,0 +1,52 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"edms/internal/docs"
+)
+
+// statisticsView is the handling report page.
+type statisticsView struct {
+	pageBase
+	From, To  string
+	Stats     docs.Statistics
+	Names     map[int64]string
+	UnitNames map[int64]string
+}
+
+// statisticsPage shows the figures a district reports: on-time, online and digitised
+// shares, in total, per unit and per person, for a period (this year by default).
+func (s *Server) statisticsPage(w http.ResponseWriter, r *http.Request) error {
+	base, err := s.base(w, r)
+	if err != nil {
+		return err
+	}
+	now := time.Now().In(vietnam)
+	from, to := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, time.UTC), time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	for field, dst := range map[string]*time.Time{"from": &from, "to": &to} {
+		d, err := parseDate(field, r.URL.Query().Get(field))
+		if err != nil {
+			return err
+		}
+		if d != nil {
+			*dst = *d
+		}
+	}
+	stats, err := s.docs.Statistics(r.Context(), s.actorOf(r), from, to)
+	if err != nil {
+		return docsError(err)
+	}
+	agencyID := principalOf(r).AgencyID
+	names, err := userNames(r.Context(), s.pool, agencyID)
+	if err != nil {
+		return err
+	}
+	units, err := unitNames(r.Context(), s.pool, agencyID)
+	if err != nil {
+		return err
+	}
+	return s.render(w, http.StatusOK, "statistics.html", statisticsView{pageBase: base, From: from.Format("2006-01-02"),
+		To: to.Format("2006-01-02"), Stats: stats, Names: names, UnitNames: units})
+}
