@@ -62,6 +62,30 @@ func TestDeadlinesRemindersAndStatistics(t *testing.T) {
 	if n != 3 || again != 0 {
 		t.Fatalf("queued %d reminders then %d, want 3 then 0", n, again)
 	}
+	mine, err := f.svc.Reminders(ctx, f.in(f.tpSpecialist))
+	must(t, err)
+	vp, err := f.svc.Reminders(ctx, f.in(f.unitHead))
+	must(t, err)
+	if len(mine) != 2 || mine[0].DocumentID != b || mine[0].DaysLeft != -1 || len(vp) != 1 || vp[0].DocumentID != b {
+		t.Fatalf("reminders: specialist %+v, head of VP %+v", mine, vp)
+	}
+	if err := f.svc.DismissReminder(ctx, f.in(f.tpSpecialist), vp[0].ID); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("dismissing someone else's reminder: %v", err)
+	}
+	must(t, f.svc.DismissReminder(ctx, f.in(f.tpSpecialist), mine[0].ID))
+	mine, err = f.svc.Reminders(ctx, f.in(f.tpSpecialist))
+	must(t, err)
+	if len(mine) != 1 {
+		t.Fatalf("%d reminders after dismissing one of two", len(mine))
+	}
+
+	clock = start.AddDate(0, 0, 3)
+	f.svc.workOnce(ctx) // the background worker: a new day, new reminders (B overdue, C due today)
+	mine, err = f.svc.Reminders(ctx, f.in(f.tpSpecialist))
+	must(t, err)
+	if len(mine) != 3 {
+		t.Fatalf("%d reminders after the worker ran on a new day, want 3", len(mine))
+	}
 
 	clock = start.AddDate(0, 0, 6)
 	must(t, f.svc.ReportProgress(ctx, f.in(f.tpSpecialist), leads[c.DocumentID], 60, ""))
