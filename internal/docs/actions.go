@@ -8,8 +8,9 @@ import (
 
 // ActionInfo is a lifecycle step that a document's current state allows.
 type ActionInfo struct {
-	Action     string // the step's name, e.g. "approve"
-	Label      string // what the step does, in Vietnamese, e.g. "duyệt"
+	Action     string   // the step's name, e.g. "approve"
+	Label      string   // what the step does, in Vietnamese, e.g. "duyệt"
+	From       []string // the states it starts from
 	Permission access.Permission
 }
 
@@ -21,10 +22,14 @@ func NextActions(d *Record) []ActionInfo {
 	var out []ActionInfo
 	for _, t := range m.transitions {
 		if slices.Contains(t.from, state) {
-			out = append(out, ActionInfo{Action: t.action, Label: t.label, Permission: t.perm})
+			out = append(out, t.info())
 		}
 	}
 	return out
+}
+
+func (t transition) info() ActionInfo {
+	return ActionInfo{Action: t.action, Label: t.label, From: t.from, Permission: t.perm}
 }
 
 // StateLabel returns the Vietnamese name of the document's current state.
@@ -40,7 +45,7 @@ func Actions(dir Direction) []ActionInfo {
 	m := machineOf(dir)
 	out := make([]ActionInfo, 0, len(m.transitions))
 	for _, t := range m.transitions {
-		out = append(out, ActionInfo{Action: t.action, Label: t.label, Permission: t.perm})
+		out = append(out, t.info())
 	}
 	return out
 }

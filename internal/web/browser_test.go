@@ -209,6 +209,7 @@ func TestChairmanSignsInChromium(t *testing.T) {
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	signIn(t, ctx, ts.URL, "chutich.huyen")
+	saveScreenshot(t, "home-chairman.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/documents?direction=outgoing"),
 		chromedp.WaitVisible(chromedp.CSS(`table.docs`)),

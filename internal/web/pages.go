@@ -158,6 +158,7 @@ type homeView struct {
 	Roles       []access.Role
 	Can         []string
 	Deadlines   []docs.DeadlineItem // overdue and due within a week
+	Awaiting    []*docs.Record      // documents waiting for a step the user may take
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -183,7 +184,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return docsError(err)
 	}
-	view := homeView{pageBase: base, Agency: agency, Memberships: memberships, Roles: roles, Deadlines: deadlines}
+	awaiting, err := s.awaiting(r)
+	if err != nil {
+		return err
+	}
+	view := homeView{pageBase: base, Agency: agency, Memberships: memberships, Roles: roles, Deadlines: deadlines, Awaiting: awaiting}
 	for _, m := range memberships {
 		if m.AgencyID == p.AgencyID {
 			view.Current = m

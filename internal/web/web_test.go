@@ -365,6 +365,20 @@ func TestFollowUpPages(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(page, "Kiểm tra công tác văn thư") || !strings.Contains(page, "Còn 5 ngày") {
 		t.Errorf("handler's home page: %d\n%s", status, page)
 	}
+	chairman := newBrowser(t, ts.URL)
+	_, page = chairman.login("chutich.huyen", demoPassword)
+	waiting := page[strings.Index(page, "Văn bản chờ bạn xử lý"):strings.Index(page, "Hạn xử lý")]
+	for _, want := range []string{"Đôn đốc thu ngân sách", "Giao chỉ tiêu chuyển đổi số"} {
+		if !strings.Contains(waiting, want) {
+			t.Errorf("the chairman is not shown %q as waiting:\n%s", want, waiting)
+		}
+	}
+	specialist := newBrowser(t, ts.URL)
+	_, page = specialist.login("chuyenvien.tckh", demoPassword)
+	waiting = page[strings.Index(page, "Văn bản chờ bạn xử lý"):strings.Index(page, "Hạn xử lý")]
+	if !strings.Contains(waiting, "Không có văn bản nào chờ bạn") {
+		t.Errorf("the specialist, whose drafts are all submitted, is shown:\n%s", waiting)
+	}
 	if status, _ := officer.get("/statistics"); status != http.StatusForbidden {
 		t.Errorf("a specialist opened the statistics: %d", status)
 	}
