@@ -21,7 +21,7 @@ const documentColumns = `d.id, d.agency_id, d.direction, d.type, d.code_number, 
 	d.page_count, d.issued_amount, d.due_date, d.language, d.external_id, coalesce(d.unit_id, 0),
 	coalesce(d.created_by, 0), d.created_at, coalesce(d.outgoing_state, ''), coalesce(d.incoming_state, ''),
 	coalesce(d.arrival_number, 0), d.arrival_date, d.paper, coalesce(d.replaces_id, 0),
-	coalesce(d.source_document_id, 0), d.leader_signed, d.agency_signed`
+	coalesce(d.source_document_id, 0), d.leader_signed, d.agency_signed, d.signature_check, d.signature_note`
 
 // Record is a document as stored, with the fields only the system sets.
 type Record struct {
@@ -30,6 +30,8 @@ type Record struct {
 	SourceDocumentID int64 // the outgoing document this incoming copy was handed off from
 	LeaderSigned     bool  // the PDF carries the competent person's digital signature
 	AgencySigned     bool  // the PDF carries the agency's digital signature
+	// Signature is the check of a received document's signatures.
+	Signature SignatureCheck
 }
 
 func scanDocument(row pgx.Row) (*Record, error) {
@@ -41,7 +43,7 @@ func scanDocument(row pgx.Row) (*Record, error) {
 		&d.PageCount, &d.IssuedAmount, &d.DueDate, &d.Language, &d.ExternalID, &d.UnitID,
 		&d.CreatedBy, &d.CreatedAt, &d.OutgoingState, &d.IncomingState,
 		&d.ArrivalNumber, &d.ArrivalDate, &d.Paper, &r.ReplacesID,
-		&r.SourceDocumentID, &r.LeaderSigned, &r.AgencySigned)
+		&r.SourceDocumentID, &r.LeaderSigned, &r.AgencySigned, &r.Signature.Status, &r.Signature.Summary)
 	if err != nil {
 		return nil, err
 	}

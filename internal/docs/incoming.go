@@ -148,6 +148,11 @@ func (s *Service) ReceiveTx(ctx context.Context, tx pgx.Tx, a Actor, in ReceiveI
 	if err := s.storeIncomingFiles(ctx, tx, d.ID, a.UserID, in); err != nil {
 		return Receipt{}, err
 	}
+	if !d.Paper {
+		if err := s.checkSignatures(ctx, tx, d.ID); err != nil {
+			return Receipt{}, err
+		}
+	}
 	rec := &Record{Document: d}
 	if err := s.arrived(ctx, tx, a, rec); err != nil {
 		return Receipt{}, err
@@ -215,6 +220,10 @@ func (s *Service) event(ctx context.Context, tx pgx.Tx, d *Record, code EventCod
 func (s *Service) Register(ctx context.Context, a Actor, docID int64, note string) (int, error) {
 	var n int
 	err := s.transition(ctx, a, incoming, docID, "register", note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
+		if d.Signature.Status == SignatureInvalid {
+			return invalid("Chữ ký số của văn bản không hợp lệ ("+d.Signature.Summary+"); không vào sổ được, hãy trả lại nơi gửi.",
+				"document %d failed its signature check: %s", d.ID, d.Signature.Summary)
+		}
 		year := issueYear(*d.ArrivalDate)
 		var err error
 		if n, err = nextNumber(ctx, tx, d.AgencyID, year, seriesIncoming); err != nil {

@@ -66,9 +66,10 @@ type AgencySeal struct {
 type Service struct {
 	Pool        *pgxpool.Pool
 	Access      Authorizer
-	Signing     SigningHook // nil: signing steps record "not signed"
-	Converter   *Converter  // nil or without LibreOffice: DOCX drafts are refused, upload a PDF
-	MaxFileSize int64       // 0: DefaultMaxFileSize
+	Signing     SigningHook       // nil: signing steps record "not signed"
+	Converter   *Converter        // nil or without LibreOffice: DOCX drafts are refused, upload a PDF
+	Verifier    SignatureVerifier // nil: received documents stay "unchecked"
+	MaxFileSize int64             // 0: DefaultMaxFileSize
 	Now         func() time.Time
 }
 
