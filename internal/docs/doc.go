@@ -33,10 +33,28 @@
 // sent electronically.
 //
 // Incoming: received → (rejected | registered) → submitted → assigned → in_progress →
-// completed → filed, or recalled by the sender. The events the exchange turns into
-// edXML statuses are explicit (EventArrived 01, EventRejected 02, EventRegistered 03,
-// EventAssigned 04, EventInProgress 05, EventCompleted 06) and are written to the
-// outbox (document_outbox, claimed with ClaimOutbox) in the transaction of the step.
+// completed → filed, or recalled by the sender. On arrival the signatures of an
+// electronic document are checked by the SignatureVerifier when one is configured; a
+// document that fails cannot be registered, only returned. The events the exchange
+// turns into edXML statuses are explicit (EventArrived 01, EventRejected 02,
+// EventRegistered 03, EventAssigned 04, EventInProgress 05, EventCompleted 06) and
+// are written to the outbox (document_outbox, claimed with ClaimOutbox) in the
+// transaction of the step.
+//
+// # The exchange's entry points
+//
+// The exchange (package liaison) calls ReceiveTx with a zero UserID for a package that
+// arrived, ApplyStatus for a status package about one of our outgoing documents,
+// ApplyRecall for a recall, and consumes the outbox kinds "status", "send" and
+// "recall" with ClaimOutbox, each item in the transaction that marks it done.
+//
+// # Background work
+//
+// RunWorkers converts pending DOCX drafts and queues deadline reminders ("reminder"
+// outbox items, listed per person by Reminders) at an interval; it is safe to run on
+// every node. The outbox is this package's own table rather than River: the work it
+// carries is claimed by other packages' consumers in their own transactions, and the
+// table keeps every event (done or not) as the document's exchange history.
 //
 // # Numbering
 //

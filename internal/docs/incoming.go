@@ -246,3 +246,26 @@ func (s *Service) Register(ctx context.Context, a Actor, docID int64, note strin
 func (s *Service) SubmitToLeader(ctx context.Context, a Actor, docID int64, note string) error {
 	return s.transition(ctx, a, incoming, docID, "submit", note, nil)
 }
+
+// ApplyRecall withdraws, inside the exchange's transaction, the incoming copies of a
+// document its sender recalled (thu hồi, edXML BussinessDocType 1): they move to the
+// recalled state and leave every list of work. It returns how many copies it
+// withdrew (0 when the document never arrived or was already withdrawn); the exchange
+// answers the sender with status 15.
+func (s *Service) ApplyRecall(ctx context.Context, tx pgx.Tx, agencyID int64, externalID, reason string) (int, error) {
+	rows, err := tx.Query(ctx, `SELECT id FROM documents WHERE agency_id = $1 AND direction = 'incoming' AND external_id = $2
+		AND incoming_state NOT IN ('rejected', 'recalled', 'filed')`, agencyID, externalID)
+	if err != nil {
+		return 0, fmt.Errorf("docs: unable to find the recalled document: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, fmt.Errorf("docs: unable to read the recalled documents: %w", err)
+	}
+	for _, id := range ids {
+		if err := s.transitionTx(ctx, tx, Actor{AgencyID: agencyID}, incoming, id, "recalled", reason, nil); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
