@@ -192,6 +192,10 @@ func measurements(svc *docs.Service, pool *pgxpool.Pool, f *fixture) []measureme
 			return page(svc.Search(ctx, clerk, docs.Query{Text: searchTerms[i%len(searchTerms)], Limit: 20}))
 		}, plain(`d.search @@ websearch_to_tsquery('simple', docs_unaccent($3)) AND (d.secrecy = 'thuong' OR d.created_by = $2)`,
 			clerk.UserID, "")},
+		{"search, first page (specialist)", func(ctx context.Context, i int) (int, error) {
+			return page(svc.Search(ctx, specialist, docs.Query{Text: searchTerms[i%len(searchTerms)], Limit: 20}))
+		}, plain(`d.search @@ websearch_to_tsquery('simple', docs_unaccent($3)) AND (d.created_by = $2 OR (d.secrecy = 'thuong'
+			AND d.id IN (SELECT document_id FROM assignments WHERE handler_id = $2 OR user_id = $2)))`, specialist.UserID, "")},
 	}
 }
 
