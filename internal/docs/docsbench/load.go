@@ -74,33 +74,36 @@ func loadDocuments(ctx context.Context, pool *pgxpool.Pool, f *fixture, n int, l
 	return nil
 }
 
-// insertDocumentsSQL creates documents $1..$2. h1..h4 are independent hashes of the
-// row number; created_at grows with the row number (about 90 s apart).
+// insertDocumentsSQL creates documents $1..$2. h1..h9 are independent hashes of the
+// row number, one per attribute, so that attributes are not correlated (a unit's
+// documents cover every topic); created_at grows with the row number (about 90 s apart).
 const insertDocumentsSQL = `
 WITH g AS (
 	SELECT i, abs(hashint4(i)) AS h1, abs(hashint4(i + 7919)) AS h2, abs(hashint4(i + 104729)) AS h3,
+		abs(hashint4(i + 15485863)) AS h4, abs(hashint4(i + 32452843)) AS h5, abs(hashint4(i + 49979687)) AS h6,
+		abs(hashint4(i + 67867967)) AS h7, abs(hashint4(i + 86028121)) AS h8, abs(hashint4(i + 104395301)) AS h9,
 		(i - 1) % cardinality($3::bigint[]) AS a,
 		timestamptz '2024-01-01 08:00:00+07' + i * interval '90 seconds' AS at
 	FROM generate_series($1::int, $2::int) i
 ), r AS (
 	SELECT g.*, CASE WHEN h1 % 2 = 0 THEN 'incoming' ELSE 'outgoing' END AS direction,
-		(a * $11::int) + h2 % $11::int AS unit_index
+		(a * $11::int) + h9 % $11::int AS unit_index
 	FROM g
 )
 INSERT INTO documents (agency_id, direction, type, subject, content, code_number, code_notation, issued_date,
 	issuer_organ_id, issuer_name, urgency, secrecy, unit_id, created_by, created_at, outgoing_state,
 	incoming_state, arrival_number, arrival_year, arrival_date, due_date, digital, paper)
 SELECT ($3::bigint[])[a + 1], direction, ($7::text[])[h2 % cardinality($7::text[]) + 1],
-	($8::text[])[h1 % cardinality($8::text[]) + 1] || ' ' || ($9::text[])[h2 % cardinality($9::text[]) + 1] || ' ' ||
-		($10::text[])[h3 % cardinality($10::text[]) + 1],
+	($8::text[])[h4 % cardinality($8::text[]) + 1] || ' ' || ($9::text[])[h5 % cardinality($9::text[]) + 1] || ' ' ||
+		($10::text[])[h6 % cardinality($10::text[]) + 1],
 	'',
 	CASE WHEN direction = 'incoming' OR h3 % 10 >= 6 THEN i::text ELSE '' END,
 	CASE WHEN direction = 'incoming' OR h3 % 10 >= 6 THEN 'UBND-VP' ELSE '' END,
 	CASE WHEN direction = 'incoming' OR h3 % 10 >= 6 THEN at::date END,
 	CASE WHEN direction = 'incoming' THEN '000.00.00.H55' ELSE '' END,
 	CASE WHEN direction = 'incoming' THEN 'Ủy ban nhân dân tỉnh Thái Nguyên' ELSE '' END,
-	(ARRAY['thuong', 'thuong', 'thuong', 'thuong', 'thuong', 'thuong', 'thuong', 'khan', 'thuong_khan', 'hoa_toc'])[h3 % 10 + 1],
-	CASE WHEN h2 % 50 = 0 THEN 'mat' ELSE 'thuong' END,
+	(ARRAY['thuong', 'thuong', 'thuong', 'thuong', 'thuong', 'thuong', 'thuong', 'khan', 'thuong_khan', 'hoa_toc'])[h7 % 10 + 1],
+	CASE WHEN h8 % 50 = 0 THEN 'mat' ELSE 'thuong' END,
 	CASE WHEN direction = 'outgoing' THEN ($4::bigint[])[unit_index + 1] END,
 	CASE WHEN direction = 'outgoing' THEN ($6::bigint[])[unit_index + 1] ELSE ($5::bigint[])[a + 1] END,
 	at,
