@@ -199,15 +199,19 @@ func measurements(svc *docs.Service, pool *pgxpool.Pool, f *fixture) []measureme
 	}
 }
 
+// count reads every row, decoding its values as a caller would, and counts them.
 func count(rows pgx.Rows, err error) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer rows.Close()
 	n := 0
 	for rows.Next() {
+		if _, err := rows.Values(); err != nil {
+			return n, err
+		}
 		n++
 	}
-	rows.Close()
 	return n, rows.Err()
 }
 
