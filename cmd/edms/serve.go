@@ -100,7 +100,7 @@ func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docs
 	if err != nil {
 		return nil, err
 	}
-	n := &node{enforcer: enforcer, documents: &docs.Service{Pool: pool, Access: enforcer},
+	n := &node{enforcer: enforcer, documents: &docs.Service{Pool: pool, Access: enforcer, Converter: &docs.Converter{}},
 		web: web.Config{TrustProxy: hc.trustProxy, ForceSecureCookies: hc.secureCookies}}
 	if keys.Dir == "" {
 		slog.Warn("digital signing is off (no -keys folder): signing steps are recorded, documents stay marked as not digitally signed")
@@ -111,6 +111,7 @@ func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docs
 	if n.web.Trust, err = signing.LoadTrustStore(keys.TrustDir()); err != nil {
 		return nil, fmt.Errorf("trust anchors: %w", err)
 	}
+	n.documents.Verifier = docsign.Verifier{Trust: n.web.Trust}
 	return n, nil
 }
 
@@ -120,6 +121,7 @@ func (n *node) serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, re
 	listenCtx, stopListening := context.WithCancel(ctx)
 	defer stopListening()
 	go n.enforcer.Listen(listenCtx)
+	go n.documents.RunWorkers(listenCtx, 30*time.Second)
 	srv, err := web.NewServer(n.web, pool, n.enforcer, n.documents)
 	if err != nil {
 		return err

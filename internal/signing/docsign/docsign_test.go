@@ -113,6 +113,10 @@ func TestIssuedDocumentCarriesBothSignatures(t *testing.T) {
 	if len(report.IssueStamps) == 0 || !strings.Contains(strings.Join(report.IssueStamps, " "), "Số: 01/KH-UBND") {
 		t.Errorf("issue stamps: %v", report.IssueStamps)
 	}
+	check, err := docsign.Verifier{Trust: trust}.VerifyPDF(ctx, f, doc.Size())
+	if err != nil || check.Status != docs.SignatureValid || !strings.Contains(check.Summary, "Nguyễn Văn Nghĩa") {
+		t.Errorf("the received-document verifier says %+v, %v", check, err)
+	}
 	checkWithPdfsig(t, keys.TrustDir(), path)
 	if out, err := exec.Command(testenv.LookTool(t, "qpdf"), "--check", path).CombinedOutput(); err != nil {
 		t.Errorf("qpdf --check: %v\n%s", err, out)
