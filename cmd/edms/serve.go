@@ -121,7 +121,6 @@ func (n *node) serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, re
 	listenCtx, stopListening := context.WithCancel(ctx)
 	defer stopListening()
 	go n.enforcer.Listen(listenCtx)
-	go n.documents.RunWorkers(listenCtx, 30*time.Second)
 	srv, err := web.NewServer(n.web, pool, n.enforcer, n.documents)
 	if err != nil {
 		return err
@@ -136,6 +135,7 @@ func (n *node) serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, re
 		scheme = "https"
 	}
 	ready(fmt.Sprintf("%s://%s", scheme, displayAddr(ln.Addr())))
+	go n.documents.RunWorkers(listenCtx, 30*time.Second)
 
 	errc := make(chan error, 1)
 	go func() {
