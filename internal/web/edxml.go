@@ -178,18 +178,18 @@ func (s *Server) currentFiles(r *http.Request, docID int64) ([]liaison.Attachmen
 	if err != nil {
 		return nil, err
 	}
-	latest := map[string]docs.File{}
+	var main docs.File
 	var attachments []docs.File
 	for _, f := range files {
 		switch {
 		case f.Kind == docs.KindAttachment:
 			attachments = append(attachments, f)
-		case f.Kind == docs.KindMain && f.Version >= latest[f.Kind].Version:
-			latest[f.Kind] = f
+		case f.Kind == docs.KindMain && f.Version >= main.Version:
+			main = f
 		}
 	}
 	var out []liaison.AttachmentSource
-	for i, f := range append([]docs.File{latest[docs.KindMain]}, attachments...) {
+	for i, f := range append([]docs.File{main}, attachments...) {
 		var buf bytes.Buffer
 		if _, err := docs.CopyBlob(r.Context(), s.pool, f.BlobID, &buf); err != nil {
 			return nil, err
