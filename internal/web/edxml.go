@@ -178,14 +178,14 @@ func (s *Server) currentFiles(r *http.Request, docID int64) ([]liaison.Attachmen
 	if err != nil {
 		return nil, err
 	}
-	var main docs.File
+	main, ok := latestMain(files)
+	if !ok {
+		return nil, badRequest("file_missing", "Văn bản chưa có tệp.")
+	}
 	var attachments []docs.File
 	for _, f := range files {
-		switch {
-		case f.Kind == docs.KindAttachment:
+		if f.Kind == docs.KindAttachment {
 			attachments = append(attachments, f)
-		case f.Kind == docs.KindMain && f.Version >= main.Version:
-			main = f
 		}
 	}
 	var out []liaison.AttachmentSource

@@ -22,13 +22,8 @@ func (s *Server) checkSignatures(ctx context.Context, files []docs.File) signatu
 	if s.cfg.Trust == nil {
 		return signatureCheck{}
 	}
-	var main *docs.File
-	for i, f := range files {
-		if f.Kind == docs.KindMain && f.MediaType == docs.MediaPDF && (main == nil || f.Version > main.Version) {
-			main = &files[i]
-		}
-	}
-	if main == nil {
+	main, ok := latestMain(files)
+	if !ok || main.MediaType != docs.MediaPDF {
 		return signatureCheck{}
 	}
 	var buf bytes.Buffer
@@ -43,4 +38,15 @@ func (s *Server) checkSignatures(ctx context.Context, files []docs.File) signatu
 		return signatureCheck{Checked: true, Error: "Tệp không phải PDF đọc được; không kiểm tra được chữ ký."}
 	}
 	return signatureCheck{Checked: true, Report: report}
+}
+
+// latestMain is the newest version of a document's main file.
+func latestMain(files []docs.File) (docs.File, bool) {
+	var main docs.File
+	for _, f := range files {
+		if f.Kind == docs.KindMain && f.Version >= main.Version {
+			main = f
+		}
+	}
+	return main, main.ID != 0
 }
