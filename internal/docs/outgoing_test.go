@@ -179,6 +179,12 @@ func TestDraftBadInputSavesNothing(t *testing.T) {
 	if _, err := f.svc.CreateDraft(ctx, f.in(f.leader), DraftInput{Document: Document{Type: TypeBaoCao, Subject: "x"}, File: samplePDF(t, "x")}); !errors.Is(err, ErrForbidden) {
 		t.Errorf("draft by a role without outgoing:draft: %v", err)
 	}
+	small := *f.svc
+	small.MaxFileSize = 100
+	if _, err := small.CreateDraft(ctx, f.in(f.specialist), DraftInput{Document: Document{Type: TypeBaoCao, Subject: "x"},
+		File: samplePDF(t, "một tệp lớn hơn giới hạn")}); !errors.Is(err, ErrFileTooLarge) || UserMessage(err) != "Tệp vượt quá dung lượng cho phép." {
+		t.Errorf("oversized upload: %v (%q)", err, UserMessage(err))
+	}
 	var docs, blobs int
 	must(t, f.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM blobs)`).Scan(&docs, &blobs))
 	if docs != 0 || blobs != 0 {

@@ -30,6 +30,12 @@ func TestVisibilityMatrix(t *testing.T) {
 		ReceiveInput{Document: Document{Type: TypeThongBao, Subject: "Thông báo của xã"}, Main: samplePDF(t, "xa")})
 	must(t, err)
 
+	// No role of the catalogue holds secret:read yet, so nobody can widen access to a
+	// secret document, not even its keeper.
+	if err := f.svc.Grant(ctx, f.in(f.clerk), inSecret, f.leader); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("grant without secret:read: %v", err)
+	}
+
 	docs := map[string]int64{"outVP": outVP, "outVPSecret": outVPSecret, "outTP": outTP, "inTP": inTP,
 		"inSecret": inSecret, "inNew": inNew, "commune": communeDoc.DocumentID}
 	district := func(u int64) Actor { return f.in(u) }
