@@ -90,21 +90,24 @@ var (
 	RegisterAdmin = Permission{"register", "manage"} // numbering series settings
 	RecordManage  = Permission{"record", "manage"}   // hồ sơ: open, file into, close
 	ReportRead    = Permission{"report", "read"}
-	SecretRead    = Permission{"secret", "read"} // documents marked Mật and above, with a grant
-	ExchangeSend  = Permission{"exchange", "send"}
-	ExchangeRecv  = Permission{"exchange", "receive"}
+	// SecretRead lets the keeper of a secret document (Mật and above), or someone
+	// already granted it, grant it to another person; secret documents are never
+	// visible through a role alone.
+	SecretRead   = Permission{"secret", "read"}
+	ExchangeSend = Permission{"exchange", "send"}
+	ExchangeRecv = Permission{"exchange", "receive"}
 )
 
 // rolePermissions is the role → permission matrix, the same in every agency.
 var rolePermissions = map[Role][]Permission{
 	VanThu: {HomeView, OrgRead, DocumentRead, OutgoingDraft, OutgoingIssue, OutgoingSeal, OutgoingSend, OutgoingRecall,
 		OutgoingReadAll, IncomingReceive, IncomingRegister, IncomingReturn, IncomingReadAll, RegisterPrint, RecordManage,
-		ReportRead, ExchangeSend, ExchangeRecv},
+		ReportRead, SecretRead, ExchangeSend, ExchangeRecv},
 	ChuyenVien: {HomeView, OrgRead, DocumentRead, OutgoingDraft, IncomingHandle, RecordManage},
 	LanhDaoPhong: {HomeView, OrgRead, DocumentRead, OutgoingDraft, OutgoingReview, OutgoingApprove, IncomingAssignUnit,
 		IncomingHandle, RecordManage, ReportRead},
 	LanhDao: {HomeView, OrgRead, DocumentRead, OutgoingApprove, OutgoingSign, OutgoingRecall, OutgoingReadAll,
-		IncomingAssign, IncomingReadAll, RegisterPrint, ReportRead, AuditRead},
+		IncomingAssign, IncomingReadAll, RegisterPrint, ReportRead, SecretRead, AuditRead},
 	QuanTri: {HomeView, OrgRead, OrgManage, UserRead, UserAdmin, AuditRead, RegisterAdmin},
 }
 

@@ -30,11 +30,12 @@ func TestVisibilityMatrix(t *testing.T) {
 		ReceiveInput{Document: Document{Type: TypeThongBao, Subject: "Thông báo của xã"}, Main: samplePDF(t, "xa")})
 	must(t, err)
 
-	// No role of the catalogue holds secret:read yet, so nobody can widen access to a
-	// secret document, not even its keeper.
-	if err := f.svc.Grant(ctx, f.in(f.clerk), inSecret, f.leader); !errors.Is(err, ErrForbidden) {
+	// A specialist holds no secret:read, so cannot widen access to a secret document
+	// even one assigned to them; its keeper, the clerk, grants it to the leader.
+	if err := f.svc.Grant(ctx, f.in(f.tpSpecialist), inSecret, f.tpHead); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("grant without secret:read: %v", err)
 	}
+	must(t, f.svc.Grant(ctx, f.in(f.clerk), inSecret, f.leader))
 
 	docs := map[string]int64{"outVP": outVP, "outVPSecret": outVPSecret, "outTP": outTP, "inTP": inTP,
 		"inSecret": inSecret, "inNew": inNew, "commune": communeDoc.DocumentID}
@@ -49,7 +50,7 @@ func TestVisibilityMatrix(t *testing.T) {
 		{"văn thư huyện", district(f.clerk), []string{"outVP", "outTP", "inTP", "inSecret", "inNew"}},
 		{"chuyên viên VP (soạn thảo)", district(f.specialist), []string{"outVP", "outVPSecret"}},
 		{"lãnh đạo phòng VP", district(f.unitHead), []string{"outVP"}},
-		{"lãnh đạo huyện", district(f.leader), []string{"outVP", "outTP", "inTP", "inNew"}},
+		{"lãnh đạo huyện", district(f.leader), []string{"outVP", "outTP", "inTP", "inSecret", "inNew"}},
 		{"chuyên viên Tư pháp", district(f.tpSpecialist), []string{"outTP", "inSecret"}},
 		{"lãnh đạo phòng Tư pháp", district(f.tpHead), []string{"outTP", "inTP"}},
 		{"văn thư xã", commune(f.communeClerk), []string{"commune"}},

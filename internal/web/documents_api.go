@@ -37,6 +37,7 @@ func (s *Server) routeDocumentsAPI(api *mux.Router) {
 	s.routeDocumentSteps(api, "api.", asAPI, s.apiStep)
 	s.handle(api, "api.assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asAPI, s.apiAssignHandler)
 	s.handle(api, "api.assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asAPI, s.apiProgress)
+	s.handle(api, "api.document.grant", "POST", "/documents/{id:[0-9]+}/grants", need(access.SecretRead), asAPI, s.apiGrant)
 	s.handle(api, "api.records.create", "POST", "/records", need(access.RecordManage), asAPI, s.apiCreateRecord)
 	s.handle(api, "api.deadlines", "GET", "/deadlines", need(access.DocumentRead), asAPI, s.apiDeadlines)
 	s.handle(api, "api.statistics", "GET", "/statistics", need(access.ReportRead), asAPI, s.apiStatistics)
@@ -390,6 +391,20 @@ func (s *Server) apiProgress(w http.ResponseWriter, r *http.Request) error {
 		return docsError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"message": "Đã cập nhật tiến độ."})
+	return nil
+}
+
+func (s *Server) apiGrant(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		UserID int64 `json:"user_id"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.docs.Grant(r.Context(), s.actorOf(r), documentID(r), in.UserID); err != nil {
+		return docsError(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"message": "Đã cấp quyền xem văn bản."})
 	return nil
 }
 

@@ -29,6 +29,7 @@ func (s *Server) routeDocumentPages(r *mux.Router) {
 	s.routeDocumentSteps(r, "page.", asPage, s.pageStep)
 	s.handle(r, "assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asPage, s.pageAssignHandler)
 	s.handle(r, "assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asPage, s.pageProgress)
+	s.handle(r, "document.grant", "POST", "/documents/{id:[0-9]+}/grants", need(access.SecretRead), asPage, s.pageGrant)
 	s.handle(r, "statistics", "GET", "/statistics", need(access.ReportRead), asPage, s.statisticsPage)
 	s.handle(r, "register", "GET", "/registers/{kind}/{year:[0-9]{4}}.pdf", need(access.RegisterPrint), asPage, s.registerPDF)
 }
@@ -216,6 +217,7 @@ type documentView struct {
 	Signatures signatureCheck
 	ViewerUnit int64
 	CanLead    bool // may name handlers of assignments to the viewer's unit
+	CanGrant   bool // may grant a secret document to someone
 }
 
 // actionForm is the data of one step's form.
@@ -289,7 +291,7 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	view := documentView{pageBase: base, documentDetail: detail, Units: units, Members: members, Records: records,
 		Today: time.Now().Format("2006-01-02"), CanLead: s.can(r, access.IncomingAssignUnit),
-		Signatures: s.checkSignatures(r.Context(), detail.Files)}
+		Signatures: s.checkSignatures(r.Context(), detail.Files), CanGrant: detail.Record.Secrecy.Secret() && s.can(r, access.SecretRead)}
 	for _, m := range members {
 		if m.ID == base.User.ID {
 			view.ViewerUnit = m.UnitID
@@ -349,6 +351,13 @@ func (s *Server) pageAssignHandler(w http.ResponseWriter, r *http.Request) error
 	err := s.docs.AssignHandler(r.Context(), s.actorOf(r), assignmentID(r), handler)
 	back := "/documents/" + r.FormValue("document_id")
 	return s.afterForm(w, r, err, back, "Đã giao người xử lý.", back)
+}
+
+func (s *Server) pageGrant(w http.ResponseWriter, r *http.Request) error {
+	userID, _ := strconv.ParseInt(r.FormValue("user_id"), 10, 64)
+	err := s.docs.Grant(r.Context(), s.actorOf(r), documentID(r), userID)
+	back := fmt.Sprintf("/documents/%d", documentID(r))
+	return s.afterForm(w, r, err, back, "Đã cấp quyền xem văn bản mật.", back)
 }
 
 func (s *Server) pageProgress(w http.ResponseWriter, r *http.Request) error {
