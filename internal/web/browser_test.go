@@ -237,4 +237,19 @@ func TestChairmanSignsInChromium(t *testing.T) {
 		t.Errorf("signature check reads %q", result)
 	}
 	saveScreenshot(t, "signed.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+
+	// The province's decision waits for his assignment: the form offers the units.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/documents?direction=incoming"),
+		chromedp.Click(chromedp.Search(`//a[contains(., "Giao chỉ tiêu chuyển đổi số")]`)),
+		chromedp.WaitVisible(chromedp.CSS(`select[name=lead_unit]`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := browse(t, ctx, chromedp.Text(chromedp.CSS(`select[name=lead_unit]`)))
+	if !strings.Contains(units, "Phòng Tài chính - Kế hoạch") {
+		t.Errorf("lead unit choices: %q", units)
+	}
+	saveScreenshot(t, "assign.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 }
