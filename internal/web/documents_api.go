@@ -39,6 +39,8 @@ func (s *Server) routeDocumentsAPI(api *mux.Router) {
 	s.handle(api, "api.assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asAPI, s.apiProgress)
 	s.handle(api, "api.document.grant", "POST", "/documents/{id:[0-9]+}/grants", need(access.SecretRead), asAPI, s.apiGrant)
 	s.handle(api, "api.records.create", "POST", "/records", need(access.RecordManage), asAPI, s.apiCreateRecord)
+	s.handle(api, "api.reminders", "GET", "/reminders", need(access.HomeView), asAPI, s.apiReminders)
+	s.handle(api, "api.reminders.dismiss", "POST", "/reminders/{rid:[0-9]+}/dismiss", need(access.HomeView), asAPI, s.apiDismissReminder)
 	s.handle(api, "api.deadlines", "GET", "/deadlines", need(access.DocumentRead), asAPI, s.apiDeadlines)
 	s.handle(api, "api.statistics", "GET", "/statistics", need(access.ReportRead), asAPI, s.apiStatistics)
 	s.handle(api, "api.register", "GET", "/registers/{kind}/{year:[0-9]{4}}.pdf", need(access.RegisterPrint), asAPI, s.registerPDF)

@@ -30,6 +30,7 @@ func (s *Server) routeDocumentPages(r *mux.Router) {
 	s.handle(r, "assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asPage, s.pageAssignHandler)
 	s.handle(r, "assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asPage, s.pageProgress)
 	s.handle(r, "document.grant", "POST", "/documents/{id:[0-9]+}/grants", need(access.SecretRead), asPage, s.pageGrant)
+	s.handle(r, "reminder.dismiss", "POST", "/reminders/{rid:[0-9]+}/dismiss", need(access.HomeView), asPage, s.pageDismissReminder)
 	s.handle(r, "statistics", "GET", "/statistics", need(access.ReportRead), asPage, s.statisticsPage)
 	s.handle(r, "register", "GET", "/registers/{kind}/{year:[0-9]{4}}.pdf", need(access.RegisterPrint), asPage, s.registerPDF)
 }

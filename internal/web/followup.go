@@ -3,7 +3,10 @@ package web
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
+
+	"github.com/gorilla/mux"
 
 	"edms/internal/docs"
 )
@@ -75,4 +78,31 @@ func (s *Server) awaiting(r *http.Request) ([]*docs.Record, error) {
 	}
 	slices.SortFunc(out, func(a, b *docs.Record) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	return out, nil
+}
+
+func reminderID(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(mux.Vars(r)["rid"], 10, 64)
+	return id
+}
+
+func (s *Server) apiReminders(w http.ResponseWriter, r *http.Request) error {
+	reminders, err := s.docs.Reminders(r.Context(), s.actorOf(r))
+	if err != nil {
+		return docsError(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"reminders": reminders})
+	return nil
+}
+
+func (s *Server) apiDismissReminder(w http.ResponseWriter, r *http.Request) error {
+	if err := s.docs.DismissReminder(r.Context(), s.actorOf(r), reminderID(r)); err != nil {
+		return docsError(err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"message": "Đã đánh dấu đã xem."})
+	return nil
+}
+
+func (s *Server) pageDismissReminder(w http.ResponseWriter, r *http.Request) error {
+	err := s.docs.DismissReminder(r.Context(), s.actorOf(r), reminderID(r))
+	return s.afterForm(w, r, err, "/", "Đã đánh dấu nhắc việc là đã xem.", "/")
 }

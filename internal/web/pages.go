@@ -159,6 +159,7 @@ type homeView struct {
 	Can         []string
 	Deadlines   []docs.DeadlineItem // overdue and due within a week
 	Awaiting    []*docs.Record      // documents waiting for a step the user may take
+	Reminders   []docs.Reminder     // deadline reminders not yet dismissed
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -188,7 +189,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view := homeView{pageBase: base, Agency: agency, Memberships: memberships, Roles: roles, Deadlines: deadlines, Awaiting: awaiting}
+	reminders, err := s.docs.Reminders(ctx, s.actorOf(r))
+	if err != nil {
+		return docsError(err)
+	}
+	view := homeView{pageBase: base, Agency: agency, Memberships: memberships, Roles: roles, Deadlines: deadlines,
+		Awaiting: awaiting, Reminders: reminders}
 	for _, m := range memberships {
 		if m.AgencyID == p.AgencyID {
 			view.Current = m

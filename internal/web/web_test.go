@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -359,11 +360,22 @@ func TestHealthz(t *testing.T) {
 // handling statistics of the commune.
 func TestFollowUpPages(t *testing.T) {
 	t.Parallel()
-	ts, _ := newSigningDemoServer(t)
+	ts, srv := newSigningDemoServer(t)
+	// The reminder job, run as for a day when the deadline is within a week.
+	if n, err := docs.QueueReminders(context.Background(), srv.Pool(), time.Now().UTC().Truncate(24*time.Hour), 7); err != nil || n != 1 {
+		t.Fatalf("reminders queued: %d, %v", n, err)
+	}
 	officer := newBrowser(t, ts.URL)
 	status, page := officer.login("chuyenvien.yenninh", demoPassword)
 	if status != http.StatusOK || !strings.Contains(page, "Kiểm tra công tác văn thư") || !strings.Contains(page, "Còn 5 ngày") {
 		t.Errorf("handler's home page: %d\n%s", status, page)
+	}
+	dismiss := regexp.MustCompile(`action="(/reminders/[0-9]+/dismiss)"`).FindStringSubmatch(page)
+	if !strings.Contains(page, "Nhắc việc") || dismiss == nil {
+		t.Fatalf("no reminder on the handler's home page:\n%s", page)
+	}
+	if status, page = officer.post(dismiss[1], url.Values{"csrf_token": {csrfField.FindStringSubmatch(page)[1]}}); status != http.StatusOK || strings.Contains(page, "Nhắc việc") {
+		t.Errorf("after dismissing the reminder: %d", status)
 	}
 	chairman := newBrowser(t, ts.URL)
 	_, page = chairman.login("chutich.huyen", demoPassword)
