@@ -11,7 +11,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"edms/internal/access"
 	"edms/internal/docs"
@@ -135,7 +138,11 @@ func (n *node) serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, re
 		scheme = "https"
 	}
 	ready(fmt.Sprintf("%s://%s", scheme, displayAddr(ln.Addr())))
-	go n.documents.RunWorkers(listenCtx, 30*time.Second)
+	jobs, err := n.startJobs(listenCtx, pool)
+	if err != nil {
+		return err
+	}
+	defer jobs.Stop(context.WithoutCancel(ctx))
 
 	errc := make(chan error, 1)
 	go func() {
@@ -160,6 +167,26 @@ func (n *node) serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, re
 		return err
 	}
 	return nil
+}
+
+// startJobs starts River, the job queue: its periodic jobs (DOCX conversions,
+// deadline reminders) run on the node River elects leader, so several nodes on one
+// database do not repeat them.
+func (n *node) startJobs(ctx context.Context, pool *pgxpool.Pool) (*river.Client[pgx.Tx], error) {
+	workers := river.NewWorkers()
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Logger:       slog.Default(),
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
+		Workers:      workers,
+		PeriodicJobs: n.documents.Jobs(workers, 30*time.Second),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	if err := client.Start(ctx); err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	return client, nil
 }
 
 // displayAddr turns an unspecified listen address into one a browser can open.

@@ -80,7 +80,7 @@ func TestDeadlinesRemindersAndStatistics(t *testing.T) {
 	}
 
 	clock = start.AddDate(0, 0, 3)
-	f.svc.workOnce(ctx) // the background worker: a new day, new reminders (B overdue, C due today)
+	must(t, (&queueRemindersWorker{svc: f.svc}).Work(ctx, nil)) // the periodic job: a new day, new reminders (B overdue, C due today)
 	mine, err = f.svc.Reminders(ctx, f.in(f.tpSpecialist))
 	must(t, err)
 	if len(mine) != 3 {

@@ -50,11 +50,12 @@
 //
 // # Background work
 //
-// RunWorkers converts pending DOCX drafts and queues deadline reminders ("reminder"
-// outbox items, listed per person by Reminders) at an interval; it is safe to run on
-// every node. The outbox is this package's own table rather than River: the work it
-// carries is claimed by other packages' consumers in their own transactions, and the
-// table keeps every event (done or not) as the document's exchange history.
+// Jobs gives River (run by the server, periodic jobs on its elected leader node) the
+// workers that convert pending DOCX drafts and queue deadline reminders ("reminder"
+// outbox items, listed per person by Reminders). The outbox itself is this package's
+// own table rather than River's: the work it carries is claimed by other packages'
+// consumers in their own transactions, and the table keeps every event (done or not)
+// as the document's exchange history.
 //
 // # Numbering
 //

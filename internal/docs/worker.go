@@ -7,40 +7,70 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 )
 
 // ReminderHorizon is how many days before a deadline reminders start.
 const ReminderHorizon = 2
 
-// RunWorkers does the background work of the documents until ctx ends: it converts
-// pending DOCX drafts to PDF and queues deadline reminders, every interval. Every node
-// may run it: conversions are claimed with SKIP LOCKED and reminders are queued at
-// most once per assignment and day, so several instances never do anything twice.
-func (s *Service) RunWorkers(ctx context.Context, interval time.Duration) {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		s.workOnce(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
-	}
+// The periodic jobs of the documents, run by River on whichever node is its elected
+// leader: converting pending DOCX drafts to PDF and queueing deadline reminders. Each
+// job's work is idempotent (conversions are claimed with SKIP LOCKED, reminders are
+// queued at most once per assignment and day), so a retry never does anything twice.
+type (
+	// ConvertDraftsArgs converts the DOCX drafts waiting for a PDF rendition.
+	ConvertDraftsArgs struct{}
+	// QueueRemindersArgs queues the reminders of the day.
+	QueueRemindersArgs struct{}
+)
+
+// Kind names the job in River's table.
+func (ConvertDraftsArgs) Kind() string { return "docs.convert_drafts" }
+
+// Kind names the job in River's table.
+func (QueueRemindersArgs) Kind() string { return "docs.queue_reminders" }
+
+type convertDraftsWorker struct {
+	river.WorkerDefaults[ConvertDraftsArgs]
+	svc *Service
 }
 
-func (s *Service) workOnce(ctx context.Context) {
-	if s.Converter.Available() {
-		if n, err := s.ConvertPending(ctx, 10); err != nil {
-			slog.Error("docs: converting drafts", "err", err)
-		} else if n > 0 {
-			slog.Info("docs: drafts converted to PDF", "count", n)
-		}
+func (w *convertDraftsWorker) Work(ctx context.Context, _ *river.Job[ConvertDraftsArgs]) error {
+	if !w.svc.Converter.Available() {
+		return nil
 	}
-	if n, err := QueueReminders(ctx, s.Pool, s.today(), ReminderHorizon); err != nil {
-		slog.Error("docs: queueing reminders", "err", err)
-	} else if n > 0 {
+	n, err := w.svc.ConvertPending(ctx, 10)
+	if n > 0 {
+		slog.Info("docs: drafts converted to PDF", "count", n)
+	}
+	return err
+}
+
+type queueRemindersWorker struct {
+	river.WorkerDefaults[QueueRemindersArgs]
+	svc *Service
+}
+
+func (w *queueRemindersWorker) Work(ctx context.Context, _ *river.Job[QueueRemindersArgs]) error {
+	n, err := QueueReminders(ctx, w.svc.Pool, w.svc.today(), ReminderHorizon)
+	if n > 0 {
 		slog.Info("docs: deadline reminders queued", "count", n)
+	}
+	return err
+}
+
+// Jobs registers the documents' workers and returns their periodic schedule:
+// conversions every interval, reminders every hour, both once at start.
+func (s *Service) Jobs(workers *river.Workers, interval time.Duration) []*river.PeriodicJob {
+	river.AddWorker(workers, &convertDraftsWorker{svc: s})
+	river.AddWorker(workers, &queueRemindersWorker{svc: s})
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(interval),
+			func() (river.JobArgs, *river.InsertOpts) { return ConvertDraftsArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "docs.convert_drafts", RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return QueueRemindersArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "docs.queue_reminders", RunOnStart: true}),
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"edms/schemas"
 )
@@ -54,6 +56,23 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	for _, r := range results {
 		slog.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	}
+	return migrateRiver(ctx, pool)
+}
+
+// migrateRiver applies the migrations of River, the job queue (its own tables and
+// versioning, kept beside ours).
+func migrateRiver(ctx context.Context, pool *pgxpool.Pool) error {
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return fmt.Errorf("store: unable to prepare River's migrations: %w", err)
+	}
+	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("store: unable to apply River's migrations: %w", err)
+	}
+	for _, v := range res.Versions {
+		slog.Info("river migration applied", "version", v.Version)
 	}
 	return nil
 }
