@@ -94,7 +94,12 @@ func runWithDB(ctx context.Context, fs *flag.FlagSet, db *dbConfig, args []strin
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	pool, closeDB, err := db.open(ctx)
+	return db.with(ctx, fn)
+}
+
+// with opens the database, runs fn and closes it.
+func (c *dbConfig) with(ctx context.Context, fn func(*pgxpool.Pool) error) error {
+	pool, closeDB, err := c.open(ctx)
 	if err != nil {
 		return err
 	}

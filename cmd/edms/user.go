@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"io"
@@ -116,50 +117,28 @@ func runUserAdd(ctx context.Context, args []string) error {
 
 func runUserPasswd(ctx context.Context, args []string) error {
 	fs := newFlagSet("user passwd", "USERNAME", "Set a user's password; their sessions end.")
-	db := addDBFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	username, err := oneArg(fs, "USERNAME")
-	if err != nil {
-		return err
-	}
-	password, err := readPassword(fmt.Sprintf("New password for %s: ", username))
-	if err != nil {
-		return err
-	}
-	pool, closeDB, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	if err := access.ChangePassword(ctx, pool, username, password, cliActor()); err != nil {
-		return err
-	}
-	fmt.Printf("password of %s changed\n", username)
-	return nil
+	return runForUser(ctx, fs, addDBFlags(fs), args, func(pool *pgxpool.Pool, username string) error {
+		password, err := readPassword(fmt.Sprintf("New password for %s: ", username))
+		if err != nil {
+			return err
+		}
+		if err := access.ChangePassword(ctx, pool, username, password, cliActor()); err != nil {
+			return err
+		}
+		fmt.Printf("password of %s changed\n", username)
+		return nil
+	})
 }
 
 func runUserDisable(ctx context.Context, args []string) error {
 	fs := newFlagSet("user disable", "USERNAME", "Stop a user from signing in; their sessions and API tokens stop working.")
-	db := addDBFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	username, err := oneArg(fs, "USERNAME")
-	if err != nil {
-		return err
-	}
-	pool, closeDB, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	if err := access.DisableAccount(ctx, pool, username, cliActor()); err != nil {
-		return err
-	}
-	fmt.Printf("user %s disabled\n", username)
-	return nil
+	return runForUser(ctx, fs, addDBFlags(fs), args, func(pool *pgxpool.Pool, username string) error {
+		if err := access.DisableAccount(ctx, pool, username, cliActor()); err != nil {
+			return err
+		}
+		fmt.Printf("user %s disabled\n", username)
+		return nil
+	})
 }
 
 func runUserList(ctx context.Context, args []string) error {
@@ -200,6 +179,23 @@ func runUserToken(ctx context.Context, args []string) error {
 	fs := newFlagSet("user token", "-name PURPOSE USERNAME", "Issue an API token (shown once) for a machine client acting as the user.")
 	db := addDBFlags(fs)
 	name := fs.String("name", "", "what uses the token, e.g. \"provincial gateway\"")
+	return runForUser(ctx, fs, db, args, func(pool *pgxpool.Pool, username string) error {
+		u, err := org.UserByUsername(ctx, pool, username)
+		if err != nil {
+			return fmt.Errorf("%s: %w", username, err)
+		}
+		token, err := access.CreateAPIToken(ctx, pool, u.ID, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Println(token)
+		return nil
+	})
+}
+
+// runForUser is runWithDB for the commands that act on one USERNAME argument; the
+// argument is checked before the database is opened.
+func runForUser(ctx context.Context, fs *flag.FlagSet, db *dbConfig, args []string, fn func(*pgxpool.Pool, string) error) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -207,21 +203,7 @@ func runUserToken(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	pool, closeDB, err := db.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	u, err := org.UserByUsername(ctx, pool, username)
-	if err != nil {
-		return fmt.Errorf("%s: %w", username, err)
-	}
-	token, err := access.CreateAPIToken(ctx, pool, u.ID, *name)
-	if err != nil {
-		return err
-	}
-	fmt.Println(token)
-	return nil
+	return db.with(ctx, func(pool *pgxpool.Pool) error { return fn(pool, username) })
 }
 
 func joinRoles(roles []access.Role) string {
