@@ -119,15 +119,28 @@ func grant(ctx context.Context, tx pgx.Tx, docID, userID, by int64) error {
 	return nil
 }
 
-// Grant gives a user explicit access to a secret document. The granter must see the
-// document and hold the secret-reading permission.
+// Grant gives a member of the document's agency explicit access to a document. The
+// granter must see the document and either keep it (its drafter, or the clerk who
+// received it: so that the drafter of a secret draft can hand it to its reviewer,
+// signer and clerk) or hold the secret-reading permission.
 func (s *Service) Grant(ctx context.Context, a Actor, docID, userID int64) error {
-	if err := s.require(a, access.SecretRead, "người được phép quản lý văn bản mật"); err != nil {
-		return err
-	}
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		if _, err := s.visibleLocked(ctx, tx, a, docID); err != nil {
+		d, err := s.lockDocument(ctx, tx, a, docID)
+		if err != nil {
 			return err
+		}
+		if d.CreatedBy != a.UserID {
+			if err := s.require(a, access.SecretRead, "người giữ văn bản hoặc người được phép quản lý văn bản mật"); err != nil {
+				return err
+			}
+		}
+		var member bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND agency_id = $2)`,
+			userID, d.AgencyID).Scan(&member); err != nil {
+			return fmt.Errorf("docs: unable to check the grantee: %w", err)
+		}
+		if !member {
+			return invalid("Chỉ cấp quyền xem cho người thuộc cơ quan.", "user %d is not a member of agency %d", userID, d.AgencyID)
 		}
 		if err := grant(ctx, tx, docID, userID, a.UserID); err != nil {
 			return err
@@ -136,9 +149,9 @@ func (s *Service) Grant(ctx context.Context, a Actor, docID, userID int64) error
 	})
 }
 
-// lockAssignment reads an assignment of a document of the actor's agency, and locks
-// the document.
-func lockAssignment(ctx context.Context, tx pgx.Tx, a Actor, id int64) (*Assignment, *Record, error) {
+// lockAssignment reads an assignment and locks its document, if the actor may see it:
+// an assignment of a document one cannot see is not found, like the document.
+func (s *Service) lockAssignment(ctx context.Context, tx pgx.Tx, a Actor, id int64) (*Assignment, *Record, error) {
 	var as Assignment
 	var unitID, userID, handlerID *int64
 	err := tx.QueryRow(ctx, `SELECT id, document_id, role, unit_id, user_id, deadline, direction_note, assigned_by, assigned_at,
@@ -146,13 +159,14 @@ func lockAssignment(ctx context.Context, tx pgx.Tx, a Actor, id int64) (*Assignm
 		FROM assignments WHERE id = $1`, id).Scan(&as.ID, &as.DocumentID, &as.Role, &unitID, &userID, &as.Deadline, &as.Note,
 		&as.AssignedBy, &as.AssignedAt, &handlerID, &as.Progress, &as.ProgressNote, &as.CompletedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil, invalid("Không tìm thấy phân công.", "assignment %d does not exist", id)
+		return nil, nil, &Error{Kind: ErrNotFound, Message: "Không tìm thấy phân công hoặc bạn không có quyền xem văn bản của phân công này.",
+			Detail: fmt.Sprintf("assignment %d does not exist", id)}
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("docs: unable to read assignment %d: %w", id, err)
 	}
 	as.UnitID, as.UserID, as.HandlerID = deref(unitID), deref(userID), deref(handlerID)
-	d, err := lockDocument(ctx, tx, a, as.DocumentID)
+	d, err := s.lockDocument(ctx, tx, a, as.DocumentID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -172,7 +186,7 @@ func (s *Service) AssignHandler(ctx context.Context, a Actor, assignmentID, hand
 		return err
 	}
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		as, d, err := lockAssignment(ctx, tx, a, assignmentID)
+		as, d, err := s.lockAssignment(ctx, tx, a, assignmentID)
 		if err != nil {
 			return err
 		}
@@ -218,7 +232,7 @@ func (s *Service) ReportProgress(ctx context.Context, a Actor, assignmentID int6
 		return err
 	}
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		as, d, err := lockAssignment(ctx, tx, a, assignmentID)
+		as, d, err := s.lockAssignment(ctx, tx, a, assignmentID)
 		if err != nil {
 			return err
 		}
@@ -230,16 +244,13 @@ func (s *Service) ReportProgress(ctx context.Context, a Actor, assignmentID int6
 			percent, strings.TrimSpace(note), as.ID, s.now()); err != nil {
 			return fmt.Errorf("docs: unable to save progress: %w", err)
 		}
-		switch d.IncomingState {
-		case InAssigned:
-			if err := s.moveState(ctx, tx, a, incoming, d.ID, string(InAssigned), string(InProgress), "start", note); err != nil {
-				return err
-			}
-			return s.event(ctx, tx, d, EventInProgress, note)
-		case InProgress:
+		if d.IncomingState == InProgress {
 			return s.audit(ctx, tx, a, "progress", d.ID, map[string]any{"assignment": as.ID, "progress": percent})
 		}
-		return incoming.illegal(incoming.find("start"), string(d.IncomingState))
+		if err := s.moveState(ctx, tx, a, incoming, d, "start", note); err != nil {
+			return err
+		}
+		return s.event(ctx, tx, d, EventInProgress, note)
 	})
 }
 
@@ -257,10 +268,12 @@ func (s *Service) Complete(ctx context.Context, a Actor, docID int64, note strin
 			return fmt.Errorf("docs: unable to read the lead assignment: %w", err)
 		}
 		if replyID != 0 {
-			var ok bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM documents WHERE id = $1 AND agency_id = $2 AND direction = 'outgoing')`,
-				replyID, d.AgencyID).Scan(&ok); err != nil || !ok {
-				return invalid("Văn bản trả lời phải là văn bản đi của cơ quan.", "reply %d is not an outgoing document of agency %d", replyID, d.AgencyID)
+			reply, err := s.get(ctx, tx, a, replyID, "")
+			if err != nil {
+				return err
+			}
+			if reply.Direction != Outgoing {
+				return invalid("Văn bản trả lời phải là văn bản đi của cơ quan.", "reply %d is not an outgoing document", replyID)
 			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE assignments SET progress = 100, completed_at = $3, reply_document_id = $1 WHERE id = $2`,

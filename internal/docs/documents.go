@@ -2,7 +2,6 @@ package docs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -48,20 +47,6 @@ func scanDocument(row pgx.Row) (*Record, error) {
 		return nil, err
 	}
 	return &r, nil
-}
-
-// lockDocument reads a document of the actor's agency and locks its row until the
-// transaction ends, so two concurrent transitions of one document are serialised.
-func lockDocument(ctx context.Context, tx pgx.Tx, a Actor, id int64) (*Record, error) {
-	r, err := scanDocument(tx.QueryRow(ctx, `SELECT `+documentColumns+` FROM documents d
-		WHERE d.id = $1 AND d.agency_id = $2 FOR UPDATE`, id, a.AgencyID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, notFound(id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("docs: unable to read document %d: %w", id, err)
-	}
-	return r, nil
 }
 
 // FileInput is an uploaded file.

@@ -11,28 +11,25 @@ import (
 	"edms/internal/store"
 )
 
-// incoming is the incoming state machine (Điều 20–24).
-var incoming = &machine{
-	direction: Incoming,
-	column:    "incoming_state",
-	state:     func(d *Record) string { return string(d.IncomingState) },
-	transitions: []transition{
-		{"reject", []string{"received"}, "rejected", access.IncomingReturn, "văn thư", "trả lại nơi gửi"},
-		{"register", []string{"received"}, "registered", access.IncomingRegister, "văn thư", "vào sổ văn bản đến"},
-		{"submit", []string{"registered"}, "submitted", access.IncomingRegister, "văn thư", "trình lãnh đạo"},
-		{"assign", []string{"submitted"}, "assigned", access.IncomingAssign, "lãnh đạo cơ quan", "phân công xử lý"},
-		{"start", []string{"assigned"}, "in_progress", access.IncomingHandle, "người được giao xử lý", "bắt đầu xử lý"},
-		{"complete", []string{"assigned", "in_progress"}, "completed", access.IncomingHandle, "người được giao chủ trì", "hoàn thành"},
-		{"file", []string{"completed"}, "filed", access.RecordManage, "người xử lý hoặc văn thư", "lập hồ sơ"},
-		{"recalled", []string{"received", "registered", "submitted", "assigned", "in_progress", "completed"}, "recalled",
-			access.IncomingReceive, "nơi gửi (thu hồi)", "hủy theo yêu cầu thu hồi"},
+// incoming is the incoming state machine (Điều 20–24). "recalled" is the system's
+// step, made when the sender recalls the document.
+var incoming = newMachine(Incoming, "incoming_state", func(d *Record) IncomingState { return d.IncomingState },
+	[]stateLabel[IncomingState]{
+		{InReceived, "Mới đến, chờ kiểm tra"}, {InRejected, "Đã trả lại nơi gửi"}, {InRegistered, "Đã vào sổ"},
+		{InSubmitted, "Chờ lãnh đạo phân công"}, {InAssigned, "Đã phân công"}, {InProgress, "Đang xử lý"},
+		{InCompleted, "Đã hoàn thành"}, {InFiled, "Đã lập hồ sơ"}, {InRecalled, "Đã hủy do nơi gửi thu hồi"},
 	},
-	labels: map[string]string{
-		"received": "Mới đến, chờ kiểm tra", "rejected": "Đã trả lại nơi gửi", "registered": "Đã vào sổ",
-		"submitted": "Chờ lãnh đạo phân công", "assigned": "Đã phân công", "in_progress": "Đang xử lý",
-		"completed": "Đã hoàn thành", "filed": "Đã lập hồ sơ", "recalled": "Đã hủy do nơi gửi thu hồi",
-	},
-}
+	[]transition{
+		newTransition("reject", []IncomingState{InReceived}, InRejected, access.IncomingReturn, "văn thư", "trả lại nơi gửi"),
+		newTransition("register", []IncomingState{InReceived}, InRegistered, access.IncomingRegister, "văn thư", "vào sổ văn bản đến"),
+		newTransition("submit", []IncomingState{InRegistered}, InSubmitted, access.IncomingRegister, "văn thư", "trình lãnh đạo"),
+		newTransition("assign", []IncomingState{InSubmitted}, InAssigned, access.IncomingAssign, "lãnh đạo cơ quan", "phân công xử lý"),
+		newTransition("start", []IncomingState{InAssigned}, InProgress, access.IncomingHandle, "người được giao xử lý", "bắt đầu xử lý"),
+		newTransition("complete", []IncomingState{InAssigned, InProgress}, InCompleted, access.IncomingHandle, "người được giao chủ trì", "hoàn thành"),
+		newTransition("file", []IncomingState{InCompleted}, InFiled, access.RecordManage, "người xử lý hoặc văn thư", "lập hồ sơ"),
+		newTransition("recalled", []IncomingState{InReceived, InRegistered, InSubmitted, InAssigned, InProgress, InCompleted}, InRecalled,
+			access.IncomingReceive, "nơi gửi (thu hồi)", "hủy theo yêu cầu thu hồi"),
+	})
 
 // Label returns the Vietnamese name of the state.
 func (s IncomingState) Label() string { return incoming.labels[string(s)] }

@@ -73,13 +73,19 @@ func TestIncomingCycleEmitsEveryEventInOrder(t *testing.T) {
 		t.Fatalf("handler outside the unit: %v", err)
 	}
 	must(t, f.svc.AssignHandler(ctx, f.in(f.tpHead), lead.ID, f.tpSpecialist))
-	if err := f.svc.ReportProgress(ctx, f.in(f.specialist), lead.ID, 50, ""); !errors.Is(err, ErrForbidden) {
-		t.Fatalf("progress by someone not handling it: %v", err)
+	if err := f.svc.ReportProgress(ctx, f.in(f.specialist), lead.ID, 50, ""); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("progress by someone who cannot see the document: %v", err)
+	}
+	if err := f.svc.ReportProgress(ctx, f.in(f.tpHead), lead.ID, 50, ""); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("progress by someone who sees the document but does not handle it: %v", err)
 	}
 	must(t, f.svc.ReportProgress(ctx, f.in(f.tpSpecialist), lead.ID, 50, "Đang tổng hợp"))
 	must(t, f.svc.ReportProgress(ctx, f.in(f.tpSpecialist), lead.ID, 80, "Đã có dự thảo báo cáo"))
-	if err := f.svc.Complete(ctx, f.in(f.specialist), id, "", 0); !errors.Is(err, ErrForbidden) {
-		t.Fatalf("completion by someone not leading it: %v", err)
+	if err := f.svc.Complete(ctx, f.in(f.specialist), id, "", 0); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("completion by someone who cannot see the document: %v", err)
+	}
+	if err := f.svc.Complete(ctx, f.in(f.tpHead), id, "", 0); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("completion by someone who sees the document but does not lead it: %v", err)
 	}
 	must(t, f.svc.Complete(ctx, f.in(f.tpSpecialist), id, "Đã báo cáo", 0))
 

@@ -12,7 +12,8 @@ import (
 	"edms/internal/store"
 )
 
-// transition is one allowed step of a lifecycle.
+// transition is one declared step of a lifecycle. Tables are written with the typed
+// state constants (newTransition) and kept as strings, the form the database stores.
 type transition struct {
 	action string
 	from   []string
@@ -22,23 +23,65 @@ type transition struct {
 	label  string // the action, for messages (Vietnamese)
 }
 
-// machine is a lifecycle: its states (labels), its steps, and the column holding the
-// state. The database CHECK constraints hold the same set of states.
+// newTransition declares the step action from the states from to the state to.
+func newTransition[S ~string](action string, from []S, to S, perm access.Permission, who, label string) transition {
+	t := transition{action: action, to: string(to), perm: perm, who: who, label: label}
+	for _, f := range from {
+		t.from = append(t.from, string(f))
+	}
+	return t
+}
+
+// stateLabel is a state of a lifecycle with its Vietnamese name.
+type stateLabel[S ~string] struct {
+	state S
+	label string
+}
+
+// machine is a lifecycle: its states (in lifecycle order, with their labels), its
+// steps, and the column holding the state. The database CHECK constraints hold the
+// same set of states (TestStateMachinesAgree); no move outside the table is made.
 type machine struct {
 	direction   Direction
 	column      string
 	state       func(*Record) string
-	transitions []transition
+	states      []string
 	labels      map[string]string
+	transitions []transition
 }
 
-func (m *machine) find(action string) transition {
+// newMachine builds a lifecycle from its typed states and its table, refusing (at
+// start-up) a table that names an undeclared state or declares an action twice.
+func newMachine[S ~string](dir Direction, column string, current func(*Record) S, states []stateLabel[S], transitions []transition) *machine {
+	m := &machine{direction: dir, column: column, state: func(d *Record) string { return string(current(d)) },
+		labels: map[string]string{}, transitions: transitions}
+	for _, s := range states {
+		m.states = append(m.states, string(s.state))
+		m.labels[string(s.state)] = s.label
+	}
+	seen := map[string]bool{}
+	for _, t := range transitions {
+		for _, st := range append([]string{t.to}, t.from...) {
+			if _, ok := m.labels[st]; !ok {
+				panic(fmt.Sprintf("docs: %s action %s names the undeclared state %q", dir, t.action, st))
+			}
+		}
+		if seen[t.action] {
+			panic(fmt.Sprintf("docs: %s action %s is declared twice", dir, t.action))
+		}
+		seen[t.action] = true
+	}
+	return m
+}
+
+// find returns the declared step named action.
+func (m *machine) find(action string) (transition, error) {
 	for _, t := range m.transitions {
 		if t.action == action {
-			return t
+			return t, nil
 		}
 	}
-	panic("docs: unknown " + string(m.direction) + " action " + action)
+	return transition{}, fmt.Errorf("docs: the %s lifecycle declares no action %q", m.direction, action)
 }
 
 // illegal explains why an action cannot happen in a state: it names the state and
@@ -72,7 +115,7 @@ func (s *Service) transition(ctx context.Context, a Actor, m *machine, docID int
 }
 
 func (s *Service) transitionTx(ctx context.Context, tx pgx.Tx, a Actor, m *machine, docID int64, action, note string, step stepFunc) error {
-	d, t, err := s.enter(ctx, tx, a, m, docID, action)
+	d, _, err := s.enter(ctx, tx, a, m, docID, action)
 	if err != nil {
 		return err
 	}
@@ -81,14 +124,18 @@ func (s *Service) transitionTx(ctx context.Context, tx pgx.Tx, a Actor, m *machi
 			return err
 		}
 	}
-	return s.moveState(ctx, tx, a, m, docID, m.state(d), t.to, action, note)
+	return s.moveState(ctx, tx, a, m, d, action, note)
 }
 
-// enter locks the document and checks that the action is allowed in its state and
-// that the actor holds the action's permission.
+// enter locks the document, if the actor may see it, and checks that the action is
+// allowed in its state and that the actor holds the action's permission. Visibility
+// comes first: a document the actor cannot see is not found, whatever its state.
 func (s *Service) enter(ctx context.Context, tx pgx.Tx, a Actor, m *machine, docID int64, action string) (*Record, transition, error) {
-	t := m.find(action)
-	d, err := lockDocument(ctx, tx, a, docID)
+	t, err := m.find(action)
+	if err != nil {
+		return nil, t, err
+	}
+	d, err := s.lockDocument(ctx, tx, a, docID)
 	if err != nil {
 		return nil, t, err
 	}
@@ -106,13 +153,23 @@ func (s *Service) enter(ctx context.Context, tx pgx.Tx, a Actor, m *machine, doc
 	return d, t, nil
 }
 
-// moveState sets the state, logs the transition and audits it.
-func (s *Service) moveState(ctx context.Context, tx pgx.Tx, a Actor, m *machine, docID int64, from, to, action, note string) error {
-	sql := `UPDATE documents SET ` + m.column + ` = $1, updated_at = now() WHERE id = $2`
-	if _, err := tx.Exec(ctx, sql, to, docID); err != nil {
-		return fmt.Errorf("docs: unable to move document %d to %s: %w", docID, to, err)
+// moveState makes the declared step action of the document d, locked by the caller:
+// it refuses a step the table does not allow from d's state, sets the state, logs the
+// transition and audits it.
+func (s *Service) moveState(ctx context.Context, tx pgx.Tx, a Actor, m *machine, d *Record, action, note string) error {
+	t, err := m.find(action)
+	if err != nil {
+		return err
 	}
-	return s.logTransition(ctx, tx, a, docID, from, to, action, note)
+	from := m.state(d)
+	if d.Direction != m.direction || !slices.Contains(t.from, from) {
+		return m.illegal(t, from)
+	}
+	sql := `UPDATE documents SET ` + m.column + ` = $1, updated_at = now() WHERE id = $2`
+	if _, err := tx.Exec(ctx, sql, t.to, d.ID); err != nil {
+		return fmt.Errorf("docs: unable to move document %d to %s: %w", d.ID, t.to, err)
+	}
+	return s.logTransition(ctx, tx, a, d.ID, from, t.to, action, note)
 }
 
 // logTransition records a state change already written, in the log and the audit trail.

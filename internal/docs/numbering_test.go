@@ -50,6 +50,11 @@ func (f *fixture) signedDocuments(t *testing.T, n int, typ TypeCode, secrecy Sec
 	must(t, err)
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	must(t, err)
+	if secrecy.Secret() { // the drafter hands a secret document to the clerk who issues it
+		_, err = f.pool.Exec(context.Background(), `INSERT INTO document_grants (document_id, user_id, granted_by)
+			SELECT unnest($1::bigint[]), $2, $3`, ids, f.clerk, f.specialist)
+		must(t, err)
+	}
 	return ids
 }
 

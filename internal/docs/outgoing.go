@@ -12,30 +12,28 @@ import (
 	"edms/internal/store"
 )
 
-// outgoing is the outgoing state machine (Điều 10–19).
-var outgoing = &machine{
-	direction: Outgoing,
-	column:    "outgoing_state",
-	state:     func(d *Record) string { return string(d.OutgoingState) },
-	transitions: []transition{
-		{"submit", []string{"draft", "returned"}, "in_review", access.OutgoingDraft, "người soạn thảo", "trình duyệt"},
-		{"return", []string{"in_review"}, "returned", access.OutgoingReview, "lãnh đạo đơn vị soạn thảo", "trả lại để sửa"},
-		{"approve", []string{"in_review"}, "approved", access.OutgoingApprove, "lãnh đạo đơn vị soạn thảo", "duyệt"},
-		{"submit_signature", []string{"approved"}, "pending_signature", access.OutgoingApprove, "lãnh đạo đơn vị soạn thảo", "trình ký"},
-		{"return_signature", []string{"pending_signature"}, "returned", access.OutgoingSign, "người có thẩm quyền ký", "trả lại để sửa"},
-		{"sign", []string{"pending_signature"}, "signed", access.OutgoingSign, "người có thẩm quyền ký", "ký ban hành"},
-		{"issue", []string{"signed"}, "numbered", access.OutgoingIssue, "văn thư", "cấp số"},
-		{"seal", []string{"numbered"}, "sealed", access.OutgoingSeal, "văn thư", "ký số của cơ quan"},
-		{"send", []string{"sealed"}, "sent", access.OutgoingSend, "văn thư", "phát hành"},
-		{"recall", []string{"sent"}, "recalled", access.OutgoingRecall, "lãnh đạo hoặc văn thư", "thu hồi"},
+// outgoing is the outgoing state machine (Điều 10–19). "replace" is the system's
+// step: sending a replacement moves the replaced document (Send).
+var outgoing = newMachine(Outgoing, "outgoing_state", func(d *Record) OutgoingState { return d.OutgoingState },
+	[]stateLabel[OutgoingState]{
+		{OutDraft, "Dự thảo"}, {OutInReview, "Chờ lãnh đạo đơn vị duyệt"}, {OutReturned, "Bị trả lại để sửa"},
+		{OutApproved, "Đã duyệt"}, {OutPendingSignature, "Chờ ký"}, {OutSigned, "Đã ký, chờ cấp số"},
+		{OutNumbered, "Đã cấp số, chờ ký số cơ quan"}, {OutSealed, "Chờ phát hành"}, {OutSent, "Đã phát hành"},
+		{OutRecalled, "Đã thu hồi"}, {OutReplaced, "Đã bị thay thế"},
 	},
-	labels: map[string]string{
-		"draft": "Dự thảo", "in_review": "Chờ lãnh đạo đơn vị duyệt", "returned": "Bị trả lại để sửa",
-		"approved": "Đã duyệt", "pending_signature": "Chờ ký", "signed": "Đã ký, chờ cấp số",
-		"numbered": "Đã cấp số, chờ ký số cơ quan", "sealed": "Chờ phát hành", "sent": "Đã phát hành",
-		"recalled": "Đã thu hồi", "replaced": "Đã bị thay thế",
-	},
-}
+	[]transition{
+		newTransition("submit", []OutgoingState{OutDraft, OutReturned}, OutInReview, access.OutgoingDraft, "người soạn thảo", "trình duyệt"),
+		newTransition("return", []OutgoingState{OutInReview}, OutReturned, access.OutgoingReview, "lãnh đạo đơn vị soạn thảo", "trả lại để sửa"),
+		newTransition("approve", []OutgoingState{OutInReview}, OutApproved, access.OutgoingApprove, "lãnh đạo đơn vị soạn thảo", "duyệt"),
+		newTransition("submit_signature", []OutgoingState{OutApproved}, OutPendingSignature, access.OutgoingApprove, "lãnh đạo đơn vị soạn thảo", "trình ký"),
+		newTransition("return_signature", []OutgoingState{OutPendingSignature}, OutReturned, access.OutgoingSign, "người có thẩm quyền ký", "trả lại để sửa"),
+		newTransition("sign", []OutgoingState{OutPendingSignature}, OutSigned, access.OutgoingSign, "người có thẩm quyền ký", "ký ban hành"),
+		newTransition("issue", []OutgoingState{OutSigned}, OutNumbered, access.OutgoingIssue, "văn thư", "cấp số"),
+		newTransition("seal", []OutgoingState{OutNumbered}, OutSealed, access.OutgoingSeal, "văn thư", "ký số của cơ quan"),
+		newTransition("send", []OutgoingState{OutSealed}, OutSent, access.OutgoingSend, "văn thư", "phát hành"),
+		newTransition("recall", []OutgoingState{OutSent}, OutRecalled, access.OutgoingRecall, "lãnh đạo hoặc văn thư", "thu hồi"),
+		newTransition("replace", []OutgoingState{OutSent}, OutReplaced, access.OutgoingSend, "văn thư (khi phát hành văn bản thay thế)", "thay thế"),
+	})
 
 // Label returns the Vietnamese name of the state.
 func (s OutgoingState) Label() string { return outgoing.labels[string(s)] }
@@ -65,7 +63,7 @@ func (s *Service) CreateDraft(ctx context.Context, a Actor, in DraftInput) (int6
 		if err != nil {
 			return err
 		}
-		if err := checkReplaced(ctx, tx, a, in.ReplacesID); err != nil {
+		if err := s.checkReplaced(ctx, tx, a, in.ReplacesID); err != nil {
 			return err
 		}
 		d.ID, d.AgencyID, d.Direction, d.UnitID, d.CreatedBy = 0, a.AgencyID, Outgoing, unit, a.UserID
@@ -89,11 +87,11 @@ func (s *Service) CreateDraft(ctx context.Context, a Actor, in DraftInput) (int6
 	return d.ID, err
 }
 
-func checkReplaced(ctx context.Context, tx pgx.Tx, a Actor, id int64) error {
+func (s *Service) checkReplaced(ctx context.Context, tx pgx.Tx, a Actor, id int64) error {
 	if id == 0 {
 		return nil
 	}
-	old, err := lockDocument(ctx, tx, a, id)
+	old, err := s.lockDocument(ctx, tx, a, id)
 	if err != nil {
 		return err
 	}
@@ -123,7 +121,7 @@ func (s *Service) addDraftVersion(ctx context.Context, tx pgx.Tx, docID int64, i
 // drafter revises a draft or a returned document; the reviewer may revise during review.
 func (s *Service) AddVersion(ctx context.Context, a Actor, docID int64, in FileInput, note string) error {
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		d, err := lockDocument(ctx, tx, a, docID)
+		d, err := s.lockDocument(ctx, tx, a, docID)
 		if err != nil {
 			return err
 		}
@@ -145,7 +143,7 @@ func (s *Service) AddVersion(ctx context.Context, a Actor, docID int64, in FileI
 // is issued.
 func (s *Service) AddAttachment(ctx context.Context, a Actor, docID int64, in FileInput, note string) error {
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		d, err := lockDocument(ctx, tx, a, docID)
+		d, err := s.lockDocument(ctx, tx, a, docID)
 		if err != nil {
 			return err
 		}

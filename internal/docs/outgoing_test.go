@@ -113,8 +113,11 @@ func TestOutgoingRefusesIllegalStepsAndWrongRoles(t *testing.T) {
 	if !strings.Contains(e.Message, "«Dự thảo»") || !strings.Contains(e.Message, "người soạn thảo có thể trình duyệt") {
 		t.Fatalf("message does not name the state and who may act: %q", e.Message)
 	}
-	if err := f.svc.Submit(ctx, f.in(f.tpSpecialist), id, ""); !errors.Is(err, ErrForbidden) {
-		t.Fatalf("submit by someone else: %v", err)
+	if err := f.svc.Submit(ctx, f.in(f.tpSpecialist), id, ""); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("submit by someone who cannot see the draft: %v", err)
+	}
+	if err := f.svc.Submit(ctx, f.in(f.clerk), id, ""); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("submit by someone else who sees the draft: %v", err)
 	}
 	must(t, f.svc.Submit(ctx, f.in(f.specialist), id, ""))
 	if err := f.svc.Submit(ctx, f.in(f.specialist), id, ""); !errors.Is(err, ErrIllegalTransition) {
@@ -124,8 +127,8 @@ func TestOutgoingRefusesIllegalStepsAndWrongRoles(t *testing.T) {
 		!strings.Contains(e.Message, "lãnh đạo đơn vị soạn thảo") {
 		t.Fatalf("approval by the drafter: %v", err)
 	}
-	if err := f.svc.Approve(ctx, f.in(f.tpHead), id, ""); !errors.Is(err, ErrForbidden) {
-		t.Fatalf("approval by the head of another unit: %v", err)
+	if err := f.svc.Approve(ctx, f.in(f.tpHead), id, ""); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("approval by the head of another unit, who cannot see the draft: %v", err)
 	}
 	if err := f.svc.Return(ctx, f.in(f.unitHead), id, "  "); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("return without comments: %v", err)

@@ -74,16 +74,18 @@ func (s *Service) handOff(ctx context.Context, tx pgx.Tx, d *Record, agencyID in
 	return s.arrived(ctx, tx, Actor{AgencyID: agencyID}, rec)
 }
 
+// markReplaced moves the document d replaces to replaced. The drafter who linked it
+// could see it (CreateDraft checks); the clerk sending d may not, and need not: the
+// move is a consequence of sending d, made by the system in d's agency.
 func (s *Service) markReplaced(ctx context.Context, tx pgx.Tx, a Actor, d *Record) error {
-	old, err := lockDocument(ctx, tx, a, d.ReplacesID)
+	old, err := s.lockDocument(ctx, tx, Actor{AgencyID: d.AgencyID}, d.ReplacesID)
 	if err != nil {
 		return err
 	}
 	if old.OutgoingState != OutSent {
 		return invalid("Văn bản bị thay thế không còn ở trạng thái đã phát hành.", "replaced document %d is %s", old.ID, old.OutgoingState)
 	}
-	return s.moveState(ctx, tx, a, outgoing, old.ID, string(OutSent), string(OutReplaced), "replace",
-		fmt.Sprintf("Thay thế bằng văn bản %s", d.NumberSymbol()))
+	return s.moveState(ctx, tx, a, outgoing, old, "replace", fmt.Sprintf("Thay thế bằng văn bản %s", d.NumberSymbol()))
 }
 
 // Recall withdraws a sent document (thu hồi): it and its metadata are frozen in the

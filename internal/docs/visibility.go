@@ -89,8 +89,13 @@ func (s *Service) get(ctx context.Context, db store.DB, a Actor, id int64, lock 
 	if err != nil {
 		return nil, err
 	}
-	r, err := scanDocument(db.QueryRow(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.id = @id AND `+v.sql()+lock,
-		v.args(pgx.NamedArgs{"id": id})))
+	return readDocument(db.QueryRow(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.id = @id AND `+v.sql()+lock,
+		v.args(pgx.NamedArgs{"id": id})), id)
+}
+
+// readDocument scans the row of document id, not found when there is none.
+func readDocument(row pgx.Row, id int64) (*Record, error) {
+	r, err := scanDocument(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFound(id)
 	}
@@ -100,7 +105,15 @@ func (s *Service) get(ctx context.Context, db store.DB, a Actor, id int64, lock 
 	return r, nil
 }
 
-// visibleLocked reads a document the actor may see and locks it.
-func (s *Service) visibleLocked(ctx context.Context, tx pgx.Tx, a Actor, id int64) (*Record, error) {
-	return s.get(ctx, tx, a, id, " FOR UPDATE")
+// lockDocument reads a document the actor may see and locks its row until the
+// transaction ends, so that two steps on one document are serialised and every write
+// goes through the same visibility rule as reads, in the step's transaction: a
+// document the actor cannot see is not found. The system (a zero UserID: the exchange,
+// a local hand-off) acts on any document of the agency it acts in.
+func (s *Service) lockDocument(ctx context.Context, tx pgx.Tx, a Actor, id int64) (*Record, error) {
+	if a.UserID != 0 {
+		return s.get(ctx, tx, a, id, " FOR UPDATE OF d")
+	}
+	return readDocument(tx.QueryRow(ctx, `SELECT `+documentColumns+` FROM documents d
+		WHERE d.id = $1 AND d.agency_id = $2 FOR UPDATE OF d`, id, a.AgencyID), id)
 }

@@ -23,6 +23,8 @@ func TestVisibilityMatrix(t *testing.T) {
 	inTP := f.receive(t, "Công văn giao phòng Tư pháp", "11", nil).DocumentID
 	f.registerAndAssign(t, inTP, []AssignmentInput{{Role: RoleLead, UnitID: f.unitTP, Deadline: &deadline}})
 	inSecret := f.receive(t, "Công văn mật", "12", func(in *ReceiveInput) { in.Secrecy = SecrecyToiMat }).DocumentID
+	// Its keeper, the clerk, grants it to the leader, who could not assign it otherwise.
+	must(t, f.svc.Grant(ctx, f.in(f.clerk), inSecret, f.leader))
 	f.registerAndAssign(t, inSecret, []AssignmentInput{{Role: RoleLead, UserID: f.tpSpecialist, Deadline: &deadline}})
 	inNew := f.receive(t, "Công văn mới đến", "13", nil).DocumentID
 
@@ -31,11 +33,10 @@ func TestVisibilityMatrix(t *testing.T) {
 	must(t, err)
 
 	// A specialist holds no secret:read, so cannot widen access to a secret document
-	// even one assigned to them; its keeper, the clerk, grants it to the leader.
+	// even one assigned to them.
 	if err := f.svc.Grant(ctx, f.in(f.tpSpecialist), inSecret, f.tpHead); !errors.Is(err, ErrForbidden) {
 		t.Fatalf("grant without secret:read: %v", err)
 	}
-	must(t, f.svc.Grant(ctx, f.in(f.clerk), inSecret, f.leader))
 
 	docs := map[string]int64{"outVP": outVP, "outVPSecret": outVPSecret, "outTP": outTP, "inTP": inTP,
 		"inSecret": inSecret, "inNew": inNew, "commune": communeDoc.DocumentID}

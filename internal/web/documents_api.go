@@ -37,7 +37,7 @@ func (s *Server) routeDocumentsAPI(api *mux.Router) {
 	s.routeDocumentSteps(api, "api.", asAPI, s.apiStep)
 	s.handle(api, "api.assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asAPI, s.apiAssignHandler)
 	s.handle(api, "api.assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asAPI, s.apiProgress)
-	s.handle(api, "api.document.grant", "POST", "/documents/{id:[0-9]+}/grants", need(access.SecretRead), asAPI, s.apiGrant)
+	s.handle(api, "api.document.grant", "POST", "/documents/{id:[0-9]+}/grants", need(access.DocumentRead), asAPI, s.apiGrant)
 	s.handle(api, "api.records.create", "POST", "/records", need(access.RecordManage), asAPI, s.apiCreateRecord)
 	s.handle(api, "api.reminders", "GET", "/reminders", need(access.HomeView), asAPI, s.apiReminders)
 	s.handle(api, "api.reminders.dismiss", "POST", "/reminders/{rid:[0-9]+}/dismiss", need(access.HomeView), asAPI, s.apiDismissReminder)

@@ -29,7 +29,7 @@ func (s *Server) routeDocumentPages(r *mux.Router) {
 	s.routeDocumentSteps(r, "page.", asPage, s.pageStep)
 	s.handle(r, "assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asPage, s.pageAssignHandler)
 	s.handle(r, "assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asPage, s.pageProgress)
-	s.handle(r, "document.grant", "POST", "/documents/{id:[0-9]+}/grants", need(access.SecretRead), asPage, s.pageGrant)
+	s.handle(r, "document.grant", "POST", "/documents/{id:[0-9]+}/grants", need(access.DocumentRead), asPage, s.pageGrant)
 	s.handle(r, "reminder.dismiss", "POST", "/reminders/{rid:[0-9]+}/dismiss", need(access.HomeView), asPage, s.pageDismissReminder)
 	s.handle(r, "statistics", "GET", "/statistics", need(access.ReportRead), asPage, s.statisticsPage)
 	s.handle(r, "register", "GET", "/registers/{kind}/{year:[0-9]{4}}.pdf", need(access.RegisterPrint), asPage, s.registerPDF)
@@ -178,6 +178,9 @@ func (s *Server) afterForm(w http.ResponseWriter, r *http.Request, err error, ba
 		if !ok || api.Status >= 500 {
 			return err
 		}
+		if api.Status == http.StatusNotFound {
+			return api // a document one cannot see is not found, on pages too
+		}
 		s.setFlash(w, r, true, api.Message)
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return nil
@@ -292,7 +295,8 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	view := documentView{pageBase: base, documentDetail: detail, Units: units, Members: members, Records: records,
 		Today: time.Now().Format("2006-01-02"), CanLead: s.can(r, access.IncomingAssignUnit),
-		Signatures: s.checkSignatures(r.Context(), detail.Files), CanGrant: detail.Record.Secrecy.Secret() && s.can(r, access.SecretRead)}
+		Signatures: s.checkSignatures(r.Context(), detail.Files), CanGrant: detail.Record.Secrecy.Secret() &&
+			(detail.Record.CreatedBy == base.User.ID || s.can(r, access.SecretRead))}
 	for _, m := range members {
 		if m.ID == base.User.ID {
 			view.ViewerUnit = m.UnitID
