@@ -39,17 +39,22 @@ type RegisterColumn struct {
 	Width   float64
 }
 
+// registerLayouts are the registers' titles, columns and queries. Each query starts
+// with @hidden (the row is a document the reader may not open, and whether it is
+// secret), then the cells; number is the column of the row's number, the one cell
+// of a hidden row that is printed.
 var registerLayouts = map[RegisterKind]struct {
 	title   string
 	columns []RegisterColumn
+	number  int
 	query   string
 }{
 	RegisterOutgoing: {"SỔ ĐĂNG KÝ VĂN BẢN ĐI", []RegisterColumn{
 		{"Số, ký hiệu văn bản", 10}, {"Ngày tháng văn bản", 8}, {"Tên loại và trích yếu nội dung văn bản", 22},
 		{"Người ký", 10}, {"Nơi nhận văn bản", 13}, {"Đơn vị, người nhận bản lưu", 9}, {"Số lượng bản", 5},
 		{"Ngày chuyển", 7}, {"Ký nhận", 7}, {"Ghi chú", 9},
-	}, `
-		SELECT d.code_number || '/' || d.code_notation, to_char(d.issued_date, 'DD/MM/YYYY'),
+	}, 0, `
+		SELECT @hidden, d.code_number || '/' || d.code_notation, to_char(d.issued_date, 'DD/MM/YYYY'),
 			@type_name || ' ' || d.subject,
 			concat_ws(' ', nullif(d.signer_competence, ''), nullif(d.signer_position, ''), d.signer_name),
 			coalesce((SELECT string_agg(r.name, '; ' ORDER BY r.ord) FROM document_recipients r WHERE r.document_id = d.id), ''),
@@ -65,8 +70,8 @@ var registerLayouts = map[RegisterKind]struct {
 	RegisterIncoming: {"SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", []RegisterColumn{
 		{"Ngày đến", 7}, {"Số đến", 5}, {"Tác giả", 13}, {"Số, ký hiệu văn bản", 10}, {"Ngày tháng văn bản", 8},
 		{"Tên loại và trích yếu nội dung", 24}, {"Đơn vị hoặc người nhận", 12}, {"Ngày chuyển", 7}, {"Ký nhận", 7}, {"Ghi chú", 7},
-	}, `
-		SELECT to_char(d.arrival_date AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'), docs_number(d.arrival_number), d.issuer_name,
+	}, 1, `
+		SELECT @hidden, to_char(d.arrival_date AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'), docs_number(d.arrival_number), d.issuer_name,
 			concat_ws('/', nullif(d.code_number, ''), nullif(d.code_notation, '')), coalesce(to_char(d.issued_date, 'DD/MM/YYYY'), ''),
 			@type_name || ' ' || d.subject, coalesce(@assignees, ''),
 			coalesce((SELECT to_char(min(x.assigned_at) AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY') FROM assignments x
@@ -78,8 +83,8 @@ var registerLayouts = map[RegisterKind]struct {
 	RegisterFollowUp: {"SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN", []RegisterColumn{
 		{"Số đến", 6}, {"Tên loại, số, ký hiệu, ngày tháng, trích yếu nội dung", 30}, {"Đơn vị, người nhận", 15},
 		{"Thời hạn giải quyết", 9}, {"Tiến độ giải quyết", 15}, {"Số, ký hiệu văn bản trả lời", 12}, {"Ghi chú", 13},
-	}, `
-		SELECT docs_number(d.arrival_number),
+	}, 0, `
+		SELECT @hidden, docs_number(d.arrival_number),
 			concat_ws(' ', @type_name, nullif(concat_ws('/', nullif(d.code_number, ''), nullif(d.code_notation, '')), ''),
 				'ngày ' || to_char(d.issued_date, 'DD/MM/YYYY'), d.subject),
 			coalesce(@assignees, ''), coalesce(to_char(d.due_date, 'DD/MM/YYYY'), ''),
@@ -112,7 +117,9 @@ func typeNameSQL() string {
 	return sql + " END"
 }
 
-// LoadRegister reads a register of the actor's agency for a year.
+// LoadRegister reads a register of the actor's agency for a year. The registers
+// apply the visibility rule of documents: an entry the reader may not open shows its
+// number only, and "Mật" when it is secret (Nghị định 30).
 func (s *Service) LoadRegister(ctx context.Context, a Actor, kind RegisterKind, year int) (*Register, error) {
 	layout, ok := registerLayouts[kind]
 	if !ok {
@@ -121,27 +128,47 @@ func (s *Service) LoadRegister(ctx context.Context, a Actor, kind RegisterKind, 
 	if err := s.require(a, access.RegisterPrint, "văn thư hoặc lãnh đạo"); err != nil {
 		return nil, err
 	}
+	v, err := s.viewer(ctx, s.Pool, a)
+	if err != nil {
+		return nil, err
+	}
 	reg := &Register{Kind: kind, Title: layout.title, Year: year, Columns: layout.columns}
 	if err := s.Pool.QueryRow(ctx, `SELECT name FROM agencies WHERE id = $1`, a.AgencyID).Scan(&reg.Agency); err != nil {
 		return nil, fmt.Errorf("docs: unable to read the agency: %w", err)
 	}
-	sql := strings.NewReplacer("@type_name", typeNameSQL(), "@assignees", assigneesSQL).Replace(layout.query)
-	rows, err := s.Pool.Query(ctx, sql, pgx.NamedArgs{"agency": a.AgencyID, "year": year, "today": s.today()})
+	sql := strings.NewReplacer("@type_name", typeNameSQL(), "@assignees", assigneesSQL,
+		"@hidden", "NOT "+v.sql()+", d.secrecy <> 'thuong'").Replace(layout.query)
+	rows, err := s.Pool.Query(ctx, sql, v.args(pgx.NamedArgs{"agency": a.AgencyID, "year": year, "today": s.today()}))
 	if err != nil {
 		return nil, fmt.Errorf("docs: unable to read the register: %w", err)
 	}
 	reg.Rows, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) ([]string, error) {
+		var hidden, secret bool
 		cells := make([]string, len(layout.columns))
-		ptrs := make([]any, len(cells))
+		ptrs := []any{&hidden, &secret}
 		for i := range cells {
-			ptrs[i] = &cells[i]
+			ptrs = append(ptrs, &cells[i])
 		}
-		return cells, row.Scan(ptrs...)
+		if err := row.Scan(ptrs...); err != nil || !hidden {
+			return cells, err
+		}
+		return hiddenEntry(cells[layout.number], layout.number, len(cells), secret), nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("docs: unable to read the register rows: %w", err)
 	}
 	return reg, nil
+}
+
+// hiddenEntry is the row of an entry the reader may not open: its number, in its
+// column, and "Mật" in the last column (Ghi chú) when it is secret.
+func hiddenEntry(number string, column, columns int, secret bool) []string {
+	cells := make([]string, columns)
+	cells[column] = number
+	if secret {
+		cells[columns-1] = SecrecyMat.Label()
+	}
+	return cells
 }
 
 // Subtitle is the line under the title: the year.

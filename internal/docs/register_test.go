@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,4 +106,55 @@ func normaliseSpaces(b []byte) []byte { return []byte(strings.Join(strings.Field
 func firstWords(cell string) string {
 	words := strings.Fields(cell)
 	return strings.Join(words[:min(3, len(words))], " ")
+}
+
+// TestRegistersHideSecretEntriesFromWhoCannotOpenThem: the registers listed secret
+// documents' subjects to everyone who may print them. An entry the reader may not
+// open shows its number and "Mật" only; its keeper and those granted it see it whole.
+func TestRegistersHideSecretEntriesFromWhoCannotOpenThem(t *testing.T) {
+	t.Parallel()
+	pdftotext := testenv.LookTool(t, "pdftotext")
+	f := newFixture(t)
+	ctx := context.Background()
+	year := f.svc.today().Year()
+	const outSubject, inSubject = "Văn bản thử số 1", "Về phương án bảo vệ mục tiêu trọng điểm"
+	secret := f.signedDocuments(t, 1, TypeQuyetDinh, SecrecyMat)[0] // granted to the clerk
+	issued, err := f.svc.Issue(ctx, f.in(f.clerk), secret, "")
+	must(t, err)
+	in := f.receive(t, inSubject, "31", func(in *ReceiveInput) { in.Secrecy = SecrecyToiMat }).DocumentID
+	arrival, err := f.svc.Register(ctx, f.in(f.clerk), in, "")
+	must(t, err)
+
+	for _, c := range []struct {
+		kind    RegisterKind
+		subject string
+		number  string
+		column  int
+	}{
+		{RegisterOutgoing, outSubject, FormatNumber(issued.Number) + "/" + issued.Notation, 0},
+		{RegisterIncoming, inSubject, FormatNumber(arrival), 1},
+	} {
+		leader, err := f.svc.LoadRegister(ctx, f.in(f.leader), c.kind, year)
+		must(t, err)
+		want := make([]string, len(leader.Columns))
+		want[c.column], want[len(want)-1] = c.number, "Mật"
+		if len(leader.Rows) != 1 || !slices.Equal(leader.Rows[0], want) {
+			t.Errorf("%s register for the leader, who may not open the entry: %q, want %q", c.kind, leader.Rows, want)
+		}
+		clerk, err := f.svc.LoadRegister(ctx, f.in(f.clerk), c.kind, year)
+		must(t, err)
+		if len(clerk.Rows) != 1 || !strings.Contains(strings.Join(clerk.Rows[0], " "), c.subject) {
+			t.Errorf("%s register for the clerk, who keeps or was granted the entry: %q", c.kind, clerk.Rows)
+		}
+		var buf bytes.Buffer
+		must(t, leader.WritePDF(&buf, f.svc.now()))
+		path := filepath.Join(t.TempDir(), "register.pdf")
+		must(t, os.WriteFile(path, buf.Bytes(), 0o600))
+		text, err := exec.Command(pdftotext, "-layout", path, "-").Output()
+		must(t, err)
+		printed := string(normaliseSpaces(text))
+		if strings.Contains(printed, firstWords(c.subject)) || !strings.Contains(printed, c.number) {
+			t.Errorf("%s register printed for the leader:\n%s", c.kind, printed)
+		}
+	}
 }
