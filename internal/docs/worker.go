@@ -125,5 +125,5 @@ func (s *Service) DismissReminder(ctx context.Context, a Actor, id int64) error 
 			return err
 		}
 	}
-	return invalid("Không tìm thấy nhắc việc này.", "reminder %d is not the actor's", id)
+	return &Error{Kind: ErrNotFound, Message: "Không tìm thấy nhắc việc này.", Detail: fmt.Sprintf("reminder %d is not the actor's", id)}
 }

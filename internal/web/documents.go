@@ -85,6 +85,9 @@ func registerStep(ctx context.Context, s *Server, a docs.Actor, id int64, in act
 }
 
 func assignStep(ctx context.Context, s *Server, a docs.Actor, id int64, in actionInput) (string, error) {
+	if _, err := s.docs.Get(ctx, a, id); err != nil { // a hidden document is not found, whatever the form names
+		return "", err
+	}
 	lines, err := s.assignmentLines(ctx, a, in.Assignments)
 	if err != nil {
 		return "", err

@@ -1,0 +1,303 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/mux"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"edms/internal/access"
+	"edms/internal/demo"
+	"edms/internal/docs"
+	"edms/internal/org"
+	"edms/internal/store/storetest"
+	"edms/internal/web"
+)
+
+// routesWithoutDocument are the state-changing routes that act on no existing
+// document, assignment or reminder (they create one, or concern the session or the
+// directory); every other state-changing route must be exercised below.
+var routesWithoutDocument = map[string]string{
+	"login": "session", "logout": "session", "agency.switch": "session",
+	"draft.create": "creates a draft (the form cannot name a replaced document)", "receive.create": "creates a document",
+	"receive.edxml": "creates a document", "api.incoming.receive": "creates a document", "api.incoming.edxml": "creates a document",
+	"api.users.create": "directory", "api.records.create": "creates a record",
+}
+
+// TestHiddenDocumentsRefuseEveryWrite walks the route table and, for every
+// state-changing route that names a document (directly, or through an assignment or
+// a reminder), has someone who cannot see the document try it: a member of the same
+// agency holding every role but neither keeping nor granted the (secret) document,
+// and a member of another agency. Each attempt must answer 404 and leave the
+// database as it was. Each document is in a state where the step would be legal, so
+// that only visibility stops it.
+func TestHiddenDocumentsRefuseEveryWrite(t *testing.T) {
+	t.Parallel()
+	pool := storetest.NewDB(t)
+	must(t, demo.Seed(context.Background(), pool, demoPassword))
+	h := newHiddenDocuments(t, pool)
+	tokens := map[string]string{ // before the server loads its policies
+		"same agency": h.outsider(t, "kiemtra.huyen", demo.DistrictID),
+		"other agency": h.outsider(t, "kiemtra.yenninh", demo.YenNinhID),
+	}
+	ts, srv := serveDemo(t, pool, web.Config{}, nil)
+	outsiders := map[string]*apiClient{}
+	for who, token := range tokens {
+		outsiders[who] = &apiClient{t: t, base: ts.URL + "/api/v1", token: token}
+	}
+	before := snapshot(t, pool)
+	tried := 0
+	err := srv.Router().Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		methods, err := route.GetMethods()
+		if err != nil || route.GetHandler() == nil || slices.Contains(methods, http.MethodGet) {
+			return nil
+		}
+		name := route.GetName()
+		if _, ok := routesWithoutDocument[name]; ok {
+			return nil
+		}
+		req, ok := h.request(route)
+		if !ok {
+			t.Errorf("state-changing route %s is not covered by this test", name)
+			return nil
+		}
+		for who, c := range outsiders {
+			status, body := c.raw(methods[0], req.path, req.contentType, req.body())
+			if status != http.StatusNotFound {
+				t.Errorf("%s: %s %s answered %d, want 404: %s", who, name, req.path, status, body)
+			}
+			tried++
+		}
+		return nil
+	})
+	must(t, err)
+	if tried < 2*30 {
+		t.Fatalf("tried only %d requests", tried)
+	}
+	if after := snapshot(t, pool); !maps.Equal(before, after) {
+		for table := range before {
+			if before[table] != after[table] {
+				t.Errorf("table %s changed", table)
+			}
+		}
+	}
+}
+
+// hiddenDocuments holds a secret document of the district in every state a step
+// starts from, an assignment and a reminder on one, none visible to outsiders.
+type hiddenDocuments struct {
+	pool     *pgxpool.Pool
+	district int64
+	drafter  int64
+	unitAbbr string
+	byState  map[string]int64 // direction/state → document
+	assignment, reminder int64
+}
+
+func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
+	t.Helper()
+	ctx := context.Background()
+	h := &hiddenDocuments{pool: pool, byState: map[string]int64{}}
+	drafter, err := org.UserByUsername(ctx, pool, "chuyenvien.tckh")
+	must(t, err)
+	h.drafter = drafter.ID
+	var unit int64
+	must(t, pool.QueryRow(ctx, `SELECT m.agency_id, m.unit_id, u.abbreviation FROM memberships m JOIN units u ON u.id = m.unit_id
+		WHERE m.user_id = $1`, h.drafter).Scan(&h.district, &unit, &h.unitAbbr))
+	for _, dir := range []docs.Direction{docs.Outgoing, docs.Incoming} {
+		for _, act := range docs.Actions(dir) {
+			for _, state := range act.From {
+				key := string(dir) + "/" + state
+				if h.byState[key] != 0 {
+					continue
+				}
+				h.byState[key] = h.insert(t, dir, state, unit)
+			}
+		}
+	}
+	assigned := h.byState["incoming/assigned"]
+	must(t, pool.QueryRow(ctx, `INSERT INTO assignments (document_id, role, user_id, deadline, assigned_by, assigned_at)
+		VALUES ($1, 'chu_tri', $2, current_date + 7, $2, now()) RETURNING id`, assigned, h.drafter).Scan(&h.assignment))
+	must(t, pool.QueryRow(ctx, `INSERT INTO document_outbox (kind, document_id, payload) VALUES ('reminder', $1,
+		jsonb_build_object('assignment_id', $2::bigint, 'user_id', $3::bigint, 'deadline', to_char(current_date + 7, 'YYYY-MM-DD'), 'days_left', 7))
+		RETURNING id`, assigned, h.assignment, h.drafter).Scan(&h.reminder))
+	return h
+}
+
+// insert writes a secret document of the drafter directly in a state, with a PDF.
+func (h *hiddenDocuments) insert(t *testing.T, dir docs.Direction, state string, unit int64) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var id int64
+	numbered := dir == docs.Outgoing && !slices.Contains([]string{"draft", "in_review", "returned", "approved", "pending_signature", "signed"}, state)
+	must(t, h.pool.QueryRow(ctx, `INSERT INTO documents (agency_id, direction, type, subject, secrecy, unit_id, created_by,
+			outgoing_state, incoming_state, code_number, code_notation, issued_date, arrival_date)
+		VALUES ($1, $2, 'quyet_dinh', 'Văn bản mật ở trạng thái ' || $3, 'mat', $4, $5,
+			CASE WHEN $2 = 'outgoing' THEN $3 END, CASE WHEN $2 = 'incoming' THEN $3 END,
+			CASE WHEN $6 THEN $7 ELSE '' END, CASE WHEN $6 THEN 'QĐ-UBND' ELSE '' END, CASE WHEN $6 THEN current_date END,
+			CASE WHEN $2 = 'incoming' THEN now() END)
+		RETURNING id`, h.district, dir, state, unit, h.drafter, numbered, fmt.Sprint(900+len(h.byState))).Scan(&id))
+	_, err := h.pool.Exec(ctx, `INSERT INTO document_recipients (document_id, ord, organ_id, name) VALUES ($1, 1, $2, 'UBND xã Yên Ninh')`,
+		id, demo.YenNinhID)
+	must(t, err)
+	return id
+}
+
+// outsider creates a user holding every role in one agency, and their API token.
+func (h *hiddenDocuments) outsider(t *testing.T, username, organID string) string {
+	t.Helper()
+	ctx := context.Background()
+	var agency int64
+	must(t, h.pool.QueryRow(ctx, `SELECT id FROM agencies WHERE organ_id = $1`, organID).Scan(&agency))
+	place := access.Placement{AgencyID: agency, Position: "Kiểm tra"}
+	for _, r := range access.Roles {
+		place.Roles = append(place.Roles, r.Role)
+	}
+	u := &org.User{Username: username, FullName: "Người kiểm tra quyền"}
+	must(t, access.CreateAccount(ctx, h.pool, u, demoPassword, []access.Placement{place}, access.Actor{Name: "cli"}))
+	token, err := access.CreateAPIToken(ctx, h.pool, u.ID, "test")
+	must(t, err)
+	return token
+}
+
+// hiddenRequest is what a route is sent: its path and a body fit for it.
+type hiddenRequest struct {
+	path, contentType string
+	body              func() io.Reader
+}
+
+var stepRoute = regexp.MustCompile(`^(?:api|page)\.(outgoing|incoming)\.([a-z_]+)$`)
+
+// request builds the request for a route on the hidden document it concerns.
+func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
+	name := route.GetName()
+	api := strings.HasPrefix(name, "api.")
+	vars := map[string]int64{"aid": h.assignment, "rid": h.reminder}
+	var fields map[string]any
+	switch {
+	case stepRoute.MatchString(name):
+		m := stepRoute.FindStringSubmatch(name)
+		vars["id"] = h.byState[m[1]+"/"+fromState(docs.Direction(m[1]), m[2])]
+		fields = map[string]any{"note": "Kiểm tra quyền", "record_id": 1}
+		switch {
+		case m[2] == "assign" && api:
+			fields["assignments"] = []map[string]any{{"role": "chu_tri", "user_id": h.drafter, "deadline": "2099-12-31"}}
+		case m[2] == "assign":
+			fields["lead_unit"], fields["lead_deadline"] = h.unitAbbr, "2099-12-31"
+		}
+	case name == "api.drafts.version" || name == "api.drafts.attachment":
+		vars["id"] = h.byState["outgoing/draft"]
+		return h.upload(route, vars, map[string]string{"note": "Kiểm tra quyền"}), true
+	case name == "api.drafts.create":
+		meta, _ := json.Marshal(map[string]any{"type": "quyet_dinh", "subject": "Thay thế văn bản mật", "replaces_id": h.byState["outgoing/sent"]})
+		return h.upload(route, vars, map[string]string{"document": string(meta)}), true
+	case name == "api.document.grant" || name == "document.grant":
+		vars["id"] = h.byState["outgoing/draft"]
+		fields = map[string]any{"user_id": h.drafter}
+	case name == "api.assignment.handler" || name == "assignment.handler":
+		fields = map[string]any{"user_id": h.drafter}
+	case name == "api.assignment.progress" || name == "assignment.progress":
+		fields = map[string]any{"percent": 50, "note": "Kiểm tra quyền"}
+	case name == "api.reminders.dismiss" || name == "reminder.dismiss":
+	default:
+		return hiddenRequest{}, false
+	}
+	path := fillPath(route, vars)
+	if api {
+		body, _ := json.Marshal(fields)
+		return hiddenRequest{path: path, contentType: "application/json", body: func() io.Reader { return bytes.NewReader(body) }}, true
+	}
+	form := url.Values{}
+	for k, v := range fields {
+		form.Set(k, fmt.Sprint(v))
+	}
+	return hiddenRequest{path: path, contentType: "application/x-www-form-urlencoded",
+		body: func() io.Reader { return strings.NewReader(form.Encode()) }}, true
+}
+
+// upload is a multipart request with a PDF in the field "file".
+func (h *hiddenDocuments) upload(route *mux.Route, vars map[string]int64, fields map[string]string) hiddenRequest {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	part, _ := mw.CreateFormFile("file", "kiem-tra.pdf")
+	io.WriteString(part, minimalPDF)
+	mw.Close()
+	body := buf.Bytes()
+	return hiddenRequest{path: fillPath(route, vars), contentType: mw.FormDataContentType(),
+		body: func() io.Reader { return bytes.NewReader(body) }}
+}
+
+// fromState is the first state a step of a lifecycle starts from.
+func fromState(dir docs.Direction, action string) string {
+	for _, a := range docs.Actions(dir) {
+		if a.Action == action {
+			return a.From[0]
+		}
+	}
+	return ""
+}
+
+// fillPath fills a route's variables; paths are relative to /api/v1 for API routes.
+func fillPath(route *mux.Route, vars map[string]int64) string {
+	var pairs []string
+	names, _ := route.GetVarNames()
+	for _, n := range names {
+		pairs = append(pairs, n, fmt.Sprint(vars[n]))
+	}
+	u, _ := route.URL(pairs...)
+	return u.Path
+}
+
+// raw sends a request to a path of the server (not relative to the API) and returns
+// the status and body, without following redirects.
+func (c *apiClient) raw(method, path, contentType string, body io.Reader) (int, string) {
+	c.t.Helper()
+	base := strings.TrimSuffix(c.base, "/api/v1")
+	req, _ := http.NewRequest(method, base+path, body)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", contentType)
+	resp, err := noRedirect().Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
+}
+
+// snapshot fingerprints every table a document step may write.
+func snapshot(t *testing.T, pool *pgxpool.Pool) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, table := range []string{"documents", "document_files", "document_transitions", "document_recipients", "document_grants",
+		"assignments", "document_outbox", "record_documents", "records", "blobs", "number_counters", "audit_log"} {
+		var sum string
+		must(t, pool.QueryRow(context.Background(), `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '')
+			FROM `+pgx.Identifier{table}.Sanitize()+` t`).Scan(&sum))
+		out[table] = sum
+	}
+	return out
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
