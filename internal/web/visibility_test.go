@@ -50,7 +50,7 @@ func TestHiddenDocumentsRefuseEveryWrite(t *testing.T) {
 	must(t, demo.Seed(context.Background(), pool, demoPassword))
 	h := newHiddenDocuments(t, pool)
 	tokens := map[string]string{ // before the server loads its policies
-		"same agency": h.outsider(t, "kiemtra.huyen", demo.DistrictID),
+		"same agency":  h.outsider(t, "kiemtra.huyen", demo.DistrictID),
 		"other agency": h.outsider(t, "kiemtra.yenninh", demo.YenNinhID),
 	}
 	ts, srv := serveDemo(t, pool, web.Config{}, nil)
@@ -99,11 +99,11 @@ func TestHiddenDocumentsRefuseEveryWrite(t *testing.T) {
 // hiddenDocuments holds a secret document of the district in every state a step
 // starts from, an assignment and a reminder on one, none visible to outsiders.
 type hiddenDocuments struct {
-	pool     *pgxpool.Pool
-	district int64
-	drafter  int64
-	unitAbbr string
-	byState  map[string]int64 // direction/state → document
+	pool                 *pgxpool.Pool
+	district             int64
+	drafter              int64
+	unitAbbr             string
+	byState              map[string]int64 // direction/state → document
 	assignment, reminder int64
 }
 
