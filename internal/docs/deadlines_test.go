@@ -69,7 +69,7 @@ func TestDeadlinesRemindersAndStatistics(t *testing.T) {
 	if len(mine) != 2 || mine[0].DocumentID != b || mine[0].DaysLeft != -1 || len(vp) != 1 || vp[0].DocumentID != b {
 		t.Fatalf("reminders: specialist %+v, head of VP %+v", mine, vp)
 	}
-	if err := f.svc.DismissReminder(ctx, f.in(f.tpSpecialist), vp[0].ID); !errors.Is(err, ErrInvalid) {
+	if err := f.svc.DismissReminder(ctx, f.in(f.tpSpecialist), vp[0].ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("dismissing someone else's reminder: %v", err)
 	}
 	must(t, f.svc.DismissReminder(ctx, f.in(f.tpSpecialist), mine[0].ID))
