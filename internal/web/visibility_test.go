@@ -301,3 +301,50 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestDrafterGrantsSecretDraft: the drafter of a secret draft, a specialist without
+// secret:read, hands it to the people who must handle it, through the API and the
+// document page; before the grant they cannot act on it.
+func TestDrafterGrantsSecretDraft(t *testing.T) {
+	t.Parallel()
+	ts, srv := newDemoServer(t)
+	ctx := context.Background()
+	specialist := newAPIClient(t, ts, srv, "chuyenvien.tckh")
+	unitHead := newAPIClient(t, ts, srv, "truongphong.tckh")
+	draft := map[string]any{"type": "ke_hoach", "subject": "Kế hoạch mật về bảo vệ bí mật nhà nước", "secrecy": "mat", "request_key": "mat-1"}
+	status, out := specialist.upload("/documents", draft, minimalPDF)
+	if status != http.StatusCreated {
+		t.Fatalf("create secret draft: %d %v", status, out)
+	}
+	id := int64(out["id"].(float64))
+	specialist.step(id, "outgoing", "submit", `{"note": "Kính trình"}`)
+	approve := fmt.Sprintf("/documents/%d/outgoing/approve", id)
+	if status, out := unitHead.do("POST", approve, "application/json", strings.NewReader(`{}`)); status != http.StatusNotFound {
+		t.Fatalf("approval before the grant: %d %v", status, out)
+	}
+	head, err := org.UserByUsername(ctx, srv.Pool(), "truongphong.tckh")
+	must(t, err)
+	grant := fmt.Sprintf(`{"user_id": %d}`, head.ID)
+	if status, out := specialist.do("POST", fmt.Sprintf("/documents/%d/grants", id), "application/json", strings.NewReader(grant)); status != http.StatusOK {
+		t.Fatalf("grant by the drafter: %d %v", status, out)
+	}
+	unitHead.step(id, "outgoing", "approve", `{"note": "Đồng ý"}`)
+
+	b := newBrowser(t, ts.URL)
+	b.login("chuyenvien.tckh", demoPassword)
+	_, page := b.get(fmt.Sprintf("/documents/%d", id))
+	if !strings.Contains(page, "Cấp quyền xem") {
+		t.Fatal("the document page offers the drafter no grant form")
+	}
+	leader, err := org.UserByUsername(ctx, srv.Pool(), "chutich.huyen")
+	must(t, err)
+	status, page = b.post(fmt.Sprintf("/documents/%d/grants", id), url.Values{"csrf_token": {csrfField.FindStringSubmatch(page)[1]},
+		"user_id": {fmt.Sprint(leader.ID)}})
+	if status != http.StatusOK || !strings.Contains(page, "Đã cấp quyền xem văn bản mật.") {
+		t.Fatalf("grant from the document page: %d", status)
+	}
+	chairman := newAPIClient(t, ts, srv, "chutich.huyen")
+	if status, out := chairman.do("GET", fmt.Sprintf("/documents/%d", id), "", nil); status != http.StatusOK {
+		t.Fatalf("the leader cannot read the draft granted to them: %d %v", status, out)
+	}
+}
