@@ -16,8 +16,12 @@
 //
 // # Lifecycles
 //
-// Each lifecycle is a table of transitions (outgoing.go, incoming.go) over states that
-// the database also constrains with CHECK. A step locks the document row, checks the
+// Each lifecycle is a table of transitions (outgoing.go, incoming.go) built from the
+// typed state constants, over states that the database also constrains with CHECK
+// (TestStateMachinesAgree keeps constants, labels, table and constraint equal); no
+// code moves a document outside its table (moveState refuses an undeclared move). A
+// step locks the document row through the visibility rule (a document the actor
+// cannot see is not found, before anything about its state is said), checks the
 // state (refusing with a Vietnamese sentence that names the current state and who may
 // act), the permission (casbin, through Authorizer) and its own rules, changes the
 // state, and writes the transition log, the audit entry and any outbox item in the
@@ -72,8 +76,13 @@
 // an explicit grant, or — for a document that is not secret — hold a role covering all
 // documents of its direction, head its unit, or are assigned it. Secret documents are
 // seen only by their keeper and by grant (assigning a secret document to a person
-// grants it). The rule is SQL (viewer.sql), so lists never load what the user may not
-// see.
+// grants it; the keeper — the drafter of a secret draft, the clerk who received a
+// secret document — grants it to those who must handle it). The rule is SQL
+// (viewer.sql), so lists never load what the user may not see, and every write
+// applies it too, in its transaction, when it locks the document (lockDocument): a
+// document one cannot read cannot be changed either, and answers "not found". The
+// registers apply it as well: an entry the reader may not open shows its number and
+// "Mật" only.
 //
 // # Permissions checked (object:action, from package access)
 //
@@ -97,5 +106,5 @@
 //	record:manage      open records (hồ sơ), file documents into them
 //	register:print     read and print the registers
 //	report:read        handling statistics
-//	secret:read        grant access to a secret document one can see
+//	secret:read        grant access to a secret document one can see (its keeper may without it)
 package docs
