@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"edms/internal/testenv"
 )
@@ -80,23 +81,29 @@ func TestRegistersHoldTheirColumnsAndPrintVietnamese(t *testing.T) {
 		t.Fatalf("register for a specialist: %v", err)
 	}
 
-	dir := t.TempDir()
 	for _, reg := range []*Register{out, inc, follow} {
-		path := filepath.Join(dir, string(reg.Kind)+".pdf")
-		var buf bytes.Buffer
-		must(t, reg.WritePDF(&buf, f.svc.now()))
-		must(t, os.WriteFile(path, buf.Bytes(), 0o600))
-		if keep := os.Getenv("EDMS_KEEP_REGISTERS"); keep != "" { // to look at the rendering
-			must(t, os.WriteFile(filepath.Join(keep, string(reg.Kind)+".pdf"), buf.Bytes(), 0o600))
-		}
-		text, err := exec.Command(pdftotext, "-layout", path, "-").Output()
-		must(t, err)
+		text := printedText(t, pdftotext, reg, f.svc.now())
 		for _, want := range []string{reg.Title, reg.Subtitle(), "Ủy ban nhân dân huyện Phú Lương", firstWords(reg.Rows[0][0]), firstWords(reg.Rows[0][1])} {
 			if !bytes.Contains(normaliseSpaces(text), normaliseSpaces([]byte(want))) {
 				t.Errorf("%s PDF lacks %q; pdftotext gave:\n%s", reg.Kind, want, text)
 			}
 		}
 	}
+}
+
+// printedText prints the register and reads its text back with pdftotext.
+func printedText(t *testing.T, pdftotext string, reg *Register, printed time.Time) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	must(t, reg.WritePDF(&buf, printed))
+	path := filepath.Join(t.TempDir(), string(reg.Kind)+".pdf")
+	must(t, os.WriteFile(path, buf.Bytes(), 0o600))
+	if keep := os.Getenv("EDMS_KEEP_REGISTERS"); keep != "" { // to look at the rendering
+		must(t, os.WriteFile(filepath.Join(keep, string(reg.Kind)+".pdf"), buf.Bytes(), 0o600))
+	}
+	text, err := exec.Command(pdftotext, "-layout", path, "-").Output()
+	must(t, err)
+	return text
 }
 
 // normaliseSpaces folds runs of white space, since pdftotext lays text out in columns.
@@ -146,13 +153,7 @@ func TestRegistersHideSecretEntriesFromWhoCannotOpenThem(t *testing.T) {
 		if len(clerk.Rows) != 1 || !strings.Contains(strings.Join(clerk.Rows[0], " "), c.subject) {
 			t.Errorf("%s register for the clerk, who keeps or was granted the entry: %q", c.kind, clerk.Rows)
 		}
-		var buf bytes.Buffer
-		must(t, leader.WritePDF(&buf, f.svc.now()))
-		path := filepath.Join(t.TempDir(), "register.pdf")
-		must(t, os.WriteFile(path, buf.Bytes(), 0o600))
-		text, err := exec.Command(pdftotext, "-layout", path, "-").Output()
-		must(t, err)
-		printed := string(normaliseSpaces(text))
+		printed := string(normaliseSpaces(printedText(t, pdftotext, leader, f.svc.now())))
 		if strings.Contains(printed, firstWords(c.subject)) || !strings.Contains(printed, c.number) {
 			t.Errorf("%s register printed for the leader:\n%s", c.kind, printed)
 		}
