@@ -90,9 +90,10 @@ var (
 	RegisterAdmin = Permission{"register", "manage"} // numbering series settings
 	RecordManage  = Permission{"record", "manage"}   // hồ sơ: open, file into, close
 	ReportRead    = Permission{"report", "read"}
-	// SecretRead lets the keeper of a secret document (Mật and above), or someone
-	// already granted it, grant it to another person; secret documents are never
-	// visible through a role alone.
+	// SecretRead lets someone who sees a secret document (Mật and above), by grant or
+	// as its keeper, grant it to another person (its keeper — the drafter, the clerk
+	// who received it — may without it); secret documents are never visible through a
+	// role alone.
 	SecretRead   = Permission{"secret", "read"}
 	ExchangeSend = Permission{"exchange", "send"}
 	ExchangeRecv = Permission{"exchange", "receive"}
