@@ -13,11 +13,13 @@ import (
 	"edms/internal/store"
 )
 
-// AssignmentInput is one line of the leader's distribution: a unit or a person, its
-// role, deadline and direction note (bút phê).
+// AssignmentInput is one line of the leader's distribution: a unit (by id, or by its
+// abbreviation in the document's agency) or a person, its role, deadline and
+// direction note (bút phê).
 type AssignmentInput struct {
 	Role     AssignmentRole
 	UnitID   int64
+	Unit     string // the unit's abbreviation, when UnitID is not given
 	UserID   int64
 	Deadline *time.Time // required for chủ trì and phối hợp
 	Note     string
@@ -39,12 +41,13 @@ type Assignment struct {
 // Assign records the leader's distribution of a submitted document: exactly one chủ
 // trì, any number of phối hợp and để biết (event 04). The document's deadline becomes
 // the chủ trì's. A secret document must be assigned to named people, who receive an
-// explicit grant to see it.
+// explicit grant to see it. The lines are checked once the document is known to be
+// visible, so that a hidden document is not found whatever they say.
 func (s *Service) Assign(ctx context.Context, a Actor, docID int64, lines []AssignmentInput, note string) error {
-	if err := s.checkAssignments(lines); err != nil {
-		return err
-	}
 	return s.transition(ctx, a, incoming, docID, "assign", note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
+		if err := s.checkAssignments(lines); err != nil {
+			return err
+		}
 		for _, l := range lines {
 			if err := s.insertAssignment(ctx, tx, a, d, l); err != nil {
 				return err
@@ -70,7 +73,7 @@ func (s *Service) checkAssignments(lines []AssignmentInput) error {
 		default:
 			return invalid("Vai trò phân công không hợp lệ.", "unknown assignment role %q", l.Role)
 		}
-		if (l.UnitID == 0) == (l.UserID == 0) {
+		if (l.UnitID == 0 && l.Unit == "") == (l.UserID == 0) {
 			return invalid("Mỗi dòng phân công phải chọn một đơn vị hoặc một người.", "assignment needs exactly one of unit and user")
 		}
 		if l.Deadline == nil && l.Role != RoleInformation {
@@ -87,6 +90,15 @@ func (s *Service) checkAssignments(lines []AssignmentInput) error {
 }
 
 func (s *Service) insertAssignment(ctx context.Context, tx pgx.Tx, a Actor, d *Record, l AssignmentInput) error {
+	if l.UnitID == 0 && l.Unit != "" {
+		err := tx.QueryRow(ctx, `SELECT id FROM units WHERE agency_id = $1 AND abbreviation = $2`, d.AgencyID, l.Unit).Scan(&l.UnitID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return invalid("Không có đơn vị viết tắt \""+l.Unit+"\" trong cơ quan.", "no unit %q in agency %d", l.Unit, d.AgencyID)
+		}
+		if err != nil {
+			return fmt.Errorf("docs: unable to find unit %q: %w", l.Unit, err)
+		}
+	}
 	var ok bool
 	if err := tx.QueryRow(ctx, `SELECT CASE WHEN $1::bigint IS NOT NULL
 			THEN EXISTS (SELECT 1 FROM units WHERE id = $1 AND agency_id = $3)

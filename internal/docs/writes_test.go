@@ -90,10 +90,16 @@ func TestAssignmentsOfHiddenDocumentsAreNotFound(t *testing.T) {
 	must(t, err)
 	must(t, f.svc.SubmitToLeader(ctx, f.in(f.clerk), id, ""))
 	lines := []AssignmentInput{{Role: RoleLead, UserID: f.tpSpecialist, Deadline: &deadline}}
-	if err := f.svc.Assign(ctx, f.in(f.leader), id, lines, ""); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("assigning a secret document before its keeper granted it: %v", err)
+	unknownUnit := []AssignmentInput{{Role: RoleLead, Unit: "ZZ", Deadline: &deadline}}
+	for _, try := range [][]AssignmentInput{lines, unknownUnit, nil} {
+		if err := f.svc.Assign(ctx, f.in(f.leader), id, try, ""); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("assigning %v on a secret document before its keeper granted it: %v", try, err)
+		}
 	}
 	must(t, f.svc.Grant(ctx, f.in(f.clerk), id, f.leader))
+	if err := f.svc.Assign(ctx, f.in(f.leader), id, unknownUnit, ""); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("assigning to an unknown unit: %v", err)
+	}
 	must(t, f.svc.Assign(ctx, f.in(f.leader), id, lines, ""))
 	as, err := Assignments(ctx, f.pool, id)
 	must(t, err)

@@ -85,10 +85,7 @@ func registerStep(ctx context.Context, s *Server, a docs.Actor, id int64, in act
 }
 
 func assignStep(ctx context.Context, s *Server, a docs.Actor, id int64, in actionInput) (string, error) {
-	if _, err := s.docs.Get(ctx, a, id); err != nil { // a hidden document is not found, whatever the form names
-		return "", err
-	}
-	lines, err := s.assignmentLines(ctx, a, in.Assignments)
+	lines, err := assignmentLines(in.Assignments)
 	if err != nil {
 		return "", err
 	}
@@ -103,19 +100,12 @@ func fileStep(ctx context.Context, s *Server, a docs.Actor, id int64, in actionI
 	return "Đã đưa văn bản vào hồ sơ.", s.docs.File(ctx, a, id, in.RecordID, in.Note)
 }
 
-// assignmentLines resolves unit abbreviations and parses deadlines.
-func (s *Server) assignmentLines(ctx context.Context, a docs.Actor, in []assignmentJSON) ([]docs.AssignmentInput, error) {
+// assignmentLines parses deadlines; the service resolves unit abbreviations in the
+// document's agency, once it knows the caller may see the document.
+func assignmentLines(in []assignmentJSON) ([]docs.AssignmentInput, error) {
 	lines := make([]docs.AssignmentInput, 0, len(in))
 	for _, l := range in {
-		line := docs.AssignmentInput{Role: l.Role, UserID: l.UserID, Note: l.Note}
-		if l.Unit != "" {
-			var unitID int64
-			err := s.pool.QueryRow(ctx, `SELECT id FROM units WHERE agency_id = $1 AND abbreviation = $2`, a.AgencyID, l.Unit).Scan(&unitID)
-			if err != nil {
-				return nil, badRequest("unit_unknown", "Không có đơn vị viết tắt \""+l.Unit+"\" trong cơ quan.")
-			}
-			line.UnitID = unitID
-		}
+		line := docs.AssignmentInput{Role: l.Role, Unit: l.Unit, UserID: l.UserID, Note: l.Note}
 		if l.Deadline != "" {
 			d, err := time.Parse("2006-01-02", l.Deadline)
 			if err != nil {
