@@ -194,12 +194,12 @@ func deref(p *int64) int64 {
 
 // AssignHandler lets the head of an assigned unit name the person who handles it.
 func (s *Service) AssignHandler(ctx context.Context, a Actor, assignmentID, handlerID int64) error {
-	if err := s.require(a, access.IncomingAssignUnit, "lãnh đạo đơn vị được giao"); err != nil {
-		return err
-	}
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		as, d, err := s.lockAssignment(ctx, tx, a, assignmentID)
 		if err != nil {
+			return err
+		}
+		if err := s.require(a, access.IncomingAssignUnit, "lãnh đạo đơn vị được giao"); err != nil {
 			return err
 		}
 		if d.IncomingState != InAssigned && d.IncomingState != InProgress {
@@ -237,16 +237,16 @@ func (as *Assignment) isHandler(userID int64) bool {
 // ReportProgress records the progress of an assignment (percent and note). The first
 // report on a document moves it to in progress (event 05).
 func (s *Service) ReportProgress(ctx context.Context, a Actor, assignmentID int64, percent int, note string) error {
-	if percent < 0 || percent > 100 {
-		return invalid("Tiến độ phải từ 0 đến 100%.", "progress %d out of range", percent)
-	}
-	if err := s.require(a, access.IncomingHandle, "người được giao xử lý"); err != nil {
-		return err
-	}
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		as, d, err := s.lockAssignment(ctx, tx, a, assignmentID)
 		if err != nil {
 			return err
+		}
+		if err := s.require(a, access.IncomingHandle, "người được giao xử lý"); err != nil {
+			return err
+		}
+		if percent < 0 || percent > 100 {
+			return invalid("Tiến độ phải từ 0 đến 100%.", "progress %d out of range", percent)
 		}
 		if !as.isHandler(a.UserID) {
 			return forbidden("Chỉ người được giao xử lý cập nhật tiến độ.", "user %d does not handle assignment %d", a.UserID, as.ID)

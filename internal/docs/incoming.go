@@ -193,15 +193,12 @@ func (s *Service) arrived(ctx context.Context, tx pgx.Tx, a Actor, d *Record) er
 // integrity failure...): event 02.
 func (s *Service) Reject(ctx context.Context, a Actor, docID int64, reason string) error {
 	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return invalid("Nhập lý do trả lại văn bản.", "reject without a reason")
-	}
-	return s.transition(ctx, a, incoming, docID, "reject", reason, func(ctx context.Context, tx pgx.Tx, d *Record) error {
+	return s.transition(ctx, a, incoming, docID, "reject", reason, needsText(reason, "Nhập lý do trả lại văn bản.", func(ctx context.Context, tx pgx.Tx, d *Record) error {
 		if _, err := tx.Exec(ctx, `UPDATE documents SET reject_reason = $1 WHERE id = $2`, reason, d.ID); err != nil {
 			return fmt.Errorf("docs: unable to record the reason: %w", err)
 		}
 		return s.event(ctx, tx, d, EventRejected, reason)
-	})
+	}))
 }
 
 // event emits an event unless the document arrived on paper (no one to notify).

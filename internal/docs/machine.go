@@ -105,6 +105,20 @@ func (m *machine) illegal(t transition, state string) error {
 // stepFunc does the work of one transition inside its transaction.
 type stepFunc func(ctx context.Context, tx pgx.Tx, d *Record) error
 
+// needsText refuses an empty comment or reason, once the step has found the document
+// visible (a hidden document is not found, whatever the form says), then runs then.
+func needsText(text, message string, then stepFunc) stepFunc {
+	return func(ctx context.Context, tx pgx.Tx, d *Record) error {
+		if strings.TrimSpace(text) == "" {
+			return invalid(message, "a step on document %d without its comment", d.ID)
+		}
+		if then == nil {
+			return nil
+		}
+		return then(ctx, tx, d)
+	}
+}
+
 // transition runs one step of a lifecycle: it locks the document, checks the state,
 // the permission and the step's own rules, does the step, moves the state and logs the
 // transition with its audit entry, all in one transaction.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -173,11 +172,10 @@ func (s *Service) Submit(ctx context.Context, a Actor, docID int64, note string)
 
 // Return sends a document under review back to its drafter with comments.
 func (s *Service) Return(ctx context.Context, a Actor, docID int64, comments string) error {
-	if strings.TrimSpace(comments) == "" {
-		return invalid("Nhập ý kiến khi trả lại văn bản.", "return without comments")
-	}
-	return s.transitionOutgoing(ctx, a, docID, "return", comments, s.unitHeadOnly(a))
+	return s.transitionOutgoing(ctx, a, docID, "return", comments, needsText(comments, returnWithoutComments, s.unitHeadOnly(a)))
 }
+
+const returnWithoutComments = "Nhập ý kiến khi trả lại văn bản."
 
 // Approve records the unit head's check of content and form.
 func (s *Service) Approve(ctx context.Context, a Actor, docID int64, note string) error {
@@ -199,10 +197,7 @@ func (s *Service) SubmitForSignature(ctx context.Context, a Actor, docID int64, 
 
 // ReturnFromSigner sends a document back from the signer to its drafter.
 func (s *Service) ReturnFromSigner(ctx context.Context, a Actor, docID int64, comments string) error {
-	if strings.TrimSpace(comments) == "" {
-		return invalid("Nhập ý kiến khi trả lại văn bản.", "return without comments")
-	}
-	return s.transitionOutgoing(ctx, a, docID, "return_signature", comments, nil)
+	return s.transitionOutgoing(ctx, a, docID, "return_signature", comments, needsText(comments, returnWithoutComments, nil))
 }
 
 // unitHeadOnly restricts review steps to the head of the drafting unit; the agency's

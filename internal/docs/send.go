@@ -93,10 +93,7 @@ func (s *Service) markReplaced(ctx context.Context, tx pgx.Tx, a Actor, d *Recor
 // a recall through the exchange and confirm with status 15 or refuse with 16.
 func (s *Service) Recall(ctx context.Context, a Actor, docID int64, reason string) error {
 	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return invalid("Nhập lý do thu hồi văn bản.", "recall without a reason")
-	}
-	return s.transitionOutgoing(ctx, a, docID, "recall", reason, func(ctx context.Context, tx pgx.Tx, d *Record) error {
+	return s.transitionOutgoing(ctx, a, docID, "recall", reason, needsText(reason, "Nhập lý do thu hồi văn bản.", func(ctx context.Context, tx pgx.Tx, d *Record) error {
 		rows, err := tx.Query(ctx, `SELECT id, agency_id FROM documents WHERE source_document_id = $1
 			AND incoming_state NOT IN ('rejected', 'recalled')`, d.ID)
 		if err != nil {
@@ -127,5 +124,5 @@ func (s *Service) Recall(ctx context.Context, a Actor, docID int64, reason strin
 			}
 		}
 		return nil
-	})
+	}))
 }

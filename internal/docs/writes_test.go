@@ -26,15 +26,17 @@ func TestSecretDraftIsHandledOnlyByThoseGranted(t *testing.T) {
 		"văn thư xã ở huyện": f.in(f.communeClerk), "văn thư xã": {UserID: f.communeClerk, AgencyID: f.commune}}
 	for who, a := range outsiders {
 		writes := map[string]error{
-			"approve":    f.svc.Approve(ctx, a, id, ""),
-			"return":     f.svc.Return(ctx, a, id, "Sửa lại"),
-			"issue":      second(f.svc.Issue(ctx, a, id, "")),
-			"seal":       f.svc.Seal(ctx, a, id, ""),
-			"send":       f.svc.Send(ctx, a, id, ""),
-			"recall":     f.svc.Recall(ctx, a, id, "Sai sót"),
-			"version":    f.svc.AddVersion(ctx, a, id, samplePDF(t, "ban khac"), "Sửa"),
-			"attachment": f.svc.AddAttachment(ctx, a, id, samplePDF(t, "phu luc"), "Phụ lục"),
-			"grant":      f.svc.Grant(ctx, a, id, a.UserID),
+			"approve":            f.svc.Approve(ctx, a, id, ""),
+			"return":             f.svc.Return(ctx, a, id, "Sửa lại"),
+			"return, no comment": f.svc.Return(ctx, a, id, " "),
+			"recall, no reason":  f.svc.Recall(ctx, a, id, ""),
+			"issue":              second(f.svc.Issue(ctx, a, id, "")),
+			"seal":               f.svc.Seal(ctx, a, id, ""),
+			"send":               f.svc.Send(ctx, a, id, ""),
+			"recall":             f.svc.Recall(ctx, a, id, "Sai sót"),
+			"version":            f.svc.AddVersion(ctx, a, id, samplePDF(t, "ban khac"), "Sửa"),
+			"attachment":         f.svc.AddAttachment(ctx, a, id, samplePDF(t, "phu luc"), "Phụ lục"),
+			"grant":              f.svc.Grant(ctx, a, id, a.UserID),
 			"replace": second(f.svc.CreateDraft(ctx, a, DraftInput{Document: Document{Type: TypeQuyetDinh, Subject: "Thay thế"},
 				File: samplePDF(t, "thay the"), ReplacesID: id})),
 		}
@@ -103,8 +105,10 @@ func TestAssignmentsOfHiddenDocumentsAreNotFound(t *testing.T) {
 	must(t, f.svc.Assign(ctx, f.in(f.leader), id, lines, ""))
 	as, err := Assignments(ctx, f.pool, id)
 	must(t, err)
-	if err := f.svc.ReportProgress(ctx, f.in(f.tpHead), as[0].ID, 10, ""); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("progress on a hidden document: %v", err)
+	for _, percent := range []int{10, -1} {
+		if err := f.svc.ReportProgress(ctx, f.in(f.tpHead), as[0].ID, percent, ""); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("progress %d%% on a hidden document: %v", percent, err)
+		}
 	}
 	if err := f.svc.AssignHandler(ctx, f.in(f.tpHead), as[0].ID, f.tpSpecialist); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("handler of a hidden document: %v", err)
