@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -174,16 +173,6 @@ func docsError(err error) error {
 		return &apiError{http.StatusBadRequest, "invalid", msg}
 	}
 	return err
-}
-
-// decodeJSON reads a JSON body of at most 1 MiB, refusing unknown fields.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return badRequest("body_invalid", "Nội dung yêu cầu không phải JSON hợp lệ: "+err.Error())
-	}
-	return nil
 }
 
 // can reports whether the request's principal holds the permission.

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
@@ -28,11 +27,12 @@ func (s *Server) routeDocumentsAPI(api *mux.Router) {
 	s.handle(api, "api.inbox", "GET", "/inbox", need(access.DocumentRead), asAPI, s.apiInbox)
 	s.handle(api, "api.document", "GET", "/documents/{id:[0-9]+}", need(access.DocumentRead), asAPI, s.apiDocument)
 	s.handle(api, "api.document.file", "GET", "/documents/{id:[0-9]+}/files/{file:[0-9]+}", need(access.DocumentRead), asAPI, s.downloadFile)
-	s.handle(api, "api.drafts.create", "POST", "/documents", need(access.OutgoingDraft), asAPI, s.apiCreateDraft)
-	s.handle(api, "api.drafts.version", "POST", "/documents/{id:[0-9]+}/versions", need(access.OutgoingDraft), asAPI, s.apiAddFile((*docs.Service).AddVersion))
-	s.handle(api, "api.drafts.attachment", "POST", "/documents/{id:[0-9]+}/attachments", need(access.OutgoingDraft), asAPI, s.apiAddFile((*docs.Service).AddAttachment))
-	s.handle(api, "api.incoming.receive", "POST", "/incoming", need(access.IncomingReceive), asAPI, s.apiReceive)
-	s.handle(api, "api.incoming.edxml", "POST", "/incoming/edxml", need(access.IncomingReceive), asAPI, s.apiReceiveEdxml)
+	upload := uploadBody(s.uploadLimit())
+	s.handleUpload(api, "api.drafts.create", "/documents", need(access.OutgoingDraft), asAPI, upload, s.apiCreateDraft)
+	s.handleUpload(api, "api.drafts.version", "/documents/{id:[0-9]+}/versions", need(access.OutgoingDraft), asAPI, upload, s.apiAddFile((*docs.Service).AddVersion))
+	s.handleUpload(api, "api.drafts.attachment", "/documents/{id:[0-9]+}/attachments", need(access.OutgoingDraft), asAPI, upload, s.apiAddFile((*docs.Service).AddAttachment))
+	s.handleUpload(api, "api.incoming.receive", "/incoming", need(access.IncomingReceive), asAPI, upload, s.apiReceive)
+	s.handleUpload(api, "api.incoming.edxml", "/incoming/edxml", need(access.IncomingReceive), asAPI, rawBody(s.uploadLimit()), s.apiReceiveEdxml)
 	s.handle(api, "api.document.edxml", "GET", "/documents/{id:[0-9]+}/edxml", need(access.OutgoingSend), asAPI, s.exportEdxml)
 	s.routeDocumentSteps(api, "api.", asAPI, s.apiStep)
 	s.handle(api, "api.assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asAPI, s.apiAssignHandler)
@@ -150,8 +150,10 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) error {
 			w.Header().Set("Content-Type", f.MediaType)
 			w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
 			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-			_, err := docs.CopyBlob(ctx, s.pool, f.BlobID, w)
-			return err
+			return streamBody(w, r, func(body io.Writer) error {
+				_, err := docs.CopyBlob(ctx, s.pool, f.BlobID, body)
+				return err
+			})
 		}
 	}
 	return errNotFound
@@ -164,19 +166,6 @@ func (s *Server) uploadLimit() int64 {
 		limit = docs.DefaultMaxFileSize
 	}
 	return limit + 1<<20
-}
-
-// parseUpload reads a multipart form; files beyond 8 MiB spill to temporary files
-// rather than memory, and are removed when the request ends.
-func (s *Server) parseUpload(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, s.uploadLimit())
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		if strings.Contains(err.Error(), "too large") {
-			return &apiError{http.StatusRequestEntityTooLarge, "file_too_large", "Tệp vượt quá dung lượng cho phép."}
-		}
-		return badRequest("form_invalid", "Biểu mẫu tải lên không hợp lệ: cần multipart/form-data.")
-	}
-	return nil
 }
 
 // formFile opens an uploaded file; ok is false when the field is empty.
@@ -205,18 +194,11 @@ func fileInput(h *multipart.FileHeader, f io.Reader) docs.FileInput {
 // metadataField decodes the JSON metadata sent in the "document" form field.
 func metadataField(r *http.Request) (documentIn, error) {
 	var in documentIn
-	dec := json.NewDecoder(strings.NewReader(r.FormValue("document")))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return in, badRequest("document_invalid", "Trường document phải là JSON mô tả văn bản: "+err.Error())
-	}
-	return in, nil
+	err := decodeStrict([]byte(r.FormValue("document")), &in, "document_invalid", "Trường document phải là JSON mô tả văn bản: ")
+	return in, err
 }
 
 func (s *Server) apiCreateDraft(w http.ResponseWriter, r *http.Request) error {
-	if err := s.parseUpload(w, r); err != nil {
-		return err
-	}
 	in, err := metadataField(r)
 	if err != nil {
 		return err
@@ -249,11 +231,21 @@ func (s *Server) createDraft(r *http.Request, in documentIn) (int64, error) {
 	return id, docsError(err)
 }
 
+// maxTypedContent bounds the content typed into the draft form: about a hundred
+// pages, far beyond any administrative document, and laid out in well under a second.
+const maxTypedContent = 256 << 10
+
+var errContentTooLong = &apiError{http.StatusRequestEntityTooLarge, "content_too_long",
+	fmt.Sprintf("Nội dung nhập trực tiếp dài quá %d KiB; với văn bản dài, hãy tải lên tệp PDF hoặc DOCX.", maxTypedContent>>10)}
+
 // composeDraft lays the typed content out on the document form when no file was
 // uploaded.
 func (s *Server) composeDraft(r *http.Request, d docs.Document) (docs.FileInput, error) {
 	if strings.TrimSpace(d.Content) == "" {
 		return docs.FileInput{}, badRequest("file_missing", "Chưa có nội dung: tải lên tệp dự thảo (PDF hoặc DOCX) hoặc nhập nội dung văn bản.")
+	}
+	if len(d.Content) > maxTypedContent {
+		return docs.FileInput{}, errContentTooLong
 	}
 	t, ok := docs.LookupType(d.Type)
 	if !ok {
@@ -276,9 +268,6 @@ func (s *Server) composeDraft(r *http.Request, d docs.Document) (docs.FileInput,
 
 func (s *Server) apiAddFile(add func(*docs.Service, context.Context, docs.Actor, int64, docs.FileInput, string) error) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := s.parseUpload(w, r); err != nil {
-			return err
-		}
 		file, closer, ok, err := formFile(r, "file")
 		if err != nil {
 			return err
@@ -296,9 +285,6 @@ func (s *Server) apiAddFile(add func(*docs.Service, context.Context, docs.Actor,
 }
 
 func (s *Server) apiReceive(w http.ResponseWriter, r *http.Request) error {
-	if err := s.parseUpload(w, r); err != nil {
-		return err
-	}
 	in, err := metadataField(r)
 	if err != nil {
 		return err
@@ -478,5 +464,5 @@ func (s *Server) registerPDF(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("inline; filename=\"so-%s-%d.pdf\"", kind, year))
-	return reg.WritePDF(w, time.Now())
+	return streamBody(w, r, func(body io.Writer) error { return reg.WritePDF(body, time.Now()) })
 }

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"edms/internal/access"
 	"edms/internal/audit"
@@ -70,9 +72,15 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, m
 	})
 }
 
-// safeNext keeps a redirect target only when it is a path on this site.
+// safeNext keeps a redirect target only when it is a clean path on this site: one
+// leading slash, no "//" (browsers read "/\t/evil.com" as "//evil.com"), no
+// backslash, no control character, no scheme or host.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.Contains(next, "//") || strings.ContainsRune(next, '\\') ||
+		strings.ContainsFunc(next, unicode.IsControl) {
+		return "/"
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
 	return next
