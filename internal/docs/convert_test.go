@@ -19,7 +19,7 @@ import (
 )
 
 // docxWith builds a minimal but valid Word document holding one paragraph.
-func docxWith(t *testing.T, text string) []byte {
+func docxWith(t testing.TB, text string) []byte {
 	t.Helper()
 	parts := map[string]string{
 		"[Content_Types].xml": `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -118,7 +118,7 @@ func TestDocxRefusedWithoutLibreOfficeAndConversionTimeLimit(t *testing.T) {
 
 // zipBombDOCX builds a Word document of about 150 KB whose document.xml inflates to
 // 51 MB of paragraphs, as the one that grew LibreOffice to 2.3 GB.
-func zipBombDOCX(t *testing.T) []byte {
+func zipBombDOCX(t testing.TB) []byte {
 	t.Helper()
 	valid := docxWith(t, "x")
 	zr, err := zip.NewReader(bytes.NewReader(valid), int64(len(valid)))
@@ -226,5 +226,19 @@ func TestOutboxFailureIsCountedAfterItsContextExpired(t *testing.T) {
 		id).Scan(&attempts, &lastError))
 	if attempts != 1 || !strings.Contains(lastError, "canceled") {
 		t.Errorf("after an expired attempt: %d attempts, last error %q", attempts, lastError)
+	}
+}
+
+// BenchmarkRefuseZipBombDOCX measures how long the archive check takes to refuse the
+// 150 KB document inflating to 51 MB of XML (LibreOffice took minutes and 2.3 GB).
+func BenchmarkRefuseZipBombDOCX(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "bomb.docx")
+	if err := os.WriteFile(path, zipBombDOCX(b), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := checkDOCX(path); !errors.Is(err, ErrUnconvertible) {
+			b.Fatalf("the bomb passed: %v", err)
+		}
 	}
 }

@@ -20,7 +20,8 @@ const (
 	bodyNone      bodyKind = iota // GET pages and API reads: nothing is read
 	bodyForm                      // an url-encoded form (sign-in, lifecycle steps)
 	bodyJSON                      // a JSON document (the API's steps)
-	bodyMultipart                 // multipart/form-data with files (uploads)
+	bodyMultipart                 // multipart/form-data with files, parsed before the handler
+	bodyStream                    // multipart/form-data read by the handler as it arrives (readStreamed)
 	bodyRaw                       // the body itself is the upload (an edXML package)
 )
 
@@ -49,6 +50,11 @@ var (
 
 // uploadBody is the rule of a route that receives files as multipart/form-data.
 func uploadBody(limit int64) bodyRule { return bodyRule{kind: bodyMultipart, limit: limit} }
+
+// streamedUpload is the rule of a route that streams one multipart file into the blob
+// store as it arrives; a session caller sends its CSRF token in the X-CSRF-Token
+// header, since the form is not read before the handler.
+func streamedUpload(limit int64) bodyRule { return bodyRule{kind: bodyStream, limit: limit} }
 
 // rawBody is the rule of a route whose body is one uploaded file.
 func rawBody(limit int64) bodyRule { return bodyRule{kind: bodyRaw, limit: limit} }
@@ -81,7 +87,7 @@ func bodyTooLarge(limit int64) *apiError {
 // route's limit; it reads nothing, so it runs before authentication.
 func (b bodyRule) bound(w http.ResponseWriter, r *http.Request) error {
 	media, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if media == "multipart/form-data" && b.kind != bodyMultipart {
+	if media == "multipart/form-data" && b.kind != bodyMultipart && b.kind != bodyStream {
 		return errMultipartRefused
 	}
 	if r.ContentLength > b.limit {
@@ -89,6 +95,15 @@ func (b bodyRule) bound(w http.ResponseWriter, r *http.Request) error {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, b.limit)
 	return nil
+}
+
+// validCSRF checks the CSRF token of a session request: from the header, or from the
+// parsed form when the route's form is read before the handler.
+func (b bodyRule) validCSRF(r *http.Request, want string) bool {
+	if b.kind == bodyStream {
+		return sameToken(r.Header.Get("X-CSRF-Token"), want)
+	}
+	return validCSRF(r, want)
 }
 
 // read parses the body (parse) and checks its text and the query's (checkText).

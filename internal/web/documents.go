@@ -153,8 +153,14 @@ func documentID(r *http.Request) int64 {
 // Vietnamese sentence.
 func docsError(err error) error {
 	var api *apiError
-	if err == nil || errors.As(err, &api) {
-		return err
+	var tooLarge *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &api): // a streamed upload's own refusal, from inside the service
+		return api
+	case errors.As(err, &tooLarge):
+		return bodyTooLarge(tooLarge.Limit)
 	}
 	msg := docs.UserMessage(err)
 	switch {

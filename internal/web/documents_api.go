@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -27,11 +27,12 @@ func (s *Server) routeDocumentsAPI(api *mux.Router) {
 	s.handle(api, "api.inbox", "GET", "/inbox", need(access.DocumentRead), asAPI, s.apiInbox)
 	s.handle(api, "api.document", "GET", "/documents/{id:[0-9]+}", need(access.DocumentRead), asAPI, s.apiDocument)
 	s.handle(api, "api.document.file", "GET", "/documents/{id:[0-9]+}/files/{file:[0-9]+}", need(access.DocumentRead), asAPI, s.downloadFile)
-	upload := uploadBody(s.uploadLimit())
-	s.handleUpload(api, "api.drafts.create", "/documents", need(access.OutgoingDraft), asAPI, upload, s.apiCreateDraft)
-	s.handleUpload(api, "api.drafts.version", "/documents/{id:[0-9]+}/versions", need(access.OutgoingDraft), asAPI, upload, s.apiAddFile((*docs.Service).AddVersion))
-	s.handleUpload(api, "api.drafts.attachment", "/documents/{id:[0-9]+}/attachments", need(access.OutgoingDraft), asAPI, upload, s.apiAddFile((*docs.Service).AddAttachment))
-	s.handleUpload(api, "api.incoming.receive", "/incoming", need(access.IncomingReceive), asAPI, upload, s.apiReceive)
+	stream := streamedUpload(s.uploadLimit())
+	s.handleUpload(api, "api.drafts.create", "/documents", need(access.OutgoingDraft), asAPI, stream, s.apiCreateDraft)
+	s.handleUpload(api, "api.drafts.version", "/documents/{id:[0-9]+}/versions", need(access.OutgoingDraft), asAPI, stream, s.apiAddFile((*docs.Service).AddVersion))
+	s.handleUpload(api, "api.drafts.attachment", "/documents/{id:[0-9]+}/attachments", need(access.OutgoingDraft), asAPI, stream, s.apiAddFile((*docs.Service).AddAttachment))
+	// docs.Receive takes the main file and all attachments at once: parsed, not streamed.
+	s.handleUpload(api, "api.incoming.receive", "/incoming", need(access.IncomingReceive), asAPI, uploadBody(s.uploadLimit()), s.apiReceive)
 	s.handleUpload(api, "api.incoming.edxml", "/incoming/edxml", need(access.IncomingReceive), asAPI, rawBody(s.uploadLimit()), s.apiReceiveEdxml)
 	s.handle(api, "api.document.edxml", "GET", "/documents/{id:[0-9]+}/edxml", need(access.OutgoingSend), asAPI, s.exportEdxml)
 	s.routeDocumentSteps(api, "api.", asAPI, s.apiStep)
@@ -177,33 +178,42 @@ func formFile(r *http.Request, field string) (docs.FileInput, io.Closer, bool, e
 	if err != nil {
 		return docs.FileInput{}, nil, false, badRequest("file_invalid", "Không đọc được tệp tải lên ("+field+").")
 	}
-	return fileInput(h, f), f, true, nil
+	return fileInput(h.Filename, h.Header, f), f, true, nil
 }
 
-func fileInput(h *multipart.FileHeader, f io.Reader) docs.FileInput {
-	media := h.Header.Get("Content-Type")
+// fileInput describes an uploaded file: its media type from the part's header, or
+// from the name's extension when the client sent none.
+func fileInput(name string, header textproto.MIMEHeader, content io.Reader) docs.FileInput {
+	media := header.Get("Content-Type")
 	if media == "" || media == "application/octet-stream" {
-		media = mime.TypeByExtension(strings.ToLower(filepath.Ext(h.Filename)))
+		media = mime.TypeByExtension(strings.ToLower(filepath.Ext(name)))
 	}
 	if mt, _, err := mime.ParseMediaType(media); err == nil {
 		media = mt
 	}
-	return docs.FileInput{Name: filepath.Base(h.Filename), MediaType: media, Content: f}
+	return docs.FileInput{Name: filepath.Base(name), MediaType: media, Content: content}
 }
 
 // metadataField decodes the JSON metadata sent in the "document" form field.
-func metadataField(r *http.Request) (documentIn, error) {
+func metadataField(value string) (documentIn, error) {
 	var in documentIn
-	err := decodeStrict([]byte(r.FormValue("document")), &in, "document_invalid", "Trường document phải là JSON mô tả văn bản: ")
+	err := decodeStrict([]byte(value), &in, "document_invalid", "Trường document phải là JSON mô tả văn bản: ")
 	return in, err
 }
 
 func (s *Server) apiCreateDraft(w http.ResponseWriter, r *http.Request) error {
-	in, err := metadataField(r)
+	form, err := readStreamed(r, "file")
 	if err != nil {
 		return err
 	}
-	id, err := s.createDraft(r, in)
+	if form.fields.Get("document") == "" {
+		return badRequest("document_missing", "Thiếu trường document (JSON mô tả văn bản), hoặc trường này gửi sau tệp: gửi document trước tệp.")
+	}
+	in, err := metadataField(form.fields.Get("document"))
+	if err != nil {
+		return err
+	}
+	id, err := s.createDraft(r, in, form.file)
 	if err != nil {
 		return err
 	}
@@ -211,19 +221,17 @@ func (s *Server) apiCreateDraft(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// createDraft creates a draft from parsed metadata and the "file" upload.
-func (s *Server) createDraft(r *http.Request, in documentIn) (int64, error) {
+// createDraft creates a draft from parsed metadata and the uploaded file, or from the
+// typed content laid out on the form when there is no file.
+func (s *Server) createDraft(r *http.Request, in documentIn, upload *docs.FileInput) (int64, error) {
 	ctx := r.Context()
 	d, err := in.toDocument(ctx, s)
 	if err != nil {
 		return 0, err
 	}
-	file, closer, ok, err := formFile(r, "file")
-	if err != nil {
-		return 0, err
-	}
-	if ok {
-		defer closer.Close()
+	var file docs.FileInput
+	if upload != nil {
+		file = *upload
 	} else if file, err = s.composeDraft(r, d); err != nil {
 		return 0, err
 	}
@@ -268,15 +276,14 @@ func (s *Server) composeDraft(r *http.Request, d docs.Document) (docs.FileInput,
 
 func (s *Server) apiAddFile(add func(*docs.Service, context.Context, docs.Actor, int64, docs.FileInput, string) error) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		file, closer, ok, err := formFile(r, "file")
+		form, err := readStreamed(r, "file")
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if form.file == nil {
 			return badRequest("file_missing", "Chưa chọn tệp.")
 		}
-		defer closer.Close()
-		if err := add(s.docs, r.Context(), s.actorOf(r), documentID(r), file, r.FormValue("note")); err != nil {
+		if err := add(s.docs, r.Context(), s.actorOf(r), documentID(r), *form.file, form.fields.Get("note")); err != nil {
 			return docsError(err)
 		}
 		writeJSON(w, http.StatusCreated, map[string]any{"id": documentID(r)})
@@ -285,7 +292,7 @@ func (s *Server) apiAddFile(add func(*docs.Service, context.Context, docs.Actor,
 }
 
 func (s *Server) apiReceive(w http.ResponseWriter, r *http.Request) error {
-	in, err := metadataField(r)
+	in, err := metadataField(r.FormValue("document"))
 	if err != nil {
 		return err
 	}
@@ -319,7 +326,7 @@ func (s *Server) receive(r *http.Request, in documentIn) (docs.Receipt, error) {
 			return docs.Receipt{}, badRequest("file_invalid", "Không đọc được tệp đính kèm "+h.Filename+".")
 		}
 		defer f.Close()
-		input.Attachments = append(input.Attachments, fileInput(h, f))
+		input.Attachments = append(input.Attachments, fileInput(h.Filename, h.Header, f))
 	}
 	receipt, err := s.docs.Receive(ctx, s.actorOf(r), input)
 	return receipt, docsError(err)

@@ -188,7 +188,16 @@ func (s *Server) afterForm(w http.ResponseWriter, r *http.Request, err error, ba
 }
 
 func (s *Server) draftCreate(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.createDraft(r, formDocument(r))
+	file, closer, ok, err := formFile(r, "file")
+	if err != nil {
+		return s.afterForm(w, r, err, "/documents/new", "", "")
+	}
+	var upload *docs.FileInput
+	if ok {
+		defer closer.Close()
+		upload = &file
+	}
+	id, err := s.createDraft(r, formDocument(r), upload)
 	return s.afterForm(w, r, err, "/documents/new", "Đã lưu dự thảo.", fmt.Sprintf("/documents/%d", id))
 }
 

@@ -131,7 +131,9 @@ func TestUploadsLeaveNoTemporaryFiles(t *testing.T) {
 		status int
 	}{
 		{"draft with a wrong file", specialist, "/documents", withFiles(map[string]string{"document": jsonField(draft)}, "<html>"+big), 400},
-		{"draft too large", specialist, "/documents", withFiles(map[string]string{"document": jsonField(draft)}, big, big), 413},
+		{"draft too large", specialist, "/documents", withFiles(map[string]string{"document": jsonField(draft)}, largePDF(uploadTestMaxFile+1)), 413},
+		{"draft body too large", specialist, "/documents", withFiles(map[string]string{"document": jsonField(draft)}, largePDF(uploadTestMaxFile+2<<20)), 413},
+		{"draft with two files", specialist, "/documents", withFiles(map[string]string{"document": jsonField(draft)}, big, largePDF(1000)), 400},
 		{"draft, anonymous", nil, "/documents", withFiles(map[string]string{"document": jsonField(draft)}, big), 401},
 		{"new version", specialist, fmt.Sprintf("/documents/%d/versions", draftID), withFiles(nil, largePDF(spilling+1)), 201},
 		{"version of no document", specialist, "/documents/999999/versions", withFiles(nil, big), 404},
@@ -236,5 +238,41 @@ func assertEmpty(t *testing.T, dir, after string) {
 	for _, e := range entries {
 		t.Errorf("%s: %s left in the temporary folder", after, e.Name())
 		os.RemoveAll(dir + "/" + e.Name())
+	}
+}
+
+// TestStreamedUploadRefusesFieldsAfterTheFile: the API streams the file into the
+// store, so a field sent after it would be lost; it is refused and nothing is kept.
+func TestStreamedUploadRefusesFieldsAfterTheFile(t *testing.T) {
+	t.Parallel()
+	ts, srv := newDemoServer(t)
+	specialist := newAPIClient(t, ts, srv, "chuyenvien.tckh")
+	status, out := specialist.upload("/documents", map[string]any{"type": "cong_van", "subject": "Thứ tự các trường", "page_count": 1}, minimalPDF)
+	if status != http.StatusCreated {
+		t.Fatalf("draft: %d %v", status, out)
+	}
+	id := int64(out["id"].(float64))
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	part, _ := mw.CreateFormFile("file", "v2.pdf")
+	io.WriteString(part, largePDF(5000))
+	mw.WriteField("note", "Ghi chú gửi sau tệp")
+	mw.Close()
+	status, out = specialist.do("POST", fmt.Sprintf("/documents/%d/versions", id), mw.FormDataContentType(), &buf)
+	if status != http.StatusBadRequest || errorCode(out) != "file_not_last" {
+		t.Errorf("a note after the file: %d %v", status, out)
+	}
+	status, out = specialist.do("GET", fmt.Sprintf("/documents/%d", id), "", nil)
+	if files := out["files"].([]any); status != http.StatusOK || len(files) != 1 {
+		t.Errorf("files after the refusal: %d %v", status, out["files"])
+	}
+	buf.Reset()
+	mw = multipart.NewWriter(&buf)
+	part, _ = mw.CreateFormFile("file", "du-thao.pdf")
+	io.WriteString(part, minimalPDF)
+	mw.WriteField("document", jsonField(map[string]any{"type": "cong_van", "subject": "Sau tệp"}))
+	mw.Close()
+	if status, out := specialist.do("POST", "/documents", mw.FormDataContentType(), &buf); status != http.StatusBadRequest || errorCode(out) != "document_missing" {
+		t.Errorf("metadata after the file: %d %v", status, out)
 	}
 }
