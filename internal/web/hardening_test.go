@@ -199,3 +199,29 @@ func TestCancelledDownloadWritesNothingMore(t *testing.T) {
 		t.Errorf("statuses %v, %d writes after the client went away, want [200] and only the one that failed", w.statuses, w.afterFailure)
 	}
 }
+
+// TestFormAndTypedContentAreBounded: a form body beyond its route's limit is refused
+// before it is read, signed in or not, and typed content has its own limit.
+func TestFormAndTypedContentAreBounded(t *testing.T) {
+	t.Parallel()
+	ts, srv := newDemoServer(t)
+	b := newBrowser(t, ts.URL)
+	_, home := b.login("chuyenvien.tckh", demoPassword)
+	csrf := csrfField.FindStringSubmatch(home)[1]
+	long := strings.Repeat("Nội dung rất dài. ", 8<<10)
+	if status, _ := b.post("/login", url.Values{"username": {"x"}, "password": {long}}); status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 150 KB sign-in form: %d", status)
+	}
+	if status, _ := b.post("/agency", url.Values{"csrf_token": {csrf}, "agency_id": {"1"}, "x": {long}}); status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 150 KB form post: %d", status)
+	}
+	specialist := newAPIClient(t, ts, srv, "chuyenvien.tckh")
+	status, out := specialist.upload("/documents", map[string]any{"type": "cong_van", "subject": "Nội dung quá dài", "content": long}, "")
+	if status != http.StatusRequestEntityTooLarge || errorCode(out) != "content_too_long" {
+		t.Errorf("150 KB of typed content: %d %v", status, out)
+	}
+	status, out = specialist.upload("/documents", map[string]any{"type": "cong_van", "subject": "Nội dung vừa phải", "content": long[:20<<10]}, "")
+	if status != http.StatusCreated {
+		t.Errorf("20 KB of typed content: %d %v", status, out)
+	}
+}
