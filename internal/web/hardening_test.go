@@ -115,11 +115,7 @@ func TestNULAndInvalidUTF8AreRefused(t *testing.T) {
 	t.Parallel()
 	ts, srv := newDemoServer(t)
 	specialist := newAPIClient(t, ts, srv, "chuyenvien.tckh")
-	status, out := specialist.upload("/documents", map[string]any{"type": "cong_van", "subject": "Thử ký tự", "page_count": 1}, minimalPDF)
-	if status != http.StatusCreated {
-		t.Fatalf("draft: %d %v", status, out)
-	}
-	id := int64(out["id"].(float64))
+	id := specialist.draft("Thử ký tự")
 	step := fmt.Sprintf("/documents/%d/outgoing/submit", id)
 	api := []struct {
 		name, method, path, body string
@@ -135,7 +131,7 @@ func TestNULAndInvalidUTF8AreRefused(t *testing.T) {
 			t.Errorf("%s: %d %v", tt.name, status, out)
 		}
 	}
-	status, out = specialist.upload("/documents", map[string]any{"type": "cong_van", "subject": "a\x00b", "page_count": 1}, minimalPDF)
+	status, out := specialist.upload("/documents", map[string]any{"type": "cong_van", "subject": "a\x00b", "page_count": 1}, minimalPDF)
 	if status != http.StatusBadRequest || errorCode(out) != "text_invalid" {
 		t.Errorf("metadata with NUL: %d %v", status, out)
 	}

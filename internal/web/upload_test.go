@@ -209,24 +209,24 @@ func TestUploadsLeaveNoTemporaryFiles(t *testing.T) {
 	assertEmpty(t, tmp, "edXML form with a bad package")
 }
 
-// postMultipart posts a multipart body to the API with a bearer token (empty:
-// anonymous).
+// postMultipart posts a multipart body to the API with a bearer token (empty: an
+// anonymous caller's).
 func postMultipart(t *testing.T, c *apiClient, token, path string, body multipartBody) (int, map[string]any) {
 	t.Helper()
 	contentType, buf := body.encode()
-	req, _ := http.NewRequest("POST", c.base+path, buf)
-	req.Header.Set("Content-Type", contentType)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	caller := *c
+	caller.token = token
+	return caller.do("POST", path, contentType, buf)
+}
+
+// draft creates a draft with a small PDF and returns its id.
+func (c *apiClient) draft(subject string) int64 {
+	c.t.Helper()
+	status, out := c.upload("/documents", map[string]any{"type": "cong_van", "subject": subject, "page_count": 1}, minimalPDF)
+	if status != http.StatusCreated {
+		c.t.Fatalf("draft: %d %v", status, out)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return int64(out["id"].(float64))
 }
 
 func assertEmpty(t *testing.T, dir, after string) {
@@ -247,18 +247,14 @@ func TestStreamedUploadRefusesFieldsAfterTheFile(t *testing.T) {
 	t.Parallel()
 	ts, srv := newDemoServer(t)
 	specialist := newAPIClient(t, ts, srv, "chuyenvien.tckh")
-	status, out := specialist.upload("/documents", map[string]any{"type": "cong_van", "subject": "Thứ tự các trường", "page_count": 1}, minimalPDF)
-	if status != http.StatusCreated {
-		t.Fatalf("draft: %d %v", status, out)
-	}
-	id := int64(out["id"].(float64))
+	id := specialist.draft("Thứ tự các trường")
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	part, _ := mw.CreateFormFile("file", "v2.pdf")
 	io.WriteString(part, largePDF(5000))
 	mw.WriteField("note", "Ghi chú gửi sau tệp")
 	mw.Close()
-	status, out = specialist.do("POST", fmt.Sprintf("/documents/%d/versions", id), mw.FormDataContentType(), &buf)
+	status, out := specialist.do("POST", fmt.Sprintf("/documents/%d/versions", id), mw.FormDataContentType(), &buf)
 	if status != http.StatusBadRequest || errorCode(out) != "file_not_last" {
 		t.Errorf("a note after the file: %d %v", status, out)
 	}
