@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +15,7 @@ import (
 
 	"edms/internal/demo"
 	"edms/internal/store/storetest"
+	"edms/internal/testenv"
 	"edms/internal/web"
 )
 
@@ -177,7 +181,7 @@ func (b *brokenClient) Write(p []byte) (int, error) {
 // keeps its 200 and gets no JSON error appended to the file.
 func TestCancelledDownloadWritesNothingMore(t *testing.T) {
 	t.Parallel()
-	ts, srv := newUploadServer(t)
+	ts, srv, _ := newUploadServer(t)
 	specialist := newAPIClient(t, ts, srv, "chuyenvien.tckh")
 	status, out := postMultipart(t, specialist, specialist.token, "/documents",
 		withFiles(map[string]string{"document": jsonField(map[string]any{"type": "cong_van", "subject": "Tải xuống", "page_count": 1})}, largePDF(3<<20)))
@@ -219,5 +223,53 @@ func TestFormAndTypedContentAreBounded(t *testing.T) {
 	status, out = specialist.upload("/documents", map[string]any{"type": "cong_van", "subject": "Nội dung vừa phải", "content": long[:20<<10]}, "")
 	if status != http.StatusCreated {
 		t.Errorf("20 KB of typed content: %d %v", status, out)
+	}
+}
+
+// bombLikeDOCX is a Word archive of 1001 tiny parts, more than a document holds: the
+// conversion refuses it at once.
+func bombLikeDOCX(t *testing.T) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := range 1001 {
+		w, err := zw.Create(fmt.Sprintf("word/part%d.xml", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, "<w/>")
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// TestFailedConversionIsShownToTheDrafter: a DOCX draft whose conversion failed for
+// good says why on its page and in the API.
+func TestFailedConversionIsShownToTheDrafter(t *testing.T) {
+	t.Parallel()
+	testenv.LookTool(t, "soffice")
+	ts, srv, documents := newUploadServer(t)
+	specialist := newAPIClient(t, ts, srv, "chuyenvien.tckh")
+	form := withFiles(map[string]string{"document": jsonField(map[string]any{"type": "bao_cao", "subject": "Báo cáo bằng DOCX", "page_count": 1})}, bombLikeDOCX(t))
+	form.docx = true
+	status, out := postMultipart(t, specialist, specialist.token, "/documents", form)
+	if status != http.StatusCreated {
+		t.Fatalf("DOCX draft: %d %v", status, out)
+	}
+	id := int64(out["id"].(float64))
+	if _, err := documents.ConvertPending(context.Background(), 10); err != nil {
+		t.Fatal(err)
+	}
+	_, out = specialist.do("GET", fmt.Sprintf("/documents/%d", id), "", nil)
+	failures, _ := out["conversion_failures"].([]any)
+	if len(failures) != 1 || !strings.Contains(fmt.Sprint(failures[0]), "1001 thành phần") {
+		t.Errorf("conversion failures in the API: %v", out["conversion_failures"])
+	}
+	b := newBrowser(t, ts.URL)
+	b.login("chuyenvien.tckh", demoPassword)
+	if _, page := b.get(fmt.Sprintf("/documents/%d", id)); !strings.Contains(page, "Không chuyển được tệp DOCX sang PDF: tệp có 1001 thành phần") {
+		t.Errorf("the document page does not say why the conversion failed")
 	}
 }

@@ -30,8 +30,9 @@ const uploadTestMaxFile = 12 << 20
 // files.
 const spilling = 9 << 20
 
-// newUploadServer serves the demo with small file limits.
-func newUploadServer(t *testing.T) (*httptest.Server, *web.Server) {
+// newUploadServer serves the demo with small file limits and DOCX conversion (when
+// LibreOffice is installed); it returns the documents service for the background work.
+func newUploadServer(t *testing.T) (*httptest.Server, *web.Server, *docs.Service) {
 	t.Helper()
 	ctx := context.Background()
 	pool := storetest.NewDB(t)
@@ -42,13 +43,14 @@ func newUploadServer(t *testing.T) (*httptest.Server, *web.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.NewServer(web.Config{}, pool, enforcer, &docs.Service{Pool: pool, Access: enforcer, MaxFileSize: uploadTestMaxFile})
+	documents := &docs.Service{Pool: pool, Access: enforcer, MaxFileSize: uploadTestMaxFile, Converter: &docs.Converter{}}
+	srv, err := web.NewServer(web.Config{}, pool, enforcer, documents)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return ts, srv
+	return ts, srv, documents
 }
 
 // largePDF is a PDF of about size bytes: a minimal PDF followed by a comment.
@@ -60,6 +62,7 @@ func largePDF(size int) string {
 type multipartBody struct {
 	fields map[string]string
 	files  []struct{ field, content string }
+	docx   bool // the files are Word documents, not PDFs
 }
 
 func (m multipartBody) encode() (string, *bytes.Buffer) {
@@ -68,10 +71,14 @@ func (m multipartBody) encode() (string, *bytes.Buffer) {
 	for k, v := range m.fields {
 		mw.WriteField(k, v)
 	}
+	extension, media := ".pdf", docs.MediaPDF
+	if m.docx {
+		extension, media = ".docx", docs.MediaDOCX
+	}
 	for i, f := range m.files {
 		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename="tep-%d.pdf"`, f.field, i))
-		h.Set("Content-Type", "application/pdf")
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename="tep-%d%s"`, f.field, i, extension))
+		h.Set("Content-Type", media)
 		part, _ := mw.CreatePart(h)
 		io.WriteString(part, f.content)
 	}
@@ -102,7 +109,7 @@ func jsonField(v any) string {
 func TestUploadsLeaveNoTemporaryFiles(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // not parallel: the process's temporary folder is ours
-	ts, srv := newUploadServer(t)
+	ts, srv, _ := newUploadServer(t)
 	specialist := newAPIClient(t, ts, srv, "chuyenvien.tckh")
 	clerk := newAPIClient(t, ts, srv, "vanthu.huyen")
 	b := newBrowser(t, ts.URL)
