@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,7 @@ type httpConfig struct {
 	tlsCert       string
 	tlsKey        string
 	trustProxy    bool
+	proxyHops     int
 	secureCookies bool
 }
 
@@ -39,6 +41,9 @@ func addHTTPFlags(fs *flag.FlagSet, defaultListen string) *httpConfig {
 	fs.StringVar(&c.tlsKey, "tls-key", os.Getenv("EDMS_TLS_KEY"), "TLS private key file (PEM) (env EDMS_TLS_KEY)")
 	fs.BoolVar(&c.trustProxy, "trust-proxy", os.Getenv("EDMS_TRUST_PROXY") == "1",
 		"behind a reverse proxy: trust X-Forwarded-For and X-Forwarded-Proto (env EDMS_TRUST_PROXY=1)")
+	hops, _ := strconv.Atoi(envOr("EDMS_PROXY_HOPS", "1"))
+	fs.IntVar(&c.proxyHops, "proxy-hops", hops,
+		"with -trust-proxy: how many proxies append to X-Forwarded-For; the client address is read that many entries from the right (env EDMS_PROXY_HOPS)")
 	fs.BoolVar(&c.secureCookies, "secure-cookies", os.Getenv("EDMS_SECURE_COOKIES") == "1",
 		"always mark cookies Secure (a TLS proxy that sends no X-Forwarded-Proto) (env EDMS_SECURE_COOKIES=1)")
 	return c
@@ -104,7 +109,7 @@ func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docs
 		return nil, err
 	}
 	n := &node{enforcer: enforcer, documents: &docs.Service{Pool: pool, Access: enforcer, Converter: &docs.Converter{}},
-		web: web.Config{TrustProxy: hc.trustProxy, ForceSecureCookies: hc.secureCookies}}
+		web: web.Config{TrustProxy: hc.trustProxy, ProxyHops: hc.proxyHops, ForceSecureCookies: hc.secureCookies}}
 	if keys.Dir == "" {
 		slog.Warn("digital signing is off (no -keys folder): signing steps are recorded, documents stay marked as not digitally signed")
 		return n, nil

@@ -175,6 +175,40 @@ func TestPasswordStrength(t *testing.T) {
 	}
 }
 
+// TestSignInBackoffGrowsPerUserAndAddress replays failures at set times: each one past
+// the free ones doubles the wait, and an address failing for many usernames is cut off.
+func TestSignInBackoffGrowsPerUserAndAddress(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	fail := func(username, ip string, n int, ago time.Duration) {
+		t.Helper()
+		if _, err := f.pool.Exec(ctx, `INSERT INTO login_failures (username, client_ip, at)
+			SELECT $1, $2, now() - $4::interval FROM generate_series(1, $3)`, username, ip, n, ago.String()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One failure past the free ones, 90 s ago: the 60 s wait is over.
+	fail("u-lanh-dao", "10.1.0.1", access.FailuresBeforeBackoff+1, 90*time.Second)
+	if _, err := access.Authenticate(ctx, f.pool, "u-lanh-dao", goodPassword, "10.1.0.1"); err != nil {
+		t.Errorf("after a 60 s wait of 90 s: %v", err)
+	}
+	// Two past the free ones, 90 s ago: 120 s to wait, 30 s of it left.
+	fail("u-van-thu", "10.1.0.2", access.FailuresBeforeBackoff+2, 90*time.Second)
+	var throttled *access.ThrottledError
+	if _, err := access.Authenticate(ctx, f.pool, "u-van-thu", goodPassword, "10.1.0.2"); !errors.As(err, &throttled) ||
+		throttled.Wait <= 0 || throttled.Wait > 30*time.Second {
+		t.Errorf("after a 120 s wait of 90 s: %v", err)
+	}
+	// An address that failed for many usernames is refused for every one of them.
+	for i := range access.MaxFailuresPerIP {
+		fail(fmt.Sprint("guess-", i), "10.1.0.3", 1, time.Minute)
+	}
+	if _, err := access.Authenticate(ctx, f.pool, "u-lanh-dao", goodPassword, "10.1.0.3"); !errors.Is(err, access.ErrThrottled) {
+		t.Errorf("an address past the cap: %v", err)
+	}
+}
+
 func TestSignInThrottlingSessionsAndTokens(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -183,13 +217,17 @@ func TestSignInThrottlingSessionsAndTokens(t *testing.T) {
 	if _, err := access.Authenticate(ctx, f.pool, name, goodPassword, "10.0.0.1"); err != nil {
 		t.Fatalf("good sign-in: %v", err)
 	}
-	for i := range access.MaxFailuresPerUser {
-		if _, err := access.Authenticate(ctx, f.pool, name, fmt.Sprint("wrong", i), "10.0.0.2"); !errors.Is(err, access.ErrBadCredentials) {
+	for i := range access.FailuresBeforeBackoff {
+		if _, err := access.Authenticate(ctx, f.pool, name, fmt.Sprint("wrong", i), "10.0.0.2"); !errors.Is(err, access.ErrThrottled) && !errors.Is(err, access.ErrBadCredentials) {
 			t.Fatalf("failure %d: %v", i, err)
 		}
 	}
-	if _, err := access.Authenticate(ctx, f.pool, name, goodPassword, "10.0.0.3"); !errors.Is(err, access.ErrThrottled) {
-		t.Fatalf("after %d failures the right password was accepted: %v", access.MaxFailuresPerUser, err)
+	var throttled *access.ThrottledError
+	if _, err := access.Authenticate(ctx, f.pool, name, goodPassword, "10.0.0.2"); !errors.As(err, &throttled) || throttled.Wait > access.BackoffBase {
+		t.Fatalf("after %d failures the right password was accepted from the same address: %v", access.FailuresBeforeBackoff, err)
+	}
+	if _, err := access.Authenticate(ctx, f.pool, name, goodPassword, "10.0.0.3"); err != nil {
+		t.Fatalf("the user is locked out from another address: %v", err)
 	}
 	if _, err := access.Authenticate(ctx, f.pool, "nobody-here", goodPassword, "10.0.0.4"); !errors.Is(err, access.ErrBadCredentials) {
 		t.Errorf("unknown user: %v", err)

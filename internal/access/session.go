@@ -26,13 +26,62 @@ var (
 	ErrNoSession      = errors.New("access: no valid session")
 )
 
-// Throttling: after this many failures within the window, sign-in is refused until the
-// window has passed since the last failure.
+// Throttling of sign-in. Failures are counted per username and client address: past
+// FailuresBeforeBackoff, the next attempt from that address for that username waits
+// BackoffBase, and each further failure doubles the wait, up to ThrottleWindow. A
+// named person is therefore never locked out for everyone: a leader still signs in
+// from their own office while someone guesses their password elsewhere. An address
+// with MaxFailuresPerIP failures within the window, whatever the usernames, is refused
+// until the oldest of them leaves the window.
 const (
-	MaxFailuresPerUser = 5
-	MaxFailuresPerIP   = 30
-	ThrottleWindow     = 15 * time.Minute
+	FailuresBeforeBackoff = 5
+	BackoffBase           = 30 * time.Second
+	MaxFailuresPerIP      = 30
+	ThrottleWindow        = 15 * time.Minute
 )
+
+// ThrottledError refuses a sign-in attempt made too soon; it matches ErrThrottled.
+type ThrottledError struct {
+	Wait time.Duration // until the next attempt is heard
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("%v (retry in %s)", ErrThrottled, e.Wait.Round(time.Second))
+}
+
+// Is makes errors.Is(err, ErrThrottled) true.
+func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
+
+// backoff is the wait after failures failed attempts of one username from one address.
+func backoff(failures int) time.Duration {
+	if failures < FailuresBeforeBackoff {
+		return 0
+	}
+	doublings := min(failures-FailuresBeforeBackoff, 16)
+	return min(BackoffBase<<doublings, ThrottleWindow)
+}
+
+// throttle refuses an attempt of username from clientIP that comes too soon.
+func throttle(ctx context.Context, db store.DB, username, clientIP string) error {
+	var pairFailures, ipFailures int
+	var sinceLast, sinceOldestIP time.Duration
+	err := db.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE pair), count(*),
+			coalesce(now() - max(at) FILTER (WHERE pair), '0'), coalesce(now() - min(at), '0')
+		FROM (SELECT at, lower(username) = lower($1) AS pair FROM login_failures
+		      WHERE client_ip = $2 AND at > now() - $3::interval) f`,
+		username, clientIP, ThrottleWindow.String()).Scan(&pairFailures, &ipFailures, &sinceLast, &sinceOldestIP)
+	if err != nil {
+		return fmt.Errorf("access: unable to check sign-in throttling: %w", err)
+	}
+	if ipFailures >= MaxFailuresPerIP {
+		return &ThrottledError{Wait: ThrottleWindow - sinceOldestIP}
+	}
+	if wait := backoff(pairFailures) - sinceLast; wait > 0 {
+		return &ThrottledError{Wait: wait}
+	}
+	return nil
+}
 
 // dummyHash keeps the time of a sign-in with an unknown username the same as with a
 // known one, so response time does not reveal which usernames exist. It is computed on
@@ -42,20 +91,12 @@ var dummyHash = sync.OnceValue(func() string {
 	return hash
 })
 
-// Authenticate checks a username and password, with throttling per username and per
-// client address. Every failure is recorded.
+// Authenticate checks a username and password, throttled per username and client
+// address with a growing wait, and per address. Every failure is recorded.
 func Authenticate(ctx context.Context, db store.DB, username, password, clientIP string) (*org.User, error) {
 	username = strings.TrimSpace(username)
-	var userFailures, ipFailures int
-	err := db.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE lower(username) = lower($1)), count(*) FILTER (WHERE client_ip = $2)
-		FROM login_failures WHERE at > now() - $3::interval`,
-		username, clientIP, ThrottleWindow.String()).Scan(&userFailures, &ipFailures)
-	if err != nil {
-		return nil, fmt.Errorf("access: unable to check sign-in throttling: %w", err)
-	}
-	if userFailures >= MaxFailuresPerUser || ipFailures >= MaxFailuresPerIP {
-		return nil, ErrThrottled
+	if err := throttle(ctx, db, username, clientIP); err != nil {
+		return nil, err
 	}
 	user, err := org.UserByUsername(ctx, db, username)
 	hash := dummyHash()
@@ -74,7 +115,7 @@ func Authenticate(ctx context.Context, db store.DB, username, password, clientIP
 	if !user.Active() {
 		return nil, ErrDisabled
 	}
-	if _, err := db.Exec(ctx, `DELETE FROM login_failures WHERE lower(username) = lower($1)`, username); err != nil {
+	if _, err := db.Exec(ctx, `DELETE FROM login_failures WHERE lower(username) = lower($1) AND client_ip = $2`, username, clientIP); err != nil {
 		return nil, fmt.Errorf("access: unable to reset failures: %w", err)
 	}
 	return user, nil

@@ -7,6 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -44,7 +49,7 @@ var (
 
 // mediaSignatures recognises each accepted type from the head of the file.
 var mediaSignatures = map[string]func(head []byte) bool{
-	MediaPDF:  func(h []byte) bool { return bytes.Contains(h[:min(len(h), 1024)], []byte("%PDF-")) },
+	MediaPDF:  isPDF,
 	MediaDOCX: func(h []byte) bool { return isZip(h) && bytes.Contains(h, []byte("word/")) },
 	MediaXLSX: func(h []byte) bool { return isZip(h) && bytes.Contains(h, []byte("xl/")) },
 	MediaDOC:  isOLE,
@@ -54,10 +59,55 @@ var mediaSignatures = map[string]func(head []byte) bool{
 	MediaJPEG: func(h []byte) bool { return bytes.HasPrefix(h, []byte{0xFF, 0xD8, 0xFF}) },
 }
 
+// pdfHeaderWindow is how far into a file Acrobat looks for the %PDF- header.
+const pdfHeaderWindow = 1024
+
+// isPDF recognises a PDF by its %PDF- header: at byte 0, or after what PDF readers
+// skip: a byte-order mark and whitespace, or binary junk a transfer put in front,
+// within Acrobat's first 1024 bytes. Text before the header is not tolerated: a file
+// that starts as HTML (or any markup) and carries "%PDF-" further on is not a PDF,
+// whatever a lenient reader would make of it.
+func isPDF(h []byte) bool {
+	at := bytes.Index(h[:min(len(h), pdfHeaderWindow)], []byte("%PDF-"))
+	if at < 0 {
+		return false
+	}
+	junk := bytes.TrimLeft(bytes.TrimPrefix(h[:at], []byte("\xEF\xBB\xBF")), " \t\r\n\f\x00")
+	return len(junk) == 0 || (!bytes.ContainsAny(junk, "<>") && bytes.ContainsFunc(junk, isBinary))
+}
+
+// isBinary reports a rune no text holds: a control character other than whitespace,
+// or a byte that is not UTF-8.
+func isBinary(r rune) bool {
+	return r == utf8.RuneError || r == 0x7F || (r < 0x20 && !strings.ContainsRune(" \t\r\n\f", r))
+}
+
 func isZip(h []byte) bool { return bytes.HasPrefix(h, []byte("PK\x03\x04")) }
 
 func isOLE(h []byte) bool {
 	return bytes.HasPrefix(h, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1})
+}
+
+// mediaExtensions is the file name extension of each accepted type, the usual first.
+var mediaExtensions = map[string][]string{
+	MediaPDF: {".pdf"}, MediaDOCX: {".docx"}, MediaXLSX: {".xlsx"}, MediaDOC: {".doc"}, MediaXLS: {".xls"},
+	MediaZIP: {".zip"}, MediaPNG: {".png"}, MediaJPEG: {".jpg", ".jpeg"},
+}
+
+// withExtension makes a file name end with the extension of its media type (which
+// PutBlob checks against the content), so that a PDF uploaded as "bao-cao.html" is
+// stored, and later downloaded, as "bao-cao.pdf". An extension no program claims (a
+// "12.2026" in a name) is kept and the right one appended.
+func withExtension(name, mediaType string) string {
+	want, ok := mediaExtensions[mediaType]
+	ext := filepath.Ext(name)
+	if !ok || slices.Contains(want, strings.ToLower(ext)) {
+		return name
+	}
+	if mime.TypeByExtension(ext) != "" {
+		name = strings.TrimSuffix(name, ext)
+	}
+	return name + want[0]
 }
 
 // Blob is a stored file's content.

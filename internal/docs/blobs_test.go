@@ -107,3 +107,46 @@ func TestBlobRefusesBadInputAndLeavesNothing(t *testing.T) {
 		t.Fatalf("failed uploads left %d blobs and %d chunks behind", blobs-1, chunks-1)
 	}
 }
+
+// TestPDFIsRecognisedByItsHeader accepts what PDF readers accept before the header and
+// refuses markup that merely carries "%PDF-" near its start.
+func TestPDFIsRecognisedByItsHeader(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		head string
+		pdf  bool
+	}{
+		{"header at byte 0", "%PDF-1.7\n", true},
+		{"byte-order mark and whitespace", "\xEF\xBB\xBF \r\n%PDF-1.4\n", true},
+		{"binary junk from a transfer", "\x00\x01\x02\x9c\xff%PDF-1.4\n", true},
+		{"HTML then a header", "<html><body>hello</body></html>\n%PDF-1.4\n", false},
+		{"markup with a binary byte", "<script>\x01</script>%PDF-1.4\n", false},
+		{"text then a header", "Quyết định số 12\n%PDF-1.4\n", false},
+		{"header past the first 1024 bytes", "\x01" + string(bytes.Repeat([]byte{0x02}, 1100)) + "%PDF-1.4\n", false},
+		{"no header", "PK\x03\x04", false},
+	}
+	for _, tt := range tests {
+		if got := mediaSignatures[MediaPDF]([]byte(tt.head)); got != tt.pdf {
+			t.Errorf("%s: recognised as PDF %v, want %v", tt.name, got, tt.pdf)
+		}
+	}
+}
+
+// TestStoredFileNamesCarryTheirTypesExtension: a PDF uploaded under an HTML name is
+// stored, and downloaded, as .pdf.
+func TestStoredFileNamesCarryTheirTypesExtension(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for upload, want := range map[string]string{"bao-cao.html": "bao-cao.pdf", "QD 12.2026": "QD 12.2026.pdf", "to-trinh.PDF": "to-trinh.PDF"} {
+		id := f.draft(t, TypeBaoCao, "Báo cáo "+upload, func(in *DraftInput) {
+			in.File = samplePDF(t, upload)
+			in.File.Name = upload
+		})
+		files, err := Files(context.Background(), f.pool, id)
+		must(t, err)
+		if len(files) != 1 || files[0].Name != want {
+			t.Errorf("%q stored as %+v, want %q", upload, files, want)
+		}
+	}
+}

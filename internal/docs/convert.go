@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,18 +16,64 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"edms/internal/store"
 )
 
 // ErrNoConverter means LibreOffice is not installed: DOCX drafts cannot be turned into
 // the PDF that is reviewed and signed, so the user must upload a PDF.
 var ErrNoConverter = errors.New("docs: LibreOffice (soffice) is not installed; DOCX cannot be converted to PDF")
 
+// ErrConversionFailed means LibreOffice did not turn a DOCX into a PDF this time.
+var ErrConversionFailed = errors.New("docs: LibreOffice failed to convert the DOCX")
+
 // Converter turns DOCX drafts into PDF with LibreOffice in headless mode, one process
-// per conversion with its own throw-away profile, killed with its children when it
-// runs past the time limit.
+// per conversion with its own throw-away profile. The archive is checked first
+// (checkDOCX); LibreOffice then runs under prlimit (util-linux) with its address
+// space, CPU time and output bounded, and is killed with its children when it runs
+// past the time limit.
 type Converter struct {
 	Soffice string        // path of soffice; empty: looked up in PATH
-	Timeout time.Duration // 0: 2 minutes
+	Timeout time.Duration // wall and CPU time of one conversion; 0: DefaultConvertTimeout
+	// MemoryLimit caps LibreOffice's address space in bytes; 0: DefaultConvertMemory.
+	MemoryLimit int64
+}
+
+// Default limits of one conversion: an ordinary document converts in about 15 s and
+// 250 MB on the 2-core reference machine.
+const (
+	DefaultConvertTimeout = 90 * time.Second
+	DefaultConvertMemory  = 1536 << 20
+	convertMaxOutput      = 256 << 20 // largest file LibreOffice may write
+)
+
+func (c *Converter) timeout() time.Duration {
+	if c == nil || c.Timeout <= 0 {
+		return DefaultConvertTimeout
+	}
+	return c.Timeout
+}
+
+// limited prefixes the command with prlimit when it is installed.
+func (c *Converter) limited(command []string) []string {
+	prlimit, err := exec.LookPath("prlimit")
+	if err != nil {
+		slog.Warn("docs: prlimit (util-linux) is not installed; LibreOffice runs without memory and CPU limits")
+		return command
+	}
+	memory := c.MemoryLimit
+	if memory <= 0 {
+		memory = DefaultConvertMemory
+	}
+	cpu := int64(math.Ceil(c.timeout().Seconds()))
+	return append([]string{prlimit, fmt.Sprintf("--as=%d", memory), fmt.Sprintf("--cpu=%d", cpu),
+		fmt.Sprintf("--fsize=%d", convertMaxOutput), "--"}, command...)
+}
+
+// conversionFailed is a failed attempt, with the reason in Vietnamese.
+func conversionFailed(reason, detail string, args ...any) error {
+	return &Error{Kind: ErrConversionFailed, Message: "Không chuyển được tệp DOCX sang PDF: " + reason + "." + docxAdviceUpload,
+		Detail: fmt.Sprintf(detail, args...)}
 }
 
 func (c *Converter) binary() (string, error) {
@@ -63,27 +111,31 @@ func (c *Converter) Convert(ctx context.Context, docx io.Reader, pdf io.Writer) 
 	if err := writeFile(in, docx); err != nil {
 		return err
 	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = 2 * time.Minute
+	if err := checkDOCX(in); err != nil {
+		return err
 	}
+	timeout := c.timeout()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, soffice, "--headless", "--norestore", "--nologo", "--nolockcheck",
-		"-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--convert-to", "pdf", "--outdir", dir, in)
+	command := c.limited([]string{soffice, "--headless", "--norestore", "--nologo", "--nolockcheck",
+		"-env:UserInstallation=file://" + filepath.Join(dir, "profile"), "--convert-to", "pdf", "--outdir", dir, in})
+	cmd := exec.CommandContext(ctx, command[0], command[1:]...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	output, err := cmd.CombinedOutput()
 	if ctx.Err() == context.DeadlineExceeded {
-		return fmt.Errorf("docs: LibreOffice did not finish the conversion within %s", timeout)
+		return conversionFailed(fmt.Sprintf("LibreOffice không xong trong %s", timeout),
+			"LibreOffice did not finish the conversion within %s", timeout)
 	}
 	if err != nil {
-		return fmt.Errorf("docs: LibreOffice failed to convert the draft: %v: %s", err, strings.TrimSpace(string(output)))
+		return conversionFailed("LibreOffice dừng giữa chừng (có thể vì vượt giới hạn bộ nhớ hoặc thời gian xử lý)",
+			"LibreOffice failed to convert the draft: %v: %s", err, strings.TrimSpace(string(output)))
 	}
 	out, err := os.Open(filepath.Join(dir, "draft.pdf"))
 	if err != nil {
-		return fmt.Errorf("docs: LibreOffice produced no PDF (%s): %w", strings.TrimSpace(string(output)), err)
+		return conversionFailed("LibreOffice không đọc được tệp hoặc không đủ bộ nhớ để chuyển",
+			"LibreOffice produced no PDF (%s): %v", strings.TrimSpace(string(output)), err)
 	}
 	defer out.Close()
 	if _, err := io.Copy(pdf, out); err != nil {
@@ -115,6 +167,28 @@ func (s *Service) ConvertPending(ctx context.Context, limit int) (int, error) {
 		}
 		return s.convertFile(ctx, tx, it.DocumentID, int64(fileID))
 	})
+}
+
+// ConversionFailure is a conversion of the document's current main version that
+// failed for good, with the reason for the drafter.
+type ConversionFailure struct {
+	FileName string
+	Message  string // Vietnamese
+}
+
+// ConversionFailures lists the conversions of the document's latest main version that
+// failed for good, so that the drafter sees why no PDF came and uploads one.
+func ConversionFailures(ctx context.Context, db store.DB, docID int64) ([]ConversionFailure, error) {
+	rows, err := db.Query(ctx, `
+		SELECT f.file_name, o.payload->>'failure'
+		FROM document_outbox o JOIN document_files f ON f.id = (o.payload->>'file_id')::bigint
+		WHERE o.kind = 'convert' AND o.document_id = $1 AND o.done_at IS NULL AND o.payload ? 'failure'
+		  AND f.version = (SELECT max(version) FROM document_files WHERE document_id = $1 AND kind = 'main')
+		ORDER BY o.id`, docID)
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to read the conversions of document %d: %w", docID, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[ConversionFailure])
 }
 
 func (s *Service) convertFile(ctx context.Context, tx pgx.Tx, docID, fileID int64) error {

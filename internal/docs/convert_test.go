@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"edms/internal/testenv"
 )
 
 // docxWith builds a minimal but valid Word document holding one paragraph.
-func docxWith(t *testing.T, text string) []byte {
+func docxWith(t testing.TB, text string) []byte {
 	t.Helper()
 	parts := map[string]string{
 		"[Content_Types].xml": `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -110,5 +113,132 @@ func TestDocxRefusedWithoutLibreOfficeAndConversionTimeLimit(t *testing.T) {
 	}
 	if time.Since(start) > 30*time.Second {
 		t.Fatalf("the time limit did not stop LibreOffice (took %s)", time.Since(start))
+	}
+}
+
+// zipBombDOCX builds a Word document of about 150 KB whose document.xml inflates to
+// 51 MB of paragraphs, as the one that grew LibreOffice to 2.3 GB.
+func zipBombDOCX(t testing.TB) []byte {
+	t.Helper()
+	valid := docxWith(t, "x")
+	zr, err := zip.NewReader(bytes.NewReader(valid), int64(len(valid)))
+	must(t, err)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		w, err := zw.Create(f.Name)
+		must(t, err)
+		if f.Name != "word/document.xml" {
+			r, err := f.Open()
+			must(t, err)
+			_, err = io.Copy(w, r)
+			must(t, err)
+			continue
+		}
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>`)
+		paragraph := []byte(`<w:p><w:r><w:t>Quyet dinh</w:t></w:r></w:p>`)
+		for written := 0; written < 51<<20; written += len(paragraph) {
+			_, err = w.Write(paragraph)
+			must(t, err)
+		}
+		io.WriteString(w, `</w:body></w:document>`)
+	}
+	must(t, zw.Close())
+	return buf.Bytes()
+}
+
+// TestZipBombDOCXFailsForGoodVisibly: the archive is refused before LibreOffice runs,
+// the conversion is not tried again, and the drafter is told why.
+func TestZipBombDOCXFailsForGoodVisibly(t *testing.T) {
+	t.Parallel()
+	soffice := testenv.LookTool(t, "soffice")
+	f := newFixture(t)
+	ctx := context.Background()
+	f.svc.Converter = &Converter{Soffice: soffice}
+	bomb := zipBombDOCX(t)
+	if len(bomb) > 400<<10 {
+		t.Fatalf("the zip bomb takes %d bytes, not a small file", len(bomb))
+	}
+	err := f.svc.Converter.Convert(ctx, bytes.NewReader(bomb), io.Discard)
+	if !errors.Is(err, ErrUnconvertible) {
+		t.Fatalf("converting the zip bomb: %v", err)
+	}
+	id := f.draft(t, TypeBaoCao, "Báo cáo nén bất thường", func(in *DraftInput) {
+		in.File = FileInput{Name: "bao-cao.docx", MediaType: MediaDOCX, Content: bytes.NewReader(bomb)}
+	})
+	for range 2 {
+		n, err := f.svc.ConvertPending(ctx, 10)
+		must(t, err)
+		if n != 0 {
+			t.Fatalf("%d conversions succeeded", n)
+		}
+	}
+	var attempts int
+	must(t, f.pool.QueryRow(ctx, `SELECT attempts FROM document_outbox WHERE kind = 'convert' AND document_id = $1`, id).Scan(&attempts))
+	if attempts != maxAttempts(OutboxConvert) {
+		t.Errorf("%d attempts recorded, want the refusal to count as the last (%d)", attempts, maxAttempts(OutboxConvert))
+	}
+	failures, err := ConversionFailures(ctx, f.pool, id)
+	must(t, err)
+	if len(failures) != 1 || failures[0].FileName != "bao-cao.docx" || !strings.Contains(failures[0].Message, "XML bung nén ra hơn") {
+		t.Fatalf("failures shown to the drafter: %+v", failures)
+	}
+	// A new version gets its own chance; the old failure is no longer shown.
+	must(t, f.svc.AddVersion(ctx, f.in(f.specialist), id, samplePDF(t, "v2"), ""))
+	if failures, err := ConversionFailures(ctx, f.pool, id); err != nil || len(failures) != 0 {
+		t.Errorf("failures after a new version: %+v %v", failures, err)
+	}
+}
+
+// TestLibreOfficeRunsUnderAMemoryLimit: with too little address space LibreOffice
+// cannot load the draft, which proves the limit reaches it.
+func TestLibreOfficeRunsUnderAMemoryLimit(t *testing.T) {
+	t.Parallel()
+	soffice := testenv.LookTool(t, "soffice")
+	testenv.LookTool(t, "prlimit")
+	tight := &Converter{Soffice: soffice, MemoryLimit: 200 << 20}
+	err := tight.Convert(context.Background(), bytes.NewReader(docxWith(t, vietnameseSample)), io.Discard)
+	var e *Error
+	if !errors.Is(err, ErrConversionFailed) || !errors.As(err, &e) || !strings.Contains(e.Message, "Không chuyển được tệp DOCX") {
+		t.Fatalf("conversion in 200 MiB: %v", err)
+	}
+}
+
+// TestOutboxFailureIsCountedAfterItsContextExpired: a job cut off by its time limit
+// still records the failed attempt, so the item is not retried forever.
+func TestOutboxFailureIsCountedAfterItsContextExpired(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	id := f.draft(t, TypeBaoCao, "Báo cáo", nil)
+	err := pgx.BeginFunc(context.Background(), f.pool, func(tx pgx.Tx) error {
+		return enqueue(context.Background(), tx, OutboxConvert, id, "", map[string]any{"file_id": 0})
+	})
+	must(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, _ = ClaimOutbox(ctx, f.pool, OutboxConvert, 1, func(ctx context.Context, _ pgx.Tx, _ OutboxItem) error {
+		cancel() // the job's time is up while it works
+		return ctx.Err()
+	})
+	var attempts int
+	var lastError string
+	must(t, f.pool.QueryRow(context.Background(), `SELECT attempts, last_error FROM document_outbox WHERE kind = 'convert' AND document_id = $1`,
+		id).Scan(&attempts, &lastError))
+	if attempts != 1 || !strings.Contains(lastError, "canceled") {
+		t.Errorf("after an expired attempt: %d attempts, last error %q", attempts, lastError)
+	}
+}
+
+// BenchmarkRefuseZipBombDOCX measures how long the archive check takes to refuse the
+// 150 KB document inflating to 51 MB of XML (LibreOffice took minutes and 2.3 GB).
+func BenchmarkRefuseZipBombDOCX(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "bomb.docx")
+	if err := os.WriteFile(path, zipBombDOCX(b), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := checkDOCX(path); !errors.Is(err, ErrUnconvertible) {
+			b.Fatalf("the bomb passed: %v", err)
+		}
 	}
 }

@@ -8,11 +8,15 @@
 //
 // Every file is stored once, by SHA-256, in PostgreSQL (blobs + 1 MiB blob_chunks),
 // streamed in and out so that no file is held whole in memory. The first bytes must
-// match the declared type (a DOCX sent as a PDF is refused), and the size limit is
-// Service.MaxFileSize. Drafts keep every version of the main file with who made it and
-// why; a DOCX version gets a PDF rendition from headless LibreOffice (Converter, run by
-// ConvertPending from the outbox, with a time limit); without LibreOffice a DOCX is
-// refused and the user asked for a PDF.
+// match the declared type (a DOCX sent as a PDF is refused; a PDF starts with its
+// %PDF- header, never after markup), the stored name carries the type's extension, and
+// the size limit is Service.MaxFileSize. Drafts keep every version of the main file
+// with who made it and why; a DOCX version gets a PDF rendition from headless
+// LibreOffice (Converter, run by ConvertPending from the outbox): the archive is
+// checked against zip bombs first (docxcheck.go), LibreOffice runs under prlimit with
+// memory, CPU and time limits, and a conversion that fails for good says why
+// (ConversionFailures). Without LibreOffice a DOCX is refused and the user asked for
+// a PDF.
 //
 // # Lifecycles
 //

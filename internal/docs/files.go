@@ -45,6 +45,7 @@ func addFile(ctx context.Context, tx pgx.Tx, docID int64, kind string, version i
 	if err != nil {
 		return File{}, err
 	}
+	name = withExtension(name, in.MediaType)
 	f := File{Kind: kind, Version: version, BlobID: blob.ID, Name: name, MediaType: in.MediaType, Size: blob.Size, Note: note, CreatedBy: actorID}
 	var createdBy *int64
 	if actorID != 0 {

@@ -111,7 +111,7 @@ func (f *fixture) toSigned(t *testing.T, id int64) {
 	must(t, f.svc.Sign(ctx, f.in(f.leader), id, SignInput{}))
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package docs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,6 +30,16 @@ type OutboxItem struct {
 	Payload    map[string]any
 	CreatedAt  time.Time
 	Attempts   int
+}
+
+// maxAttempts is how often an item of a kind is tried before it fails for good: a
+// conversion that failed three times will fail again (LibreOffice is deterministic
+// under its limits), deliveries wait out longer outages.
+func maxAttempts(kind string) int {
+	if kind == OutboxConvert {
+		return 3
+	}
+	return 10
 }
 
 // enqueue writes an outbox row in the caller's transaction: it commits with the change
@@ -73,7 +84,7 @@ func ClaimOutbox(ctx context.Context, db interface {
 			return err
 		})
 		if handleErr != nil {
-			if err := noteFailure(ctx, db, claimed, handleErr); err != nil {
+			if err := noteFailure(ctx, db, kind, claimed, handleErr); err != nil {
 				return done, err
 			}
 			continue
@@ -93,8 +104,8 @@ func claimOne(ctx context.Context, tx pgx.Tx, kind string) (OutboxItem, bool, er
 	var it OutboxItem
 	var payload []byte
 	err := tx.QueryRow(ctx, `SELECT id, kind, document_id, code, payload, created_at, attempts FROM document_outbox
-		WHERE kind = $1 AND done_at IS NULL AND attempts < 10
-		ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`, kind).
+		WHERE kind = $1 AND done_at IS NULL AND attempts < $2
+		ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`, kind, maxAttempts(kind)).
 		Scan(&it.ID, &it.Kind, &it.DocumentID, &it.Code, &payload, &it.CreatedAt, &it.Attempts)
 	if err == pgx.ErrNoRows {
 		return it, false, nil
@@ -109,12 +120,20 @@ func claimOne(ctx context.Context, tx pgx.Tx, kind string) (OutboxItem, bool, er
 }
 
 // noteFailure counts a failed attempt on an item (its handler's transaction rolled
-// back, so it is pending again) and keeps the error for the operator.
+// back, so it is pending again) and keeps the error for the operator. An item that
+// fails for good, at its last attempt or with ErrUnconvertible, keeps the user's
+// sentence in its payload as "failure". It runs even when the work's context has
+// expired (a job past its time limit), so that the attempt is always counted.
 func noteFailure(ctx context.Context, db interface {
 	Begin(context.Context) (pgx.Tx, error)
-}, id int64, cause error) error {
+}, kind string, id int64, cause error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	return pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE document_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1`, id, cause.Error())
+		_, err := tx.Exec(ctx, `UPDATE document_outbox SET
+				attempts = CASE WHEN $3 THEN $4 ELSE attempts + 1 END, last_error = $2,
+				payload = CASE WHEN $3 OR attempts + 1 >= $4 THEN payload || jsonb_build_object('failure', $5::text) ELSE payload END
+			WHERE id = $1`, id, cause.Error(), errors.Is(cause, ErrUnconvertible), maxAttempts(kind), UserMessage(cause))
 		return err
 	})
 }

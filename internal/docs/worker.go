@@ -35,11 +35,21 @@ type convertDraftsWorker struct {
 	svc *Service
 }
 
+// convertBatch is how many conversions one job runs.
+const convertBatch = 3
+
+// Timeout gives the job room for its whole batch, each conversion with its own
+// shorter limit and the time to record a failure, so that a conversion never outlives
+// its job.
+func (w *convertDraftsWorker) Timeout(*river.Job[ConvertDraftsArgs]) time.Duration {
+	return convertBatch * (w.svc.Converter.timeout() + 30*time.Second)
+}
+
 func (w *convertDraftsWorker) Work(ctx context.Context, _ *river.Job[ConvertDraftsArgs]) error {
 	if !w.svc.Converter.Available() {
 		return nil
 	}
-	n, err := w.svc.ConvertPending(ctx, 10)
+	n, err := w.svc.ConvertPending(ctx, convertBatch)
 	if n > 0 {
 		slog.Info("docs: drafts converted to PDF", "count", n)
 	}
@@ -66,7 +76,10 @@ func (s *Service) Jobs(workers *river.Workers, interval time.Duration) []*river.
 	river.AddWorker(workers, &queueRemindersWorker{svc: s})
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(interval),
-			func() (river.JobArgs, *river.InsertOpts) { return ConvertDraftsArgs{}, nil },
+			// Not retried: the next period runs it again, and the outbox counts attempts.
+			func() (river.JobArgs, *river.InsertOpts) {
+				return ConvertDraftsArgs{}, &river.InsertOpts{MaxAttempts: 1}
+			},
 			&river.PeriodicJobOpts{ID: "docs.convert_drafts", RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return QueueRemindersArgs{}, nil },

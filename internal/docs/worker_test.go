@@ -52,3 +52,16 @@ func TestPeriodicJobsRunInRiver(t *testing.T) {
 		t.Fatalf("reminders after the job ran: %+v", reminders)
 	}
 }
+
+// TestConversionsEndBeforeTheirJob: the job's time limit covers its whole batch of
+// conversions, each at its own limit, so a conversion never outlives its job and its
+// failure is recorded within the job.
+func TestConversionsEndBeforeTheirJob(t *testing.T) {
+	t.Parallel()
+	for _, c := range []*Converter{nil, {}, {Timeout: 5 * time.Minute}} {
+		w := &convertDraftsWorker{svc: &Service{Converter: c}}
+		if job := w.Timeout(nil); job < convertBatch*c.timeout()+time.Minute {
+			t.Errorf("the job has %s for %d conversions of %s each", job, convertBatch, c.timeout())
+		}
+	}
+}

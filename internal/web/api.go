@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -146,10 +145,8 @@ type createUserRequest struct {
 // apiCreateUser creates an account in the administrator's current agency.
 func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 	var req createUserRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return badRequest("body_invalid", "Nội dung yêu cầu không phải JSON hợp lệ: "+err.Error())
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
 	}
 	p := principalOf(r)
 	ctx := r.Context()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -58,18 +59,33 @@ const (
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// handle registers a route with its guard; every route goes through here.
+// handle registers a route with its guard and the body its method and style take;
+// every route goes through here or through handleUpload.
 func (s *Server) handle(r *mux.Router, name, method, path string, g guard, as responder, h handlerFunc) {
+	s.handleBody(r, name, method, path, g, as, defaultBody(method, as), h)
+}
+
+// handleUpload registers a route that receives files, with its body rule.
+func (s *Server) handleUpload(r *mux.Router, name, path string, g guard, as responder, body bodyRule, h handlerFunc) {
+	s.handleBody(r, name, http.MethodPost, path, g, as, body, h)
+}
+
+func (s *Server) handleBody(r *mux.Router, name, method, path string, g guard, as responder, body bodyRule, h handlerFunc) {
 	if g.kind == 0 {
 		panic("web: route " + name + " has no permission rule")
 	}
 	s.guards[name] = g
-	r.Handle(path, s.guarded(g, as, h)).Methods(method).Name(name)
+	methods := []string{method}
+	if method == http.MethodGet {
+		methods = append(methods, http.MethodHead) // a page that answers GET answers HEAD
+	}
+	r.Handle(path, s.guarded(g, as, body, h)).Methods(methods...).Name(name)
 }
 
-func (s *Server) guarded(g guard, as responder, h handlerFunc) http.Handler {
+func (s *Server) guarded(g guard, as responder, body bodyRule, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r, err := s.authorize(r, g)
+		r, err := s.authorize(w, r, g, body)
+		defer release(r)
 		if err == nil {
 			err = h(w, r)
 		}
@@ -79,22 +95,30 @@ func (s *Server) guarded(g guard, as responder, h handlerFunc) http.Handler {
 	})
 }
 
-// authorize authenticates the request when the guard needs it, checks CSRF on
-// state-changing session requests, and enforces the permission.
-func (s *Server) authorize(r *http.Request, g guard) (*http.Request, error) {
+// authorize bounds the body, authenticates the request when the guard needs it,
+// enforces the permission, reads the form only then, and checks CSRF on
+// state-changing session requests. An anonymous caller never gets a body parsed,
+// except the small forms of public routes (sign-in).
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, g guard, body bodyRule) (*http.Request, error) {
+	if err := body.bound(w, r); err != nil {
+		return r, err
+	}
 	if g.kind == guardPublic {
-		return r, nil
+		return r, body.read(r)
 	}
 	p, err := s.authenticate(r)
 	if err != nil {
 		return r, err
 	}
 	r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
-	if p.viaSession && r.Method != http.MethodGet && r.Method != http.MethodHead && !validCSRF(r, p.CSRFToken) {
-		return r, errBadCSRF
-	}
 	if !s.enforcer.Can(p.User.ID, p.AgencyID, g.permission) {
 		return r, errForbidden
+	}
+	if err := body.read(r); err != nil {
+		return r, err
+	}
+	if p.viaSession && r.Method != http.MethodGet && r.Method != http.MethodHead && !body.validCSRF(r, p.CSRFToken) {
+		return r, errBadCSRF
 	}
 	return r, nil
 }
@@ -104,6 +128,10 @@ func validCSRF(r *http.Request, want string) bool {
 	if got == "" {
 		got = r.PostFormValue("csrf_token")
 	}
+	return sameToken(got, want)
+}
+
+func sameToken(got, want string) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
@@ -171,6 +199,10 @@ func authError(err error) error {
 
 // fail reports a refusal or error in the route's style.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, as responder, err error) {
+	if r.Context().Err() != nil { // the client went away: nobody reads an answer
+		slog.Debug("web: request abandoned by the client", "method", r.Method, "path", r.URL.Path, "err", err)
+		return
+	}
 	if as == asAPI {
 		writeError(w, r, err)
 		return

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -147,8 +146,14 @@ func documentID(r *http.Request) int64 {
 // Vietnamese sentence.
 func docsError(err error) error {
 	var api *apiError
-	if err == nil || errors.As(err, &api) {
-		return err
+	var tooLarge *http.MaxBytesError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &api): // a streamed upload's own refusal, from inside the service
+		return api
+	case errors.As(err, &tooLarge):
+		return bodyTooLarge(tooLarge.Limit)
 	}
 	msg := docs.UserMessage(err)
 	switch {
@@ -167,16 +172,6 @@ func docsError(err error) error {
 		return &apiError{http.StatusBadRequest, "invalid", msg}
 	}
 	return err
-}
-
-// decodeJSON reads a JSON body of at most 1 MiB, refusing unknown fields.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return badRequest("body_invalid", "Nội dung yêu cầu không phải JSON hợp lệ: "+err.Error())
-	}
-	return nil
 }
 
 // can reports whether the request's principal holds the permission.

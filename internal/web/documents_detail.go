@@ -15,6 +15,7 @@ import (
 type documentDetail struct {
 	Record      *docs.Record
 	Files       []docs.File
+	Conversions []docs.ConversionFailure // DOCX of the current version that could not be converted
 	History     []docs.Transition
 	Recipients  []docs.RecipientState
 	Assignments []docs.Assignment
@@ -32,6 +33,9 @@ func (s *Server) loadDetail(r *http.Request, id int64) (*documentDetail, error) 
 	}
 	d := &documentDetail{Record: rec}
 	if d.Files, err = docs.Files(ctx, s.pool, id); err != nil {
+		return nil, err
+	}
+	if d.Conversions, err = docs.ConversionFailures(ctx, s.pool, id); err != nil {
 		return nil, err
 	}
 	if d.History, err = docs.History(ctx, s.pool, id); err != nil {
@@ -146,6 +150,14 @@ func (d *documentDetail) JSON() map[string]any {
 	for _, a := range d.Actions {
 		actions = append(actions, a.Action)
 	}
+	type conversionJSON struct {
+		FileName string `json:"file_name"`
+		Message  string `json:"message"`
+	}
+	conversions := []conversionJSON{}
+	for _, c := range d.Conversions {
+		conversions = append(conversions, conversionJSON(c))
+	}
 	return map[string]any{"document": toDocumentOut(d.Record), "files": files, "history": history,
-		"recipients": recipients, "assignments": assignments, "actions": actions}
+		"recipients": recipients, "assignments": assignments, "actions": actions, "conversion_failures": conversions}
 }

@@ -19,10 +19,10 @@ import (
 func (s *Server) routeDocumentPages(r *mux.Router) {
 	s.handle(r, "documents", "GET", "/documents", need(access.DocumentRead), asPage, s.documentsPage)
 	s.handle(r, "draft.form", "GET", "/documents/new", need(access.OutgoingDraft), asPage, s.draftForm)
-	s.handle(r, "draft.create", "POST", "/documents/new", need(access.OutgoingDraft), asPage, s.draftCreate)
+	s.handleUpload(r, "draft.create", "/documents/new", need(access.OutgoingDraft), asPage, uploadBody(s.uploadLimit()), s.draftCreate)
 	s.handle(r, "receive.form", "GET", "/documents/receive", need(access.IncomingReceive), asPage, s.receiveForm)
-	s.handle(r, "receive.create", "POST", "/documents/receive", need(access.IncomingReceive), asPage, s.receiveCreate)
-	s.handle(r, "receive.edxml", "POST", "/documents/receive/edxml", need(access.IncomingReceive), asPage, s.pageReceiveEdxml)
+	s.handleUpload(r, "receive.create", "/documents/receive", need(access.IncomingReceive), asPage, uploadBody(s.uploadLimit()), s.receiveCreate)
+	s.handleUpload(r, "receive.edxml", "/documents/receive/edxml", need(access.IncomingReceive), asPage, uploadBody(s.uploadLimit()), s.pageReceiveEdxml)
 	s.handle(r, "document", "GET", "/documents/{id:[0-9]+}", need(access.DocumentRead), asPage, s.documentPage)
 	s.handle(r, "document.edxml", "GET", "/documents/{id:[0-9]+}/edxml", need(access.OutgoingSend), asPage, s.exportEdxml)
 	s.handle(r, "document.file", "GET", "/documents/{id:[0-9]+}/files/{file:[0-9]+}", need(access.DocumentRead), asPage, s.downloadFile)
@@ -191,17 +191,20 @@ func (s *Server) afterForm(w http.ResponseWriter, r *http.Request, err error, ba
 }
 
 func (s *Server) draftCreate(w http.ResponseWriter, r *http.Request) error {
-	if err := s.parseUpload(w, r); err != nil {
+	file, closer, ok, err := formFile(r, "file")
+	if err != nil {
 		return s.afterForm(w, r, err, "/documents/new", "", "")
 	}
-	id, err := s.createDraft(r, formDocument(r))
+	var upload *docs.FileInput
+	if ok {
+		defer closer.Close()
+		upload = &file
+	}
+	id, err := s.createDraft(r, formDocument(r), upload)
 	return s.afterForm(w, r, err, "/documents/new", "Đã lưu dự thảo.", fmt.Sprintf("/documents/%d", id))
 }
 
 func (s *Server) receiveCreate(w http.ResponseWriter, r *http.Request) error {
-	if err := s.parseUpload(w, r); err != nil {
-		return s.afterForm(w, r, err, "/documents/receive", "", "")
-	}
 	receipt, err := s.receive(r, formDocument(r))
 	message := "Đã tiếp nhận văn bản đến."
 	for _, d := range receipt.Duplicates {

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,6 +42,10 @@ func (s *Server) receiveEdxml(r *http.Request, body io.Reader) (*edxmlReceipt, e
 		opts.Roots = s.cfg.Trust.Pool()
 	}
 	pkg, err := liaison.Read(body, opts)
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, bodyTooLarge(tooLarge.Limit)
+	}
 	if err != nil {
 		return nil, badRequest("edxml_invalid", "Gói edXML không hợp lệ: "+err.Error())
 	}
@@ -95,7 +100,7 @@ var signatureStateLabels = map[liaison.SignatureState]string{
 }
 
 func (s *Server) apiReceiveEdxml(w http.ResponseWriter, r *http.Request) error {
-	receipt, err := s.receiveEdxml(r, http.MaxBytesReader(w, r.Body, s.uploadLimit()))
+	receipt, err := s.receiveEdxml(r, r.Body)
 	if err != nil {
 		return err
 	}
@@ -105,9 +110,6 @@ func (s *Server) apiReceiveEdxml(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) pageReceiveEdxml(w http.ResponseWriter, r *http.Request) error {
-	if err := s.parseUpload(w, r); err != nil {
-		return s.afterForm(w, r, err, "/documents/receive", "", "")
-	}
 	f, _, err := r.FormFile("package")
 	if err != nil {
 		return s.afterForm(w, r, badRequest("file_missing", "Chưa chọn tệp gói edXML."), "/documents/receive", "", "")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 )
@@ -49,4 +50,29 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		e = errInternal
 	}
 	writeJSON(w, e.Status, map[string]*apiError{"error": e})
+}
+
+// startedWriter notes whether any of the body has gone out.
+type startedWriter struct {
+	w       io.Writer
+	started bool
+}
+
+func (s *startedWriter) Write(p []byte) (int, error) {
+	s.started = true
+	return s.w.Write(p)
+}
+
+// streamBody writes a response body with write. A failure before the first byte is
+// returned, to be answered as an error; once the body has started there is nothing
+// left to answer with (the status is sent, a JSON error would corrupt the file), so
+// the failure, most often a client that went away, is only logged at debug level.
+func streamBody(w http.ResponseWriter, r *http.Request, write func(io.Writer) error) error {
+	body := &startedWriter{w: w}
+	err := write(body)
+	if err != nil && body.started {
+		slog.Debug("web: response body cut short", "method", r.Method, "path", r.URL.Path, "err", err)
+		return nil
+	}
+	return err
 }

@@ -41,6 +41,9 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		methods, _ := route.GetMethods()
 		rule, _ := srv.RouteRule(route.GetName())
 		for _, m := range methods {
+			if m == "HEAD" {
+				continue // answered wherever GET is; the spec documents the GET
+			}
 			key := m + " " + path
 			routed[key] = true
 			desc, ok := documented[key]

@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"edms/internal/access"
 	"edms/internal/audit"
@@ -70,9 +73,15 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, m
 	})
 }
 
-// safeNext keeps a redirect target only when it is a path on this site.
+// safeNext keeps a redirect target only when it is a clean path on this site: one
+// leading slash, no "//" (browsers read "/\t/evil.com" as "//evil.com"), no
+// backslash, no control character, no scheme or host.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.Contains(next, "//") || strings.ContainsRune(next, '\\') ||
+		strings.ContainsFunc(next, unicode.IsControl) {
+		return "/"
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
 	return next
@@ -90,7 +99,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, access.ErrBadCredentials):
 		return s.showLogin(w, r, http.StatusUnauthorized, "Tên đăng nhập hoặc mật khẩu không đúng.")
 	case errors.Is(err, access.ErrThrottled):
-		return s.showLogin(w, r, http.StatusTooManyRequests, fmt.Sprintf("Đăng nhập sai quá nhiều lần; vui lòng thử lại sau %d phút.", int(access.ThrottleWindow.Minutes())))
+		wait := access.ThrottleWindow
+		var throttled *access.ThrottledError
+		if errors.As(err, &throttled) {
+			wait = throttled.Wait
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		return s.showLogin(w, r, http.StatusTooManyRequests, "Đăng nhập sai quá nhiều lần; vui lòng thử lại sau "+waitText(wait)+".")
 	case errors.Is(err, access.ErrDisabled):
 		return s.showLogin(w, r, http.StatusForbidden, "Tài khoản đã bị khóa; liên hệ quản trị cơ quan.")
 	case err != nil:
@@ -116,6 +131,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Path: "/login", MaxAge: -1})
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 	return nil
+}
+
+// waitText words a wait for people: seconds under a minute, else minutes rounded up.
+func waitText(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d giây", int(d.Seconds()+0.999))
+	}
+	return fmt.Sprintf("%d phút", int(d.Minutes()+0.999))
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {

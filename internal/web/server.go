@@ -29,6 +29,10 @@ type Config struct {
 	// TrustProxy makes the server believe X-Forwarded-For and X-Forwarded-Proto, when
 	// it runs behind a reverse proxy that sets them.
 	TrustProxy bool
+	// ProxyHops is how many reverse proxies in front of the node append to
+	// X-Forwarded-For (0: one). The client is the address the farthest of them saw;
+	// whatever stands left of it, the client wrote itself.
+	ProxyHops int
 	// ForceSecureCookies marks cookies Secure even on plain HTTP (a TLS proxy in front
 	// that does not send X-Forwarded-Proto).
 	ForceSecureCookies bool
@@ -110,11 +114,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// clientIP is the caller's address, from the proxy's header when it is trusted.
+// clientIP is the caller's address. Behind trusted proxies it is read from the right
+// of X-Forwarded-For, ProxyHops entries in, since every proxy appends the address it
+// saw and anything further left is what the client chose to send.
 func (s *Server) clientIP(r *http.Request) string {
 	if s.cfg.TrustProxy {
-		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
-			return strings.TrimSpace(strings.Split(fwd, ",")[0])
+		if ip := forwardedFor(r.Header.Values("X-Forwarded-For"), max(s.cfg.ProxyHops, 1)); ip != "" {
+			return ip
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -122,6 +128,23 @@ func (s *Server) clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// forwardedFor returns the hops-th address from the right of the X-Forwarded-For
+// headers (the leftmost when there are fewer), or "" when that entry is not an IP.
+func forwardedFor(headers []string, hops int) string {
+	var entries []string
+	for _, h := range headers {
+		entries = append(entries, strings.Split(h, ",")...)
+	}
+	if len(entries) == 0 {
+		return ""
+	}
+	entry := strings.TrimSpace(entries[max(len(entries)-hops, 0)])
+	if ip := net.ParseIP(entry); ip != nil {
+		return ip.String()
+	}
+	return ""
 }
 
 // secure reports whether the request came over TLS, directly or through a trusted proxy.

@@ -238,7 +238,7 @@ func TestSignInRefusals(t *testing.T) {
 	if status != http.StatusUnauthorized || !strings.Contains(page, "Tên đăng nhập hoặc mật khẩu không đúng") {
 		t.Errorf("wrong password: %d", status)
 	}
-	for range access.MaxFailuresPerUser {
+	for range access.FailuresBeforeBackoff {
 		b.login("vanthu.huyen", "wrong password")
 	}
 	status, page = b.login("vanthu.huyen", demoPassword)
