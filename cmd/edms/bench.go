@@ -50,7 +50,7 @@ func runBench(ctx context.Context, args []string) error {
 	} else {
 		defer cleanup()
 	}
-	pool, err := store.Open(ctx, withQuery(url, "pool_max_conns", fmt.Sprint(o.Clients+4)))
+	pool, err := store.OpenPool(ctx, url, store.PoolOptions{MaxConns: int32(o.Clients + 4)})
 	if err != nil {
 		return err
 	}
@@ -111,16 +111,4 @@ func benchDatabase(ctx context.Context, serverURL string) (string, func(), error
 	}
 	u.Path = "/" + name
 	return u.String(), drop, nil
-}
-
-// withQuery sets a query parameter of a connection URL.
-func withQuery(raw, key, value string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	q := u.Query()
-	q.Set(key, value)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

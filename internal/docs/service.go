@@ -23,7 +23,8 @@ type Authorizer interface {
 }
 
 // SigningHook applies the digital signatures of the outgoing lifecycle to a PDF stream
-// (Phụ lục I). The server wires it to package signing; without it the signing steps
+// (Phụ lục I). It is called outside every transaction, with everything it needs in
+// its arguments: it must not query the database. The server wires it to package signing; without it the signing steps
 // still record who decided, but the document stays honestly marked as not digitally
 // signed (documents.leader_signed / agency_signed stay false).
 type SigningHook interface {
@@ -40,6 +41,7 @@ type SigningHook interface {
 type LeaderSignature struct {
 	DocumentID int64
 	UserID     int64
+	Username   string // names the signer's key
 	Signer     SignerInfo
 	At         time.Time
 }
@@ -57,6 +59,8 @@ type NumberStamp struct {
 type AgencySeal struct {
 	DocumentID int64
 	AgencyID   int64
+	OrganID    string // names the agency's key
+	AgencyName string
 	ClerkID    int64
 	At         time.Time
 }

@@ -60,7 +60,7 @@ func newSigningDemoServer(t *testing.T) (*httptest.Server, *web.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serveDemo(t, pool, web.Config{Trust: trust, AgencyKeys: keys}, &docsign.Hook{Pool: pool, Keys: keys, Layout: docsign.FormLayout})
+	return serveDemo(t, pool, web.Config{Trust: trust, AgencyKeys: keys}, &docsign.Hook{Keys: keys, Layout: docsign.FormLayout})
 }
 
 func serveDemo(t *testing.T, pool *pgxpool.Pool, cfg web.Config, hook docs.SigningHook) (*httptest.Server, *web.Server) {
