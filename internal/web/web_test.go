@@ -80,9 +80,15 @@ func serveDemo(t *testing.T, pool *pgxpool.Pool, cfg web.Config, hook docs.Signi
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newTestServer(t, srv), srv
+}
+
+// newTestServer serves srv on a loopback port until the test ends.
+func newTestServer(t *testing.T, srv *web.Server) *httptest.Server {
+	t.Helper()
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return ts, srv
+	return ts
 }
 
 // TestEveryRouteHasAPermission walks the router: each route must have been declared
