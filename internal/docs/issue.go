@@ -194,10 +194,13 @@ func takeNumber(ctx context.Context, tx pgx.Tx, p numberPlan) (IssueResult, erro
 
 // Seal records the clerk's agency signature (ký số của cơ quan, tổ chức), computed
 // outside every transaction and lock (see runPDFStep). The agency signs the PDF that
-// carries the number: while the stamp is pending, sealing waits.
+// carries the number: a stamp still pending is written first.
 func (s *Service) Seal(ctx context.Context, a Actor, docID int64, note string) error {
 	if s.Signing == nil {
 		return s.transitionOutgoing(ctx, a, docID, "seal", note, nil)
+	}
+	if err := s.stampNumber(ctx, docID); err != nil {
+		return err
 	}
 	return s.runPDFStep(ctx, a, docID, pdfStep{
 		action: "seal", note: note, fileNote: "Bản đã ký số của cơ quan", flag: "agency_signed",

@@ -109,8 +109,8 @@ func TestSigningStepsNeedOneConnection(t *testing.T) {
 }
 
 // TestFailedStampKeepsTheNumber makes the stamp fail after the number is committed:
-// the number stays (no gap, no reuse), sealing waits for the stamp, and the periodic
-// work writes it.
+// the number stays (no gap, no reuse), sealing cannot happen without the stamp, and
+// the periodic work writes it (or the seal, for the other document).
 func TestFailedStampKeepsTheNumber(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -126,24 +126,30 @@ func TestFailedStampKeepsTheNumber(t *testing.T) {
 	if res.Number != 1 {
 		t.Fatalf("first number %d", res.Number)
 	}
-	err = f.svc.Seal(ctx, f.in(f.clerk), first, "")
-	if !errors.Is(err, ErrIllegalTransition) {
-		t.Fatalf("sealing a document whose number is not stamped yet: %v", err)
+	if err := f.svc.Seal(ctx, f.in(f.clerk), first, ""); err == nil {
+		t.Fatal("sealed a document whose number could not be stamped")
 	}
+	hook.setBefore("number-02/QĐ-UBND", func() error { return errors.New("the PDF writer crashed again") })
 	next, err := f.svc.Issue(ctx, f.in(f.clerk), second, "")
 	must(t, err)
 	if next.Number != 2 {
 		t.Fatalf("second number %d, want 2: the failed stamp must neither free nor repeat a number", next.Number)
 	}
 	hook.setBefore("number-01/QĐ-UBND", nil)
-	n, err := f.svc.StampPending(ctx, 10)
+	hook.setBefore("number-02/QĐ-UBND", nil)
+	n, err := f.svc.StampPending(ctx, 1)
 	must(t, err)
 	if n != 1 {
 		t.Fatalf("stamped %d pending documents, want 1", n)
 	}
-	must(t, f.svc.Seal(ctx, f.in(f.clerk), first, ""))
+	for _, id := range []int64{first, second} {
+		must(t, f.svc.Seal(ctx, f.in(f.clerk), id, ""))
+		if text := f.currentPDFText(t, id); strings.Count(text, "%number-") != 1 || !strings.HasSuffix(text, "%sealed-by-000.00.21.H55\n") {
+			t.Errorf("document %d: want one stamp, then the seal:\n%q", id, text[max(0, len(text)-120):])
+		}
+	}
 	if n, err := f.svc.StampPending(ctx, 10); err != nil || n != 0 {
-		t.Fatalf("stamps still pending after the job: %d, %v", n, err)
+		t.Fatalf("stamps still pending after the job and the seal: %d, %v", n, err)
 	}
 }
 
