@@ -247,29 +247,24 @@ func percentile(d []time.Duration, p int) time.Duration {
 	return s[(len(s)-1)*p/100]
 }
 
-// issue has o.Clients clerks of one agency issue o.Issuances numbers at once through
-// the service (lock, state check, permission, counter, audit), then checks the series.
+// issue has o.Clients clerks issue o.Issuances numbers at once through the service
+// (lock, state check, permission, counter, audit), spread over every agency (client
+// c is a clerk of agency c mod agencies), then checks each agency's series.
 func issue(ctx context.Context, svc *docs.Service, pool *pgxpool.Pool, f *fixture, o Options, rep *Report) error {
-	agency := f.agencies[len(f.agencies)-1]
-	rows, err := pool.Query(ctx, `
-		INSERT INTO documents (agency_id, direction, type, subject, unit_id, created_by, outgoing_state)
-		SELECT $1, 'outgoing', 'quyet_dinh', 'Quyết định cấp số thử ' || g, $2, $3, 'signed' FROM generate_series(1, $4) g
-		RETURNING id`, agency, f.units[len(f.units)-1], f.specialists[len(f.specialists)-1], o.Issuances)
+	perAgency, err := signedForIssue(ctx, pool, f, o.Issuances)
 	if err != nil {
 		return err
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return err
-	}
-	clerk := docs.Actor{UserID: f.clerks[len(f.clerks)-1], AgencyID: agency}
-	var next atomic.Int64
+	next := make([]atomic.Int64, len(f.agencies))
 	var wg sync.WaitGroup
 	errs := make(chan error, o.Clients)
 	start := time.Now()
-	for range o.Clients {
+	for c := range o.Clients {
+		a := c % len(f.agencies)
+		clerk := docs.Actor{UserID: f.clerks[a], AgencyID: f.agencies[a]}
+		ids := perAgency[a]
 		wg.Go(func() {
-			for i := next.Add(1) - 1; i < int64(len(ids)); i = next.Add(1) - 1 {
+			for i := next[a].Add(1) - 1; i < int64(len(ids)); i = next[a].Add(1) - 1 {
 				if _, err := svc.Issue(ctx, clerk, ids[i], ""); err != nil {
 					errs <- err
 					return
@@ -283,15 +278,51 @@ func issue(ctx context.Context, svc *docs.Service, pool *pgxpool.Pool, f *fixtur
 	if err := <-errs; err != nil {
 		return fmt.Errorf("issuance failed: %w", err)
 	}
-	rep.Issued = len(ids)
-	rep.NumbersPerSec = float64(len(ids)) / rep.IssueTime.Seconds()
+	rep.Issued = o.Issuances
+	rep.NumbersPerSec = float64(o.Issuances) / rep.IssueTime.Seconds()
+	for a, ids := range perAgency {
+		if err := checkSeries(ctx, pool, ids); err != nil {
+			return fmt.Errorf("agency %d: %w", f.agencies[a], err)
+		}
+	}
+	rep.Gapless = true
+	return nil
+}
+
+// signedForIssue inserts issuances signed documents, ready for a number, spread over
+// the agencies; it returns their ids per agency.
+func signedForIssue(ctx context.Context, pool *pgxpool.Pool, f *fixture, issuances int) ([][]int64, error) {
+	perAgency := make([][]int64, len(f.agencies))
+	for a, agency := range f.agencies {
+		n := issuances / len(f.agencies)
+		if a < issuances%len(f.agencies) {
+			n++
+		}
+		rows, err := pool.Query(ctx, `
+			INSERT INTO documents (agency_id, direction, type, subject, unit_id, created_by, outgoing_state)
+			SELECT $1, 'outgoing', 'quyet_dinh', 'Quyết định cấp số thử ' || g, $2, $3, 'signed' FROM generate_series(1, $4) g
+			RETURNING id`, agency, f.units[a*unitsPerAgency], f.specialists[a*unitsPerAgency], n)
+		if err != nil {
+			return nil, err
+		}
+		if perAgency[a], err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return nil, err
+		}
+	}
+	return perAgency, nil
+}
+
+// checkSeries asserts that the documents ids were numbered 1..len(ids), each once.
+func checkSeries(ctx context.Context, pool *pgxpool.Pool, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	var distinct, lowest, highest int
 	if err := pool.QueryRow(ctx, `SELECT count(DISTINCT code_number::int), min(code_number::int), max(code_number::int)
 		FROM documents WHERE id = ANY($1)`, ids).Scan(&distinct, &lowest, &highest); err != nil {
 		return err
 	}
-	rep.Gapless = distinct == len(ids) && lowest == 1 && highest == len(ids)
-	if !rep.Gapless {
+	if distinct != len(ids) || lowest != 1 || highest != len(ids) {
 		return fmt.Errorf("numbering broken: %d distinct numbers from %d to %d for %d issuances", distinct, lowest, highest, len(ids))
 	}
 	return nil
