@@ -61,7 +61,8 @@ func runBenchWeb(ctx context.Context, args []string) error {
 	fs.IntVar(&o.Documents, "documents", 1_000_000, "documents to load")
 	fs.IntVar(&o.Agencies, "agencies", 10, "agencies sharing the documents")
 	fs.IntVar(&o.Officials, "officials", 200, "simulated officials, each with a session")
-	fs.Float64Var(&o.StartRate, "start-rate", 20, "requests per second of the first step (each next step sends a quarter more)")
+	fs.Float64Var(&o.StartRate, "start-rate", 20, "requests per second of the first step (each next step sends a quarter more, or a fifth less while the first ones miss the bounds)")
+	fs.Float64Var(&o.MinRate, "min-rate", 1, "lowest rate tried")
 	fs.DurationVar(&o.Step, "step", 20*time.Second, "how long each rate runs")
 	fs.DurationVar(&o.ReadP95, "read-p95", 100*time.Millisecond, "bound on the p95 of reads")
 	fs.DurationVar(&o.WriteP95, "write-p95", 300*time.Millisecond, "bound on the p95 of writes")
@@ -69,8 +70,8 @@ func runBenchWeb(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if o.Documents < 1 || o.Agencies < 1 || o.Officials < 1 || o.StartRate <= 0 || o.Step <= 0 {
-		return errors.New("-documents, -agencies, -officials, -start-rate and -step must be positive")
+	if o.Documents < 1 || o.Agencies < 1 || o.Officials < 1 || o.MinRate <= 0 || o.StartRate < o.MinRate || o.Step <= 0 {
+		return errors.New("-documents, -agencies, -officials, -min-rate and -step must be positive and -start-rate at least -min-rate")
 	}
 	return db.run(ctx, 0, func(pool *pgxpool.Pool, pgVersion string) error {
 		fmt.Printf("edms bench web: %d documents, %d agencies, %d officials, steps of %s from %.0f req/s; %d CPUs, %s, PostgreSQL %s\n",

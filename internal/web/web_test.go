@@ -288,18 +288,7 @@ func TestAPIWithTokens(t *testing.T) {
 	ts, srv := newDemoServer(t)
 	ctx := context.Background()
 	pool := srv.Pool()
-	tokenFor := func(username string) string {
-		u, err := org.UserByUsername(ctx, pool, username)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, err := access.CreateAPIToken(ctx, pool, u.ID, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	admin, clerk := tokenFor("quantri.huyen"), tokenFor("vanthu.huyen")
+	admin, clerk := apiToken(t, pool, "quantri.huyen"), apiToken(t, pool, "vanthu.huyen")
 
 	if status, out := apiCall(t, "GET", ts.URL+"/api/v1/me", clerk, ""); status != 200 || out["full_name"] != "Nguyễn Thị Hoa" {
 		t.Errorf("me: %d %v", status, out)

@@ -40,6 +40,7 @@ type Options struct {
 	Agencies  int           // agencies sharing them
 	Officials int           // simulated officials, each with a session of their own
 	StartRate float64       // requests per second of the first step
+	MinRate   float64       // the lowest rate tried when the first one misses the bounds
 	Step      time.Duration // how long each rate runs
 	ReadP95   time.Duration // bound on the reads' p95
 	WriteP95  time.Duration // bound on the writes' p95
@@ -91,7 +92,10 @@ func Run(ctx context.Context, pool *pgxpool.Pool, o Options, log io.Writer) (*Re
 	}
 	w.next = make([]int, len(w.signed))
 	rep := &Report{}
-	for rate := o.StartRate; ; rate *= 1.25 {
+	// Up by a quarter while the bounds hold; when the first rate misses them, down by
+	// a fifth until one holds (or below MinRate).
+	factor := 1.25
+	for rate := o.StartRate; rate >= o.MinRate && ctx.Err() == nil; rate *= factor {
 		r := w.runStep(ctx, rate, o.Step)
 		r.Met = r.Errors == 0 && r.ReadP95 <= o.ReadP95 && r.WriteP95 <= o.WriteP95
 		fmt.Fprintf(log, "%7.1f req/s: %5d reads p95 %8s, %5d writes p95 %8s, %d errors: %s\n", r.Rate, r.Reads,
@@ -100,11 +104,17 @@ func Run(ctx context.Context, pool *pgxpool.Pool, o Options, log io.Writer) (*Re
 			fmt.Fprintf(log, "  first error: %v\n", r.FirstError)
 		}
 		rep.Steps = append(rep.Steps, r)
-		if !r.Met || ctx.Err() != nil {
-			return rep, ctx.Err()
+		switch {
+		case r.Met:
+			rep.Best = rate
+		case len(rep.Steps) == 1:
+			factor = 0.8
 		}
-		rep.Best = rate
+		if r.Met == (factor < 1) {
+			break
+		}
 	}
+	return rep, ctx.Err()
 }
 
 // serve starts the web server on a loopback port.
@@ -167,7 +177,9 @@ func (w *workload) runStep(ctx context.Context, rate float64, d time.Duration) S
 	res := StepResult{Rate: rate}
 	var wg sync.WaitGroup
 	interval := time.Duration(float64(time.Second) / rate)
-	for start := time.Now(); time.Since(start) < d && ctx.Err() == nil; time.Sleep(interval) {
+	start := time.Now()
+	for i := 0; time.Since(start) < d && ctx.Err() == nil; i++ {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * interval))) // on schedule, however long the last one took
 		wg.Go(func() {
 			write := rand.IntN(10) < 2 // 20% writes
 			o := w.pick(write)

@@ -19,7 +19,7 @@ func TestSmallRun(t *testing.T) {
 	t.Parallel()
 	pool := storetest.NewDB(t)
 	var log bytes.Buffer
-	rep, err := Run(context.Background(), pool, Options{Documents: 3000, Agencies: 2, Officials: 20, StartRate: 20,
+	rep, err := Run(context.Background(), pool, Options{Documents: 3000, Agencies: 2, Officials: 20, StartRate: 20, MinRate: 20,
 		Step: 3 * time.Second, ReadP95: time.Nanosecond, WriteP95: time.Nanosecond}, &log)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
