@@ -15,10 +15,12 @@ package audit
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -81,6 +83,21 @@ func Record(ctx context.Context, tx pgx.Tx, e Entry) error {
 		e.At, e.ActorID, e.Actor, e.AgencyID, e.Action, e.ObjectType, e.ObjectID, e.ClientIP, detail, prev, sum, e.chain())
 	if err != nil {
 		return fmt.Errorf("audit: unable to append %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// RecordAll appends entries that may belong to several chains inside tx, chain by
+// chain in ascending order, so that two transactions writing to the same chains lock
+// them in the same order and never deadlock (an agency sending to another while that
+// one sends back). Entries of one chain keep their order.
+func RecordAll(ctx context.Context, tx pgx.Tx, entries []Entry) error {
+	sorted := slices.Clone(entries)
+	slices.SortStableFunc(sorted, func(a, b Entry) int { return cmp.Compare(a.chain(), b.chain()) })
+	for _, e := range sorted {
+		if err := Record(ctx, tx, e); err != nil {
+			return err
+		}
 	}
 	return nil
 }
