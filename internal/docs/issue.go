@@ -2,6 +2,7 @@ package docs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -194,15 +195,13 @@ func takeNumber(ctx context.Context, tx pgx.Tx, p numberPlan) (IssueResult, erro
 
 // Seal records the clerk's agency signature (ký số của cơ quan, tổ chức), computed
 // outside every transaction and lock (see runPDFStep). The agency signs the PDF that
-// carries the number: a stamp still pending is written first.
+// carries the number: once the step is allowed, a stamp still pending is written
+// first.
 func (s *Service) Seal(ctx context.Context, a Actor, docID int64, note string) error {
 	if s.Signing == nil {
 		return s.transitionOutgoing(ctx, a, docID, "seal", note, nil)
 	}
-	if err := s.stampNumber(ctx, docID); err != nil {
-		return err
-	}
-	return s.runPDFStep(ctx, a, docID, pdfStep{
+	step := pdfStep{
 		action: "seal", note: note, fileNote: "Bản đã ký số của cơ quan", flag: "agency_signed",
 		prepare: func(ctx context.Context, tx pgx.Tx, d *Record) (pdfTransform, error) {
 			seal := AgencySeal{DocumentID: d.ID, AgencyID: d.AgencyID, ClerkID: a.UserID, At: s.now()}
@@ -213,13 +212,24 @@ func (s *Service) Seal(ctx context.Context, a Actor, docID int64, note string) e
 				return nil, fmt.Errorf("docs: unable to read the sealing agency: %w", err)
 			}
 			if pending {
-				return nil, &Error{Kind: ErrIllegalTransition, Message: "Số, ngày ban hành đang được ghi lên tệp PDF; hãy thử lại sau ít phút.",
-					Detail: fmt.Sprintf("document %d waits for its number stamp", d.ID)}
+				return nil, errStampPending
 			}
 			return func(in io.Reader, out io.Writer) error { return s.Signing.SealAsAgency(ctx, in, out, seal) }, nil
 		},
-	})
+	}
+	err := s.runPDFStep(ctx, a, docID, step)
+	if errors.Is(err, errStampPending) {
+		if err := s.stampNumber(ctx, docID); err != nil {
+			return err
+		}
+		err = s.runPDFStep(ctx, a, docID, step)
+	}
+	return err
 }
+
+// errStampPending refuses to seal a PDF that does not show its number yet.
+var errStampPending = &Error{Kind: ErrIllegalTransition, Message: "Số, ngày ban hành đang được ghi lên tệp PDF; hãy thử lại sau ít phút.",
+	Detail: "the document waits for its number stamp"}
 
 func nullID(id int64) *int64 {
 	if id == 0 {

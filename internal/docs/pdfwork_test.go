@@ -137,6 +137,14 @@ func TestFailedStampKeepsTheNumber(t *testing.T) {
 	}
 	hook.setBefore("number-01/QĐ-UBND", nil)
 	hook.setBefore("number-02/QĐ-UBND", nil)
+	if err := f.svc.Seal(ctx, f.in(f.specialist), second, ""); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a specialist seals: %v", err)
+	}
+	var pending bool
+	must(t, f.pool.QueryRow(ctx, `SELECT stamp_pending FROM documents WHERE id = $1`, second).Scan(&pending))
+	if !pending {
+		t.Fatal("a refused seal wrote the pending stamp")
+	}
 	n, err := f.svc.StampPending(ctx, 1)
 	must(t, err)
 	if n != 1 {
