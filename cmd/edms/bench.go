@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -10,16 +11,21 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"edms/internal/docs/docsbench"
 	"edms/internal/store"
+	"edms/internal/web/webbench"
 )
 
 func runBench(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "docs" {
-		fmt.Fprintln(os.Stderr, "Usage: edms bench docs [flags]   (edms bench docs -h for its flags)")
-		return errUsage
-	}
+	return runGroup(ctx, "bench", args, []command{
+		{"docs", "measure inbox, search and number issuance on generated documents", runBenchDocs},
+		{"web", "find the highest request rate the HTTP server serves within its latency bounds", runBenchWeb},
+	})
+}
+
+func runBenchDocs(ctx context.Context, args []string) error {
 	fs := newFlagSet("bench docs", "[flags]",
 		"Load a realistic data set of documents into a database of its own and measure the inbox,\n"+
 			"search and number issuance (see BENCHMARKS.md). Without -server-url a throw-away private\n"+
@@ -30,27 +36,83 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&o.Samples, "samples", 200, "timed runs per measurement")
 	fs.IntVar(&o.Clients, "clients", 64, "concurrent clerks issuing numbers")
 	fs.IntVar(&o.Issuances, "issuances", 10_000, "numbers to issue")
-	serverURL := fs.String("server-url", "", "PostgreSQL server URL (postgres://...) of a role that may create databases; a database edms_bench_<pid> is created there and dropped afterwards")
-	keep := fs.Bool("keep", false, "keep the benchmark database (with -server-url) to study its query plans; its URL is printed")
-	if err := parseFlags(fs, args[1:]); err != nil {
+	db := addBenchFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if o.Documents < 1 || o.Agencies < 1 || o.Samples < 10 || o.Clients < 1 || o.Issuances < 1 {
 		return errors.New("-documents, -agencies, -clients and -issuances must be positive and -samples at least 10")
 	}
-	if *keep && *serverURL == "" {
+	return db.run(ctx, int32(o.Clients+4), func(pool *pgxpool.Pool, pgVersion string) error {
+		fmt.Printf("edms bench docs: %d documents, %d agencies, %d samples, %d clients, %d issuances; %d CPUs, %s, PostgreSQL %s\n",
+			o.Documents, o.Agencies, o.Samples, o.Clients, o.Issuances, runtime.NumCPU(), runtime.Version(), pgVersion)
+		_, err := docsbench.Run(ctx, pool, o, os.Stdout)
+		return err
+	})
+}
+
+func runBenchWeb(ctx context.Context, args []string) error {
+	fs := newFlagSet("bench web", "[flags]",
+		"Load a realistic data set of documents into a database of its own, serve it over HTTP on a\n"+
+			"loopback port and send the mixed workload of officials signed in with sessions (80% reads:\n"+
+			"inboxes, document pages, searches; 20% writes: drafts submitted for review, issuances) at a\n"+
+			"rising rate, until the p95 of reads or writes passes its bound (see BENCHMARKS.md).")
+	o := webbench.Options{}
+	fs.IntVar(&o.Documents, "documents", 1_000_000, "documents to load")
+	fs.IntVar(&o.Agencies, "agencies", 10, "agencies sharing the documents")
+	fs.IntVar(&o.Officials, "officials", 200, "simulated officials, each with a session")
+	fs.Float64Var(&o.StartRate, "start-rate", 20, "requests per second of the first step (each next step sends a quarter more, or a fifth less while the first ones miss the bounds)")
+	fs.Float64Var(&o.MinRate, "min-rate", 1, "lowest rate tried")
+	fs.DurationVar(&o.Step, "step", 20*time.Second, "how long each rate runs")
+	fs.DurationVar(&o.ReadP95, "read-p95", 100*time.Millisecond, "bound on the p95 of reads")
+	fs.DurationVar(&o.WriteP95, "write-p95", 300*time.Millisecond, "bound on the p95 of writes")
+	db := addBenchFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if o.Documents < 1 || o.Agencies < 1 || o.Officials < 1 || o.MinRate <= 0 || o.StartRate < o.MinRate || o.Step <= 0 {
+		return errors.New("-documents, -agencies, -officials, -min-rate and -step must be positive and -start-rate at least -min-rate")
+	}
+	return db.run(ctx, 0, func(pool *pgxpool.Pool, pgVersion string) error {
+		fmt.Printf("edms bench web: %d documents, %d agencies, %d officials, steps of %s from %.0f req/s; %d CPUs, %s, PostgreSQL %s\n",
+			o.Documents, o.Agencies, o.Officials, o.Step, o.StartRate, runtime.NumCPU(), runtime.Version(), pgVersion)
+		rep, err := webbench.Run(ctx, pool, o, os.Stdout)
+		if err == nil {
+			fmt.Printf("highest rate within p95 %s (reads) and %s (writes): %.1f requests/s\n", o.ReadP95, o.WriteP95, rep.Best)
+		}
+		return err
+	})
+}
+
+// benchDB is where a benchmark runs: a server given by URL, or a private cluster.
+type benchDB struct {
+	serverURL *string
+	keep      *bool
+}
+
+func addBenchFlags(fs *flag.FlagSet) benchDB {
+	return benchDB{
+		serverURL: fs.String("server-url", "", "PostgreSQL server URL (postgres://...) of a role that may create databases; a database edms_bench_<pid> is created there and dropped afterwards"),
+		keep:      fs.Bool("keep", false, "keep the benchmark database (with -server-url) to study its query plans; its URL is printed"),
+	}
+}
+
+// run creates the benchmark database, migrates it and runs fn with a pool of maxConns
+// connections (0: the default size).
+func (b benchDB) run(ctx context.Context, maxConns int32, fn func(pool *pgxpool.Pool, pgVersion string) error) error {
+	if *b.keep && *b.serverURL == "" {
 		return errors.New("-keep needs -server-url: the private cluster is removed at the end")
 	}
-	url, cleanup, err := benchDatabase(ctx, *serverURL)
+	url, cleanup, err := benchDatabase(ctx, *b.serverURL)
 	if err != nil {
 		return err
 	}
-	if *keep {
+	if *b.keep {
 		fmt.Println("benchmark database kept:", url)
 	} else {
 		defer cleanup()
 	}
-	pool, err := store.Open(ctx, withQuery(url, "pool_max_conns", fmt.Sprint(o.Clients+4)))
+	pool, err := store.OpenPool(ctx, url, store.PoolOptions{MaxConns: maxConns})
 	if err != nil {
 		return err
 	}
@@ -62,10 +124,7 @@ func runBench(ctx context.Context, args []string) error {
 	if err := pool.QueryRow(ctx, `SHOW server_version`).Scan(&pgVersion); err != nil {
 		return err
 	}
-	fmt.Printf("edms bench docs: %d documents, %d agencies, %d samples, %d clients, %d issuances; %d CPUs, %s, PostgreSQL %s\n",
-		o.Documents, o.Agencies, o.Samples, o.Clients, o.Issuances, runtime.NumCPU(), runtime.Version(), pgVersion)
-	_, err = docsbench.Run(ctx, pool, o, os.Stdout)
-	return err
+	return fn(pool, pgVersion)
 }
 
 // benchDatabase creates a database for the run, on the given server or on a private
@@ -111,16 +170,4 @@ func benchDatabase(ctx context.Context, serverURL string) (string, func(), error
 	}
 	u.Path = "/" + name
 	return u.String(), drop, nil
-}
-
-// withQuery sets a query parameter of a connection URL.
-func withQuery(raw, key, value string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	q := u.Query()
-	q.Set(key, value)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -15,18 +17,53 @@ import (
 
 // dbConfig selects the database: a URL, or the private cluster in the data folder.
 type dbConfig struct {
-	url     string
-	dataDir string
+	url            string
+	dataDir        string
+	maxConns       int
+	acquireTimeout time.Duration
+	envErr         error // a malformed EDMS_DB_* variable, reported when opening
 }
 
-// addDBFlags adds -database-url and -data-dir, defaulting to EDMS_DATABASE_URL and
-// EDMS_DATA_DIR.
+// addDBFlags adds -database-url, -data-dir, -db-max-conns and -db-acquire-timeout,
+// defaulting to EDMS_DATABASE_URL, EDMS_DATA_DIR, EDMS_DB_MAX_CONNS and
+// EDMS_DB_ACQUIRE_TIMEOUT.
 func addDBFlags(fs *flag.FlagSet) *dbConfig {
 	c := &dbConfig{}
 	fs.StringVar(&c.url, "database-url", os.Getenv("EDMS_DATABASE_URL"),
 		"PostgreSQL URL (env EDMS_DATABASE_URL); when empty, a private cluster is started in <data-dir>/postgres")
 	fs.StringVar(&c.dataDir, "data-dir", envOr("EDMS_DATA_DIR", ".data"), "folder for the private PostgreSQL cluster (env EDMS_DATA_DIR)")
+	fs.IntVar(&c.maxConns, "db-max-conns", 0,
+		"most database connections in the pool (env EDMS_DB_MAX_CONNS); 0: max(8, 4 × cores)")
+	fs.DurationVar(&c.acquireTimeout, "db-acquire-timeout", store.DefaultAcquireTimeout,
+		"longest wait for a free database connection before answering 503 (env EDMS_DB_ACQUIRE_TIMEOUT)")
+	c.envErr = errors.Join(setFromEnv(fs, "db-max-conns", "EDMS_DB_MAX_CONNS"),
+		setFromEnv(fs, "db-acquire-timeout", "EDMS_DB_ACQUIRE_TIMEOUT"))
 	return c
+}
+
+// setFromEnv sets a flag's default from an environment variable when it is set.
+func setFromEnv(fs *flag.FlagSet, flagName, envName string) error {
+	v := os.Getenv(envName)
+	if v == "" {
+		return nil
+	}
+	if err := fs.Set(flagName, v); err != nil {
+		return fmt.Errorf("%s=%q is not valid: %w", envName, v, err)
+	}
+	return nil
+}
+
+func (c *dbConfig) poolOptions() (store.PoolOptions, error) {
+	if c.envErr != nil {
+		return store.PoolOptions{}, c.envErr
+	}
+	if c.maxConns < 0 || c.maxConns > 10000 {
+		return store.PoolOptions{}, fmt.Errorf("-db-max-conns %d is out of range (0 to 10000)", c.maxConns)
+	}
+	if c.acquireTimeout <= 0 {
+		return store.PoolOptions{}, fmt.Errorf("-db-acquire-timeout %s must be positive", c.acquireTimeout)
+	}
+	return store.PoolOptions{MaxConns: int32(c.maxConns), AcquireTimeout: c.acquireTimeout}, nil
 }
 
 func envOr(name, fallback string) string {
@@ -39,6 +76,10 @@ func envOr(name, fallback string) string {
 // open connects (starting the private cluster when no URL is set), applies pending
 // migrations, and returns the pool with a function that releases everything.
 func (c *dbConfig) open(ctx context.Context) (*pgxpool.Pool, func(), error) {
+	opts, err := c.poolOptions()
+	if err != nil {
+		return nil, nil, err
+	}
 	url, stopServer := c.url, func() {}
 	if url == "" {
 		dir := filepath.Join(c.dataDir, "postgres")
@@ -58,7 +99,7 @@ func (c *dbConfig) open(ctx context.Context) (*pgxpool.Pool, func(), error) {
 		}
 		url = srv.URL("edms")
 	}
-	pool, err := store.Open(ctx, url)
+	pool, err := store.OpenPool(ctx, url, opts)
 	if err != nil {
 		stopServer()
 		return nil, nil, err

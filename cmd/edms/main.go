@@ -37,7 +37,7 @@ var commands = []command{
 	{"version", "print the version", runVersion},
 	{"edxml", "inspect, validate, build, sign and verify edXML packages", runEdxml},
 	{"pdf", "sign and verify PDF documents (pdf sign|verify)", runPDF},
-	{"bench", "measure performance on generated data (bench docs)", runBench},
+	{"bench", "measure performance on generated data (bench docs, bench web)", runBench},
 }
 
 // errUsage marks an error already explained by printed usage.

@@ -266,3 +266,38 @@ func TestSignInThrottlingSessionsAndTokens(t *testing.T) {
 		t.Errorf("forged API token: %v", err)
 	}
 }
+
+// TestListenerKeepsOffThePool runs the policy listener beside a pool of two
+// connections, one of them busy: the other must stay free for requests.
+func TestListenerKeepsOffThePool(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	small, err := store.OpenPool(ctx, f.pool.Config().ConnString(), store.PoolOptions{MaxConns: 2, AcquireTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	defer cancel() // stop the listener before closing its pool
+	listener, err := access.NewEnforcer(ctx, small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go listener.Listen(ctx)
+	for listening := false; !listening; time.Sleep(20 * time.Millisecond) {
+		err := f.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE datname = current_database() AND query LIKE 'LISTEN%')`).Scan(&listening)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	busy, err := small.Acquire(ctx)
+	if err != nil {
+		t.Fatalf("no connection left beside the listener: %v", err)
+	}
+	defer busy.Release()
+	if _, err := small.Exec(ctx, `SELECT 1`); err != nil {
+		t.Errorf("a request could not get a connection while the listener runs: %v", err)
+	}
+}

@@ -90,21 +90,22 @@ func (e *Enforcer) Listen(ctx context.Context) {
 	}
 }
 
+// listenOnce listens on a connection of its own, outside the pool, so that the
+// listener never takes a connection the requests need.
 func (e *Enforcer) listenOnce(ctx context.Context) error {
-	conn, err := e.pool.Acquire(ctx)
+	conn, err := pgx.ConnectConfig(ctx, e.pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return err
 	}
-	defer conn.Release()
+	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+policyChannel); err != nil {
 		return err
 	}
-	defer conn.Exec(context.WithoutCancel(ctx), "UNLISTEN "+policyChannel)
 	if err := e.Reload(); err != nil { // changes made while we were not listening
 		return err
 	}
 	for {
-		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
 			return err
 		}
 		if err := e.Reload(); err != nil {

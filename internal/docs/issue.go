@@ -2,8 +2,10 @@ package docs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -25,35 +27,57 @@ type SignInput struct {
 
 // Sign records the competent person's signature. With a signing hook the PDF gets the
 // digital signature (a new version); without one the decision is recorded and the
-// document stays marked as not digitally signed.
+// document stays marked as not digitally signed. The signature is computed outside
+// every transaction and lock (see runPDFStep).
 func (s *Service) Sign(ctx context.Context, a Actor, docID int64, in SignInput) error {
 	in.Competence = strings.TrimSpace(in.Competence)
 	if in.Competence != "" && (SignerInfo{Competence: in.Competence}).CompetencePrefix() == "" {
 		return invalid("Thẩm quyền ký phải bắt đầu bằng TM., Q., KT., TL. hoặc TUQ.",
 			"competence %q has no known prefix", in.Competence)
 	}
-	return s.transitionOutgoing(ctx, a, docID, "sign", in.Note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
-		signer := SignerInfo{Competence: in.Competence, Position: strings.TrimSpace(in.Position), UserID: a.UserID}
-		var position string
-		if err := tx.QueryRow(ctx, `SELECT u.full_name, m.position FROM users u
-			JOIN memberships m ON m.user_id = u.id AND m.agency_id = $2 WHERE u.id = $1`, a.UserID, a.AgencyID).
-			Scan(&signer.FullName, &position); err != nil {
-			return fmt.Errorf("docs: unable to read the signer: %w", err)
+	recordSigner := func(ctx context.Context, tx pgx.Tx, d *Record) error {
+		signer, _, err := s.signer(ctx, tx, a, in)
+		if err != nil {
+			return err
 		}
-		if signer.Position == "" {
-			signer.Position = position
-		}
-		if _, err := tx.Exec(ctx, `UPDATE documents SET signer_competence = $1, signer_position = $2, signer_name = $3,
-			signer_user_id = $4 WHERE id = $5`, signer.Competence, signer.Position, signer.FullName, a.UserID, d.ID); err != nil {
+		_, err = tx.Exec(ctx, `UPDATE documents SET signer_competence = $1, signer_position = $2, signer_name = $3,
+			signer_user_id = $4 WHERE id = $5`, signer.Competence, signer.Position, signer.FullName, a.UserID, d.ID)
+		if err != nil {
 			return fmt.Errorf("docs: unable to record the signer: %w", err)
 		}
-		if s.Signing == nil {
-			return nil
-		}
-		sig := LeaderSignature{DocumentID: d.ID, UserID: a.UserID, Signer: signer, At: s.now()}
-		return s.applySignature(ctx, tx, d.ID, a.UserID, "Bản đã ký số của người có thẩm quyền", "leader_signed",
-			func(in io.Reader, out io.Writer) error { return s.Signing.SignAsLeader(ctx, in, out, sig) })
+		return nil
+	}
+	if s.Signing == nil {
+		return s.transitionOutgoing(ctx, a, docID, "sign", in.Note, recordSigner)
+	}
+	return s.runPDFStep(ctx, a, docID, pdfStep{
+		action: "sign", note: in.Note, fileNote: "Bản đã ký số của người có thẩm quyền", flag: "leader_signed",
+		prepare: func(ctx context.Context, tx pgx.Tx, d *Record) (pdfTransform, error) {
+			signer, username, err := s.signer(ctx, tx, a, in)
+			if err != nil {
+				return nil, err
+			}
+			sig := LeaderSignature{DocumentID: d.ID, UserID: a.UserID, Username: username, Signer: signer, At: s.now()}
+			return func(in io.Reader, out io.Writer) error { return s.Signing.SignAsLeader(ctx, in, out, sig) }, nil
+		},
+		record: recordSigner,
 	})
+}
+
+// signer reads who signs: the actor's name and position (unless the input overrides
+// the position), and their username, which names their key.
+func (s *Service) signer(ctx context.Context, tx pgx.Tx, a Actor, in SignInput) (SignerInfo, string, error) {
+	signer := SignerInfo{Competence: in.Competence, Position: strings.TrimSpace(in.Position), UserID: a.UserID}
+	var username, position string
+	if err := tx.QueryRow(ctx, `SELECT u.full_name, u.username, m.position FROM users u
+		JOIN memberships m ON m.user_id = u.id AND m.agency_id = $2 WHERE u.id = $1`, a.UserID, a.AgencyID).
+		Scan(&signer.FullName, &username, &position); err != nil {
+		return signer, "", fmt.Errorf("docs: unable to read the signer: %w", err)
+	}
+	if signer.Position == "" {
+		signer.Position = position
+	}
+	return signer, username, nil
 }
 
 // IssueResult is the number given to a document.
@@ -65,8 +89,20 @@ type IssueResult struct {
 
 // Issue gives the signed document its number and date, from the agency's register for
 // the year, in the same transaction as the state change: a failure anywhere gives the
-// number back. The counter is taken last, in one statement that also writes the
-// number, so that its row stays locked for as short a time as possible (until commit).
+// number back. The counter is taken last but the audit entry, in one statement that
+// also writes the number, so that its row stays locked for as short a time as
+// possible (until commit).
+//
+// With a signing hook the number must also be stamped on the PDF, which takes far
+// longer than the transaction. Stamping inside it would hold the counter (every
+// issuance of the series) and the audit chain (every write of the agency) meanwhile,
+// and stamping with a number guessed before the transaction would make concurrent
+// issuances of a series retry one another. So the number commits first, with the
+// document marked as waiting for its stamp; the stamp is then written outside every
+// lock and saved by a second short transaction (StampPending). A stamp that fails, or
+// a node that stops in between, loses no number and duplicates none: the document
+// keeps its number, the agency's signature waits for the stamp, and the periodic job
+// stamps whatever is still waiting.
 func (s *Service) Issue(ctx context.Context, a Actor, docID int64, note string) (IssueResult, error) {
 	var res IssueResult
 	err := store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
@@ -78,6 +114,7 @@ func (s *Service) Issue(ctx context.Context, a Actor, docID int64, note string) 
 		if err != nil {
 			return err
 		}
+		plan.stampPending = s.Signing != nil
 		if err := recordTransition(ctx, tx, docID, string(d.OutgoingState), t.to, "issue", a.UserID, note); err != nil {
 			return err
 		}
@@ -90,12 +127,15 @@ func (s *Service) Issue(ctx context.Context, a Actor, docID int64, note string) 
 			return err
 		}
 		entry.Detail["number"] = res.Printed
-		if err := audit.Record(ctx, tx, entry); err != nil {
-			return err
-		}
-		return s.stampNumber(ctx, tx, d, res, plan.issued)
+		return audit.Record(ctx, tx, entry)
 	})
-	return res, err
+	if err != nil || s.Signing == nil {
+		return res, err
+	}
+	if err := s.stampNumber(ctx, docID); err != nil {
+		slog.Warn("docs: number issued, its stamp on the PDF is left to the periodic job", "document", docID, "number", res.Printed, "err", err)
+	}
+	return res, nil
 }
 
 // numberPlan is everything an issuance needs except the number itself.
@@ -105,6 +145,7 @@ type numberPlan struct {
 	series, notation   string
 	organID, organName string
 	issued             time.Time
+	stampPending       bool // the number still has to be stamped on the PDF
 }
 
 func (s *Service) planNumber(ctx context.Context, tx pgx.Tx, d *Record) (numberPlan, error) {
@@ -136,11 +177,11 @@ func takeNumber(ctx context.Context, tx pgx.Tx, p numberPlan) (IssueResult, erro
 		WITH n AS (`+takeCounterSQL+`)
 		UPDATE documents SET outgoing_state = 'numbered', updated_at = now(),
 			code_number = docs_number(n.last_number), code_notation = $4, issued_date = $5,
-			number_series = $3, issuer_organ_id = $6, issuer_name = $7,
+			number_series = $3, issuer_organ_id = $6, issuer_name = $7, stamp_pending = $9,
 			external_id = $6 || ',' || to_char($5::date, 'YYYY/MM/DD') || ',' || docs_number(n.last_number) || '/' || $4
 		FROM n WHERE documents.id = $8
 		RETURNING n.last_number`,
-		p.agencyID, p.issued.Year(), p.series, p.notation, p.issued, p.organID, p.organName, p.docID).Scan(&res.Number)
+		p.agencyID, p.issued.Year(), p.series, p.notation, p.issued, p.organID, p.organName, p.docID, p.stampPending).Scan(&res.Number)
 	if store.IsUniqueViolation(err, "documents_outgoing_number_key") {
 		return res, &Error{Kind: ErrDuplicate, Message: "Số, ký hiệu tiếp theo của sổ văn bản đi (" + p.notation + ") đã được dùng trong năm; báo quản trị kiểm tra sổ.",
 			Detail: fmt.Sprintf("the next number of series %s/%d with notation %s is already used", p.series, p.issued.Year(), p.notation)}
@@ -152,59 +193,43 @@ func takeNumber(ctx context.Context, tx pgx.Tx, p numberPlan) (IssueResult, erro
 	return res, nil
 }
 
-// stampNumber writes the number and date onto the PDF when a signing hook is set.
-func (s *Service) stampNumber(ctx context.Context, tx pgx.Tx, d *Record, res IssueResult, issued time.Time) error {
-	if s.Signing == nil {
-		return nil
-	}
-	stamp := NumberStamp{DocumentID: d.ID, CodeNumber: FormatNumber(res.Number), CodeNotation: res.Notation, Place: d.Place, IssuedDate: issued}
-	return s.applySignature(ctx, tx, d.ID, 0, "Bản đã ghi số, ngày ban hành", "",
-		func(in io.Reader, out io.Writer) error { return s.Signing.StampNumber(ctx, in, out, stamp) })
-}
-
-// Seal records the clerk's agency signature (ký số của cơ quan, tổ chức).
+// Seal records the clerk's agency signature (ký số của cơ quan, tổ chức), computed
+// outside every transaction and lock (see runPDFStep). The agency signs the PDF that
+// carries the number: once the step is allowed, a stamp still pending is written
+// first.
 func (s *Service) Seal(ctx context.Context, a Actor, docID int64, note string) error {
-	return s.transitionOutgoing(ctx, a, docID, "seal", note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
-		if s.Signing == nil {
-			return nil
+	if s.Signing == nil {
+		return s.transitionOutgoing(ctx, a, docID, "seal", note, nil)
+	}
+	step := pdfStep{
+		action: "seal", note: note, fileNote: "Bản đã ký số của cơ quan", flag: "agency_signed",
+		prepare: func(ctx context.Context, tx pgx.Tx, d *Record) (pdfTransform, error) {
+			seal := AgencySeal{DocumentID: d.ID, AgencyID: d.AgencyID, ClerkID: a.UserID, At: s.now()}
+			var pending bool
+			err := tx.QueryRow(ctx, `SELECT d.stamp_pending, a.organ_id, a.name FROM documents d JOIN agencies a ON a.id = d.agency_id
+				WHERE d.id = $1`, d.ID).Scan(&pending, &seal.OrganID, &seal.AgencyName)
+			if err != nil {
+				return nil, fmt.Errorf("docs: unable to read the sealing agency: %w", err)
+			}
+			if pending {
+				return nil, errStampPending
+			}
+			return func(in io.Reader, out io.Writer) error { return s.Signing.SealAsAgency(ctx, in, out, seal) }, nil
+		},
+	}
+	err := s.runPDFStep(ctx, a, docID, step)
+	if errors.Is(err, errStampPending) {
+		if err := s.stampNumber(ctx, docID); err != nil {
+			return err
 		}
-		seal := AgencySeal{DocumentID: d.ID, AgencyID: d.AgencyID, ClerkID: a.UserID, At: s.now()}
-		return s.applySignature(ctx, tx, d.ID, a.UserID, "Bản đã ký số của cơ quan", "agency_signed",
-			func(in io.Reader, out io.Writer) error { return s.Signing.SealAsAgency(ctx, in, out, seal) })
-	})
-}
-
-// applySignature streams the current PDF through a signing function into a new main
-// version, and sets the flag column saying which signature the PDF now carries. The
-// source is read through the pool (it was committed by an earlier step) while the new
-// version is written through tx.
-func (s *Service) applySignature(ctx context.Context, tx pgx.Tx, docID, actorID int64, note, flag string, sign func(io.Reader, io.Writer) error) error {
-	src, err := currentPDF(ctx, tx, docID)
-	if err != nil {
-		return err
+		err = s.runPDFStep(ctx, a, docID, step)
 	}
-	srcR, srcW := io.Pipe()
-	go func() {
-		_, err := CopyBlob(ctx, s.Pool, src.BlobID, srcW)
-		srcW.CloseWithError(err)
-	}()
-	outR, outW := io.Pipe()
-	go func() {
-		err := sign(srcR, outW)
-		srcR.CloseWithError(err)
-		outW.CloseWithError(err)
-	}()
-	_, err = addMainVersion(ctx, tx, docID, FileInput{Name: src.Name, MediaType: MediaPDF, Content: outR}, actorID, note, s.maxFileSize())
-	outR.CloseWithError(err)
-	if err != nil {
-		return fmt.Errorf("docs: signing document %d failed: %w", docID, err)
-	}
-	if flag == "" {
-		return nil
-	}
-	_, err = tx.Exec(ctx, `UPDATE documents SET `+pgx.Identifier{flag}.Sanitize()+` = true WHERE id = $1`, docID)
 	return err
 }
+
+// errStampPending refuses to seal a PDF that does not show its number yet.
+var errStampPending = &Error{Kind: ErrIllegalTransition, Message: "Số, ngày ban hành đang được ghi lên tệp PDF; hãy thử lại sau ít phút.",
+	Detail: "the document waits for its number stamp"}
 
 func nullID(id int64) *int64 {
 	if id == 0 {

@@ -124,7 +124,9 @@ func needsText(text, message string, then stepFunc) stepFunc {
 // transition with its audit entry, all in one transaction.
 func (s *Service) transition(ctx context.Context, a Actor, m *machine, docID int64, action, note string, step stepFunc) error {
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		return s.transitionTx(ctx, tx, a, m, docID, action, note, step)
+		return withDeferredAudit(ctx, tx, func(ctx context.Context) error {
+			return s.transitionTx(ctx, tx, a, m, docID, action, note, step)
+		})
 	})
 }
 

@@ -23,7 +23,8 @@ type Authorizer interface {
 }
 
 // SigningHook applies the digital signatures of the outgoing lifecycle to a PDF stream
-// (Phụ lục I). The server wires it to package signing; without it the signing steps
+// (Phụ lục I). It is called outside every transaction, with everything it needs in
+// its arguments: it must not query the database. The server wires it to package signing; without it the signing steps
 // still record who decided, but the document stays honestly marked as not digitally
 // signed (documents.leader_signed / agency_signed stay false).
 type SigningHook interface {
@@ -40,6 +41,7 @@ type SigningHook interface {
 type LeaderSignature struct {
 	DocumentID int64
 	UserID     int64
+	Username   string // names the signer's key
 	Signer     SignerInfo
 	At         time.Time
 }
@@ -57,6 +59,8 @@ type NumberStamp struct {
 type AgencySeal struct {
 	DocumentID int64
 	AgencyID   int64
+	OrganID    string // names the agency's key
+	AgencyName string
 	ClerkID    int64
 	At         time.Time
 }
@@ -112,12 +116,33 @@ func (s *Service) require(a Actor, p access.Permission, who string) error {
 }
 
 // audit appends the action to the audit trail inside tx; a zero actor is the system.
+// Inside a transition the entry waits for the end of the transaction (see
+// withDeferredAudit).
 func (s *Service) audit(ctx context.Context, tx pgx.Tx, a Actor, action string, docID int64, detail map[string]any) error {
 	e, err := s.auditEntry(ctx, tx, a, action, docID, detail)
 	if err != nil {
 		return err
 	}
+	if pending, ok := ctx.Value(deferredAuditKey{}).(*[]audit.Entry); ok {
+		*pending = append(*pending, e)
+		return nil
+	}
 	return audit.Record(ctx, tx, e)
+}
+
+type deferredAuditKey struct{}
+
+// withDeferredAudit runs fn collecting its audit entries, then appends them as the
+// last statements of the transaction, chain by chain in a fixed order: the chains'
+// locks are held only from there to the commit, and a transaction that writes to
+// several agencies' chains (a hand-off, a recall) cannot deadlock with another one
+// writing to the same chains in the other order.
+func withDeferredAudit(ctx context.Context, tx pgx.Tx, fn func(ctx context.Context) error) error {
+	var pending []audit.Entry
+	if err := fn(context.WithValue(ctx, deferredAuditKey{}, &pending)); err != nil {
+		return err
+	}
+	return audit.RecordAll(ctx, tx, pending)
 }
 
 // auditEntry prepares an audit entry (reading the actor's name), so that a caller

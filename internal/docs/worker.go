@@ -22,7 +22,25 @@ type (
 	ConvertDraftsArgs struct{}
 	// QueueRemindersArgs queues the reminders of the day.
 	QueueRemindersArgs struct{}
+	// StampNumbersArgs stamps the issued numbers still missing from their PDFs.
+	StampNumbersArgs struct{}
 )
+
+// Kind names the job in River's table.
+func (StampNumbersArgs) Kind() string { return "docs.stamp_numbers" }
+
+type stampNumbersWorker struct {
+	river.WorkerDefaults[StampNumbersArgs]
+	svc *Service
+}
+
+func (w *stampNumbersWorker) Work(ctx context.Context, _ *river.Job[StampNumbersArgs]) error {
+	n, err := w.svc.StampPending(ctx, 10)
+	if n > 0 {
+		slog.Info("docs: pending number stamps written", "count", n)
+	}
+	return err
+}
 
 // Kind names the job in River's table.
 func (ConvertDraftsArgs) Kind() string { return "docs.convert_drafts" }
@@ -70,11 +88,16 @@ func (w *queueRemindersWorker) Work(ctx context.Context, _ *river.Job[QueueRemin
 }
 
 // Jobs registers the documents' workers and returns their periodic schedule:
-// conversions every interval, reminders every hour, both once at start.
+// conversions and pending number stamps every interval, reminders every hour, all
+// once at start.
 func (s *Service) Jobs(workers *river.Workers, interval time.Duration) []*river.PeriodicJob {
 	river.AddWorker(workers, &convertDraftsWorker{svc: s})
 	river.AddWorker(workers, &queueRemindersWorker{svc: s})
+	river.AddWorker(workers, &stampNumbersWorker{svc: s})
 	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(interval),
+			func() (river.JobArgs, *river.InsertOpts) { return StampNumbersArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "docs.stamp_numbers", RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(interval),
 			// Not retried: the next period runs it again, and the outbox counts attempts.
 			func() (river.JobArgs, *river.InsertOpts) {

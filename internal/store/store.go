@@ -12,18 +12,27 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 
 	"edms/schemas"
 )
 
-// Open connects to the database at url and checks that it answers.
+// Open connects to the database at url with the default pool options and checks
+// that it answers.
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	return OpenPool(ctx, url, PoolOptions{})
+}
+
+// OpenPool connects to the database at url with a pool sized by opts and checks that
+// it answers.
+func OpenPool(ctx context.Context, url string, opts PoolOptions) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store: the database URL is not valid (%v); expected e.g. postgres://user:pass@host:5432/edms", redact(err))
 	}
+	opts.apply(cfg, url)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to create the connection pool: %w", err)
@@ -44,20 +53,50 @@ func redact(err error) string {
 	return err.Error()
 }
 
-// Migrate applies every pending migration embedded from schemas/migrations.
+// Migrate applies every pending migration embedded from schemas/migrations, then
+// River's. It holds goose's PostgreSQL session lock meanwhile, so that several nodes
+// starting together on one database apply each migration once: the others wait for
+// the lock and then find nothing left to do.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	provider, err := newMigrator(pool)
 	if err != nil {
 		return err
 	}
-	results, err := provider.Up(ctx)
+	return withMigrationLock(ctx, pool, func() error {
+		results, err := provider.Up(ctx)
+		if err != nil {
+			return fmt.Errorf("store: unable to apply migrations: %w", err)
+		}
+		for _, r := range results {
+			slog.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+		}
+		return migrateRiver(ctx, pool)
+	})
+}
+
+// withMigrationLock runs fn while holding goose's session-level advisory lock on a
+// connection of its own (checked every second, for up to five minutes).
+func withMigrationLock(ctx context.Context, pool *pgxpool.Pool, fn func() error) error {
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
-		return fmt.Errorf("store: unable to apply migrations: %w", err)
+		return fmt.Errorf("store: unable to prepare the migration lock: %w", err)
 	}
-	for _, r := range results {
-		slog.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: unable to connect for the migration lock: %w", err)
 	}
-	return migrateRiver(ctx, pool)
+	defer conn.Close()
+	if err := locker.SessionLock(ctx, conn); err != nil {
+		return fmt.Errorf("store: unable to take the migration lock (another node migrating for too long?): %w", err)
+	}
+	defer func() {
+		if err := locker.SessionUnlock(context.WithoutCancel(ctx), conn); err != nil {
+			slog.Error("store: unable to release the migration lock", "err", err)
+		}
+	}()
+	return fn()
 }
 
 // migrateRiver applies the migrations of River, the job queue (its own tables and

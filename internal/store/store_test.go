@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"edms/internal/store"
 	"edms/internal/store/storetest"
@@ -53,5 +54,80 @@ func TestOpenUnreachableNamesTheFix(t *testing.T) {
 	}
 	if got := err.Error(); !strings.Contains(got, "EDMS_DATABASE_URL") {
 		t.Errorf("error does not name the fix: %s", got)
+	}
+}
+
+// TestConcurrentMigrate starts several "nodes" on one empty database at once: each
+// migration must be applied exactly once and every node must start.
+func TestConcurrentMigrate(t *testing.T) {
+	t.Parallel()
+	url := storetest.NewEmptyDatabaseURL(t)
+	ctx := context.Background()
+	const nodes = 4
+	errs := make(chan error, nodes)
+	for range nodes {
+		go func() {
+			pool, err := store.Open(ctx, url)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer pool.Close()
+			errs <- store.Migrate(ctx, pool)
+		}()
+	}
+	for range nodes {
+		if err := <-errs; err != nil {
+			t.Errorf("a node failed to migrate: %v", err)
+		}
+	}
+	pool := storetest.NewPool(t, url)
+	var applied, distinct int
+	if err := pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE is_applied AND version_id > 0`).Scan(&applied, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if applied != distinct {
+		t.Errorf("%d migrations recorded for %d versions: some ran more than once", applied, distinct)
+	}
+}
+
+// TestExhaustedPoolAnswersUnavailable holds every connection of a small pool: the next
+// caller must get an error within the acquire timeout that Unavailable recognises,
+// instead of waiting for ever.
+func TestExhaustedPoolAnswersUnavailable(t *testing.T) {
+	t.Parallel()
+	url := storetest.NewDatabaseURL(t)
+	ctx := context.Background()
+	pool, err := store.OpenPool(ctx, url, store.PoolOptions{MaxConns: 2, AcquireTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	for range 2 {
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Release()
+	}
+	bounded, cancel := context.WithTimeout(ctx, time.Minute) // fails the test instead of hanging it
+	defer cancel()
+	_, err = pool.Exec(bounded, `SELECT 1`)
+	if bounded.Err() != nil {
+		t.Fatal("the query waited for a connection until the test's own deadline")
+	}
+	if !store.Unavailable(err) {
+		t.Errorf("error on an exhausted pool = %v; want one that Unavailable recognises", err)
+	}
+}
+
+func TestDefaultPoolSize(t *testing.T) {
+	t.Parallel()
+	pool := storetest.NewDB(t)
+	if got, want := pool.Config().MaxConns, store.DefaultMaxConns(); got != want {
+		t.Errorf("pool size = %d, want the default %d", got, want)
+	}
+	if store.DefaultMaxConns() < 8 {
+		t.Errorf("default pool size %d is below 8", store.DefaultMaxConns())
 	}
 }

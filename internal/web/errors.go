@@ -5,6 +5,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+
+	"edms/internal/store"
 )
 
 // apiError is the JSON error body: a stable code machines branch on and a sentence
@@ -25,7 +27,28 @@ var (
 	errNotFound        = &apiError{http.StatusNotFound, "not_found", "Không tìm thấy."}
 	errNoAgency        = &apiError{http.StatusBadRequest, "agency_required", "Tài khoản thuộc nhiều cơ quan: hãy chọn cơ quan bằng tiêu đề X-EDMS-Agency (mã định danh)."}
 	errInternal        = &apiError{http.StatusInternalServerError, "internal", "Hệ thống gặp lỗi; vui lòng thử lại sau hoặc báo quản trị."}
+	errUnavailable     = &apiError{http.StatusServiceUnavailable, "unavailable", "Hệ thống đang bận hoặc tạm mất kết nối cơ sở dữ liệu; vui lòng thử lại sau ít giây."}
 )
+
+// retryAfterSeconds is what a 503 asks clients to wait before trying again.
+const retryAfterSeconds = "5"
+
+// responseFor is the one place where an error becomes a response: an *apiError as
+// it is; a database that cannot serve now (every connection busy past the acquire
+// timeout, or down) as 503 with Retry-After; anything else as an internal error,
+// logged and never shown.
+func responseFor(w http.ResponseWriter, r *http.Request, err error) *apiError {
+	if e, ok := err.(*apiError); ok {
+		return e
+	}
+	if r.Context().Err() == nil && store.Unavailable(err) {
+		slog.Warn("web: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", retryAfterSeconds)
+		return errUnavailable
+	}
+	slog.Error("web: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	return errInternal
+}
 
 // badRequest is a 400 naming what is wrong with the input.
 func badRequest(code, message string) *apiError {
@@ -41,14 +64,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
-// writeError writes err as a JSON error; anything but an *apiError is logged and
-// reported as an internal error, never shown.
+// writeError writes err as a JSON error (see responseFor).
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e, ok := err.(*apiError)
-	if !ok {
-		slog.Error("web: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		e = errInternal
-	}
+	e := responseFor(w, r, err)
 	writeJSON(w, e.Status, map[string]*apiError{"error": e})
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -34,11 +33,7 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, data any
 }
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	e, ok := err.(*apiError)
-	if !ok {
-		slog.Error("web: page failed", "path", r.URL.Path, "err", err)
-		e = errInternal
-	}
+	e := responseFor(w, r, err)
 	if rerr := s.render(w, e.Status, "error.html", map[string]any{"Message": e.Message, "Status": e.Status}); rerr != nil {
 		http.Error(w, e.Message, e.Status)
 	}

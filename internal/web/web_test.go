@@ -60,7 +60,7 @@ func newSigningDemoServer(t *testing.T) (*httptest.Server, *web.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serveDemo(t, pool, web.Config{Trust: trust, AgencyKeys: keys}, &docsign.Hook{Pool: pool, Keys: keys, Layout: docsign.FormLayout})
+	return serveDemo(t, pool, web.Config{Trust: trust, AgencyKeys: keys}, &docsign.Hook{Keys: keys, Layout: docsign.FormLayout})
 }
 
 func serveDemo(t *testing.T, pool *pgxpool.Pool, cfg web.Config, hook docs.SigningHook) (*httptest.Server, *web.Server) {
@@ -80,9 +80,15 @@ func serveDemo(t *testing.T, pool *pgxpool.Pool, cfg web.Config, hook docs.Signi
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newTestServer(t, srv), srv
+}
+
+// newTestServer serves srv on a loopback port until the test ends.
+func newTestServer(t *testing.T, srv *web.Server) *httptest.Server {
+	t.Helper()
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return ts, srv
+	return ts
 }
 
 // TestEveryRouteHasAPermission walks the router: each route must have been declared
@@ -282,18 +288,7 @@ func TestAPIWithTokens(t *testing.T) {
 	ts, srv := newDemoServer(t)
 	ctx := context.Background()
 	pool := srv.Pool()
-	tokenFor := func(username string) string {
-		u, err := org.UserByUsername(ctx, pool, username)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, err := access.CreateAPIToken(ctx, pool, u.ID, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	admin, clerk := tokenFor("quantri.huyen"), tokenFor("vanthu.huyen")
+	admin, clerk := apiToken(t, pool, "quantri.huyen"), apiToken(t, pool, "vanthu.huyen")
 
 	if status, out := apiCall(t, "GET", ts.URL+"/api/v1/me", clerk, ""); status != 200 || out["full_name"] != "Nguyễn Thị Hoa" {
 		t.Errorf("me: %d %v", status, out)

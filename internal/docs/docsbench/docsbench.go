@@ -53,35 +53,32 @@ type Report struct {
 	Gapless       bool
 }
 
-// fixture is the directory the data set belongs to.
-type fixture struct {
-	agencies    []int64
-	units       []int64 // unitsPerAgency consecutive entries per agency
-	clerks      []int64
-	leaders     []int64
-	specialists []int64 // one per unit
+// Directory is the people and places the data set belongs to; other benchmarks (edms
+// bench web) act as them.
+type Directory struct {
+	Agencies    []int64
+	Units       []int64 // unitsPerAgency consecutive entries per agency
+	Clerks      []int64
+	Leaders     []int64
+	Specialists []int64 // one per unit
 }
 
 const unitsPerAgency = 5
 
 // Run loads the data set into pool (an empty, migrated database) and measures.
 func Run(ctx context.Context, pool *pgxpool.Pool, o Options, log io.Writer) (*Report, error) {
-	f, err := createDirectory(ctx, pool, o.Agencies)
+	rep := &Report{}
+	start := time.Now()
+	f, err := Load(ctx, pool, o.Agencies, o.Documents, log)
 	if err != nil {
 		return nil, err
 	}
+	rep.LoadTime = time.Since(start)
 	enforcer, err := access.NewEnforcer(ctx, pool)
 	if err != nil {
 		return nil, err
 	}
 	svc := &docs.Service{Pool: pool, Access: enforcer}
-	rep := &Report{}
-	start := time.Now()
-	if err := loadDocuments(ctx, pool, f, o.Documents, log); err != nil {
-		return nil, err
-	}
-	rep.LoadTime = time.Since(start)
-	fmt.Fprintf(log, "loaded %d documents in %s\n", o.Documents, rep.LoadTime.Round(time.Second))
 	for _, m := range measurements(svc, pool, f) {
 		r, err := measure(ctx, m, o.Samples)
 		if err != nil {
@@ -101,8 +98,23 @@ func Run(ctx context.Context, pool *pgxpool.Pool, o Options, log io.Writer) (*Re
 }
 
 // createDirectory makes the agencies, units and people, with their roles.
-func createDirectory(ctx context.Context, pool *pgxpool.Pool, n int) (*fixture, error) {
-	f := &fixture{}
+// Load creates a directory of agencies (units, a clerk, a leader and a specialist per
+// unit each) and loads documents among them into pool, an empty migrated database.
+func Load(ctx context.Context, pool *pgxpool.Pool, agencies, documents int, log io.Writer) (*Directory, error) {
+	start := time.Now()
+	f, err := createDirectory(ctx, pool, agencies)
+	if err != nil {
+		return nil, err
+	}
+	if err := loadDocuments(ctx, pool, f, documents, log); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "loaded %d documents in %s\n", documents, time.Since(start).Round(time.Second))
+	return f, nil
+}
+
+func createDirectory(ctx context.Context, pool *pgxpool.Pool, n int) (*Directory, error) {
+	f := &Directory{}
 	err := store.InTx(ctx, pool, func(tx pgx.Tx) error {
 		for a := range n {
 			var agency int64
@@ -110,7 +122,7 @@ func createDirectory(ctx context.Context, pool *pgxpool.Pool, n int) (*fixture, 
 				fmt.Sprintf("000.%02d.21.H55", a), fmt.Sprintf("Ủy ban nhân dân xã số %d", a+1)).Scan(&agency); err != nil {
 				return err
 			}
-			f.agencies = append(f.agencies, agency)
+			f.Agencies = append(f.Agencies, agency)
 			clerk, err := person(ctx, tx, fmt.Sprintf("vanthu%d", a), agency, nil, access.VanThu)
 			if err != nil {
 				return err
@@ -119,7 +131,7 @@ func createDirectory(ctx context.Context, pool *pgxpool.Pool, n int) (*fixture, 
 			if err != nil {
 				return err
 			}
-			f.clerks, f.leaders = append(f.clerks, clerk), append(f.leaders, leader)
+			f.Clerks, f.Leaders = append(f.Clerks, clerk), append(f.Leaders, leader)
 			for u := range unitsPerAgency {
 				var unit int64
 				if err := tx.QueryRow(ctx, `INSERT INTO units (agency_id, name, abbreviation) VALUES ($1, $2, $3) RETURNING id`,
@@ -130,7 +142,7 @@ func createDirectory(ctx context.Context, pool *pgxpool.Pool, n int) (*fixture, 
 				if err != nil {
 					return err
 				}
-				f.units, f.specialists = append(f.units, unit), append(f.specialists, specialist)
+				f.Units, f.Specialists = append(f.Units, unit), append(f.Specialists, specialist)
 			}
 		}
 		return nil
@@ -165,14 +177,14 @@ var searchTerms = []string{"quyet dinh", "ke hoach", "chuyen doi so", "ngan sach
 // screen and that person (same columns, the person's visibility spelled out), so the
 // ratio is the cost of the service layer: permission checks, the general visibility
 // rule, building and scanning.
-func measurements(svc *docs.Service, pool *pgxpool.Pool, f *fixture) []measurement {
-	clerk := docs.Actor{UserID: f.clerks[0], AgencyID: f.agencies[0]}
-	specialist := docs.Actor{UserID: f.specialists[0], AgencyID: f.agencies[0]}
+func measurements(svc *docs.Service, pool *pgxpool.Pool, f *Directory) []measurement {
+	clerk := docs.Actor{UserID: f.Clerks[0], AgencyID: f.Agencies[0]}
+	specialist := docs.Actor{UserID: f.Specialists[0], AgencyID: f.Agencies[0]}
 	const open = `d.direction = 'incoming' AND d.incoming_state IN ('received', 'registered', 'submitted', 'assigned', 'in_progress')`
 	const newest = ` ORDER BY d.created_at DESC, d.id DESC LIMIT 21`
 	plain := func(where string, args ...any) func(ctx context.Context, i int) (int, error) {
 		return func(ctx context.Context, i int) (int, error) {
-			a := append([]any{f.agencies[0]}, args...)
+			a := append([]any{f.Agencies[0]}, args...)
 			if len(a) == 3 { // a search: the term changes with i
 				a[2] = searchTerms[i%len(searchTerms)]
 			}
@@ -247,29 +259,24 @@ func percentile(d []time.Duration, p int) time.Duration {
 	return s[(len(s)-1)*p/100]
 }
 
-// issue has o.Clients clerks of one agency issue o.Issuances numbers at once through
-// the service (lock, state check, permission, counter, audit), then checks the series.
-func issue(ctx context.Context, svc *docs.Service, pool *pgxpool.Pool, f *fixture, o Options, rep *Report) error {
-	agency := f.agencies[len(f.agencies)-1]
-	rows, err := pool.Query(ctx, `
-		INSERT INTO documents (agency_id, direction, type, subject, unit_id, created_by, outgoing_state)
-		SELECT $1, 'outgoing', 'quyet_dinh', 'Quyết định cấp số thử ' || g, $2, $3, 'signed' FROM generate_series(1, $4) g
-		RETURNING id`, agency, f.units[len(f.units)-1], f.specialists[len(f.specialists)-1], o.Issuances)
+// issue has o.Clients clerks issue o.Issuances numbers at once through the service
+// (lock, state check, permission, counter, audit), spread over every agency (client
+// c is a clerk of agency c mod agencies), then checks each agency's series.
+func issue(ctx context.Context, svc *docs.Service, pool *pgxpool.Pool, f *Directory, o Options, rep *Report) error {
+	perAgency, err := SignedForIssue(ctx, pool, f, o.Issuances)
 	if err != nil {
 		return err
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return err
-	}
-	clerk := docs.Actor{UserID: f.clerks[len(f.clerks)-1], AgencyID: agency}
-	var next atomic.Int64
+	next := make([]atomic.Int64, len(f.Agencies))
 	var wg sync.WaitGroup
 	errs := make(chan error, o.Clients)
 	start := time.Now()
-	for range o.Clients {
+	for c := range o.Clients {
+		a := c % len(f.Agencies)
+		clerk := docs.Actor{UserID: f.Clerks[a], AgencyID: f.Agencies[a]}
+		ids := perAgency[a]
 		wg.Go(func() {
-			for i := next.Add(1) - 1; i < int64(len(ids)); i = next.Add(1) - 1 {
+			for i := next[a].Add(1) - 1; i < int64(len(ids)); i = next[a].Add(1) - 1 {
 				if _, err := svc.Issue(ctx, clerk, ids[i], ""); err != nil {
 					errs <- err
 					return
@@ -283,15 +290,51 @@ func issue(ctx context.Context, svc *docs.Service, pool *pgxpool.Pool, f *fixtur
 	if err := <-errs; err != nil {
 		return fmt.Errorf("issuance failed: %w", err)
 	}
-	rep.Issued = len(ids)
-	rep.NumbersPerSec = float64(len(ids)) / rep.IssueTime.Seconds()
+	rep.Issued = o.Issuances
+	rep.NumbersPerSec = float64(o.Issuances) / rep.IssueTime.Seconds()
+	for a, ids := range perAgency {
+		if err := checkSeries(ctx, pool, ids); err != nil {
+			return fmt.Errorf("agency %d: %w", f.Agencies[a], err)
+		}
+	}
+	rep.Gapless = true
+	return nil
+}
+
+// SignedForIssue inserts issuances signed documents, ready for a number, spread over
+// the agencies; it returns their ids per agency.
+func SignedForIssue(ctx context.Context, pool *pgxpool.Pool, f *Directory, issuances int) ([][]int64, error) {
+	perAgency := make([][]int64, len(f.Agencies))
+	for a, agency := range f.Agencies {
+		n := issuances / len(f.Agencies)
+		if a < issuances%len(f.Agencies) {
+			n++
+		}
+		rows, err := pool.Query(ctx, `
+			INSERT INTO documents (agency_id, direction, type, subject, unit_id, created_by, outgoing_state)
+			SELECT $1, 'outgoing', 'quyet_dinh', 'Quyết định cấp số thử ' || g, $2, $3, 'signed' FROM generate_series(1, $4) g
+			RETURNING id`, agency, f.Units[a*unitsPerAgency], f.Specialists[a*unitsPerAgency], n)
+		if err != nil {
+			return nil, err
+		}
+		if perAgency[a], err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return nil, err
+		}
+	}
+	return perAgency, nil
+}
+
+// checkSeries asserts that the documents ids were numbered 1..len(ids), each once.
+func checkSeries(ctx context.Context, pool *pgxpool.Pool, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	var distinct, lowest, highest int
 	if err := pool.QueryRow(ctx, `SELECT count(DISTINCT code_number::int), min(code_number::int), max(code_number::int)
 		FROM documents WHERE id = ANY($1)`, ids).Scan(&distinct, &lowest, &highest); err != nil {
 		return err
 	}
-	rep.Gapless = distinct == len(ids) && lowest == 1 && highest == len(ids)
-	if !rep.Gapless {
+	if distinct != len(ids) || lowest != 1 || highest != len(ids) {
 		return fmt.Errorf("numbering broken: %d distinct numbers from %d to %d for %d issuances", distinct, lowest, highest, len(ids))
 	}
 	return nil

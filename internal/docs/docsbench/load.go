@@ -30,7 +30,7 @@ const batchSize = 100_000
 // loadDocuments generates n documents spread over the agencies and three years:
 // half incoming (states from received to filed, most of them assigned to a unit with a
 // handler and a deadline), half outgoing (drafts to sent), 2% secret.
-func loadDocuments(ctx context.Context, pool *pgxpool.Pool, f *fixture, n int, log io.Writer) error {
+func loadDocuments(ctx context.Context, pool *pgxpool.Pool, f *Directory, n int, log io.Writer) error {
 	types := make([]string, len(docs.Types))
 	for i, t := range docs.Types {
 		types[i] = string(t.Code)
@@ -49,14 +49,14 @@ func loadDocuments(ctx context.Context, pool *pgxpool.Pool, f *fixture, n int, l
 	for from := 1; from <= n; from += batchSize {
 		to := min(from+batchSize-1, n)
 		t0 := time.Now()
-		_, err := conn.Exec(ctx, insertDocumentsSQL, from, to, f.agencies, f.units, f.clerks, f.specialists, types,
+		_, err := conn.Exec(ctx, insertDocumentsSQL, from, to, f.Agencies, f.Units, f.Clerks, f.Specialists, types,
 			subjectHeads, subjectTopics, subjectPlaces, unitsPerAgency)
 		if err != nil {
 			return fmt.Errorf("docsbench: loading documents %d–%d: %w", from, to, err)
 		}
 		fmt.Fprintf(log, "documents %7d–%7d loaded in %s\n", from, to, time.Since(t0).Round(time.Millisecond))
 	}
-	if _, err := conn.Exec(ctx, insertAssignmentsSQL, f.agencies, f.units, f.specialists, f.leaders, unitsPerAgency); err != nil {
+	if _, err := conn.Exec(ctx, insertAssignmentsSQL, f.Agencies, f.Units, f.Specialists, f.Leaders, unitsPerAgency); err != nil {
 		return fmt.Errorf("docsbench: loading assignments: %w", err)
 	}
 	// Vacuum as autovacuum would have done on a live system: statistics, and the

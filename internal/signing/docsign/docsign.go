@@ -20,8 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"edms/internal/docs"
 	"edms/internal/signing"
 )
@@ -103,9 +101,9 @@ func rectOf(a docs.FormArea) signing.Rect {
 	return signing.Rect{LLX: signing.MM(a.X), LLY: a4Height - signing.MM(a.Y+a.H), URX: signing.MM(a.X + a.W), URY: a4Height - signing.MM(a.Y)}
 }
 
-// Hook signs documents for the docs service.
+// Hook signs documents for the docs service. It reads no database: the service
+// calls it outside its transactions with everything it needs.
 type Hook struct {
-	Pool   *pgxpool.Pool
 	Keys   Keyring
 	Layout Layout
 }
@@ -114,11 +112,7 @@ var _ docs.SigningHook = (*Hook)(nil)
 
 // SignAsLeader applies the competent person's visible signature.
 func (h *Hook) SignAsLeader(ctx context.Context, in io.Reader, out io.Writer, s docs.LeaderSignature) error {
-	var username string
-	if err := h.Pool.QueryRow(ctx, `SELECT username FROM users WHERE id = $1`, s.UserID).Scan(&username); err != nil {
-		return fmt.Errorf("docsign: unable to read the signer: %w", err)
-	}
-	id, err := h.Keys.Person(username)
+	id, err := h.Keys.Person(s.Username)
 	if err != nil {
 		return keyError(err, "người ký "+s.Signer.FullName)
 	}
@@ -150,18 +144,14 @@ func (h *Hook) StampNumber(_ context.Context, in io.Reader, out io.Writer, n doc
 
 // SealAsAgency applies the agency's signature with the seal image.
 func (h *Hook) SealAsAgency(ctx context.Context, in io.Reader, out io.Writer, s docs.AgencySeal) error {
-	var organID, name string
-	if err := h.Pool.QueryRow(ctx, `SELECT organ_id, name FROM agencies WHERE id = $1`, s.AgencyID).Scan(&organID, &name); err != nil {
-		return fmt.Errorf("docsign: unable to read the agency: %w", err)
-	}
-	id, err := h.Keys.Agency(organID)
+	id, err := h.Keys.Agency(s.OrganID)
 	if err != nil {
-		return keyError(err, "cơ quan "+name)
+		return keyError(err, "cơ quan "+s.AgencyName)
 	}
 	defer id.Close()
 	return transform(in, out, func(doc signing.Document, w io.Writer) error {
 		signer := &signing.Signer{Identity: id, Clock: func() time.Time { return s.At }}
-		return signer.ApplySeal(doc, w, signing.Seal{AgencyName: name})
+		return signer.ApplySeal(doc, w, signing.Seal{AgencyName: s.AgencyName})
 	})
 }
 

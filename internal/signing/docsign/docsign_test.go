@@ -40,7 +40,7 @@ func TestIssuedDocumentCarriesBothSignatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &docs.Service{Pool: pool, Access: enforcer, Signing: &docsign.Hook{Pool: pool, Keys: keys, Layout: docsign.FormLayout}}
+	svc := &docs.Service{Pool: pool, Access: enforcer, Signing: &docsign.Hook{Keys: keys, Layout: docsign.FormLayout}}
 	actor := func(username string) docs.Actor {
 		u, err := org.UserByUsername(ctx, pool, username)
 		if err != nil {

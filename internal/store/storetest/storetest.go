@@ -90,6 +90,11 @@ func NewDB(t testing.TB) *pgxpool.Pool {
 // NewDatabaseURL creates a fresh migrated database for the test and returns its URL.
 func NewDatabaseURL(t testing.TB) string {
 	t.Helper()
+	return newDatabase(t, template)
+}
+
+func newDatabase(t testing.TB, from string) string {
+	t.Helper()
 	if setupErr != nil {
 		testenv.Missing(t, "PostgreSQL for tests: "+setupErr.Error())
 	}
@@ -98,12 +103,19 @@ func NewDatabaseURL(t testing.TB) string {
 	}
 	ctx := context.Background()
 	name := fmt.Sprintf("edms_test_%d_%d", os.Getpid(), counter.Add(1))
-	sql := fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", pgx.Identifier{name}.Sanitize(), pgx.Identifier{template}.Sanitize())
+	sql := fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", pgx.Identifier{name}.Sanitize(), pgx.Identifier{from}.Sanitize())
 	if err := exec(ctx, serverURL, sql); err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
 	t.Cleanup(func() { dropDatabase(ctx, name) })
 	return withDatabase(serverURL, name)
+}
+
+// NewEmptyDatabaseURL creates a fresh database without any migration for the test
+// and returns its URL.
+func NewEmptyDatabaseURL(t testing.TB) string {
+	t.Helper()
+	return newDatabase(t, "template0")
 }
 
 // NewPool opens a pool on url, closed when the test ends.
