@@ -24,6 +24,12 @@ type Limits struct {
 	MaxDepth           int   // element nesting
 	MaxAttachments     int
 	MaxAttachmentBytes int64 // decoded size of one attachment
+	// Zipped attachments are unpacked within these bounds; beyond them the package
+	// is refused as a zip bomb.
+	MaxArchiveEntries int   // files in all archives of a package
+	MaxArchiveBytes   int64 // unpacked bytes of all archives of a package
+	MaxArchiveRatio   int64 // unpacked size / compressed size of an entry (beyond 1 MB)
+	MaxArchiveDepth   int   // archives inside archives
 }
 
 // DefaultLimits suits packages of a few hundred MB with ordinary headers.
@@ -34,6 +40,10 @@ func DefaultLimits() Limits {
 		MaxDepth:           32,
 		MaxAttachments:     200,
 		MaxAttachmentBytes: 1 << 30,
+		MaxArchiveEntries:  1000,
+		MaxArchiveBytes:    1 << 30,
+		MaxArchiveRatio:    100,
+		MaxArchiveDepth:    3,
 	}
 }
 
@@ -46,6 +56,10 @@ func (l Limits) orDefaults() Limits {
 		MaxDepth:           cmp.Or(l.MaxDepth, d.MaxDepth),
 		MaxAttachments:     cmp.Or(l.MaxAttachments, d.MaxAttachments),
 		MaxAttachmentBytes: cmp.Or(l.MaxAttachmentBytes, d.MaxAttachmentBytes),
+		MaxArchiveEntries:  cmp.Or(l.MaxArchiveEntries, d.MaxArchiveEntries),
+		MaxArchiveBytes:    cmp.Or(l.MaxArchiveBytes, d.MaxArchiveBytes),
+		MaxArchiveRatio:    cmp.Or(l.MaxArchiveRatio, d.MaxArchiveRatio),
+		MaxArchiveDepth:    cmp.Or(l.MaxArchiveDepth, d.MaxArchiveDepth),
 	}
 }
 
@@ -95,6 +109,12 @@ func readStream(r io.Reader, opts Options) (*Package, *streamReader, error) {
 	}
 	pkg.Attachments = sr.attachments
 	pkg.Signature = sr.verifySignature(opts)
+	resolveContent(pkg, &sr.warnings)
+	if bySeverityCount(sr.warnings, Violation) == 0 {
+		if err := unpackArchives(pkg, opts.Sink, opts.Limits, &sr.warnings); err != nil {
+			return nil, nil, err
+		}
+	}
 	found := append(sr.warnings, Validate(pkg)...)
 	pkg.Warnings = bySeverity(found, Warning)
 	if err := pkg.Signature.requireValid(opts.RequireSignature); err != nil {

@@ -260,8 +260,8 @@ func (v *validator) status(s *Status) {
 	}
 }
 
-// attachments checks that manifest and attachments match one to one and that each
-// attachment's bytes fit its declared type and name.
+// attachments checks that manifest and attachments match one to one (the reader
+// checks each attachment's bytes against its declared types while reading).
 func (v *validator) attachments(pkg *Package) {
 	refs := map[string]AttachmentMeta{}
 	for i, ref := range pkg.Manifest {
@@ -276,6 +276,9 @@ func (v *validator) attachments(pkg *Package) {
 	}
 	stored := map[string]bool{}
 	for i, att := range pkg.Attachments {
+		if att.FromArchive != "" {
+			continue
+		}
 		path := fmt.Sprintf("%s/%s", attachmentPath, stepName("Attachment", i+1))
 		v.attachment(path, att, refs, stored)
 	}
@@ -294,25 +297,7 @@ func (v *validator) attachment(path string, att Attachment, refs map[string]Atta
 		v.found.violate(path+"/ContentId", RuleManifest, "ContentId %s is carried twice", att.ContentID)
 	}
 	stored[att.ContentID] = true
-	ref, listed := refs[att.ContentID]
-	if !listed {
+	if _, listed := refs[att.ContentID]; !listed {
 		v.found.violate(path+"/ContentId", RuleManifest, "ContentId %s is not in the manifest", att.ContentID)
-		return
-	}
-	meta := att.AttachmentMeta
-	if meta.ContentType == "" {
-		meta.ContentType = ref.ContentType
-	} else if ref.ContentType != "" && !strings.EqualFold(ref.ContentType, meta.ContentType) {
-		v.found.violate(path+"/ContentType", RuleContentType, "%s, but the manifest says %s", meta.ContentType, ref.ContentType)
-	}
-	if meta.Name == "" {
-		meta.Name = ref.Name
-	}
-	violation, warning := checkContent(meta, att.head)
-	if violation != "" {
-		v.found.violate(path+"/ContentTransferEncoded", RuleContentType, "%s", violation)
-	}
-	if warning != "" {
-		v.found.warn(path+"/ContentType", RuleContentType, "%s", warning)
 	}
 }

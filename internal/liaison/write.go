@@ -269,7 +269,7 @@ func writeAttachments(w *bufio.Writer, files []AttachmentSource) error {
 		if err != nil {
 			return fmt.Errorf("edxml: attachment %d (%s): %w", i+1, f.Name, err)
 		}
-		if violation, _ := checkContent(f.AttachmentMeta, head); violation != "" {
+		if violation := checkOwnContent(f.AttachmentMeta, head); violation != "" {
 			return &Error{Path: fmt.Sprintf("%s/%s/ContentTransferEncoded", attachmentPath, stepName("Attachment", i+1)), Rule: RuleContentType, Err: errors.New(violation)}
 		}
 		w.WriteString("</edXML:ContentTransferEncoded>\n    </Attachment>\n")
