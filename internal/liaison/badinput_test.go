@@ -65,7 +65,7 @@ func TestBadInputIsRefusedWithLocatedErrors(t *testing.T) {
 		{"bad date", strings.Replace(good, "<edXML:PromulgationDate>2026/03/02", "<edXML:PromulgationDate>2026/02/30", 1), Limits{}, RuleDateFormat, "PromulgationInfo/PromulgationDate"},
 		{"future date", strings.Replace(good, "<edXML:PromulgationDate>2026/03/02", "<edXML:PromulgationDate>2999/03/02", 1), Limits{}, RuleDate, "PromulgationInfo/PromulgationDate"},
 		{"unknown business type", strings.Replace(good, "<edXML:BussinessDocType>0", "<edXML:BussinessDocType>7", 1), Limits{}, RuleBusiness, "Bussiness/BussinessDocType"},
-		{"long code number", strings.Replace(good, "<edXML:CodeNumber>15<", "<edXML:CodeNumber>123456789012<", 1), Limits{}, RuleMaxLength, "Code/CodeNumber"},
+		{"code number beyond the hard bound", strings.Replace(good, "<edXML:CodeNumber>15<", "<edXML:CodeNumber>"+strings.Repeat("9", 201)+"<", 1), Limits{}, RuleMaxLength, "Code/CodeNumber"},
 		{"mismatched end tag", strings.Replace(good, "</edXML:Subject>", "</edXML:Content>", 1), Limits{}, RuleXML, "MessageHeader/Subject"},
 		{"second root", good + "<edXML/>", Limits{}, RuleXML, ""},
 	}

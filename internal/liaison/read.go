@@ -136,6 +136,7 @@ type frame struct {
 	excluded   bool           // inside the enveloped signature: not digested
 	signedInfo bool           // inside ds:SignedInfo: canonicalised on its own
 	payload    bool           // a ContentTransferEncoded whose payload was pumped
+	line       int            // where its start tag ends
 }
 
 // streamReader runs the single pass: tokens from encoding/xml (raw, namespaces
@@ -154,7 +155,7 @@ type streamReader struct {
 
 	rootClosed     bool
 	tokenStart     int64 // input offset of the token being handled
-	headerEnd      int64 // input offset of </edXMLHeader>, where a signature goes
+	headerEnd      int64 // file offset of </edXMLHeader>, where a signature goes
 	attachments    []Attachment
 	current        *Attachment    // the Attachment element being read
 	currentEl      *etree.Element // its DOM element
@@ -173,6 +174,9 @@ func newStreamReader(r io.Reader, opts Options) *streamReader {
 }
 
 func (sr *streamReader) run() error {
+	if sr.src.skipBOM() {
+		sr.warnings.warn("/edXML", RuleLenient, "the file starts with a UTF-8 byte-order mark, which was skipped")
+	}
 	for {
 		sr.tokenStart = sr.dec.InputOffset()
 		tok, err := sr.dec.RawToken()
@@ -187,7 +191,7 @@ func (sr *streamReader) run() error {
 		}
 	}
 	if len(sr.stack) > 0 {
-		return sr.fail(RuleXML, io.ErrUnexpectedEOF)
+		return sr.fail(RuleXML, fmt.Errorf("the file ends before the element <%s> opened on line %d is closed", qname(sr.top().name), sr.top().line))
 	}
 	if sr.doc.Root() == nil {
 		return sr.fail(RuleXML, errors.New("no document element"))
@@ -286,7 +290,8 @@ func (sr *streamReader) newFrame(t xml.StartElement) (*frame, error) {
 	for _, a := range t.Attr {
 		el.Attr = append(el.Attr, etree.Attr{Space: a.Name.Space, Key: a.Name.Local, Value: a.Value})
 	}
-	f := &frame{name: t.Name, uri: uri, el: el, siblings: map[string]int{}}
+	line, _ := sr.dec.InputPos()
+	f := &frame{name: t.Name, uri: uri, el: el, siblings: map[string]int{}, line: line}
 	parent := sr.parent(0)
 	if parent == nil {
 		if uri != Namespace || t.Name.Local != "edXML" {
@@ -316,8 +321,8 @@ func (sr *streamReader) classify(f *frame) error {
 	parent := sr.parent(1)
 	switch {
 	case f.uri == dsigNamespace && f.name.Local == "Signature":
-		if sr.sig.element != nil || parent.path != headerPath {
-			return sr.fail(RuleSignature, errors.New("an XML-DSig Signature is accepted only once, as a child of edXMLHeader"))
+		if sr.sig.element != nil || (parent.path != headerPath && parent.path != headerPath+"/DigitalSignature") {
+			return sr.fail(RuleSignature, errors.New("an XML-DSig Signature is accepted only once, as a child of edXMLHeader (or of its DigitalSignature)"))
 		}
 		f.excluded = true
 		sr.sig.element = f.el
@@ -362,13 +367,13 @@ func (sr *streamReader) endElement(t xml.EndElement) error {
 	}
 	f := sr.top()
 	if t.Name != f.name {
-		return sr.fail(RuleXML, fmt.Errorf("end tag </%s> does not match <%s>", qname(t.Name), qname(f.name)))
+		return sr.fail(RuleXML, fmt.Errorf("end tag </%s> does not match the element <%s> opened on line %d", qname(t.Name), qname(f.name), f.line))
 	}
 	if err := sr.canonicalize(f, func(c *canonicalizer) error { return c.end(t.Name) }); err != nil {
 		return sr.fail(RuleXML, err)
 	}
 	if f.path == headerPath {
-		sr.headerEnd = sr.tokenStart
+		sr.headerEnd = sr.src.skipped + sr.tokenStart
 	}
 	if sr.current != nil && f.el == sr.currentEl {
 		if err := sr.finishAttachment(f); err != nil {

@@ -100,7 +100,7 @@ func (sr *streamReader) verifySignature(opts Options) SignatureInfo {
 
 func hasPlaceholderSignature(root *etree.Element) bool {
 	header := child(child(root, "edXMLEnvelope"), "edXMLHeader")
-	return header != nil && len(children(header, "Signature")) > 0
+	return header != nil && len(placeholderSignatures(header)) > 0
 }
 
 func poolOf(certs []*x509.Certificate) *x509.CertPool {

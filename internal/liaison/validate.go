@@ -28,16 +28,17 @@ var (
 // Validate checks a package against the rules a strict receiver applies and returns
 // every finding, located by element path; Violation findings make it unacceptable.
 func Validate(pkg *Package) []Issue {
-	v := validateFields(pkg)
+	v := validateFields(pkg, false)
 	if pkg.Kind == KindDocument {
 		v.attachments(pkg)
 	}
 	return v.found
 }
 
-// validateFields checks everything but the attachments.
-func validateFields(pkg *Package) *validator {
-	v := &validator{now: DateOf(time.Now())}
+// validateFields checks everything but the attachments; strict applies the
+// standard's length limits as they are.
+func validateFields(pkg *Package, strict bool) *validator {
+	v := &validator{now: DateOf(time.Now()), strict: strict}
 	switch pkg.Kind {
 	case KindDocument:
 		v.header(pkg.Header)
@@ -52,8 +53,9 @@ func validateFields(pkg *Package) *validator {
 }
 
 type validator struct {
-	now   Date
-	found issues
+	now    Date
+	strict bool // the standard's length limits are violations (what edms writes)
+	found  issues
 }
 
 func (v *validator) mandatory(path, value string) bool {
@@ -64,11 +66,25 @@ func (v *validator) mandatory(path, value string) bool {
 	return true
 }
 
+// maxLength checks a length limit of the standard. Real producers exceed them, so
+// a reader warns and keeps the whole value up to hardLength; what edms writes
+// (strict) keeps to the standard.
 func (v *validator) maxLength(path, value string, limit int) {
-	if n := utf8.RuneCountInString(value); n > limit {
-		v.found.violate(path, RuleMaxLength, "is %d characters long, at most %d allowed", n, limit)
+	n := utf8.RuneCountInString(value)
+	bound := hardLength(limit)
+	if v.strict {
+		bound = limit
+	}
+	switch {
+	case n > bound:
+		v.found.violate(path, RuleMaxLength, "is %d characters long, at most %d allowed", n, bound)
+	case n > limit:
+		v.found.warn(path, RuleMaxLength, "is %d characters long, more than the %d of the standard; the whole value is kept", n, limit)
 	}
 }
+
+// hardLength is the sane bound beyond which an over-long field is refused.
+func hardLength(limit int) int { return max(10*limit, 200) }
 
 func (v *validator) organID(path, id string, required bool) {
 	switch {

@@ -37,7 +37,7 @@ func Write(w io.Writer, pkg *Package, files []AttachmentSource) error {
 	for _, f := range files {
 		pkg.Manifest = append(pkg.Manifest, f.AttachmentMeta)
 	}
-	if v := bySeverity(validateFields(pkg).found, Violation); len(v) > 0 {
+	if v := bySeverity(validateFields(pkg, true).found, Violation); len(v) > 0 {
 		return &InvalidError{Issues: v}
 	}
 	head, err := headerBytes(pkg)
