@@ -4,12 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"strconv"
 	"time"
@@ -109,6 +107,9 @@ func readStream(r io.Reader, opts Options) (*Package, *streamReader, error) {
 	}
 	pkg.Attachments = sr.attachments
 	pkg.Signature = sr.verifySignature(opts)
+	if pkg.Signature.Weak && pkg.Signature.State != SignatureInvalid {
+		sr.warnings.warn(elementPath(sr.sig.element), RuleSignature, "the signature uses SHA-1 (%s), which is weak: it was verified, but ask the sender to sign with SHA-256", pkg.Signature.Algorithm)
+	}
 	resolveContent(pkg, &sr.warnings)
 	if bySeverityCount(sr.warnings, Violation) == 0 {
 		if err := unpackArchives(pkg, opts.Sink, opts.Limits, &sr.warnings); err != nil {
@@ -149,7 +150,7 @@ type streamReader struct {
 	scope  nsScope
 	stack  []*frame
 	doc    *etree.Document
-	digest hash.Hash
+	digest *documentHash
 	digBuf *bufio.Writer
 	canon  *canonicalizer
 
@@ -165,7 +166,7 @@ type streamReader struct {
 }
 
 func newStreamReader(r io.Reader, opts Options) *streamReader {
-	sr := &streamReader{src: newSource(r, opts.Limits), opts: opts, doc: etree.NewDocument(), digest: sha256.New()}
+	sr := &streamReader{src: newSource(r, opts.Limits), opts: opts, doc: etree.NewDocument(), digest: newDocumentHash()}
 	sr.dec = xml.NewDecoder(sr.src)
 	sr.dec.Strict = true
 	sr.digBuf = bufio.NewWriterSize(sr.digest, 32<<10)
@@ -199,7 +200,10 @@ func (sr *streamReader) run() error {
 	if err := sr.digBuf.Flush(); err != nil {
 		return err
 	}
-	sr.sig.documentDigest = sr.digest.Sum(nil)
+	sr.sig.documentDigest = sr.digest.sha256.Sum(nil)
+	if sr.digest.sha1 != nil {
+		sr.sig.documentSHA1 = sr.digest.sha1.Sum(nil)
+	}
 	return nil
 }
 
@@ -374,6 +378,9 @@ func (sr *streamReader) endElement(t xml.EndElement) error {
 	}
 	if f.path == headerPath {
 		sr.headerEnd = sr.src.skipped + sr.tokenStart
+		if !sr.sig.digestedWithSHA1() {
+			sr.digest.sha1 = nil // the rest of the document is only hashed for SHA-256
+		}
 	}
 	if sr.current != nil && f.el == sr.currentEl {
 		if err := sr.finishAttachment(f); err != nil {
