@@ -64,12 +64,23 @@ func edxmlOneFile(fs *flag.FlagSet) (string, error) {
 	return fs.Arg(0), nil
 }
 
+// edxmlRead reads a package. Without a sink of the caller's, attachments are kept
+// in a temporary folder while reading, so that zipped ones are unpacked and checked
+// too; the folder is removed afterwards.
 func edxmlRead(path string, opts liaison.Options) (*liaison.Package, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if opts.Sink == nil {
+		dir, err := os.MkdirTemp("", "edms-edxml-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		opts.Sink = liaison.NewDirSink(dir)
+	}
 	return liaison.Read(f, opts)
 }
 

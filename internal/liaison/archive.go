@@ -89,7 +89,7 @@ func (u *unpacker) archive(att Attachment, at string, depth int) error {
 			return err
 		}
 	}
-	u.found.warn(at, RuleArchive, "zip archive %s unpacked: %d files stored under their own names, the archive kept as well", quote(att.Name), len(files))
+	u.found.warn(at, RuleArchive, "zip archive %s unpacked into %d file(s) stored under their own names; the archive is kept as well", quote(att.Name), len(files))
 	return nil
 }
 
