@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"edms/internal/store/storetest"
 	"edms/internal/testenv"
 )
 
@@ -174,5 +175,35 @@ func TestEdxmlBuildFromFlagsPassesXSDAndReadsBack(t *testing.T) {
 	}
 	if out, err := exec.Command(xmlsec1, "--verify", "--trusted-pem", ca, signed).CombinedOutput(); err != nil {
 		t.Fatalf("xmlsec1 refuses the signed package: %v\n%s", err, out)
+	}
+}
+
+// TestEdxmlPeerAndPlaceholder sets the per-recipient switch in the directory and
+// writes the placeholder variant, which says it is unsigned and reads as such.
+func TestEdxmlPeerAndPlaceholder(t *testing.T) {
+	dbFlag := "-database-url=" + storetest.NewDatabaseURL(t)
+	dir := t.TempDir()
+	if code, _, errOut := edms(t, "", "org", "add", dbFlag, "-organ-id", "000.00.11.H41", "-name", "Sở Tài chính", "-abbreviation", "STC"); code != 0 {
+		t.Fatalf("org add: %d %s", code, errOut)
+	}
+	if code, out, _ := edms(t, "", "edxml", "peer", dbFlag, "000.00.11.H41"); code != 0 || !strings.Contains(out, "are signed") {
+		t.Fatalf("peer: %d %s", code, out)
+	}
+	if code, out, _ := edms(t, "", "edxml", "peer", dbFlag, "-placeholder-signature=true", "000.00.11.H41"); code != 0 || !strings.Contains(out, "travel UNSIGNED") {
+		t.Fatalf("peer set: %d %s", code, out)
+	}
+	if code, _, errOut := edms(t, "", "edxml", "peer", dbFlag, "-placeholder-signature=true", "000.00.99.H41"); code != 1 || !strings.Contains(errOut, "not found") {
+		t.Fatalf("peer set on an unknown agency: %d %s", code, errOut)
+	}
+	unsigned, placeholder := filepath.Join(dir, "unsigned.edxml"), filepath.Join(dir, "placeholder.edxml")
+	if code, _, errOut := edms(t, "", "edxml", "build", "-from", "000.00.00.H41", "-to", "000.00.11.H41", "-number", "15", "-notation", "QĐ-UBND",
+		"-date", "2026/03/02", "-subject", "Về việc thử", "-o", unsigned); code != 0 {
+		t.Fatalf("build: %d %s", code, errOut)
+	}
+	if code, out, errOut := edms(t, "", "edxml", "sign", "-placeholder", "-o", placeholder, unsigned); code != 0 || !strings.Contains(out, "NOT signed") {
+		t.Fatalf("sign -placeholder: %d %s %s", code, out, errOut)
+	}
+	if code, out, _ := edms(t, "", "edxml", "inspect", placeholder); code != 0 || !strings.Contains(out, "Signature:   unsigned (placeholder Signature)") {
+		t.Fatalf("inspect: %d %s", code, out)
 	}
 }
