@@ -1,10 +1,8 @@
 package liaison
 
 import (
-	"archive/zip"
 	"cmp"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -44,7 +42,7 @@ func (spec BuildSpec) Build(w io.Writer, now time.Time) error {
 	for i, f := range spec.Files {
 		name := cmp.Or(f.Name, filepath.Base(f.Path))
 		contentType := cmp.Or(f.ContentType, ContentTypeFor(name))
-		body, err := openAttachment(f.Path, name, contentType)
+		body, err := os.Open(f.Path)
 		if err != nil {
 			return err
 		}
@@ -57,44 +55,6 @@ func (spec BuildSpec) Build(w io.Writer, now time.Time) error {
 		}, body}
 	}
 	return Write(w, &pkg, files)
-}
-
-// openAttachment opens a file to attach. A file of a type that does not travel as
-// it is, labelled application/zip, is zipped first, as the reference library does;
-// it keeps its name and the receiver unpacks it.
-func openAttachment(path, name, contentType string) (*os.File, error) {
-	f, err := os.Open(path)
-	if err != nil || travelsAsIs(name) || !isGenericZip(mediaType(contentType)) {
-		return f, err
-	}
-	defer f.Close()
-	zipped, err := os.CreateTemp("", "edxml-zip-")
-	if err != nil {
-		return nil, err
-	}
-	os.Remove(zipped.Name()) // unlinked: gone when closed
-	if err := zipInto(zipped, f, name); err != nil {
-		zipped.Close()
-		return nil, fmt.Errorf("edxml: zipping %s: %w", name, err)
-	}
-	return zipped, nil
-}
-
-// zipInto writes a zip archive holding body as name to f and rewinds f.
-func zipInto(f *os.File, body io.Reader, name string) error {
-	zw := zip.NewWriter(f)
-	w, err := zw.Create(filepath.Base(name))
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(w, body); err != nil {
-		return err
-	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	_, err = f.Seek(0, io.SeekStart)
-	return err
 }
 
 // complete sets the kind and the DocumentId and returns the sender.

@@ -1,12 +1,15 @@
 package liaison
 
 import (
+	"archive/zip"
 	"bufio"
 	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,9 +25,13 @@ type AttachmentSource struct {
 // Write writes pkg as an edXML package in the structure of the reference samples
 // (default namespace on edXML, prefix edXML on the envelope, writer element order,
 // yyyy/MM/dd dates), encoding each attachment from its reader straight into the
-// output. The manifest is made from files (pkg is not modified). It refuses a package that breaks a
-// validation rule, or an attachment whose bytes contradict its type; as the output
-// may then be incomplete, write to a temporary file and rename it on success.
+// output. The manifest is made from files (pkg is not modified). Types are written
+// in their standard spelling; a type edms does not send as it is (none, or
+// application/octet-stream) is taken from the name, and a file of any other kind is
+// zipped on the way and labelled application/zip, as the reference library does.
+// It refuses a package that breaks a validation rule, or an attachment whose bytes
+// contradict its type; as the output may then be incomplete, write to a temporary
+// file and rename it on success.
 func Write(w io.Writer, pkg *Package, files []AttachmentSource) error {
 	switch {
 	case pkg.Kind == KindStatus && len(files) > 0:
@@ -35,8 +42,10 @@ func Write(w io.Writer, pkg *Package, files []AttachmentSource) error {
 	copied := *pkg
 	pkg = &copied
 	pkg.Manifest = nil
-	for _, f := range files {
-		pkg.Manifest = append(pkg.Manifest, f.AttachmentMeta)
+	files = slices.Clone(files)
+	for i := range files {
+		files[i].ContentType = sendingType(files[i].AttachmentMeta)
+		pkg.Manifest = append(pkg.Manifest, files[i].AttachmentMeta)
 	}
 	if v := bySeverity(validateFields(pkg, true).found, Violation); len(v) > 0 {
 		return &InvalidError{Issues: v}
@@ -286,7 +295,10 @@ func writeAttachments(w *bufio.Writer, files []AttachmentSource) error {
 			fmt.Fprintf(w, "      <%s>%s</%s>\n", field[0], v.String(), field[0])
 		}
 		w.WriteString(`      <edXML:ContentTransferEncoded xmlns:edXML="` + Namespace + `">`)
-		head, err := encodeBody(w, f.Body)
+		body := bufio.NewReader(f.Body)
+		start, _ := body.Peek(4)
+		zipIt := zippedOnTheWay(f.AttachmentMeta) && sniffFamily(start) != familyZip
+		head, err := encodeBody(w, body, zipIt, f.Name)
 		if err != nil {
 			return fmt.Errorf("edxml: attachment %d (%s): %w", i+1, f.Name, err)
 		}
@@ -299,11 +311,42 @@ func writeAttachments(w *bufio.Writer, files []AttachmentSource) error {
 	return nil
 }
 
-// encodeBody base64-encodes body into w and returns its first bytes.
-func encodeBody(w io.Writer, body io.Reader) ([]byte, error) {
+// sendingType is the type a file is sent with: the declared one in its standard
+// spelling, or the one its name implies when edms does not send the declared one.
+func sendingType(meta AttachmentMeta) string {
+	declared := standardType(mediaType(meta.ContentType))
+	if _, sent := typeFamilies[declared]; sent {
+		return declared
+	}
+	return ContentTypeFor(meta.Name)
+}
+
+// zippedOnTheWay tells whether a file labelled application/zip is not a zip file
+// by its name but a file of another kind, to zip by convention unless it already is.
+func zippedOnTheWay(meta AttachmentMeta) bool {
+	return isGenericZip(meta.ContentType) && !travelsAsIs(meta.Name)
+}
+
+// encodeBody base64-encodes body into w, zipped first (as one file of the same
+// name) when asked, and returns the first bytes encoded.
+func encodeBody(w io.Writer, body io.Reader, zipped bool, name string) ([]byte, error) {
 	enc := base64.NewEncoder(base64.StdEncoding, w)
 	head := &measuringWriter{w: enc}
-	if _, err := io.Copy(head, body); err != nil {
+	if !zipped {
+		if _, err := io.Copy(head, body); err != nil {
+			return nil, err
+		}
+		return head.head, enc.Close()
+	}
+	zw := zip.NewWriter(head)
+	entry, err := zw.Create(filepath.Base(strings.ReplaceAll(name, "\\", "/")))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(entry, body); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
 		return nil, err
 	}
 	return head.head, enc.Close()

@@ -100,3 +100,30 @@ func TestWriteRefusesInvalidPackage(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestWriteSendsStoredTypesAsTheNetworkExpects writes files as a document store
+// labels them (octet-stream for odd files, non-standard spellings): the names give
+// the types, odd files are zipped, and everything reads back with its real type.
+func TestWriteSendsStoredTypesAsTheNetworkExpects(t *testing.T) {
+	pdf := testPDF(1000)
+	data := packageWith(t,
+		fileSource("1", "ban-ve.dwg", "application/octet-stream", []byte("AC1027 drawing")),
+		fileSource("2", "to-trinh.pdf", "", pdf),
+		fileSource("3", "cong-van.docx", "application/docx", docxBytes(t)),
+	)
+	pkg, err := Read(strings.NewReader(data), Options{Sink: NewDirSink(t.TempDir())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range pkg.Attachments {
+		got = append(got, a.Name+" "+a.ContentType)
+	}
+	want := "ban-ve.dwg application/zip|to-trinh.pdf application/pdf|cong-van.docx application/vnd.openxmlformats-officedocument.wordprocessingml.document|ban-ve.dwg text/plain"
+	if strings.Join(got, "|") != want {
+		t.Fatalf("read back %q, want %q", strings.Join(got, "|"), want)
+	}
+	if len(pkg.Warnings) != 1 || pkg.Warnings[0].Rule != RuleArchive {
+		t.Errorf("warnings %v, want only the note that the drawing was unpacked", pkg.Warnings)
+	}
+}
