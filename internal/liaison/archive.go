@@ -75,6 +75,10 @@ func (u *unpacker) archive(att Attachment, at string, depth int) error {
 	}
 	defer stored.Close()
 	zr, err := zip.NewReader(stored, att.Size)
+	if errors.Is(err, zip.ErrInsecurePath) { // only with GODEBUG=zipinsecurepath=0
+		u.found.violate(at, RuleArchive, "%s: an entry would be written outside its folder (path traversal): refused", quote(att.Name))
+		return nil
+	}
 	if err != nil {
 		u.found.warn(at, RuleArchive, "%s looks like a zip archive but cannot be opened (%v): kept as it is", quote(att.Name), err)
 		return nil

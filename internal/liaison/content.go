@@ -46,13 +46,17 @@ func trustContent(att, ref AttachmentMeta, head []byte) contentVerdict {
 	}
 	implied := extensionTypes[extension(name)]
 	v.trusted = matchingType(got, declared, listed, implied)
+	said := cmp.Or(declared, listed, implied, "no type")
 	switch {
-	case v.trusted == "" && !anyKnown(declared, listed, implied):
-		v.trusted = cmp.Or(declared, listed, familyTypes[got], "application/octet-stream")
-		v.warnings = append(v.warnings, fmt.Sprintf("content type %s cannot be checked against the bytes", quote(cmp.Or(declared, listed))))
+	case v.trusted == "" && familyTypes[got] != "":
+		v.trusted = familyTypes[got]
+		v.warnings = append(v.warnings, fmt.Sprintf("declared %s but the bytes are a %s: read as %s", said, got, v.trusted))
+	case v.trusted == "" && anyKnown(declared, listed, implied):
+		v.trusted = "application/octet-stream"
+		v.warnings = append(v.warnings, fmt.Sprintf("declared %s but the bytes are %s: read as %s", said, got, v.trusted))
 	case v.trusted == "":
-		v.trusted = cmp.Or(familyTypes[got], "application/octet-stream")
-		v.warnings = append(v.warnings, fmt.Sprintf("declared %s but the bytes are a %s: read as %s", cmp.Or(declared, listed, implied), got, v.trusted))
+		v.trusted = cmp.Or(declared, listed, "application/octet-stream")
+		v.warnings = append(v.warnings, fmt.Sprintf("content type %s cannot be checked against the bytes", quote(said)))
 	case declared != "" && declared != v.trusted && !(isGenericZip(declared) && isGenericZip(v.trusted)):
 		v.warnings = append(v.warnings, fmt.Sprintf("declared %s but the bytes are a %s: read as %s", att.ContentType, got, v.trusted))
 	}

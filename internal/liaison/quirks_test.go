@@ -141,6 +141,14 @@ func TestRealProducerQuirks(t *testing.T) {
 					t.Errorf("attachment %+v", a.AttachmentMeta)
 				}
 			}},
+		{"application/octet-stream on a PDF without extension: the bytes decide",
+			retype(packageWith(t, fileSource("1", "to-trinh", "application/pdf", pdf)), "1", "application/pdf", "application/octet-stream", "application/octet-stream"),
+			[]wantWarning{{"Attachment/ContentType", RuleContentType}},
+			func(t *testing.T, pkg *Package) {
+				if a := pkg.Attachments[0]; a.ContentType != "application/pdf" || a.Declared != "application/octet-stream" {
+					t.Errorf("attachment %+v declared %s", a.AttachmentMeta, a.Declared)
+				}
+			}},
 		{"zipped by convention: an unknown file type travels as application/zip",
 			packageWith(t, fileSource("1", "ban-ve.dwg", "application/zip", drawing)),
 			[]wantWarning{{"Attachment/ContentTransferEncoded", RuleArchive}},

@@ -25,8 +25,11 @@ var (
 	earliestDate = Date{1945, time.September, 2}
 )
 
-// Validate checks a package against the rules a strict receiver applies and returns
-// every finding, located by element path; Violation findings make it unacceptable.
+// Validate checks a package's fields and manifest against the rules of the
+// standard, as leniently as the real network reads them (over-long fields are
+// warnings up to a hard bound), and returns every finding, located by element
+// path; Violation findings make it unacceptable. Attachment bytes are checked by
+// Read, which has them.
 func Validate(pkg *Package) []Issue {
 	v := validateFields(pkg, false)
 	if pkg.Kind == KindDocument {
