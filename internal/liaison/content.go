@@ -40,23 +40,16 @@ func trustContent(att, ref AttachmentMeta, head []byte) contentVerdict {
 		return contentVerdict{violation: "the attachment is empty"}
 	}
 	declared, listed := standardType(mediaType(att.ContentType)), standardType(mediaType(ref.ContentType))
-	v := contentVerdict{}
+	implied := extensionTypes[extension(name)]
+	v := contentVerdict{trusted: matchingType(got, declared, listed, implied)}
 	if declared != "" && listed != "" && declared != listed {
 		v.warnings = append(v.warnings, fmt.Sprintf("the attachment declares %s but the manifest says %s", att.ContentType, ref.ContentType))
 	}
-	implied := extensionTypes[extension(name)]
-	v.trusted = matchingType(got, declared, listed, implied)
-	said := cmp.Or(declared, listed, implied, "no type")
 	switch {
-	case v.trusted == "" && familyTypes[got] != "":
-		v.trusted = familyTypes[got]
-		v.warnings = append(v.warnings, fmt.Sprintf("declared %s but the bytes are a %s: read as %s", said, got, v.trusted))
-	case v.trusted == "" && anyKnown(declared, listed, implied):
-		v.trusted = "application/octet-stream"
-		v.warnings = append(v.warnings, fmt.Sprintf("declared %s but the bytes are %s: read as %s", said, got, v.trusted))
 	case v.trusted == "":
-		v.trusted = cmp.Or(declared, listed, "application/octet-stream")
-		v.warnings = append(v.warnings, fmt.Sprintf("content type %s cannot be checked against the bytes", quote(said)))
+		var warning string
+		v.trusted, warning = typeByBytes(got, declared, listed, implied)
+		v.warnings = append(v.warnings, warning)
 	case declared != "" && declared != v.trusted && !(isGenericZip(declared) && isGenericZip(v.trusted)):
 		v.warnings = append(v.warnings, fmt.Sprintf("declared %s but the bytes are a %s: read as %s", att.ContentType, got, v.trusted))
 	}
@@ -64,6 +57,19 @@ func trustContent(att, ref AttachmentMeta, head []byte) contentVerdict {
 		v.warnings = append(v.warnings, fmt.Sprintf("name %s implies %s, but the bytes are a %s", quote(name), implied, got))
 	}
 	return v
+}
+
+// typeByBytes is the type trusted when no declared type fits the bytes: theirs
+// when they are recognised, else what was declared if it cannot be checked.
+func typeByBytes(got, declared, listed, implied string) (trusted, warning string) {
+	said := cmp.Or(declared, listed, implied, "no type")
+	switch {
+	case familyTypes[got] != "":
+		return familyTypes[got], fmt.Sprintf("declared %s but the bytes are a %s: read as %s", said, got, familyTypes[got])
+	case anyKnown(declared, listed, implied):
+		return "application/octet-stream", fmt.Sprintf("declared %s but the bytes are %s: read as application/octet-stream", said, got)
+	}
+	return cmp.Or(declared, listed, "application/octet-stream"), fmt.Sprintf("content type %s cannot be checked against the bytes", quote(said))
 }
 
 // matchingType returns the first candidate whose family is that of the bytes,
