@@ -9,33 +9,38 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"edms/internal/liaison"
+	"edms/internal/org"
 )
 
 // edxmlSubcommands are the verbs of `edms edxml`.
 var edxmlSubcommands = []struct {
 	name, summary string
-	run           func(args []string) error
+	run           func(ctx context.Context, args []string) error
 }{
 	{"inspect", "print a readable summary of a package", runEdxmlInspect},
 	{"validate", "check packages against the edXML rules", runEdxmlValidate},
 	{"build", "build a package from flags or a JSON description plus files", runEdxmlBuild},
 	{"sign", "add an enveloped XML-DSig signature", runEdxmlSign},
 	{"verify", "verify a package's signature against trust anchors", runEdxmlVerify},
+	{"peer", "show or set whether an agency needs the placeholder signature", runEdxmlPeer},
 }
 
-func runEdxml(_ context.Context, args []string) error {
+func runEdxml(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		for _, sub := range edxmlSubcommands {
 			if sub.name == args[0] {
-				return sub.run(args[1:])
+				return sub.run(ctx, args[1:])
 			}
 		}
 	}
-	fmt.Fprintln(os.Stderr, "Usage: edms edxml <inspect|validate|build|sign|verify> [flags] FILE\n\nSubcommands:")
+	fmt.Fprintln(os.Stderr, "Usage: edms edxml <inspect|validate|build|sign|verify|peer> [flags] FILE\n\nSubcommands:")
 	for _, sub := range edxmlSubcommands {
 		fmt.Fprintf(os.Stderr, "  %-9s %s\n", sub.name, sub.summary)
 	}
@@ -64,12 +69,23 @@ func edxmlOneFile(fs *flag.FlagSet) (string, error) {
 	return fs.Arg(0), nil
 }
 
+// edxmlRead reads a package. Without a sink of the caller's, attachments are kept
+// in a temporary folder while reading, so that zipped ones are unpacked and checked
+// too; the folder is removed afterwards.
 func edxmlRead(path string, opts liaison.Options) (*liaison.Package, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if opts.Sink == nil {
+		dir, err := os.MkdirTemp("", "edms-edxml-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		opts.Sink = liaison.NewDirSink(dir)
+	}
 	return liaison.Read(f, opts)
 }
 
@@ -84,7 +100,7 @@ func edxmlRoots(path string) (*x509.CertPool, error) {
 	return liaison.PEMCertPool(data)
 }
 
-func runEdxmlInspect(args []string) error {
+func runEdxmlInspect(_ context.Context, args []string) error {
 	fs := newFlagSet("edxml inspect", "[flags] FILE", "Print sender, recipients, number, subject, trace, business type, attachments\n(sizes, SHA-256), signature status and warnings of an edXML package.")
 	ca := fs.String("ca", "", "PEM file of trust anchors, to check the signer")
 	limits := edxmlLimitFlags(fs)
@@ -106,7 +122,7 @@ func runEdxmlInspect(args []string) error {
 	return err
 }
 
-func runEdxmlValidate(args []string) error {
+func runEdxmlValidate(_ context.Context, args []string) error {
 	fs := newFlagSet("edxml validate", "[flags] FILE...", "Check packages: well-formedness, limits, mandatory fields, lengths, dates,\nidentifiers, recipients, manifest against attachments, content types, status\ncodes, business types. Prints warnings; fails when a package is invalid.")
 	limits := edxmlLimitFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -137,7 +153,7 @@ func runEdxmlValidate(args []string) error {
 	return nil
 }
 
-func runEdxmlVerify(args []string) error {
+func runEdxmlVerify(_ context.Context, args []string) error {
 	fs := newFlagSet("edxml verify", "-ca ROOTS.pem [flags] FILE", "Verify the enveloped XML-DSig signature of a package (digest over the whole\ndocument, signature value, certificate chain to the trust anchors) and\nvalidate it. With -extract, store the attachments in a directory.")
 	ca := fs.String("ca", "", "PEM file of trust anchors (required)")
 	extract := fs.String("extract", "", "directory to store the attachments into (only if everything verifies)")
@@ -181,11 +197,12 @@ func runEdxmlVerify(args []string) error {
 	return nil
 }
 
-func runEdxmlSign(args []string) error {
-	fs := newFlagSet("edxml sign", "-key KEY.pem -cert CHAIN.pem -o OUT FILE", "Validate an unsigned package and write it with an enveloped XML-DSig signature\n(exclusive c14n, SHA-256, RSA or ECDSA) that xmlsec1 --verify accepts.")
+func runEdxmlSign(_ context.Context, args []string) error {
+	fs := newFlagSet("edxml sign", "-key KEY.pem -cert CHAIN.pem -o OUT FILE | -placeholder -o OUT FILE", "Validate an unsigned package and write it with an enveloped XML-DSig signature\n(exclusive c14n, SHA-256, RSA or ECDSA) that xmlsec1 --verify accepts. With\n-placeholder, write the reference library's placeholder Signature instead, for a\npeer that cannot read XML-DSig: the package then travels UNSIGNED.")
 	key := fs.String("key", "", "PEM private key (PKCS#8, PKCS#1 or SEC 1)")
 	cert := fs.String("cert", "", "PEM certificate chain, signer first")
 	out := fs.String("o", "", "signed package to write")
+	placeholder := fs.Bool("placeholder", false, "write the placeholder Signature (unsigned) instead of signing")
 	limits := edxmlLimitFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -194,7 +211,10 @@ func runEdxmlSign(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *key == "" || *cert == "" || *out == "" {
+	if *placeholder && *out != "" && *key == "" && *cert == "" {
+		return edxmlPlaceholderFile(path, *out, *limits)
+	}
+	if *key == "" || *cert == "" || *out == "" || *placeholder {
 		fs.Usage()
 		return errUsage
 	}
@@ -226,6 +246,51 @@ func edxmlSignFile(in, out string, id liaison.Identity, limits liaison.Limits) e
 	return edxmlWriteAtomically(out, func(w io.Writer) error { return liaison.Sign(w, src, id, limits) })
 }
 
+// edxmlPlaceholderFile writes the placeholder variant and says that it is unsigned.
+func edxmlPlaceholderFile(in, out string, limits liaison.Limits) error {
+	src, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	err = edxmlWriteAtomically(out, func(w io.Writer) error { return liaison.WritePlaceholderSignature(w, src, limits) })
+	if err == nil {
+		fmt.Printf("%s: NOT signed: it carries the reference library's placeholder Signature, for a peer that cannot read XML-DSig\n", out)
+	}
+	return err
+}
+
+func runEdxmlPeer(ctx context.Context, args []string) error {
+	fs := newFlagSet("edxml peer", "[-placeholder-signature=true|false] ORGANID", "Show, or set in the agency directory, whether packages for an agency carry the\nreference library's placeholder Signature (unsigned) because its software cannot\nread a namespaced XML-DSig signature. Signed packages are the default.")
+	set := fs.String("placeholder-signature", "", "true or false: set the agency's choice")
+	db := addDBFlags(fs)
+	return runWithDB(ctx, fs, db, args, func(pool *pgxpool.Pool) error {
+		organID, err := edxmlOneFile(fs)
+		if err != nil {
+			return err
+		}
+		if *set != "" {
+			placeholder, err := strconv.ParseBool(*set)
+			if err != nil {
+				return fmt.Errorf("-placeholder-signature: %q is neither true nor false", *set)
+			}
+			if err := org.SetEdxmlPlaceholderSignature(ctx, pool, organID, placeholder); err != nil {
+				return err
+			}
+		}
+		peers, err := org.EdxmlPlaceholderPeers(ctx, pool, []string{organID})
+		if err != nil {
+			return err
+		}
+		if peers[organID] {
+			fmt.Printf("%s: placeholder Signature: packages for it travel UNSIGNED\n", organID)
+		} else {
+			fmt.Printf("%s: XML-DSig: packages for it are signed\n", organID)
+		}
+		return nil
+	})
+}
+
 // edxmlWriteAtomically writes path through a temporary file renamed on success, so
 // that a failure leaves no partial output.
 func edxmlWriteAtomically(path string, write func(io.Writer) error) error {
@@ -254,7 +319,7 @@ type edxmlStrings []string
 func (s *edxmlStrings) String() string     { return strings.Join(*s, ",") }
 func (s *edxmlStrings) Set(v string) error { *s = append(*s, v); return nil }
 
-func runEdxmlBuild(args []string) error {
+func runEdxmlBuild(_ context.Context, args []string) error {
 	fs := newFlagSet("edxml build", "[-json DESC.json] [flags] -o OUT", "Build a document package from a JSON description (liaison.BuildSpec: the Package\nfields and Files) and/or flags, which override it; attach each -file. With -key\nand -cert the package is signed as well.")
 	spec := liaison.BuildSpec{}
 	desc := fs.String("json", "", "JSON description of the package")

@@ -82,7 +82,7 @@ func (sr *streamReader) finishAttachment(f *frame) error {
 // attachmentMeta reads the metadata children of an Attachment or Reference element.
 func attachmentMeta(el *etree.Element) AttachmentMeta {
 	return AttachmentMeta{
-		ContentID:   strings.TrimPrefix(strings.TrimSpace(childText(el, "ContentId")), "cid:"),
+		ContentID:   strings.TrimPrefix(strings.TrimSpace(cmp.Or(childText(el, "ContentId"), el.SelectAttrValue("href", ""))), "cid:"),
 		Name:        childText(el, "AttachmentName"),
 		Description: childText(el, "Description"),
 		ContentType: strings.TrimSpace(childText(el, "ContentType")),

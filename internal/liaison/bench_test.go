@@ -48,3 +48,28 @@ func BenchmarkBase64Decode20MB(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadUnpackZipped20MB reads a package whose attachment is a 20 MB file
+// zipped by convention, storing it and unpacking it into a directory.
+func BenchmarkReadUnpackZipped20MB(b *testing.B) {
+	pdf := testPDF(benchAttachmentSize)
+	var pkg bytes.Buffer
+	files := []AttachmentSource{{AttachmentMeta{ContentID: "1", Name: "ban-ve.dwg", ContentType: "application/zip"}, bytes.NewReader(pdf)}}
+	if err := Write(&pkg, testDocument(), files); err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	b.SetBytes(benchAttachmentSize)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		sink := NewDirSink(dir)
+		read, err := Read(bytes.NewReader(pkg.Bytes()), Options{Sink: sink})
+		if err != nil || len(read.Attachments) != 2 || read.Attachments[1].Size != benchAttachmentSize {
+			b.Fatal(err)
+		}
+		if err := sink.Discard(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -40,17 +40,18 @@ func (spec BuildSpec) Build(w io.Writer, now time.Time) error {
 	}
 	files := make([]AttachmentSource, len(spec.Files))
 	for i, f := range spec.Files {
+		name := cmp.Or(f.Name, filepath.Base(f.Path))
+		contentType := cmp.Or(f.ContentType, ContentTypeFor(name))
 		body, err := os.Open(f.Path)
 		if err != nil {
 			return err
 		}
 		defer body.Close()
-		name := cmp.Or(f.Name, filepath.Base(f.Path))
 		files[i] = AttachmentSource{AttachmentMeta{
 			ContentID:   cmp.Or(f.ContentID, strconv.Itoa(i+1)),
 			Name:        name,
 			Description: cmp.Or(f.Description, name),
-			ContentType: cmp.Or(f.ContentType, ContentTypeFor(name)),
+			ContentType: contentType,
 		}, body}
 	}
 	return Write(w, &pkg, files)

@@ -284,19 +284,41 @@ func (d decoder) traceList(pkg *Package, el *etree.Element) {
 }
 
 // placeholderSignature reports a Signature outside the XML-DSig namespace, as the
-// reference library writes: it is read as "unsigned".
+// reference library writes, and the DigitalSignature element of older layouts
+// without an XML-DSig Signature inside: the package is read as unsigned.
 func (d decoder) placeholderSignature(header *etree.Element) {
-	for _, c := range header.ChildElements() {
-		if c.Tag == "Signature" && c.NamespaceURI() != dsigNamespace {
-			d.found.warn(elementPath(c), RuleSignature, "Signature outside the XML-DSig namespace (reference library placeholder): package treated as unsigned")
+	for _, c := range placeholderSignatures(header) {
+		d.found.warn(elementPath(c), RuleSignature, "%s is not an XML-DSig signature (placeholder or older layout): package treated as unsigned", c.Tag)
+	}
+	for _, wrapper := range header.ChildElements() {
+		if wrapper.Tag == "DigitalSignature" && len(dsChildren(wrapper, "Signature")) > 0 {
+			d.found.warn(elementPath(wrapper), RuleLenient, "XML-DSig Signature wrapped in DigitalSignature (older layout)")
 		}
 	}
+}
+
+// placeholderSignatures returns the children of edXMLHeader that stand for a
+// signature but are not XML-DSig ones.
+func placeholderSignatures(header *etree.Element) []*etree.Element {
+	var out []*etree.Element
+	for _, c := range header.ChildElements() {
+		switch {
+		case c.Tag == "Signature" && c.NamespaceURI() != dsigNamespace:
+			out = append(out, c)
+		case c.Tag == "DigitalSignature" && len(dsChildren(c, "Signature")) == 0:
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (d decoder) manifest(el *etree.Element) []AttachmentMeta {
 	var refs []AttachmentMeta
 	for _, ref := range children(el, "Reference") {
 		d.checkCID(ref)
+		if href := ref.SelectAttrValue("href", ""); href != "" {
+			d.found.warn(elementPath(ref), RuleLenient, "xlink attributes on Reference (older layout): href %q read as its ContentId when it has none", href)
+		}
 		refs = append(refs, attachmentMeta(ref))
 	}
 	return refs

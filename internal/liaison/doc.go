@@ -10,9 +10,23 @@
 // reference library's samples: default namespace on edXML, prefix edXML on the
 // envelope, the reference element order, yyyy/MM/dd dates, cid: content ids. The
 // reader (Read) is namespace-aware and order-insensitive and accepts what real
-// producers write differently (no cid:, dd/MM/yyyy dates, no Bussiness, an edXML:Status
-// wrapper, the reference library's placeholder Signature), reporting each leniency
-// as a warning. schemas/edxml.xsd describes the writer's output.
+// producers write differently (a byte-order mark, no cid:, xlink references,
+// dd/MM/yyyy dates, over-long fields up to a hard bound, no Bussiness, an
+// edXML:Status wrapper, DigitalSignature elements, the reference library's
+// placeholder Signature), reporting each leniency as a warning.
+// schemas/edxml.xsd describes the writer's output, which keeps to the standard.
+//
+// # Attachments
+//
+// Producers disagree on content types, so the reader trusts, among the types the
+// attachment, the manifest and the name declare, the one the bytes match (Declared
+// keeps what was said), and refuses only executables, program names and empty
+// files. Attachments that are zip archives (by convention or mislabelled) are
+// unpacked after the stream, from a sink that can reopen what it stored
+// (ReopeningSink, e.g. DirSink), into further attachments with FromArchive set,
+// within Limits on files, bytes, expansion ratio and nesting; paths that climb out,
+// links and encrypted entries are refused. The writer zips files of other types, as
+// the reference library does.
 //
 // # One streaming pass
 //
@@ -62,6 +76,10 @@
 // text before a comment. The signer certificate is chained to the configured trust
 // anchors with crypto/x509 (intermediates from KeyInfo). A Signature outside the
 // XML-DSig namespace (the reference library's placeholder) means "unsigned".
+// Older software's SHA-1 digests and RSA-SHA1 are verified too (the document is
+// hashed with SHA-1 as well until edXMLHeader ends, only if the signature asks) and
+// reported as Weak. WritePlaceholderSignature writes the placeholder, for peers
+// that cannot read XML-DSig; the package is then unsigned.
 //
 // # Mapping
 //

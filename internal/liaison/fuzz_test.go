@@ -2,9 +2,11 @@ package liaison
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -71,6 +73,54 @@ func FuzzValidate(f *testing.F) {
 		}
 		if _, err := Read(&out, Options{Limits: fuzzLimits}); err != nil {
 			t.Fatalf("written package does not read back: %v\n%s", err, out.String())
+		}
+	})
+}
+
+// memSink keeps attachments in memory and can reopen them, for unpacking.
+type memSink struct{ files []*bytes.Buffer }
+
+func (s *memSink) Create(AttachmentMeta) (io.WriteCloser, error) {
+	b := &bytes.Buffer{}
+	s.files = append(s.files, b)
+	return nopCloser{b}, nil
+}
+
+func (s *memSink) Discard() error { s.files = nil; return nil }
+
+func (s *memSink) Open(index int) (ReadAtCloser, error) {
+	return nopReadAtCloser{bytes.NewReader(s.files[index].Bytes())}, nil
+}
+
+type nopReadAtCloser struct{ io.ReaderAt }
+
+func (nopReadAtCloser) Close() error { return nil }
+
+// FuzzUnpack feeds arbitrary bytes as a zipped attachment: the unpacker must never
+// panic, never store more than its limits, and never let a path climb out.
+func FuzzUnpack(f *testing.F) {
+	f.Add(zipOf(f, zipFile{"a.txt", []byte("một hai ba")}, zipFile{"thu-muc/b.pdf", testPDF(300)}))
+	f.Add(nested(f, 2, testPDF(200)))
+	f.Add(zipOf(f, zipFile{"../x.txt", []byte("x")}))
+	limits := Limits{MaxArchiveEntries: 20, MaxArchiveBytes: 1 << 20, MaxArchiveRatio: 100, MaxArchiveDepth: 3, MaxAttachmentBytes: 1 << 20}
+	f.Fuzz(func(t *testing.T, archive []byte) {
+		sink := &memSink{}
+		w, _ := sink.Create(AttachmentMeta{})
+		w.Write(archive)
+		pkg := &Package{Attachments: []Attachment{{AttachmentMeta: AttachmentMeta{ContentID: "1", Name: "a.zip"}, Size: int64(len(archive)), archive: true}}}
+		var found issues
+		if err := unpackArchives(pkg, sink, limits, &found); err != nil {
+			t.Fatal(err)
+		}
+		var total int64
+		for _, a := range pkg.Attachments[1:] {
+			total += a.Size
+			if strings.Contains(a.Name, "/") || a.Name == ".." {
+				t.Fatalf("unpacked name %q", a.Name)
+			}
+		}
+		if total > limits.MaxArchiveBytes || len(pkg.Attachments)-1 > limits.MaxArchiveEntries {
+			t.Fatalf("unpacked %d files, %d bytes: beyond the limits", len(pkg.Attachments)-1, total)
 		}
 	})
 }

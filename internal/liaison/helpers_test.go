@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -160,3 +161,5 @@ func signBytes(t testing.TB, unsigned []byte, id Identity) []byte {
 	}
 	return out.Bytes()
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -46,6 +46,7 @@ const (
 	RuleUnknown     = "unknown-element"
 	RuleStorage     = "storage"
 	RulePriority    = "priority"
+	RuleArchive     = "zip-archive"
 )
 
 // Issue is one finding about a package, located by its element path.

@@ -212,12 +212,18 @@ type AttachmentMeta struct {
 
 // Attachment is one attachment read from a package: its metadata and what was
 // measured while its bytes were streamed to the sink.
+// ContentType is the type its bytes were found to be; Declared is what the package
+// said. Files unpacked from a zipped attachment follow the attachments, each with
+// FromArchive set to the ContentID of the archive it came from.
 type Attachment struct {
 	AttachmentMeta
-	Index  int
-	Size   int64
-	SHA256 [32]byte
-	head   []byte // first bytes, for the content type check
+	Declared    string
+	FromArchive string
+	Index       int // order in which the sink received it
+	Size        int64
+	SHA256      [32]byte
+	head        []byte // first bytes, for the content type check
+	archive     bool   // a zip archive to unpack
 }
 
 // LooksLikePDF tells whether the attachment's bytes begin like a PDF file.

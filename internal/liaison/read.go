@@ -4,12 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"strconv"
 	"time"
@@ -24,6 +22,12 @@ type Limits struct {
 	MaxDepth           int   // element nesting
 	MaxAttachments     int
 	MaxAttachmentBytes int64 // decoded size of one attachment
+	// Zipped attachments are unpacked within these bounds; beyond them the package
+	// is refused as a zip bomb.
+	MaxArchiveEntries int   // files in all archives of a package
+	MaxArchiveBytes   int64 // unpacked bytes of all archives of a package
+	MaxArchiveRatio   int64 // unpacked size / compressed size of an entry (beyond 1 MB)
+	MaxArchiveDepth   int   // archives inside archives
 }
 
 // DefaultLimits suits packages of a few hundred MB with ordinary headers.
@@ -34,6 +38,10 @@ func DefaultLimits() Limits {
 		MaxDepth:           32,
 		MaxAttachments:     200,
 		MaxAttachmentBytes: 1 << 30,
+		MaxArchiveEntries:  1000,
+		MaxArchiveBytes:    1 << 30,
+		MaxArchiveRatio:    100,
+		MaxArchiveDepth:    3,
 	}
 }
 
@@ -46,6 +54,10 @@ func (l Limits) orDefaults() Limits {
 		MaxDepth:           cmp.Or(l.MaxDepth, d.MaxDepth),
 		MaxAttachments:     cmp.Or(l.MaxAttachments, d.MaxAttachments),
 		MaxAttachmentBytes: cmp.Or(l.MaxAttachmentBytes, d.MaxAttachmentBytes),
+		MaxArchiveEntries:  cmp.Or(l.MaxArchiveEntries, d.MaxArchiveEntries),
+		MaxArchiveBytes:    cmp.Or(l.MaxArchiveBytes, d.MaxArchiveBytes),
+		MaxArchiveRatio:    cmp.Or(l.MaxArchiveRatio, d.MaxArchiveRatio),
+		MaxArchiveDepth:    cmp.Or(l.MaxArchiveDepth, d.MaxArchiveDepth),
 	}
 }
 
@@ -95,6 +107,15 @@ func readStream(r io.Reader, opts Options) (*Package, *streamReader, error) {
 	}
 	pkg.Attachments = sr.attachments
 	pkg.Signature = sr.verifySignature(opts)
+	if pkg.Signature.Weak && pkg.Signature.State != SignatureInvalid {
+		sr.warnings.warn(elementPath(sr.sig.element), RuleSignature, "the signature uses SHA-1 (%s), which is weak: it was verified, but ask the sender to sign with SHA-256", pkg.Signature.Algorithm)
+	}
+	resolveContent(pkg, &sr.warnings)
+	if bySeverityCount(sr.warnings, Violation) == 0 {
+		if err := unpackArchives(pkg, opts.Sink, opts.Limits, &sr.warnings); err != nil {
+			return nil, nil, err
+		}
+	}
 	found := append(sr.warnings, Validate(pkg)...)
 	pkg.Warnings = bySeverity(found, Warning)
 	if err := pkg.Signature.requireValid(opts.RequireSignature); err != nil {
@@ -116,6 +137,7 @@ type frame struct {
 	excluded   bool           // inside the enveloped signature: not digested
 	signedInfo bool           // inside ds:SignedInfo: canonicalised on its own
 	payload    bool           // a ContentTransferEncoded whose payload was pumped
+	line       int            // where its start tag ends
 }
 
 // streamReader runs the single pass: tokens from encoding/xml (raw, namespaces
@@ -128,13 +150,13 @@ type streamReader struct {
 	scope  nsScope
 	stack  []*frame
 	doc    *etree.Document
-	digest hash.Hash
+	digest *documentHash
 	digBuf *bufio.Writer
 	canon  *canonicalizer
 
 	rootClosed     bool
 	tokenStart     int64 // input offset of the token being handled
-	headerEnd      int64 // input offset of </edXMLHeader>, where a signature goes
+	headerEnd      int64 // file offset of </edXMLHeader>, where a signature goes
 	attachments    []Attachment
 	current        *Attachment    // the Attachment element being read
 	currentEl      *etree.Element // its DOM element
@@ -144,7 +166,7 @@ type streamReader struct {
 }
 
 func newStreamReader(r io.Reader, opts Options) *streamReader {
-	sr := &streamReader{src: newSource(r, opts.Limits), opts: opts, doc: etree.NewDocument(), digest: sha256.New()}
+	sr := &streamReader{src: newSource(r, opts.Limits), opts: opts, doc: etree.NewDocument(), digest: newDocumentHash()}
 	sr.dec = xml.NewDecoder(sr.src)
 	sr.dec.Strict = true
 	sr.digBuf = bufio.NewWriterSize(sr.digest, 32<<10)
@@ -153,6 +175,9 @@ func newStreamReader(r io.Reader, opts Options) *streamReader {
 }
 
 func (sr *streamReader) run() error {
+	if sr.src.skipBOM() {
+		sr.warnings.warn("/edXML", RuleLenient, "the file starts with a UTF-8 byte-order mark, which was skipped")
+	}
 	for {
 		sr.tokenStart = sr.dec.InputOffset()
 		tok, err := sr.dec.RawToken()
@@ -167,7 +192,7 @@ func (sr *streamReader) run() error {
 		}
 	}
 	if len(sr.stack) > 0 {
-		return sr.fail(RuleXML, io.ErrUnexpectedEOF)
+		return sr.fail(RuleXML, fmt.Errorf("the file ends before the element <%s> opened on line %d is closed", qname(sr.top().name), sr.top().line))
 	}
 	if sr.doc.Root() == nil {
 		return sr.fail(RuleXML, errors.New("no document element"))
@@ -175,7 +200,10 @@ func (sr *streamReader) run() error {
 	if err := sr.digBuf.Flush(); err != nil {
 		return err
 	}
-	sr.sig.documentDigest = sr.digest.Sum(nil)
+	sr.sig.documentDigest = sr.digest.sha256.Sum(nil)
+	if sr.digest.sha1 != nil {
+		sr.sig.documentSHA1 = sr.digest.sha1.Sum(nil)
+	}
 	return nil
 }
 
@@ -266,7 +294,8 @@ func (sr *streamReader) newFrame(t xml.StartElement) (*frame, error) {
 	for _, a := range t.Attr {
 		el.Attr = append(el.Attr, etree.Attr{Space: a.Name.Space, Key: a.Name.Local, Value: a.Value})
 	}
-	f := &frame{name: t.Name, uri: uri, el: el, siblings: map[string]int{}}
+	line, _ := sr.dec.InputPos()
+	f := &frame{name: t.Name, uri: uri, el: el, siblings: map[string]int{}, line: line}
 	parent := sr.parent(0)
 	if parent == nil {
 		if uri != Namespace || t.Name.Local != "edXML" {
@@ -296,8 +325,8 @@ func (sr *streamReader) classify(f *frame) error {
 	parent := sr.parent(1)
 	switch {
 	case f.uri == dsigNamespace && f.name.Local == "Signature":
-		if sr.sig.element != nil || parent.path != headerPath {
-			return sr.fail(RuleSignature, errors.New("an XML-DSig Signature is accepted only once, as a child of edXMLHeader"))
+		if sr.sig.element != nil || (parent.path != headerPath && parent.path != headerPath+"/DigitalSignature") {
+			return sr.fail(RuleSignature, errors.New("an XML-DSig Signature is accepted only once, as a child of edXMLHeader (or of its DigitalSignature)"))
 		}
 		f.excluded = true
 		sr.sig.element = f.el
@@ -342,13 +371,16 @@ func (sr *streamReader) endElement(t xml.EndElement) error {
 	}
 	f := sr.top()
 	if t.Name != f.name {
-		return sr.fail(RuleXML, fmt.Errorf("end tag </%s> does not match <%s>", qname(t.Name), qname(f.name)))
+		return sr.fail(RuleXML, fmt.Errorf("end tag </%s> does not match the element <%s> opened on line %d", qname(t.Name), qname(f.name), f.line))
 	}
 	if err := sr.canonicalize(f, func(c *canonicalizer) error { return c.end(t.Name) }); err != nil {
 		return sr.fail(RuleXML, err)
 	}
 	if f.path == headerPath {
-		sr.headerEnd = sr.tokenStart
+		sr.headerEnd = sr.src.skipped + sr.tokenStart
+		if !sr.sig.digestedWithSHA1() {
+			sr.digest.sha1 = nil // the rest of the document is only hashed for SHA-256
+		}
 	}
 	if sr.current != nil && f.el == sr.currentEl {
 		if err := sr.finishAttachment(f); err != nil {

@@ -108,6 +108,21 @@ func TestSharedSamples(t *testing.T) {
 			t.Errorf("code %+v id %s", pkg.Header.Code, pkg.Header.DocumentID)
 		}
 	})
+	t.Run("edoc_new zipped attachment", func(t *testing.T) {
+		f, err := os.Open(filepath.Join(sharedSamples, "edoc_new.edxml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		pkg, err := Read(f, Options{Sink: NewDirSink(t.TempDir())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pkg.Attachments) != 2 || pkg.Attachments[1].FromArchive != "209" || !strings.HasSuffix(pkg.Attachments[1].Name, ".edxml") ||
+			pkg.Attachments[1].ContentType != "application/xml" || !hasWarning(pkg, "Attachment/ContentTransferEncoded", RuleArchive) {
+			t.Errorf("attachments %+v, warnings %v", pkg.Attachments, pkg.Warnings)
+		}
+	})
 	t.Run("edoc_update parts", func(t *testing.T) {
 		b := readSample(t, "edoc_update.edxml").Business
 		if b.DocumentInfo == nil || b.DocumentInfo.DocumentReceiver != 1 || len(b.DocumentInfo.Receivers) != 2 || b.DocumentInfo.Receivers[1].OrganID != "000.00.00.H14" {

@@ -36,6 +36,32 @@ func Sign(dst io.Writer, src io.ReadSeeker, id Identity, limits Limits) error {
 	if err != nil {
 		return err
 	}
+	return insertSignature(dst, src, limits, func(digest []byte) (string, error) {
+		return signatureElement(id, method, digest)
+	})
+}
+
+// placeholderSignature is the Signature the reference library writes, with empty
+// values: it is what its parser expects, and it signs nothing.
+const placeholderSignature = `<Signature><SignedInfo><CanonicalizationMethod Algorithm="` + algExcC14N + `"/>` +
+	`<SignatureMethod Algorithm="` + algRSASHA1 + `"/><Reference URI=""><Transforms>` +
+	`<Transform Algorithm="` + algEnveloped + `"/><Transform Algorithm="` + algExcC14N + `"/></Transforms>` +
+	`<DigestMethod Algorithm="` + algSHA1 + `"/><DigestValue/></Reference></SignedInfo>` +
+	`<SignatureValue/><KeyInfo><X509Data/></KeyInfo></Signature>`
+
+// WritePlaceholderSignature copies the unsigned package src to dst with the
+// reference library's placeholder Signature (in the edXML namespace, empty), for a
+// peer whose software cannot read a namespaced XML-DSig signature. The package is
+// NOT signed: every reader, this one included, sees it as unsigned, and callers
+// must say so to the user.
+func WritePlaceholderSignature(dst io.Writer, src io.ReadSeeker, limits Limits) error {
+	return insertSignature(dst, src, limits, func([]byte) (string, error) { return placeholderSignature, nil })
+}
+
+// insertSignature validates the unsigned package src, computing its digest, and
+// copies it to dst with the element made from the digest inserted as the last
+// child of edXMLHeader.
+func insertSignature(dst io.Writer, src io.ReadSeeker, limits Limits, element func(digest []byte) (string, error)) error {
 	pkg, sr, err := readStream(src, Options{Limits: limits.orDefaults(), Sink: DiscardSink{}, Now: time.Now})
 	if err != nil {
 		return err
@@ -43,7 +69,7 @@ func Sign(dst io.Writer, src io.ReadSeeker, id Identity, limits Limits) error {
 	if pkg.Signature.State != SignatureNone {
 		return &Error{Path: headerPath + "/Signature", Rule: RuleSignature, Err: errors.New("the package already carries a Signature")}
 	}
-	signature, err := signatureElement(id, method, sr.sig.documentDigest)
+	signature, err := element(sr.sig.documentDigest)
 	if err != nil {
 		return err
 	}

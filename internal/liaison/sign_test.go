@@ -81,3 +81,32 @@ func TestWrappedBase64AndCRLF(t *testing.T) {
 		t.Fatalf("xmlsec1 refuses the CR LF package: %v\n%s", err, out)
 	}
 }
+
+// TestPlaceholderSignatureForPeersWithoutXMLDSig writes the compatibility variant:
+// it passes the XSD, and reads back as unsigned, never as signed.
+func TestPlaceholderSignatureForPeersWithoutXMLDSig(t *testing.T) {
+	xmllint := testenv.LookTool(t, "xmllint")
+	var out bytes.Buffer
+	if err := WritePlaceholderSignature(&out, bytes.NewReader(buildTestPackage(t, 5000)), Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	pkg, err := Read(bytes.NewReader(out.Bytes()), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pkg.Signature.State != SignaturePlaceholder || !hasWarning(pkg, "edXMLHeader/Signature", RuleSignature) {
+		t.Fatalf("signature %v, warnings %v", pkg.Signature.State, pkg.Warnings)
+	}
+	if _, err := Read(bytes.NewReader(out.Bytes()), Options{RequireSignature: true}); err == nil {
+		t.Fatal("a placeholder passed as a required signature")
+	}
+	path := filepath.Join(t.TempDir(), "placeholder.edxml")
+	os.WriteFile(path, out.Bytes(), 0o644)
+	if msg, err := exec.Command(xmllint, "--noout", "--schema", "../../schemas/edxml.xsd", path).CombinedOutput(); err != nil {
+		t.Fatalf("xmllint --schema: %v\n%s", err, msg)
+	}
+	signed := signBytes(t, buildTestPackage(t, 5000), ecdsaPKI(t).identity)
+	if err := WritePlaceholderSignature(&bytes.Buffer{}, bytes.NewReader(signed), Limits{}); err == nil {
+		t.Fatal("a signed package was given a placeholder as well")
+	}
+}

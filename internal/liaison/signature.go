@@ -22,6 +22,8 @@ const (
 	algEnveloped    = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 	algSHA256       = "http://www.w3.org/2001/04/xmlenc#sha256"
 	algRSASHA256    = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+	algSHA1         = "http://www.w3.org/2000/09/xmldsig#sha1"
+	algRSASHA1      = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
 	algECDSASHA256  = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
 	signedInfoLocal = "SignedInfo"
 )
@@ -48,6 +50,7 @@ type SignatureInfo struct {
 	Algorithm string
 	Chain     []*x509.Certificate // signer first, as verified (or as given when untrusted)
 	Problem   error               // why the signature is invalid or untrusted
+	Weak      bool                // SHA-1 digest or RSA-SHA1: verified, but weak
 }
 
 func (s SignatureInfo) requireValid(require bool) error {
@@ -66,6 +69,21 @@ type signatureCapture struct {
 	signedInfo      bytes.Buffer // exclusive c14n of SignedInfo, from the same tokens as the DOM
 	signedInfoCanon *canonicalizer
 	documentDigest  []byte // SHA-256 of the exclusive c14n of the document minus the signature
+	documentSHA1    []byte // its SHA-1, when the signature's Reference asks for it
+}
+
+// digestedWithSHA1 tells whether the captured signature's Reference uses SHA-1.
+func (c *signatureCapture) digestedWithSHA1() bool {
+	for _, si := range dsChildren(c.element, signedInfoLocal) {
+		for _, ref := range dsChildren(si, "Reference") {
+			for _, m := range dsChildren(ref, "DigestMethod") {
+				if m.SelectAttrValue("Algorithm", "") == algSHA1 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (sr *streamReader) verifySignature(opts Options) SignatureInfo {
@@ -100,7 +118,7 @@ func (sr *streamReader) verifySignature(opts Options) SignatureInfo {
 
 func hasPlaceholderSignature(root *etree.Element) bool {
 	header := child(child(root, "edXMLEnvelope"), "edXMLHeader")
-	return header != nil && len(children(header, "Signature")) > 0
+	return header != nil && len(placeholderSignatures(header)) > 0
 }
 
 func poolOf(certs []*x509.Certificate) *x509.CertPool {
@@ -145,14 +163,16 @@ func algorithm(el *etree.Element, local string) (string, error) {
 // checkSignature verifies the digest and the signature value against the first
 // certificate of KeyInfo. The only accepted shape is the one this package writes:
 // one Reference to the whole document (URI=""), transforms enveloped-signature then
-// exclusive c14n, SHA-256, RSA or ECDSA with SHA-256.
+// exclusive c14n, SHA-256, RSA or ECDSA with SHA-256; older software's SHA-1
+// digest and RSA-SHA1 are verified too and reported as weak.
 func checkSignature(sig *signatureCapture) (SignatureInfo, error) {
 	info := SignatureInfo{}
 	signedInfo, err := dsOne(sig.element, signedInfoLocal)
 	if err != nil {
 		return info, err
 	}
-	if err := checkReference(signedInfo, sig.documentDigest); err != nil {
+	weakDigest, err := checkReference(signedInfo, sig)
+	if err != nil {
 		return info, err
 	}
 	if c14n, err := algorithm(signedInfo, "CanonicalizationMethod"); err != nil || c14n != algExcC14N {
@@ -172,44 +192,51 @@ func checkSignature(sig *signatureCapture) (SignatureInfo, error) {
 	if err != nil {
 		return info, fmt.Errorf("SignatureValue: %w", err)
 	}
-	sum := sha256.Sum256(sig.signedInfo.Bytes())
-	return info, verifyValue(info.Algorithm, info.Chain[0].PublicKey, sum[:], raw)
+	info.Weak = weakDigest || info.Algorithm == algRSASHA1
+	return info, verifyValue(info.Algorithm, info.Chain[0].PublicKey, sig.signedInfo.Bytes(), raw)
 }
 
-func checkReference(signedInfo *etree.Element, documentDigest []byte) error {
+// checkReference checks the single Reference and the document digest; weak tells
+// that it is a SHA-1 digest.
+func checkReference(signedInfo *etree.Element, sig *signatureCapture) (weak bool, err error) {
 	ref, err := dsOne(signedInfo, "Reference")
 	if err != nil {
-		return err
+		return false, err
 	}
 	if uri := ref.SelectAttr("URI"); uri == nil || uri.Value != "" {
-		return errors.New(`Reference must cover the whole document (URI="")`)
+		return false, errors.New(`Reference must cover the whole document (URI="")`)
 	}
 	transforms, err := dsOne(ref, "Transforms")
 	if err != nil {
-		return err
+		return false, err
 	}
 	var algs []string
 	for _, t := range dsChildren(transforms, "Transform") {
 		algs = append(algs, t.SelectAttrValue("Algorithm", ""))
 	}
 	if strings.Join(algs, " ") != algEnveloped+" "+algExcC14N {
-		return fmt.Errorf("Reference transforms must be enveloped-signature then exclusive c14n, got %v", algs)
+		return false, fmt.Errorf("Reference transforms must be enveloped-signature then exclusive c14n, got %v", algs)
 	}
-	if digest, err := algorithm(ref, "DigestMethod"); err != nil || digest != algSHA256 {
-		return fmt.Errorf("DigestMethod must be SHA-256 (got %q, %v)", digest, err)
+	digestMethod, err := algorithm(ref, "DigestMethod")
+	if err != nil {
+		return false, err
+	}
+	documentDigest := map[string][]byte{algSHA256: sig.documentDigest, algSHA1: sig.documentSHA1}[digestMethod]
+	if documentDigest == nil {
+		return false, fmt.Errorf("DigestMethod must be SHA-256 or SHA-1 (got %q)", digestMethod)
 	}
 	value, err := dsOne(ref, "DigestValue")
 	if err != nil {
-		return err
+		return false, err
 	}
 	want, err := decodeBase64Text(value.Text())
 	if err != nil {
-		return fmt.Errorf("DigestValue: %w", err)
+		return false, fmt.Errorf("DigestValue: %w", err)
 	}
 	if !bytes.Equal(want, documentDigest) {
-		return errors.New("digest mismatch: the package was modified after signing")
+		return false, errors.New("digest mismatch: the package was modified after signing")
 	}
-	return nil
+	return digestMethod == algSHA1, nil
 }
 
 func keyInfoCertificates(sigEl *etree.Element) ([]*x509.Certificate, error) {
@@ -241,13 +268,18 @@ func decodeBase64Text(s string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
 }
 
-func verifyValue(alg string, pub crypto.PublicKey, digest, value []byte) error {
+// verifyValue checks the signature value over the canonical SignedInfo.
+func verifyValue(alg string, pub crypto.PublicKey, signedInfo, value []byte) error {
 	switch key := pub.(type) {
 	case *rsa.PublicKey:
-		if alg != algRSASHA256 {
-			return fmt.Errorf("SignatureMethod %q does not fit an RSA key (want %s)", alg, algRSASHA256)
+		hashes := map[string]crypto.Hash{algRSASHA256: crypto.SHA256, algRSASHA1: crypto.SHA1}
+		h, ok := hashes[alg]
+		if !ok {
+			return fmt.Errorf("SignatureMethod %q does not fit an RSA key (want %s or %s)", alg, algRSASHA256, algRSASHA1)
 		}
-		if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, digest, value); err != nil {
+		hasher := h.New()
+		hasher.Write(signedInfo)
+		if err := rsa.VerifyPKCS1v15(key, h, hasher.Sum(nil), value); err != nil {
 			return errors.New("SignatureValue does not match SignedInfo")
 		}
 		return nil
@@ -260,7 +292,8 @@ func verifyValue(alg string, pub crypto.PublicKey, digest, value []byte) error {
 			return errors.New("ECDSA SignatureValue has the wrong length")
 		}
 		r, s := new(big.Int).SetBytes(value[:size]), new(big.Int).SetBytes(value[size:])
-		if !ecdsa.Verify(key, digest, r, s) {
+		digest := sha256.Sum256(signedInfo)
+		if !ecdsa.Verify(key, digest[:], r, s) {
 			return errors.New("SignatureValue does not match SignedInfo")
 		}
 		return nil

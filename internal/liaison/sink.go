@@ -62,6 +62,14 @@ func (s *DirSink) Create(AttachmentMeta) (io.WriteCloser, error) {
 	return f, nil
 }
 
+// Open reopens a stored attachment by its Index, before Commit.
+func (s *DirSink) Open(index int) (ReadAtCloser, error) {
+	if s.staging == "" || index < 0 || index >= s.created {
+		return nil, fmt.Errorf("no stored attachment %d", index)
+	}
+	return os.Open(filepath.Join(s.staging, strconv.Itoa(index)))
+}
+
 // Discard removes the staging directory.
 func (s *DirSink) Discard() error {
 	if s.staging == "" {

@@ -22,6 +22,23 @@ type source struct {
 	maxTotal  int64
 	overLimit error
 	last      [2]byte // the last two bytes given to the decoder
+	skipped   int64   // a byte-order mark skipped before the decoder's first byte
+}
+
+// utf8BOM is the byte-order mark .NET producers write before the XML declaration.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// skipBOM drops a leading UTF-8 byte-order mark, which encoding/xml refuses, and
+// tells whether there was one.
+func (s *source) skipBOM() bool {
+	head, _ := s.br.Peek(len(utf8BOM))
+	if !bytes.Equal(head, utf8BOM) {
+		return false
+	}
+	s.br.Discard(len(utf8BOM))
+	s.skipped = int64(len(utf8BOM))
+	s.total += s.skipped
+	return true
 }
 
 // selfClosed tells whether the decoder's last token was an empty-element tag (<a/>).

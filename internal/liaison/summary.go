@@ -54,7 +54,11 @@ func writeDocumentSummary(p func(string, ...any), pkg *Package) {
 	}
 	p("Business:    %d (%s)", business, business)
 	for _, a := range pkg.Attachments {
-		p("Attachment:  cid:%s %q %s, %d bytes, sha256 %s", a.ContentID, a.Name, a.ContentType, a.Size, hex.EncodeToString(a.SHA256[:]))
+		label := "Attachment: "
+		if a.FromArchive != "" {
+			label = "  unpacked: "
+		}
+		p("%s cid:%s %q %s, %d bytes, sha256 %s", label, a.ContentID, a.Name, a.ContentType, a.Size, hex.EncodeToString(a.SHA256[:]))
 	}
 }
 

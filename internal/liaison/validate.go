@@ -25,19 +25,23 @@ var (
 	earliestDate = Date{1945, time.September, 2}
 )
 
-// Validate checks a package against the rules a strict receiver applies and returns
-// every finding, located by element path; Violation findings make it unacceptable.
+// Validate checks a package's fields and manifest against the rules of the
+// standard, as leniently as the real network reads them (over-long fields are
+// warnings up to a hard bound), and returns every finding, located by element
+// path; Violation findings make it unacceptable. Attachment bytes are checked by
+// Read, which has them.
 func Validate(pkg *Package) []Issue {
-	v := validateFields(pkg)
+	v := validateFields(pkg, false)
 	if pkg.Kind == KindDocument {
 		v.attachments(pkg)
 	}
 	return v.found
 }
 
-// validateFields checks everything but the attachments.
-func validateFields(pkg *Package) *validator {
-	v := &validator{now: DateOf(time.Now())}
+// validateFields checks everything but the attachments; strict applies the
+// standard's length limits as they are.
+func validateFields(pkg *Package, strict bool) *validator {
+	v := &validator{now: DateOf(time.Now()), strict: strict}
 	switch pkg.Kind {
 	case KindDocument:
 		v.header(pkg.Header)
@@ -52,8 +56,9 @@ func validateFields(pkg *Package) *validator {
 }
 
 type validator struct {
-	now   Date
-	found issues
+	now    Date
+	strict bool // the standard's length limits are violations (what edms writes)
+	found  issues
 }
 
 func (v *validator) mandatory(path, value string) bool {
@@ -64,11 +69,25 @@ func (v *validator) mandatory(path, value string) bool {
 	return true
 }
 
+// maxLength checks a length limit of the standard. Real producers exceed them, so
+// a reader warns and keeps the whole value up to hardLength; what edms writes
+// (strict) keeps to the standard.
 func (v *validator) maxLength(path, value string, limit int) {
-	if n := utf8.RuneCountInString(value); n > limit {
-		v.found.violate(path, RuleMaxLength, "is %d characters long, at most %d allowed", n, limit)
+	n := utf8.RuneCountInString(value)
+	bound := hardLength(limit)
+	if v.strict {
+		bound = limit
+	}
+	switch {
+	case n > bound:
+		v.found.violate(path, RuleMaxLength, "is %d characters long, at most %d allowed", n, bound)
+	case n > limit:
+		v.found.warn(path, RuleMaxLength, "is %d characters long, more than the %d of the standard; the whole value is kept", n, limit)
 	}
 }
+
+// hardLength is the sane bound beyond which an over-long field is refused.
+func hardLength(limit int) int { return max(10*limit, 200) }
 
 func (v *validator) organID(path, id string, required bool) {
 	switch {
@@ -260,8 +279,8 @@ func (v *validator) status(s *Status) {
 	}
 }
 
-// attachments checks that manifest and attachments match one to one and that each
-// attachment's bytes fit its declared type and name.
+// attachments checks that manifest and attachments match one to one (the reader
+// checks each attachment's bytes against its declared types while reading).
 func (v *validator) attachments(pkg *Package) {
 	refs := map[string]AttachmentMeta{}
 	for i, ref := range pkg.Manifest {
@@ -276,6 +295,9 @@ func (v *validator) attachments(pkg *Package) {
 	}
 	stored := map[string]bool{}
 	for i, att := range pkg.Attachments {
+		if att.FromArchive != "" {
+			continue
+		}
 		path := fmt.Sprintf("%s/%s", attachmentPath, stepName("Attachment", i+1))
 		v.attachment(path, att, refs, stored)
 	}
@@ -294,25 +316,7 @@ func (v *validator) attachment(path string, att Attachment, refs map[string]Atta
 		v.found.violate(path+"/ContentId", RuleManifest, "ContentId %s is carried twice", att.ContentID)
 	}
 	stored[att.ContentID] = true
-	ref, listed := refs[att.ContentID]
-	if !listed {
+	if _, listed := refs[att.ContentID]; !listed {
 		v.found.violate(path+"/ContentId", RuleManifest, "ContentId %s is not in the manifest", att.ContentID)
-		return
-	}
-	meta := att.AttachmentMeta
-	if meta.ContentType == "" {
-		meta.ContentType = ref.ContentType
-	} else if ref.ContentType != "" && !strings.EqualFold(ref.ContentType, meta.ContentType) {
-		v.found.violate(path+"/ContentType", RuleContentType, "%s, but the manifest says %s", meta.ContentType, ref.ContentType)
-	}
-	if meta.Name == "" {
-		meta.Name = ref.Name
-	}
-	violation, warning := checkContent(meta, att.head)
-	if violation != "" {
-		v.found.violate(path+"/ContentTransferEncoded", RuleContentType, "%s", violation)
-	}
-	if warning != "" {
-		v.found.warn(path+"/ContentType", RuleContentType, "%s", warning)
 	}
 }

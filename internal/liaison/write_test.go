@@ -25,6 +25,9 @@ func TestRoundTripIsByteStable(t *testing.T) {
 	}
 	var files []AttachmentSource
 	for i, a := range pkg.Attachments {
+		if a.FromArchive != "" {
+			continue
+		}
 		body, err := os.Open(paths[i])
 		if err != nil {
 			t.Fatal(err)
@@ -43,8 +46,8 @@ func TestRoundTripIsByteStable(t *testing.T) {
 		t.Errorf("read back %+v, size %d", pkg.Header.To[0], pkg.Attachments[0].Size)
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 2 {
-		t.Errorf("directory holds %d entries after commit, want the 2 attachments", len(entries))
+	if len(entries) != 3 {
+		t.Errorf("directory holds %d entries after commit, want the 2 attachments and the file unpacked from the zip", len(entries))
 	}
 }
 
@@ -95,5 +98,32 @@ func TestWriteRefusesInvalidPackage(t *testing.T) {
 	err := Write(&bytes.Buffer{}, pkg, nil)
 	if err == nil || !strings.Contains(err.Error(), "To[3]/OrganId [duplicate-recipient]") || !strings.Contains(err.Error(), "MessageHeader/Subject [mandatory]") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestWriteSendsStoredTypesAsTheNetworkExpects writes files as a document store
+// labels them (octet-stream for odd files, non-standard spellings): the names give
+// the types, odd files are zipped, and everything reads back with its real type.
+func TestWriteSendsStoredTypesAsTheNetworkExpects(t *testing.T) {
+	pdf := testPDF(1000)
+	data := packageWith(t,
+		fileSource("1", "ban-ve.dwg", "application/octet-stream", []byte("AC1027 drawing")),
+		fileSource("2", "to-trinh.pdf", "", pdf),
+		fileSource("3", "cong-van.docx", "application/docx", docxBytes(t)),
+	)
+	pkg, err := Read(strings.NewReader(data), Options{Sink: NewDirSink(t.TempDir())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range pkg.Attachments {
+		got = append(got, a.Name+" "+a.ContentType)
+	}
+	want := "ban-ve.dwg application/zip|to-trinh.pdf application/pdf|cong-van.docx application/vnd.openxmlformats-officedocument.wordprocessingml.document|ban-ve.dwg text/plain"
+	if strings.Join(got, "|") != want {
+		t.Fatalf("read back %q, want %q", strings.Join(got, "|"), want)
+	}
+	if len(pkg.Warnings) != 1 || pkg.Warnings[0].Rule != RuleArchive {
+		t.Errorf("warnings %v, want only the note that the drawing was unpacked", pkg.Warnings)
 	}
 }

@@ -261,9 +261,13 @@ func TestEdxmlBetweenAgencies(t *testing.T) {
 	}
 
 	recipient := newAPIClient(t, ts, srv, "vanthu.du")
-	status, out := recipient.do("POST", "/incoming/edxml", "application/xml", bytes.NewReader(pkg))
+	withBOM := append([]byte("\xef\xbb\xbf"), pkg...) // as .NET producers write: read with a warning
+	status, out := recipient.do("POST", "/incoming/edxml", "application/xml", bytes.NewReader(withBOM))
 	if status != http.StatusCreated {
 		t.Fatalf("import at a recipient: %d %v", status, out)
+	}
+	if warnings := fmt.Sprint(out["warnings"]); !strings.Contains(warnings, "byte-order mark") {
+		t.Errorf("no warning about the byte-order mark: %s", warnings)
 	}
 	if out["signature"] != "chữ ký số hợp lệ, tin cậy" {
 		t.Errorf("signature state: %v", out["signature"])

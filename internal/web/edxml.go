@@ -85,6 +85,9 @@ func (s *Server) receiveEdxml(r *http.Request, body io.Reader) (*edxmlReceipt, e
 		return nil, docsError(err)
 	}
 	out := &edxmlReceipt{Receipt: receipt, Signature: signatureStateLabels[pkg.Signature.State]}
+	if pkg.Signature.Weak {
+		out.Signature += " nhưng dùng thuật toán SHA-1 đã lỗi thời"
+	}
 	for _, w := range append(pkg.Warnings, issues...) {
 		out.Warnings = append(out.Warnings, w.String())
 	}
@@ -120,6 +123,9 @@ func (s *Server) pageReceiveEdxml(w http.ResponseWriter, r *http.Request) error 
 		return s.afterForm(w, r, err, "/documents/receive", "", "")
 	}
 	message := "Đã tiếp nhận gói edXML; " + receipt.Signature + "."
+	if n := len(receipt.Warnings); n > 0 {
+		message += fmt.Sprintf(" Gói có %d điểm lệch chuẩn đã được chấp nhận (tệp nén đã giải nén, kiểu tệp sai nhãn...).", n)
+	}
 	for _, d := range receipt.Duplicates {
 		message += " Cảnh báo trùng: " + d.Reason
 	}

@@ -138,6 +138,7 @@ func FromDocument(d *docs.Document, sender liaison.Organization, now time.Time) 
 		PromulgationDate: issued,
 		DocumentType:     liaison.DocumentType{Type: 1, TypeName: d.TypeName()},
 		Subject:          d.Subject,
+		Content:          d.Content,
 		Signer:           liaison.Signer{Competence: d.Signer.Competence, Position: d.Signer.Position, FullName: d.Signer.FullName},
 		OtherInfo:        liaison.OtherInfo{Priority: urgencyPriority[d.Urgency], PageAmount: d.PageCount, PromulgationAmount: d.IssuedAmount},
 		ToPlaces:         d.ToPlaces,

@@ -48,7 +48,7 @@ func TestIssuedDocumentBecomesPackageAndBack(t *testing.T) {
 	due := time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)
 	d := &docs.Document{
 		Direction: docs.Outgoing, Type: docs.TypeQuyetDinh, CodeNumber: "05", CodeNotation: "QĐ-UBND", Place: "Phú Lương",
-		IssuedDate: &issued, Subject: "Về việc ban hành quy chế", IssuerOrganID: "000.00.12.H22", IssuerName: "UBND huyện Phú Lương",
+		IssuedDate: &issued, Subject: "Về việc ban hành quy chế", Content: "Ban hành quy chế làm việc", IssuerOrganID: "000.00.12.H22", IssuerName: "UBND huyện Phú Lương",
 		Signer:     docs.SignerInfo{Competence: "TM. ỦY BAN NHÂN DÂN", Position: "CHỦ TỊCH", FullName: "Hoàng Văn D"},
 		Recipients: []docs.Recipient{{OrganID: "000.01.12.H22", Name: "Phòng Nội vụ"}, {OrganID: "000.00.00.H22", Name: "UBND tỉnh"}},
 		Urgency:    docs.UrgencyThuongKhan, Secrecy: docs.SecrecyNone, PageCount: 4, IssuedAmount: 2, DueDate: &due, ToPlaces: []string{"Như trên"},
@@ -75,7 +75,8 @@ func TestIssuedDocumentBecomesPackageAndBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	if back.Type != d.Type || back.Urgency != d.Urgency || back.NumberSymbol() != "05/QĐ-UBND" || back.IssuedDate.Format("2006/01/02") != "2026/03/02" ||
-		back.DueDate.Format("2006/01/02") != "2026/03/20" || len(back.Recipients) != 2 || back.Recipients[0] != d.Recipients[0] || back.Signer != d.Signer {
+		back.DueDate.Format("2006/01/02") != "2026/03/20" || len(back.Recipients) != 2 || back.Recipients[0] != d.Recipients[0] || back.Signer != d.Signer ||
+		back.Content != d.Content {
 		t.Fatalf("mapped back to %+v", back)
 	}
 	d.Secrecy = docs.SecrecyMat
