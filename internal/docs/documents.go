@@ -56,8 +56,23 @@ type FileInput struct {
 	Content   io.Reader
 }
 
+// lengthLimits bounds the free-text metadata of a document, in characters.
+type lengthLimits struct {
+	subject, place int
+}
+
+var (
+	// draftLimits are the limits of Nghị định 30 and QCVN 102, which what edms writes
+	// keeps to.
+	draftLimits = lengthLimits{subject: 500, place: 50}
+	// receivedLimits keep what other agencies' systems send beyond those limits, up to
+	// the hard bounds of the edXML reader (ten times the standard's); the schema's
+	// CHECK constraints hold the same numbers.
+	receivedLimits = lengthLimits{subject: 5000, place: 500}
+)
+
 // validateMetadata checks what the user typed, naming the faulty field in Vietnamese.
-func validateMetadata(d *Document, today time.Time) error {
+func validateMetadata(d *Document, today time.Time, limits lengthLimits) error {
 	if _, ok := LookupType(d.Type); !ok {
 		return invalid("Loại văn bản không hợp lệ.", "unknown document type %q", d.Type)
 	}
@@ -65,11 +80,11 @@ func validateMetadata(d *Document, today time.Time) error {
 	if d.Subject == "" {
 		return invalid("Chưa nhập trích yếu nội dung.", "subject is empty")
 	}
-	if utf8.RuneCountInString(d.Subject) > 500 {
-		return invalid("Trích yếu dài quá 500 ký tự.", "subject has %d characters, at most 500", utf8.RuneCountInString(d.Subject))
+	if n := utf8.RuneCountInString(d.Subject); n > limits.subject {
+		return invalid(fmt.Sprintf("Trích yếu dài quá %d ký tự.", limits.subject), "subject has %d characters, at most %d", n, limits.subject)
 	}
-	if utf8.RuneCountInString(d.Place) > 50 {
-		return invalid("Địa danh dài quá 50 ký tự.", "place longer than 50 characters")
+	if n := utf8.RuneCountInString(d.Place); n > limits.place {
+		return invalid(fmt.Sprintf("Địa danh dài quá %d ký tự.", limits.place), "place has %d characters, at most %d", n, limits.place)
 	}
 	if d.Urgency == "" {
 		d.Urgency = UrgencyNormal

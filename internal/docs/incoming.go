@@ -127,7 +127,7 @@ func (s *Service) ReceiveTx(ctx context.Context, tx pgx.Tx, a Actor, in ReceiveI
 	}
 	d := in.Document
 	d.DueDate = nil // the sender's deadline is not ours; the leader sets deadlines when assigning
-	if err := validateMetadata(&d, s.today()); err != nil {
+	if err := validateMetadata(&d, s.today(), receivedLimits); err != nil {
 		return Receipt{}, err
 	}
 	if in.Main.Content == nil && !in.Paper {

@@ -185,3 +185,30 @@ func TestRecallFromTheExchange(t *testing.T) {
 		t.Fatalf("a second recall withdrew %d copies", n)
 	}
 }
+
+// Real producers exceed the standard's lengths; a received document keeps the whole
+// value up to the reader's hard bounds, while what edms drafts keeps to the standard.
+func TestReceivedDocumentsKeepOverlongFields(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	subject := strings.Repeat("Về việc triển khai ", 40) // 760 characters
+	place := strings.Repeat("Thành phố Thái Nguyên ", 3)
+	r := f.receive(t, subject, "2026000123456", func(in *ReceiveInput) {
+		in.Document.Place = place
+		in.Document.CodeNotation = "UBND-KT-TCKH-NV-VHTT-TNMT-LĐTBXH-YT"
+	})
+	got, err := f.svc.Get(ctx, f.in(f.clerk), r.DocumentID)
+	must(t, err)
+	if got.Subject != strings.TrimSpace(subject) || got.Place != place || got.CodeNumber != "2026000123456" || got.CodeNotation != "UBND-KT-TCKH-NV-VHTT-TNMT-LĐTBXH-YT" {
+		t.Fatalf("received document cut: %q %q %q %q", got.Subject, got.Place, got.CodeNumber, got.CodeNotation)
+	}
+	in := ReceiveInput{Document: Document{Type: TypeCongVan, Subject: strings.Repeat("x", 5001)}, Main: samplePDF(t, "x")}
+	if _, err := f.svc.Receive(ctx, f.in(f.clerk), in); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a subject beyond the hard bound: %v", err)
+	}
+	draft := DraftInput{Document: Document{Type: TypeBaoCao, Subject: subject}, File: samplePDF(t, "x")}
+	if _, err := f.svc.CreateDraft(ctx, f.in(f.specialist), draft); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a draft beyond the standard's 500 characters: %v", err)
+	}
+}

@@ -51,7 +51,7 @@ func (s *Service) CreateDraft(ctx context.Context, a Actor, in DraftInput) (int6
 		return 0, err
 	}
 	d := in.Document
-	if err := validateMetadata(&d, s.today()); err != nil {
+	if err := validateMetadata(&d, s.today(), draftLimits); err != nil {
 		return 0, err
 	}
 	if in.File.Content == nil {

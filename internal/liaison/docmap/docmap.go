@@ -39,7 +39,8 @@ func urgencyOf(priority int) docs.Urgency {
 }
 
 // ToDocument maps a received document package to the metadata of an incoming
-// document. A TypeName outside the catalogue leaves Type empty and is reported.
+// document. A TypeName outside the catalogue is received as a Công văn (the type
+// without a name of its own) and reported, so that the clerk can still register it.
 func ToDocument(pkg *liaison.Package) (docs.Document, []liaison.Issue, error) {
 	if pkg.Kind != liaison.KindDocument {
 		return docs.Document{}, nil, errors.New("edxml: only a document package maps to a document")
@@ -73,8 +74,9 @@ func ToDocument(pkg *liaison.Package) (docs.Document, []liaison.Issue, error) {
 	if t, ok := docs.TypeByName(h.DocumentType.TypeName); ok {
 		d.Type = t.Code
 	} else {
+		d.Type = docs.TypeCongVan
 		found = append(found, liaison.Issue{Severity: liaison.Warning, Path: typeNamePath, Rule: liaison.RuleUnknown,
-			Message: fmt.Sprintf("%q is not a document type of the catalogue", h.DocumentType.TypeName)})
+			Message: fmt.Sprintf("%q is not a document type of the catalogue; registered as Công văn", h.DocumentType.TypeName)})
 	}
 	for _, to := range h.To {
 		d.Recipients = append(d.Recipients, docs.Recipient{OrganID: to.OrganID, Name: to.OrganName})

@@ -5,17 +5,19 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"edms/internal/docs"
 	"edms/internal/liaison"
+	"edms/internal/testenv"
 )
 
 func TestSampleBecomesReceivedDocument(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("../../../../shared/interop/edxml", "edoc_update.edxml"))
 	if err != nil {
-		t.Skip("shared samples absent")
+		testenv.Missing(t, "shared edXML samples: "+err.Error())
 	}
 	dir := t.TempDir()
 	sink := liaison.NewDirSink(dir)
@@ -82,5 +84,20 @@ func TestIssuedDocumentBecomesPackageAndBack(t *testing.T) {
 	d.Secrecy = docs.SecrecyMat
 	if _, err := FromDocument(d, liaison.Organization{OrganID: "000.00.12.H22"}, time.Now()); err == nil {
 		t.Fatal("a secret document was mapped to a package")
+	}
+}
+
+// A type name outside the catalogue (real producers write "Văn bản hợp nhất" and
+// the like) is received as a Công văn with a located warning, not refused.
+func TestUnknownTypeNameIsReceivedAsCongVan(t *testing.T) {
+	pkg := &liaison.Package{Kind: liaison.KindDocument, Header: &liaison.MessageHeader{
+		Subject: "Về việc hợp nhất quy chế", DocumentType: liaison.DocumentType{Type: 1, TypeName: "Văn bản hợp nhất"}}}
+	d, issues, err := ToDocument(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Type != docs.TypeCongVan || len(issues) != 1 || issues[0].Severity != liaison.Warning || issues[0].Path != typeNamePath ||
+		!strings.Contains(issues[0].Message, "Văn bản hợp nhất") {
+		t.Fatalf("type %q, issues %+v", d.Type, issues)
 	}
 }
