@@ -24,6 +24,9 @@ func WriteSummary(w io.Writer, rep *Report) {
 			coverage = "up to the end of that revision"
 		}
 		fmt.Fprintf(w, "  covers:    revision %d of %d, %s\n", s.Revision, rep.Revisions, coverage)
+		if s.Certification != 0 {
+			fmt.Fprintf(w, "  certifies: DocMDP /P %d\n", s.Certification)
+		}
 		for _, c := range s.LaterChanges {
 			fmt.Fprintf(w, "  permitted later change: %s\n", c)
 		}
@@ -33,6 +36,9 @@ func WriteSummary(w io.Writer, rep *Report) {
 	}
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "PROBLEM: %s\n", p)
+	}
+	for _, warning := range rep.Warnings {
+		fmt.Fprintf(w, "WARNING: %s\n", warning)
 	}
 	if rep.Valid() {
 		fmt.Fprintln(w, "\nRESULT: all signatures valid and trusted")
