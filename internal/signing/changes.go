@@ -51,6 +51,7 @@ const (
 	roleDSS
 	rolePage
 	roleAnnotList
+	rolePageContent
 	roleEmptySigField
 	roleSignedField
 	roleAnnotation
@@ -81,7 +82,7 @@ func (d *diff) run() {
 		d.add(0, ruleEncryption, "encryption was added")
 	}
 	if d.final.rd.Repaired() {
-		d.add(0, ruleDamagedXref, "the cross-reference data of the final document is damaged (%s); viewers may each show something else", joinShort(d.final.rd.Warnings()))
+		d.add(0, ruleDamagedXref, "the final document's cross-reference data is damaged and was rebuilt by scanning: viewers may each show something else")
 	}
 	d.assignRoles()
 	for _, num := range unionNumbers(d.old.rd, d.final.rd) {
@@ -138,7 +139,13 @@ func (d *diff) assignRoles() {
 	}
 	for _, page := range o.pages() {
 		d.roles[page] = rolePage
-		annots := o.dict(pdfread.Ref{Num: page})["Annots"]
+		pageDict := o.dict(o.rd.Object(page))
+		contents := pageDict["Contents"]
+		d.setRole(contents, rolePageContent)
+		for _, c := range o.array(contents) {
+			d.setRole(c, rolePageContent)
+		}
+		annots := pageDict["Annots"]
 		d.setRole(annots, roleAnnotList)
 		for _, a := range o.array(annots) {
 			d.setRole(a, roleAnnotation)
@@ -199,6 +206,8 @@ func (d *diff) classify(num uint32, oldV, newV pdfread.Object) {
 		d.compareSignedEmptyField(num, oldD, newD)
 	case roleAnnotation, roleSignedField:
 		d.add(num, ruleAnnotation, "existing annotation %d (%s) was changed", num, d.old.describe(oldV))
+	case rolePageContent:
+		d.add(num, rulePageContent, "page content stream %d was changed", num)
 	case roleAppearance:
 		d.add(num, ruleObjectChanged, "appearance stream %d was rewritten: an existing annotation now shows something else", num)
 	default:
@@ -284,15 +293,21 @@ func (d *diff) newField(ref pdfread.Object) {
 		widgets = pdfread.Array{ref}
 	}
 	value := d.final.dict(f["V"])
+	if n := refNum(f["V"]); n != 0 && d.old.rd.Object(n) != nil {
+		d.add(num, ruleFieldNotInSigned, "new field %q reuses the value %d of an earlier signature", name, n)
+		return
+	}
+	ok := true
 	for _, w := range widgets {
 		d.vetted[refNum(w)] = true
 		if value == nil {
-			d.checkInvisible(refNum(w), name, d.final.dict(w))
+			ok = d.checkInvisible(refNum(w), name, d.final.dict(w)) && ok
 		} else {
-			d.checkAppearanceInside(refNum(w), name, d.final.dict(w))
+			ok = d.checkAppearanceInside(refNum(w), name, d.final.dict(w)) && ok
 		}
 	}
 	switch {
+	case !ok:
 	case value == nil:
 		d.add(num, ruleNewSigField, "empty signature field %q added, without a visible appearance", name)
 	case d.final.name(value["Type"]) == "DocTimeStamp" || d.final.name(value["SubFilter"]) == "ETSI.RFC3161":
@@ -400,10 +415,10 @@ func (d *diff) newWidget(num uint32, ref pdfread.Object, a pdfread.Dict) {
 
 // checkInvisible refuses a widget of an unsigned new field that shows anything:
 // a non-empty rectangle, not hidden, with appearance content.
-func (d *diff) checkInvisible(num uint32, name string, w pdfread.Dict) {
+func (d *diff) checkInvisible(num uint32, name string, w pdfread.Dict) bool {
 	const hidden, noView = 2, 32
 	if d.final.rect(w["Rect"]).empty() || d.final.integer(w["F"])&(hidden|noView) != 0 {
-		return
+		return true
 	}
 	for _, ap := range d.final.appearances(w) {
 		st, ok := d.final.resolve(ap).(*pdfread.Stream)
@@ -413,16 +428,17 @@ func (d *diff) checkInvisible(num uint32, name string, w pdfread.Dict) {
 		data, err := d.final.rd.Data(st)
 		if err != nil || len(bytes.TrimSpace(data)) > 0 {
 			d.add(num, ruleUnsignedVisible, "the unsigned signature field %q has a visible appearance over %v", name, d.final.rect(w["Rect"]))
-			return
+			return false
 		}
 	}
+	return true
 }
 
 // checkAppearanceInside refuses an appearance whose box, after its /Matrix, is
 // larger than the widget's rectangle: even a viewer that does not scale it into
 // the rectangle (ISO 32000-1 12.5.5) then draws it inside. Drawing outside the
 // /BBox is clipped by every viewer.
-func (d *diff) checkAppearanceInside(num uint32, name string, w pdfread.Dict) {
+func (d *diff) checkAppearanceInside(num uint32, name string, w pdfread.Dict) bool {
 	rect := d.final.rect(w["Rect"])
 	const tolerance = 1.0 // points
 	for _, ap := range d.final.appearances(w) {
@@ -433,9 +449,10 @@ func (d *diff) checkAppearanceInside(num uint32, name string, w pdfread.Dict) {
 		box := transformRect(d.final.rect(st.Dict["BBox"]), d.final.matrix(st.Dict["Matrix"]))
 		if box.Width() > rect.Width()+tolerance || box.Height() > rect.Height()+tolerance {
 			d.add(num, ruleAppearanceRect, "the appearance of %q (%.0f×%.0f pt) is larger than its rectangle %v", name, box.Width(), box.Height(), rect)
-			return
+			return false
 		}
 	}
+	return true
 }
 
 func unionKeys(a, b pdfread.Dict) []pdfread.Name {
@@ -450,11 +467,4 @@ func unionKeys(a, b pdfread.Dict) []pdfread.Name {
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 	return keys
-}
-
-func joinShort(list []string) string {
-	if len(list) == 0 {
-		return ""
-	}
-	return shorten(list[0])
 }

@@ -33,7 +33,7 @@ type Reader struct {
 var ErrNotPDF = errors.New("pdfread: not a readable PDF")
 
 // errMisplaced: the cross-reference data points where the object is not.
-var errMisplaced = errors.New("pdfread: cross-reference entry is wrong")
+var errMisplaced = errors.New("wrong cross-reference entry")
 
 // Open reads the cross-reference data of the revision that ends at size.
 func Open(r io.ReaderAt, size int64) (*Reader, error) {
@@ -46,7 +46,7 @@ func Open(r io.ReaderAt, size int64) (*Reader, error) {
 		err = rd.checkOffsets()
 	}
 	if err != nil {
-		if rerr := rd.repair(fmt.Sprintf("the cross-reference data cannot be read (%v)", err)); rerr != nil {
+		if rerr := rd.repair(err.Error()); rerr != nil {
 			return nil, rerr
 		}
 	}

@@ -248,9 +248,10 @@ func field(b []byte) int64 {
 }
 
 // repair rebuilds the cross-reference data by scanning the whole input for
-// "N G obj" (a later definition wins) and takes, as qpdf does, the first
-// trailer that is a dictionary, or else the last cross-reference stream's
-// dictionary that names a /Root.
+// "N G obj" (a later definition wins) and takes, as poppler does, the last
+// trailer that names a /Root, or else the last cross-reference stream's
+// dictionary that does. (qpdf takes the first trailer instead: viewers differ
+// on damaged files, which is why the verifier refuses damage after a signature.)
 func (rd *Reader) repair(why string) error {
 	if rd.size > maxStreamBytes*4 {
 		return fmt.Errorf("%w: %s, and the file is too large to scan", ErrNotPDF, why)
@@ -324,15 +325,15 @@ func digitsBefore(data []byte, end int) (int, int) {
 }
 
 func (rd *Reader) scanTrailer(data []byte, found []definition) Dict {
-	for i := 0; ; {
-		j := bytes.Index(data[i:], []byte("trailer"))
+	for i := len(data); ; {
+		j := bytes.LastIndex(data[:i], []byte("trailer"))
 		if j < 0 {
 			break
 		}
-		i += j + len("trailer")
-		s := newScanner(rd.r, rd.size, int64(i))
+		i = j
+		s := newScanner(rd.r, rd.size, int64(j+len("trailer")))
 		if d, err := s.object(0); err == nil {
-			if t, ok := d.(Dict); ok {
+			if t, ok := d.(Dict); ok && t["Root"] != nil {
 				return t
 			}
 		}

@@ -68,6 +68,9 @@ func compareObjects(t testing.TB, rev int, rd *pdfread.Reader, want map[string]a
 	for key, q := range want {
 		var got any
 		if key == "trailer" {
+			if rd.Repaired() {
+				continue // qpdf takes the first trailer of a damaged file, pdfread (like poppler) the last
+			}
 			got = map[string]any{"value": toJSON(rd, rd.Trailer())}
 		} else {
 			var num uint32

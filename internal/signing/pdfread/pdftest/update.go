@@ -10,8 +10,11 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	"edms/internal/signing/pdfread"
 )
@@ -69,6 +72,9 @@ func Append(base []byte, u Update) ([]byte, error) {
 		w.entries[num] = pdfread.Entry{Type: pdfread.Free, Gen: 1}
 	}
 	trailer := fmt.Sprintf("/Size %d /Root %s /Prev %d %s", size+1, ref(rd.Trailer()["Root"]), startxref(base), u.Trailer)
+	if info, ok := rd.Trailer()["Info"]; ok && !strings.Contains(u.Trailer, "/Info") {
+		trailer += " /Info " + ref(info)
+	}
 	switch u.Style {
 	case Table:
 		merge(w.entries, tableEntries)
@@ -218,4 +224,42 @@ func deflate(data []byte) []byte {
 // dictionary entries, for Update.Objects.
 func FlateStream(dict string, data []byte) string {
 	return streamBody(dict, deflate(data))
+}
+
+// Format writes o in PDF syntax, references as references, so a test can
+// rewrite an object it read with a change.
+func Format(o pdfread.Object) string {
+	switch v := o.(type) {
+	case nil:
+		return "null"
+	case bool, int64:
+		return fmt.Sprint(v)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case pdfread.Name:
+		return "/" + string(v) // the test objects use plain names
+	case pdfread.String:
+		return "<" + hex.EncodeToString([]byte(v)) + ">"
+	case pdfread.Ref:
+		return v.String()
+	case pdfread.Array:
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = Format(x)
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	case pdfread.Dict:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, string(k))
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		b.WriteString("<<")
+		for _, k := range keys {
+			b.WriteString(" /" + k + " " + Format(v[pdfread.Name(k)]))
+		}
+		return b.String() + " >>"
+	}
+	return "null" // a stream is never inline
 }

@@ -1,0 +1,295 @@
+package signing
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"edms/internal/signing/pdfread"
+	"edms/internal/signing/pdfread/pdftest"
+	"edms/internal/testenv"
+
+	"github.com/digitorus/pdfsign/sign"
+)
+
+// The proof corpus: files built from a signed document by incremental updates,
+// each with the verdict the verifier must reach and the rule that decides it.
+// Every file is also cross-checked against qpdf revision by revision, and
+// compared with pdfsig, which checks the signed bytes only: for every update
+// below pdfsig says "Signature is Valid" but "not total document signed", since
+// it does not analyse what later revisions change. That is the expected
+// disagreement; the verifier is the one that judges the update.
+
+// signedBase is what the corpus starts from: page 1 and its content, the
+// signature widget and its appearance, the catalog, read with pdfread.
+type signedBase struct {
+	data                                       []byte
+	rd                                         *pdfread.Reader
+	page, content, widget, appearance, catalog uint32
+}
+
+func newSignedBase(t *testing.T, data []byte) signedBase {
+	t.Helper()
+	rd, err := pdfread.Open(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := view{rd: rd}
+	b := signedBase{data: data, rd: rd, catalog: refNum(rd.Trailer()["Root"])}
+	b.page = v.pages()[0]
+	b.content = refNum(b.dict(b.page)["Contents"])
+	w := v.signatureFields()[0].widgets[0]
+	b.widget = refNum(w)
+	b.appearance = refNum(v.dict(v.dict(w)["AP"])["N"])
+	return b
+}
+
+func (b signedBase) dict(num uint32) pdfread.Dict {
+	d, _ := b.rd.Object(num).(pdfread.Dict)
+	out := pdfread.Dict{}
+	for k, v := range d {
+		out[k] = v
+	}
+	return out
+}
+
+// with returns object num rewritten with the given entries changed.
+func (b signedBase) with(num uint32, entries pdfread.Dict) string {
+	d := b.dict(num)
+	for k, v := range entries {
+		d[k] = v
+	}
+	return pdftest.Format(d)
+}
+
+// catalogWithField is the catalog with field appended to its AcroForm /Fields.
+func (b signedBase) catalogWithField(field uint32) string {
+	form := b.dict(b.catalog)["AcroForm"].(pdfread.Dict)
+	fields := append(pdfread.Array{}, form["Fields"].(pdfread.Array)...)
+	return b.with(b.catalog, pdfread.Dict{"AcroForm": pdfread.Dict{"Fields": append(fields, pdfread.Ref{Num: field}), "SigFlags": form["SigFlags"]}})
+}
+
+// pageWithAnnot is page 1 with annot appended to its /Annots.
+func (b signedBase) pageWithAnnot(annot uint32) string {
+	annots := append(pdfread.Array{}, b.dict(b.page)["Annots"].(pdfread.Array)...)
+	return b.with(b.page, pdfread.Dict{"Annots": append(annots, pdfread.Ref{Num: annot})})
+}
+
+func (b signedBase) update(t *testing.T, u pdftest.Update) []byte {
+	t.Helper()
+	out, err := pdftest.Append(b.data, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+const forged = "1 1 1 rg 0 0 595 842 re f 0 0 0 rg BT /Helv 40 Tf 100 400 Td (KHONG CO HIEU LUC) Tj ET"
+
+// visibleForm is an appearance stream drawing forged text over a box.
+func visibleForm(w, h int) string {
+	return pdftest.FlateStream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 %d %d]", w, h), []byte(forged))
+}
+
+// newField adds field (a merged field and widget at rect, with appearance ap
+// and value v) to the AcroForm and to page 1.
+func (b signedBase) newField(field, apNum uint32, rect, v string) map[uint32]string {
+	return map[uint32]string{
+		b.catalog: b.catalogWithField(field),
+		b.page:    b.pageWithAnnot(field),
+		field:     fmt.Sprintf("<< /FT /Sig /T (Chu ky 2) /Type /Annot /Subtype /Widget /F 4 /Rect %s /P %d 0 R /AP << /N %d 0 R >> %s >>", rect, b.page, apNum, v),
+	}
+}
+
+type corpusCase struct {
+	build func(t *testing.T, b signedBase) []byte
+	valid bool   // the first signature's verdict
+	rule  string // a rule that must appear among its changes
+}
+
+func corpus() map[string]corpusCase {
+	return map[string]corpusCase{
+		"hybrid redirect of page content": {func(t *testing.T, b signedBase) []byte {
+			return b.update(t, pdftest.Update{Style: pdftest.Hybrid, Objects: map[uint32]string{900: "(padding)"}, Hidden: map[uint32]string{b.content: pdftest.FlateStream("", []byte(forged))}})
+		}, false, rulePageContent.id},
+		"freed content object": {func(t *testing.T, b signedBase) []byte {
+			return b.update(t, pdftest.Update{Free: []uint32{b.content}})
+		}, false, ruleFreed.id},
+		"page-covering widget on a new unsigned field": {func(t *testing.T, b signedBase) []byte {
+			return b.update(t, pdftest.Update{Objects: merge(b.newField(900, 901, "[0 0 595 842]", ""), map[uint32]string{901: visibleForm(595, 842)})})
+		}, false, ruleUnsignedVisible.id},
+		"invisible new unsigned field": {func(t *testing.T, b signedBase) []byte {
+			return b.update(t, pdftest.Update{Objects: merge(b.newField(900, 901, "[0 0 0 0]", ""), map[uint32]string{901: visibleForm(0, 0)})})
+		}, true, ruleNewSigField.id},
+		"new signature field with an appearance leaving its rectangle": {func(t *testing.T, b signedBase) []byte {
+			sig := "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 0 0 0] /Contents <00> >>"
+			return b.update(t, pdftest.Update{Objects: merge(b.newField(900, 901, "[330 600 430 650]", "/V 902 0 R"), map[uint32]string{901: visibleForm(595, 842), 902: sig})})
+		}, false, ruleAppearanceRect.id},
+		"overridden shared appearance stream": {func(t *testing.T, b signedBase) []byte {
+			return b.update(t, pdftest.Update{Objects: map[uint32]string{b.appearance: visibleForm(210, 120)}})
+		}, false, ruleObjectChanged.id},
+		"DSS added after signing": {func(t *testing.T, b signedBase) []byte {
+			return b.update(t, pdftest.Update{Objects: map[uint32]string{
+				b.catalog: b.with(b.catalog, pdfread.Dict{"DSS": pdfread.Ref{Num: 900}}),
+				900:       "<< /Certs [901 0 R] /VRI << /0123456789ABCDEF0123456789ABCDEF01234567 << /Cert [901 0 R] >> >> >>",
+				901:       pdftest.FlateStream("", []byte("certificate bytes")),
+			}})
+		}, true, ruleDSS.id},
+		"XMP metadata added then updated": {func(t *testing.T, b signedBase) []byte {
+			xmp := func(s string) string {
+				return pdftest.FlateStream("/Type /Metadata /Subtype /XML", []byte("<x:xmpmeta xmlns:x='adobe:ns:meta/'>"+s+"</x:xmpmeta>"))
+			}
+			added := b.update(t, pdftest.Update{Objects: map[uint32]string{b.catalog: b.with(b.catalog, pdfread.Dict{"Metadata": pdfread.Ref{Num: 900}}), 900: xmp("1")}})
+			out, err := pdftest.Append(added, pdftest.Update{Style: pdftest.Stream, Objects: map[uint32]string{900: xmp("2")}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}, true, ruleMetadata.id},
+		"/Extensions updated": {func(t *testing.T, b signedBase) []byte {
+			return b.update(t, pdftest.Update{Objects: map[uint32]string{b.catalog: b.with(b.catalog, pdfread.Dict{"Extensions": pdfread.Dict{"ADBE": pdfread.Dict{"BaseVersion": pdfread.Name("1.7"), "ExtensionLevel": int64(8)}}})}})
+		}, true, ruleExtensions.id},
+		"objects rewritten unchanged": {func(t *testing.T, b signedBase) []byte {
+			return b.update(t, pdftest.Update{Objects: map[uint32]string{b.page: b.with(b.page, nil), b.catalog: b.with(b.catalog, nil)}})
+		}, true, ruleIdentical.id},
+		"object stream rewriting the page unchanged": {func(t *testing.T, b signedBase) []byte {
+			return b.update(t, pdftest.Update{Style: pdftest.Stream, Compressed: map[uint32]string{b.page: b.with(b.page, nil)}})
+		}, true, ruleIdentical.id},
+		"object stream redirecting page content": {func(t *testing.T, b signedBase) []byte {
+			return b.update(t, pdftest.Update{Style: pdftest.Stream, Objects: map[uint32]string{900: pdftest.FlateStream("", []byte(forged))}, Compressed: map[uint32]string{b.page: b.with(b.page, pdfread.Dict{"Contents": pdfread.Ref{Num: 900}})}})
+		}, false, rulePageContent.id},
+		"broken xref offset in the update": {func(t *testing.T, b signedBase) []byte {
+			out := b.update(t, pdftest.Update{Objects: map[uint32]string{b.catalog: b.with(b.catalog, pdfread.Dict{"Extensions": pdfread.Dict{}})}})
+			i := bytes.LastIndex(out, []byte(" 00000 n"))
+			out[i-1]++ // the last digit of the catalog's offset
+			return out
+		}, false, ruleDamagedXref.id},
+		"signature value attached to a new field": {func(t *testing.T, b signedBase) []byte {
+			sigValue := b.dict(b.widget)["V"].(pdfread.Ref)
+			return b.update(t, pdftest.Update{Objects: merge(b.newField(900, 901, "[0 0 0 0]", "/V "+sigValue.String()), map[uint32]string{901: visibleForm(0, 0)})})
+		}, false, ruleFieldNotInSigned.id},
+	}
+}
+
+func merge(a, b map[uint32]string) map[uint32]string {
+	out := map[uint32]string{}
+	for _, m := range []map[uint32]string{a, b} {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func TestChangeCorpus(t *testing.T) {
+	p := demoPKI(t)
+	nss := p.nssDB(t)
+	base := newSignedBase(t, signPerson(t, p, makePDF(t, 1, 0)))
+	for name, c := range corpus() {
+		t.Run(name, func(t *testing.T) {
+			data := c.build(t, base)
+			rep := verifyBytes(t, p, data)
+			sig := rep.Signatures[0]
+			if sig.Valid() != c.valid || !hasRule(sig.Changes, c.rule) {
+				t.Errorf("want valid=%v with rule %s, got valid=%v\nchanges: %v\nproblems: %v", c.valid, c.rule, sig.Valid(), sig.Changes, sig.Problems)
+			}
+			pdftest.CrossCheck(t, data)
+			out, _ := pdfsigReport(t, nss, writeTemp(t, "corpus.pdf", data))
+			if !strings.Contains(out, "Signature is Valid.") || strings.Contains(out, "Total document signed") {
+				t.Errorf("pdfsig was expected to validate the signed bytes and to see a partial coverage:\n%s", out)
+			}
+		})
+	}
+}
+
+func hasRule(changes []Change, id string) bool {
+	for _, c := range changes {
+		if c.Rule == id {
+			return true
+		}
+	}
+	return false
+}
+
+// TestUnsignedFieldNeverSigned: a new field pointing at the existing signature
+// value is listed, but never as a valid signature.
+func TestUnsignedFieldNeverSigned(t *testing.T) {
+	p := demoPKI(t)
+	base := newSignedBase(t, signPerson(t, p, makePDF(t, 1, 0)))
+	rep := verifyBytes(t, p, corpus()["signature value attached to a new field"].build(t, base))
+	if len(rep.Signatures) != 2 || rep.Signatures[1].Valid() || rep.Valid() {
+		t.Fatalf("the copied field must not count as signed: %+v", rep.Signatures)
+	}
+}
+
+// TestReaderSeesWhatViewersSee shows why the verifier does not use
+// digitorus/pdf: it ignores /XRefStm and resolves the page content the hybrid
+// update replaced, where pdfread and qpdf resolve the forged one.
+func TestReaderSeesWhatViewersSee(t *testing.T) {
+	p := demoPKI(t)
+	base := newSignedBase(t, signPerson(t, p, makePDF(t, 1, 0)))
+	data := corpus()["hybrid redirect of page content"].build(t, base)
+	old, err := bytesDoc(data).open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := pageByNumber(old.Trailer().Key("Root"), 1)
+	var seenByDigitorus bytes.Buffer
+	seenByDigitorus.ReadFrom(page.Key("Contents").Reader())
+	show := run(t, testenv.LookTool(t, "qpdf"), "--show-object="+fmt.Sprint(base.content), "--filtered-stream-data", writeTemp(t, "hybrid.pdf", data))
+	if strings.Contains(seenByDigitorus.String(), "KHONG CO HIEU LUC") || !strings.Contains(show, "KHONG CO HIEU LUC") {
+		t.Errorf("digitorus/pdf should see the original content and qpdf the forged one:\n%q\n%q", seenByDigitorus.String(), show)
+	}
+}
+
+// certify signs in as a certification signature with DocMDP permission perm.
+func certify(t *testing.T, p testPKI, in []byte, perm sign.DocMDPPerm) []byte {
+	t.Helper()
+	doc := bytesDoc(in)
+	rdr, err := doc.open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Signer{Identity: identityOf(t, p.agency)}
+	sd := s.signData(placement{page: 1, name: "Cert", at: time.Now()})
+	sd.Signature.CertType = sign.CertificationSignature
+	sd.Signature.DocMDPPerm = perm
+	sd.Appearance = sign.Appearance{}
+	var out bytes.Buffer
+	if err := sign.Sign(doc.section(), &out, rdr, doc.size, sd); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestDocMDP: a certification signature narrows the policy to its /P level.
+func TestDocMDP(t *testing.T) {
+	p := demoPKI(t)
+	dss := corpus()["DSS added after signing"].build
+	cases := []struct {
+		name  string
+		perm  sign.DocMDPPerm
+		after func(t *testing.T, b signedBase) []byte
+		valid bool
+		rule  string
+	}{
+		{"P=1 then the issue stamp", sign.DoNotAllowAnyChangesPerms, func(t *testing.T, b signedBase) []byte { return addIssueStamp(t, b.data) }, false, ruleDocMDP.id},
+		{"P=1 then a signature", sign.DoNotAllowAnyChangesPerms, func(t *testing.T, b signedBase) []byte { return signPerson(t, p, b.data) }, false, ruleDocMDP.id},
+		{"P=1 then DSS", sign.DoNotAllowAnyChangesPerms, dss, true, ruleDSS.id},
+		{"P=2 then a signature", sign.AllowFillingExistingFormFieldsAndSignaturesPerms, func(t *testing.T, b signedBase) []byte { return signPerson(t, p, b.data) }, true, ruleNewSigField.id},
+		{"P=2 then the issue stamp", sign.AllowFillingExistingFormFieldsAndSignaturesPerms, func(t *testing.T, b signedBase) []byte { return addIssueStamp(t, b.data) }, false, ruleDocMDP.id},
+		{"P=3 then the issue stamp", sign.AllowFillingExistingFormFieldsAndSignaturesAndCRUDAnnotationsPerms, func(t *testing.T, b signedBase) []byte { return addIssueStamp(t, b.data) }, true, ruleIssueStamp.id},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			certified := certify(t, p, makePDF(t, 1, 0), c.perm)
+			data := c.after(t, newSignedBase(t, certified))
+			sig := verifyBytes(t, p, data).Signatures[0]
+			if sig.Certification != int64(c.perm) || sig.Valid() != c.valid || !hasRule(sig.Changes, c.rule) {
+				t.Errorf("want /P %d valid=%v rule %s, got /P %d valid=%v\nchanges: %v\nproblems: %v", c.perm, c.valid, c.rule, sig.Certification, sig.Valid(), sig.Changes, sig.Problems)
+			}
+		})
+	}
+}
