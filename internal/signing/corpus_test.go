@@ -2,6 +2,7 @@ package signing
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ type signedBase struct {
 	page, content, widget, appearance, catalog uint32
 }
 
-func newSignedBase(t *testing.T, data []byte) signedBase {
+func newSignedBase(t testing.TB, data []byte) signedBase {
 	t.Helper()
 	rd, err := pdfread.Open(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -77,7 +78,7 @@ func (b signedBase) pageWithAnnot(annot uint32) string {
 	return b.with(b.page, pdfread.Dict{"Annots": append(annots, pdfread.Ref{Num: annot})})
 }
 
-func (b signedBase) update(t *testing.T, u pdftest.Update) []byte {
+func (b signedBase) update(t testing.TB, u pdftest.Update) []byte {
 	t.Helper()
 	out, err := pdftest.Append(b.data, u)
 	if err != nil {
@@ -104,40 +105,40 @@ func (b signedBase) newField(field, apNum uint32, rect, v string) map[uint32]str
 }
 
 type corpusCase struct {
-	build func(t *testing.T, b signedBase) []byte
+	build func(t testing.TB, b signedBase) []byte
 	valid bool   // the first signature's verdict
 	rule  string // a rule that must appear among its changes
 }
 
 func corpus() map[string]corpusCase {
 	return map[string]corpusCase{
-		"hybrid redirect of page content": {func(t *testing.T, b signedBase) []byte {
+		"hybrid redirect of page content": {func(t testing.TB, b signedBase) []byte {
 			return b.update(t, pdftest.Update{Style: pdftest.Hybrid, Objects: map[uint32]string{900: "(padding)"}, Hidden: map[uint32]string{b.content: pdftest.FlateStream("", []byte(forged))}})
 		}, false, rulePageContent.id},
-		"freed content object": {func(t *testing.T, b signedBase) []byte {
+		"freed content object": {func(t testing.TB, b signedBase) []byte {
 			return b.update(t, pdftest.Update{Free: []uint32{b.content}})
 		}, false, ruleFreed.id},
-		"page-covering widget on a new unsigned field": {func(t *testing.T, b signedBase) []byte {
+		"page-covering widget on a new unsigned field": {func(t testing.TB, b signedBase) []byte {
 			return b.update(t, pdftest.Update{Objects: merge(b.newField(900, 901, "[0 0 595 842]", ""), map[uint32]string{901: visibleForm(595, 842)})})
 		}, false, ruleUnsignedVisible.id},
-		"invisible new unsigned field": {func(t *testing.T, b signedBase) []byte {
+		"invisible new unsigned field": {func(t testing.TB, b signedBase) []byte {
 			return b.update(t, pdftest.Update{Objects: merge(b.newField(900, 901, "[0 0 0 0]", ""), map[uint32]string{901: visibleForm(0, 0)})})
 		}, true, ruleNewSigField.id},
-		"new signature field with an appearance leaving its rectangle": {func(t *testing.T, b signedBase) []byte {
+		"new signature field with an appearance leaving its rectangle": {func(t testing.TB, b signedBase) []byte {
 			sig := "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 0 0 0] /Contents <00> >>"
 			return b.update(t, pdftest.Update{Objects: merge(b.newField(900, 901, "[330 600 430 650]", "/V 902 0 R"), map[uint32]string{901: visibleForm(595, 842), 902: sig})})
 		}, false, ruleAppearanceRect.id},
-		"overridden shared appearance stream": {func(t *testing.T, b signedBase) []byte {
+		"overridden shared appearance stream": {func(t testing.TB, b signedBase) []byte {
 			return b.update(t, pdftest.Update{Objects: map[uint32]string{b.appearance: visibleForm(210, 120)}})
 		}, false, ruleObjectChanged.id},
-		"DSS added after signing": {func(t *testing.T, b signedBase) []byte {
+		"DSS added after signing": {func(t testing.TB, b signedBase) []byte {
 			return b.update(t, pdftest.Update{Objects: map[uint32]string{
 				b.catalog: b.with(b.catalog, pdfread.Dict{"DSS": pdfread.Ref{Num: 900}}),
 				900:       "<< /Certs [901 0 R] /VRI << /0123456789ABCDEF0123456789ABCDEF01234567 << /Cert [901 0 R] >> >> >>",
 				901:       pdftest.FlateStream("", []byte("certificate bytes")),
 			}})
 		}, true, ruleDSS.id},
-		"XMP metadata added then updated": {func(t *testing.T, b signedBase) []byte {
+		"XMP metadata added then updated": {func(t testing.TB, b signedBase) []byte {
 			xmp := func(s string) string {
 				return pdftest.FlateStream("/Type /Metadata /Subtype /XML", []byte("<x:xmpmeta xmlns:x='adobe:ns:meta/'>"+s+"</x:xmpmeta>"))
 			}
@@ -148,25 +149,25 @@ func corpus() map[string]corpusCase {
 			}
 			return out
 		}, true, ruleMetadata.id},
-		"/Extensions updated": {func(t *testing.T, b signedBase) []byte {
+		"/Extensions updated": {func(t testing.TB, b signedBase) []byte {
 			return b.update(t, pdftest.Update{Objects: map[uint32]string{b.catalog: b.with(b.catalog, pdfread.Dict{"Extensions": pdfread.Dict{"ADBE": pdfread.Dict{"BaseVersion": pdfread.Name("1.7"), "ExtensionLevel": int64(8)}}})}})
 		}, true, ruleExtensions.id},
-		"objects rewritten unchanged": {func(t *testing.T, b signedBase) []byte {
+		"objects rewritten unchanged": {func(t testing.TB, b signedBase) []byte {
 			return b.update(t, pdftest.Update{Objects: map[uint32]string{b.page: b.with(b.page, nil), b.catalog: b.with(b.catalog, nil)}})
 		}, true, ruleIdentical.id},
-		"object stream rewriting the page unchanged": {func(t *testing.T, b signedBase) []byte {
+		"object stream rewriting the page unchanged": {func(t testing.TB, b signedBase) []byte {
 			return b.update(t, pdftest.Update{Style: pdftest.Stream, Compressed: map[uint32]string{b.page: b.with(b.page, nil)}})
 		}, true, ruleIdentical.id},
-		"object stream redirecting page content": {func(t *testing.T, b signedBase) []byte {
+		"object stream redirecting page content": {func(t testing.TB, b signedBase) []byte {
 			return b.update(t, pdftest.Update{Style: pdftest.Stream, Objects: map[uint32]string{900: pdftest.FlateStream("", []byte(forged))}, Compressed: map[uint32]string{b.page: b.with(b.page, pdfread.Dict{"Contents": pdfread.Ref{Num: 900}})}})
 		}, false, rulePageContent.id},
-		"broken xref offset in the update": {func(t *testing.T, b signedBase) []byte {
+		"broken xref offset in the update": {func(t testing.TB, b signedBase) []byte {
 			out := b.update(t, pdftest.Update{Objects: map[uint32]string{b.catalog: b.with(b.catalog, pdfread.Dict{"Extensions": pdfread.Dict{}})}})
 			i := bytes.LastIndex(out, []byte(" 00000 n"))
 			out[i-1]++ // the last digit of the catalog's offset
 			return out
 		}, false, ruleDamagedXref.id},
-		"signature value attached to a new field": {func(t *testing.T, b signedBase) []byte {
+		"signature value attached to a new field": {func(t testing.TB, b signedBase) []byte {
 			sigValue := b.dict(b.widget)["V"].(pdfread.Ref)
 			return b.update(t, pdftest.Update{Objects: merge(b.newField(900, 901, "[0 0 0 0]", "/V "+sigValue.String()), map[uint32]string{901: visibleForm(0, 0)})})
 		}, false, ruleFieldNotInSigned.id},
@@ -271,16 +272,16 @@ func TestDocMDP(t *testing.T) {
 	cases := []struct {
 		name  string
 		perm  sign.DocMDPPerm
-		after func(t *testing.T, b signedBase) []byte
+		after func(t testing.TB, b signedBase) []byte
 		valid bool
 		rule  string
 	}{
-		{"P=1 then the issue stamp", sign.DoNotAllowAnyChangesPerms, func(t *testing.T, b signedBase) []byte { return addIssueStamp(t, b.data) }, false, ruleDocMDP.id},
-		{"P=1 then a signature", sign.DoNotAllowAnyChangesPerms, func(t *testing.T, b signedBase) []byte { return signPerson(t, p, b.data) }, false, ruleDocMDP.id},
+		{"P=1 then the issue stamp", sign.DoNotAllowAnyChangesPerms, func(t testing.TB, b signedBase) []byte { return addIssueStamp(t, b.data) }, false, ruleDocMDP.id},
+		{"P=1 then a signature", sign.DoNotAllowAnyChangesPerms, func(t testing.TB, b signedBase) []byte { return signPerson(t, p, b.data) }, false, ruleDocMDP.id},
 		{"P=1 then DSS", sign.DoNotAllowAnyChangesPerms, dss, true, ruleDSS.id},
-		{"P=2 then a signature", sign.AllowFillingExistingFormFieldsAndSignaturesPerms, func(t *testing.T, b signedBase) []byte { return signPerson(t, p, b.data) }, true, ruleNewSigField.id},
-		{"P=2 then the issue stamp", sign.AllowFillingExistingFormFieldsAndSignaturesPerms, func(t *testing.T, b signedBase) []byte { return addIssueStamp(t, b.data) }, false, ruleDocMDP.id},
-		{"P=3 then the issue stamp", sign.AllowFillingExistingFormFieldsAndSignaturesAndCRUDAnnotationsPerms, func(t *testing.T, b signedBase) []byte { return addIssueStamp(t, b.data) }, true, ruleIssueStamp.id},
+		{"P=2 then a signature", sign.AllowFillingExistingFormFieldsAndSignaturesPerms, func(t testing.TB, b signedBase) []byte { return signPerson(t, p, b.data) }, true, ruleNewSigField.id},
+		{"P=2 then the issue stamp", sign.AllowFillingExistingFormFieldsAndSignaturesPerms, func(t testing.TB, b signedBase) []byte { return addIssueStamp(t, b.data) }, false, ruleDocMDP.id},
+		{"P=3 then the issue stamp", sign.AllowFillingExistingFormFieldsAndSignaturesAndCRUDAnnotationsPerms, func(t testing.TB, b signedBase) []byte { return addIssueStamp(t, b.data) }, true, ruleIssueStamp.id},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -291,5 +292,35 @@ func TestDocMDP(t *testing.T) {
 				t.Errorf("want /P %d valid=%v rule %s, got /P %d valid=%v\nchanges: %v\nproblems: %v", c.perm, c.valid, c.rule, sig.Certification, sig.Valid(), sig.Changes, sig.Problems)
 			}
 		})
+	}
+}
+
+// TestSignedFlowsReadAsQpdf cross-checks pdfread with qpdf on every revision of
+// the files edms itself writes: fpdf output, pdfsign signatures, the issue
+// stamp, the seal and a certification.
+func TestSignedFlowsReadAsQpdf(t *testing.T) {
+	p := demoPKI(t)
+	leader := signPerson(t, p, makePDF(t, 2, 0))
+	sealed := applySeal(t, p, addIssueStamp(t, leader))
+	pdftest.CrossCheck(t, sealed)
+	pdftest.CrossCheck(t, certify(t, p, makePDF(t, 1, 0), sign.AllowFillingExistingFormFieldsAndSignaturesPerms))
+}
+
+// TestReportShowsChanges: the text summary and the JSON report name each
+// change's object and rule.
+func TestReportShowsChanges(t *testing.T) {
+	p := demoPKI(t)
+	base := newSignedBase(t, signPerson(t, p, makePDF(t, 1, 0)))
+	rep := verifyBytes(t, p, corpus()["freed content object"].build(t, base))
+	var text bytes.Buffer
+	WriteSummary(&text, rep)
+	js, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantText := fmt.Sprintf("object %d [%s]", base.content, ruleFreed.id)
+	wantJSON := fmt.Sprintf(`{"object":%d,"rule":"%s","allowed":false`, base.content, ruleFreed.id)
+	if !strings.Contains(text.String(), wantText) || !bytes.Contains(js, []byte(wantJSON)) {
+		t.Errorf("want %q in the summary and %s in the JSON:\n%s\n%s", wantText, wantJSON, text.String(), js)
 	}
 }

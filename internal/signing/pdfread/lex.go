@@ -32,7 +32,9 @@ func (s *scanner) peek() (byte, bool) {
 		return 0, false
 	}
 	if s.pos < s.bufStart || s.pos >= s.bufStart+int64(len(s.buf)) {
-		n := min(int64(4096), s.size-s.pos)
+		// the window starts small (most reads are an object header or a short
+		// dictionary) and doubles for long objects
+		n := min(max(int64(256), 2*int64(len(s.buf))), 64<<10, s.size-s.pos)
 		if cap(s.buf) < int(n) {
 			s.buf = make([]byte, n)
 		}
