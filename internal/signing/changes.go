@@ -85,6 +85,7 @@ func (d *diff) run() {
 		d.add(0, ruleDamagedXref, "the final document's cross-reference data is damaged and was rebuilt by scanning: viewers may each show something else")
 	}
 	d.assignRoles()
+	d.compareTrailers()
 	for _, num := range unionNumbers(d.old.rd, d.final.rd) {
 		oe, inOld := d.old.rd.Entry(num)
 		fe, inFinal := d.final.rd.Entry(num)
@@ -104,6 +105,19 @@ func (d *diff) run() {
 		default:
 			d.classify(num, oldV, newV)
 		}
+	}
+}
+
+// compareTrailers judges a catalog or an information dictionary that the final
+// trailer takes from another object than the signed one did: the new catalog is
+// compared with the old one entry by entry.
+func (d *diff) compareTrailers() {
+	oldT, newT := d.old.rd.Trailer(), d.final.rd.Trailer()
+	if oldRoot, newRoot := refNum(oldT["Root"]), refNum(newT["Root"]); oldRoot != newRoot || oldRoot == 0 {
+		d.compareCatalog(newRoot, d.old.root(), d.final.root())
+	}
+	if !d.eq.same(oldT["Info"], newT["Info"]) {
+		d.add(refNum(newT["Info"]), ruleInfo, "document information dictionary replaced")
 	}
 }
 

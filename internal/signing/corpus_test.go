@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -167,6 +168,12 @@ func corpus() map[string]corpusCase {
 			out[i-1]++ // the last digit of the catalog's offset
 			return out
 		}, false, ruleDamagedXref.id},
+		"catalog replaced by a new object": {func(t testing.TB, b signedBase) []byte {
+			pages := "<< /Type /Pages /Kids [902 0 R] /Count 1 >>"
+			page := b.with(b.page, pdfread.Dict{"Parent": pdfread.Ref{Num: 901}, "Contents": pdfread.Ref{Num: 903}})
+			catalog := b.with(b.catalog, pdfread.Dict{"Pages": pdfread.Ref{Num: 901}})
+			return b.update(t, pdftest.Update{Objects: map[uint32]string{900: catalog, 901: pages, 902: page, 903: pdftest.FlateStream("", []byte(forged))}, Trailer: "/Root 900 0 R"})
+		}, false, ruleCatalog.id},
 		"signature value attached to a new field": {func(t testing.TB, b signedBase) []byte {
 			sigValue := b.dict(b.widget)["V"].(pdfread.Ref)
 			return b.update(t, pdftest.Update{Objects: merge(b.newField(900, 901, "[0 0 0 0]", "/V "+sigValue.String()), map[uint32]string{901: visibleForm(0, 0)})})
@@ -247,6 +254,15 @@ func TestReaderSeesWhatViewersSee(t *testing.T) {
 
 // certify signs in as a certification signature with DocMDP permission perm.
 func certify(t *testing.T, p testPKI, in []byte, perm sign.DocMDPPerm) []byte {
+	return signWith(t, p, in, func(sd *sign.SignData) {
+		sd.Signature.CertType = sign.CertificationSignature
+		sd.Signature.DocMDPPerm = perm
+	})
+}
+
+// signWith signs in invisibly with pdfsign as the agency, after adjust changed
+// the request (certification, document timestamp).
+func signWith(t *testing.T, p testPKI, in []byte, adjust func(*sign.SignData)) []byte {
 	t.Helper()
 	doc := bytesDoc(in)
 	rdr, err := doc.open()
@@ -254,15 +270,37 @@ func certify(t *testing.T, p testPKI, in []byte, perm sign.DocMDPPerm) []byte {
 		t.Fatal(err)
 	}
 	s := &Signer{Identity: identityOf(t, p.agency)}
-	sd := s.signData(placement{page: 1, name: "Cert", at: time.Now()})
-	sd.Signature.CertType = sign.CertificationSignature
-	sd.Signature.DocMDPPerm = perm
+	sd := s.signData(placement{page: 1, name: "Agency", at: time.Now()})
 	sd.Appearance = sign.Appearance{}
+	adjust(&sd)
 	var out bytes.Buffer
 	if err := sign.Sign(doc.section(), &out, rdr, doc.size, sd); err != nil {
 		t.Fatal(err)
 	}
 	return out.Bytes()
+}
+
+// TestDocumentTimestampAfterSigning: a document timestamp added by pdfsign
+// after the leader's signature is a permitted change.
+func TestDocumentTimestampAfterSigning(t *testing.T) {
+	p := demoPKI(t)
+	tsa, err := p.root.NewTimestampAuthority("edms test TSA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(tsa)
+	defer srv.Close()
+	stamped := signWith(t, p, signPerson(t, p, makePDF(t, 1, 0)), func(sd *sign.SignData) {
+		sd.Signature.CertType = sign.TimeStampSignature
+		sd.TSA = sign.TSA{URL: srv.URL}
+	})
+	pdftest.CrossCheck(t, stamped)
+	sig := verifyBytes(t, p, stamped).Signatures[0]
+	if !sig.Valid() || !hasRule(sig.Changes, ruleDocTimestamp.id) {
+		var b bytes.Buffer
+		WriteSummary(&b, verifyBytes(t, p, stamped))
+		t.Errorf("a document timestamp must be permitted:\n%s", b.String())
+	}
 }
 
 // TestDocMDP: a certification signature narrows the policy to its /P level.

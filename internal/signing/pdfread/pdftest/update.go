@@ -71,7 +71,10 @@ func Append(base []byte, u Update) ([]byte, error) {
 	for _, num := range u.Free {
 		w.entries[num] = pdfread.Entry{Type: pdfread.Free, Gen: 1}
 	}
-	trailer := fmt.Sprintf("/Size %d /Root %s /Prev %d %s", size+1, ref(rd.Trailer()["Root"]), startxref(base), u.Trailer)
+	trailer := fmt.Sprintf("/Size %d /Prev %d %s", size+1, startxref(base), u.Trailer)
+	if !strings.Contains(u.Trailer, "/Root") {
+		trailer += " /Root " + ref(rd.Trailer()["Root"])
+	}
 	if info, ok := rd.Trailer()["Info"]; ok && !strings.Contains(u.Trailer, "/Info") {
 		trailer += " /Info " + ref(info)
 	}
