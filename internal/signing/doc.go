@@ -64,19 +64,34 @@
 // signature: signer, signing time and its source, digest, CMS signature, chain to
 // the TrustStore (LoadTrustStore(dir) of PEM/DER anchors: the national roots in
 // production, the demo root on a demo network), validity at signing time, key
-// usage, the revision covered and whether it is the whole document, the permitted
-// later changes and the problems. It returns an error only when the file cannot be
-// read (ErrNotPDF: not a PDF, truncated, broken xref; ErrEncrypted).
+// usage, the revision covered and whether it is the whole document, the later
+// changes and the problems. It returns an error only when the file cannot be read
+// (ErrNotPDF: not a PDF, truncated beyond repair; ErrEncrypted).
+//
+// The verifier reads the file only through the subpackage pdfread, which resolves
+// each revision's objects as viewers do (hybrid /XRefStm, free entries, object
+// streams, generations); a damaged cross-reference table is rebuilt by scanning,
+// as viewers do, and listed in Report.Warnings. Signing keeps digitorus/pdf, which
+// pdfsign needs.
 //
 // "Modified after signing" is decided by comparing the signed revision with the
-// final file object by object: only new signatures (fields, widgets, appearances,
-// the catalog's AcroForm and pages' /Annots growing by them), the project's issue
-// stamp and the document information dictionary may change. A changed page entry or
-// content stream, an added annotation of another kind, a removed field, bytes after
-// the signed revision that are not a new revision, a /ByteRange gap that is more
-// than the signature's /Contents, or a range that does not end at a revision
-// boundary make the signature invalid. Report.Valid is true only when every
-// signature is valid and trusted.
+// final document object by object, by meaning (a rewrite with the same content
+// is no change), and judging each difference by the change policy declared in
+// policy.go: new signature fields (an unsigned one without a visible appearance,
+// a signed one with an appearance no larger than its rectangle), signing an empty
+// field, document timestamps, /DSS and /VRI, XMP /Metadata, /Extensions, /Perms,
+// /AcroForm bookkeeping, the document information dictionary and the project's
+// issue stamp are allowed; page content and resources, other annotations,
+// rewritten appearance streams, freed objects, a replaced catalog's other
+// entries, damage in a later revision and anything else are refused. A
+// certification signature's DocMDP /P narrows the allowed rules (policy.go).
+// Every change is in SignatureReport.Changes with its object number and rule. A
+// field whose value is not the one it held in the revision that value signs, or
+// that shares another field's value, is never reported as signed. Bytes after the
+// signed revision that are not a new revision, a /ByteRange gap that is more than
+// the signature's /Contents, or a range that does not end at a revision boundary
+// make the signature invalid. Report.Valid is true only when every signature is
+// valid and trusted.
 //
 // # pdfsign pitfalls (version v0.0.0-20250819064552-5f74f69dda1d)
 //
