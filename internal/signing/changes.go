@@ -386,8 +386,8 @@ func (d *diff) compareAnnots(num uint32, oldAnnots, newAnnots pdfread.Array) {
 	}
 }
 
-// newAnnotation judges an annotation added to a page: a widget of a new
-// signature field, of a field that was empty when signed, or the issue stamp.
+// newAnnotation judges an annotation added to a page: only a widget of a new
+// signature field or of a field that was empty when signed, or the issue stamp.
 func (d *diff) newAnnotation(ref pdfread.Object) {
 	num := refNum(ref)
 	if num != 0 && d.vetted[num] {
@@ -396,7 +396,7 @@ func (d *diff) newAnnotation(ref pdfread.Object) {
 	a := d.final.dict(ref)
 	subtype := d.final.name(a["Subtype"])
 	switch {
-	case subtype == "Widget" && d.final.fieldType(a) == "Sig":
+	case subtype == "Widget":
 		d.newWidget(num, ref, a)
 	case subtype == "Stamp" && d.final.name(a["EdmsStamp"]) == issueStampMark:
 		d.vetted[num] = true

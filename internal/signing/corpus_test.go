@@ -25,7 +25,7 @@ import (
 // disagreement; the verifier is the one that judges the update.
 
 // signedBase is what the corpus starts from: page 1 and its content, the
-// signature widget and its appearance, the catalog, read with pdfread.
+// signature widget and its appearance (if signed), the catalog, read with pdfread.
 type signedBase struct {
 	data                                       []byte
 	rd                                         *pdfread.Reader
@@ -42,9 +42,11 @@ func newSignedBase(t testing.TB, data []byte) signedBase {
 	b := signedBase{data: data, rd: rd, catalog: refNum(rd.Trailer()["Root"])}
 	b.page = v.pages()[0]
 	b.content = refNum(b.dict(b.page)["Contents"])
-	w := v.signatureFields()[0].widgets[0]
-	b.widget = refNum(w)
-	b.appearance = refNum(v.dict(v.dict(w)["AP"])["N"])
+	if fields := v.signatureFields(); len(fields) > 0 {
+		w := fields[0].widgets[0]
+		b.widget = refNum(w)
+		b.appearance = refNum(v.dict(v.dict(w)["AP"])["N"])
+	}
 	return b
 }
 
@@ -168,6 +170,12 @@ func corpus() map[string]corpusCase {
 			out[i-1]++ // the last digit of the catalog's offset
 			return out
 		}, false, ruleDamagedXref.id},
+		"text form field added": {func(t testing.TB, b signedBase) []byte {
+			objects := b.newField(900, 901, "[100 100 400 140]", "/V (Huy bo)")
+			objects[900] = strings.Replace(objects[900], "/FT /Sig", "/FT /Tx", 1)
+			objects[901] = visibleForm(300, 40)
+			return b.update(t, pdftest.Update{Objects: objects})
+		}, false, ruleFormField.id},
 		"catalog replaced by a new object": {func(t testing.TB, b signedBase) []byte {
 			pages := "<< /Type /Pages /Kids [902 0 R] /Count 1 >>"
 			page := b.with(b.page, pdfread.Dict{"Parent": pdfread.Ref{Num: 901}, "Contents": pdfread.Ref{Num: 903}})
@@ -325,6 +333,7 @@ func TestDocMDP(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			certified := certify(t, p, makePDF(t, 1, 0), c.perm)
 			data := c.after(t, newSignedBase(t, certified))
+			pdftest.CrossCheck(t, data)
 			sig := verifyBytes(t, p, data).Signatures[0]
 			if sig.Certification != int64(c.perm) || sig.Valid() != c.valid || !hasRule(sig.Changes, c.rule) {
 				t.Errorf("want /P %d valid=%v rule %s, got /P %d valid=%v\nchanges: %v\nproblems: %v", c.perm, c.valid, c.rule, sig.Certification, sig.Valid(), sig.Changes, sig.Problems)
@@ -361,4 +370,64 @@ func TestReportShowsChanges(t *testing.T) {
 	if !strings.Contains(text.String(), wantText) || !bytes.Contains(js, []byte(wantJSON)) {
 		t.Errorf("want %q in the summary and %s in the JSON:\n%s\n%s", wantText, wantJSON, text.String(), js)
 	}
+}
+
+// TestSigningAnEmptyField: a field left empty before the leader signs may be
+// signed later with a new appearance inside its rectangle, but rewriting the
+// appearance stream it already had is refused.
+func TestSigningAnEmptyField(t *testing.T) {
+	p := demoPKI(t)
+	unsigned := newSignedBase(t, makePDF(t, 1, 0))
+	withField := unsigned.update(t, pdftest.Update{Objects: map[uint32]string{
+		unsigned.catalog: unsigned.with(unsigned.catalog, pdfread.Dict{"AcroForm": pdfread.Dict{"Fields": pdfread.Array{pdfread.Ref{Num: 900}}}}),
+		unsigned.page:    unsigned.with(unsigned.page, pdfread.Dict{"Annots": pdfread.Array{pdfread.Ref{Num: 900}}}),
+		900:              fmt.Sprintf("<< /FT /Sig /T (Van thu) /Type /Annot /Subtype /Widget /F 4 /Rect [330 600 430 650] /P %d 0 R /AP << /N 901 0 R >> >>", unsigned.page),
+		901:              pdftest.FlateStream("/Type /XObject /Subtype /Form /BBox [0 0 100 50]", nil),
+	}})
+	signed := signPerson(t, p, withField)
+	fakeSig := "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 0 0 0] /Contents <00> >>"
+	cases := map[string]struct {
+		objects map[uint32]string
+		valid   bool
+		rule    string
+	}{
+		"new appearance": {map[uint32]string{
+			900: fmt.Sprintf("<< /FT /Sig /T (Van thu) /Type /Annot /Subtype /Widget /F 4 /Rect [330 600 430 650] /P %d 0 R /AP << /N 951 0 R >> /V 950 0 R >>", unsigned.page),
+			950: fakeSig, 951: visibleForm(100, 50),
+		}, true, ruleSignEmptyField.id},
+		"appearance rewritten in place": {map[uint32]string{
+			900: fmt.Sprintf("<< /FT /Sig /T (Van thu) /Type /Annot /Subtype /Widget /F 4 /Rect [330 600 430 650] /P %d 0 R /AP << /N 901 0 R >> /V 950 0 R >>", unsigned.page),
+			901: visibleForm(100, 50), 950: fakeSig,
+		}, false, ruleObjectChanged.id},
+		"appearance larger than the field": {map[uint32]string{
+			900: fmt.Sprintf("<< /FT /Sig /T (Van thu) /Type /Annot /Subtype /Widget /F 4 /Rect [330 600 430 650] /P %d 0 R /AP << /N 951 0 R >> /V 950 0 R >>", unsigned.page),
+			950: fakeSig, 951: visibleForm(595, 842),
+		}, false, ruleAppearanceRect.id},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			data, err := pdftest.Append(signed, pdftest.Update{Objects: c.objects})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pdftest.CrossCheck(t, data)
+			rep := verifyBytes(t, p, data)
+			sig := findSignature(rep, "Signature 2") // the leader; pdfsign numbers its field after the empty one
+			if sig.Valid() != c.valid || !hasRule(sig.Changes, c.rule) {
+				var b bytes.Buffer
+				WriteSummary(&b, rep)
+				t.Log(b.String())
+				t.Errorf("want valid=%v with rule %s, got valid=%v\nchanges: %v\nproblems: %v", c.valid, c.rule, sig.Valid(), sig.Changes, sig.Problems)
+			}
+		})
+	}
+}
+
+func findSignature(rep *Report, field string) SignatureReport {
+	for _, s := range rep.Signatures {
+		if s.Field == field {
+			return s
+		}
+	}
+	return SignatureReport{}
 }
