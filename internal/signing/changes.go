@@ -272,19 +272,25 @@ func (d *diff) compareAcroForm(num uint32, oldForm, newForm pdfread.Dict) {
 
 // compareFieldList requires every old field to remain; new ones are judged.
 func (d *diff) compareFieldList(num uint32, oldFields, newFields pdfread.Array) {
+	d.compareRefList(num, oldFields, newFields, d.newField, ruleFormField, "form field object %d removed from the AcroForm")
+}
+
+// compareRefList requires every reference of the old array to remain in the
+// new one (removed ones are refused by rule) and passes the others to judgeNew.
+func (d *diff) compareRefList(num uint32, oldList, newList pdfread.Array, judgeNew func(pdfread.Object), removed rule, removedFormat string) {
 	remaining := map[uint32]bool{}
-	for _, f := range oldFields {
-		remaining[refNum(f)] = true
+	for _, o := range oldList {
+		remaining[refNum(o)] = true
 	}
-	for _, f := range newFields {
-		if remaining[refNum(f)] && refNum(f) != 0 {
-			delete(remaining, refNum(f))
+	for _, o := range newList {
+		if n := refNum(o); n != 0 && remaining[n] {
+			delete(remaining, n)
 			continue
 		}
-		d.newField(f)
+		judgeNew(o)
 	}
 	for id := range remaining {
-		d.add(num, ruleFormField, "form field object %d removed from the AcroForm", id)
+		d.add(num, removed, removedFormat, id)
 	}
 }
 
@@ -370,20 +376,7 @@ func (d *diff) comparePage(num uint32, oldPage, newPage pdfread.Dict) {
 
 // compareAnnots requires every old annotation to remain; new ones are judged.
 func (d *diff) compareAnnots(num uint32, oldAnnots, newAnnots pdfread.Array) {
-	remaining := map[uint32]bool{}
-	for _, a := range oldAnnots {
-		remaining[refNum(a)] = true
-	}
-	for _, a := range newAnnots {
-		if n := refNum(a); n != 0 && remaining[n] {
-			delete(remaining, n)
-			continue
-		}
-		d.newAnnotation(a)
-	}
-	for id := range remaining {
-		d.add(num, ruleAnnotation, "annotation object %d removed from a page", id)
-	}
+	d.compareRefList(num, oldAnnots, newAnnots, d.newAnnotation, ruleAnnotation, "annotation object %d removed from a page")
 }
 
 // newAnnotation judges an annotation added to a page: only a widget of a new
