@@ -264,10 +264,33 @@ func (d *diff) compareAcroForm(num uint32, oldForm, newForm pdfread.Dict) {
 			d.compareFieldList(num, d.old.array(oldForm[k]), d.final.array(newForm[k]))
 		case "SigFlags":
 			d.add(num, ruleAcroForm, "/SigFlags set to %d", d.final.integer(newForm[k]))
+		case "DR":
+			d.compareDefaultResources(num, d.old.dict(oldForm[k]), d.final.dict(newForm[k]))
 		default:
 			d.add(num, ruleFormField, "AcroForm entry /%s changed", k)
 		}
 	}
+}
+
+// compareDefaultResources allows the AcroForm's default resources to be dropped
+// (pdfsign does, countersigning a file that had them) or to grow; a resource
+// that existed and now means something else could change how viewers draw
+// form fields, and is refused.
+func (d *diff) compareDefaultResources(num uint32, oldDR, newDR pdfread.Dict) {
+	if newDR == nil {
+		d.add(num, ruleAcroForm, "/AcroForm /DR removed")
+		return
+	}
+	for category, oldSub := range oldDR {
+		newSub := d.final.dict(newDR[category])
+		for name, res := range d.old.dict(oldSub) {
+			if !d.eq.same(res, newSub[name]) {
+				d.add(num, ruleFormField, "/AcroForm /DR /%s /%s changed", category, name)
+				return
+			}
+		}
+	}
+	d.add(num, ruleAcroForm, "/AcroForm /DR grown")
 }
 
 // compareFieldList requires every old field to remain; new ones are judged.

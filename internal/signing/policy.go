@@ -41,7 +41,7 @@ var (
 	ruleExtensions     = rule{"extensions", true, levelSigning, "catalog /Extensions or /Version updated"}
 	ruleInfo           = rule{"document-info", true, levelSigning, "document information dictionary updated"}
 	rulePerms          = rule{"perms", true, levelSigning, "catalog /Perms updated"}
-	ruleAcroForm       = rule{"acroform-bookkeeping", true, levelSigning, "/AcroForm /Fields grown by new signature fields, /SigFlags set"}
+	ruleAcroForm       = rule{"acroform-bookkeeping", true, levelSigning, "/AcroForm /Fields grown by new signature fields, /SigFlags set, /DR grown or removed"}
 	ruleNewSigField    = rule{"new-signature-field", true, levelSigning, "new signature field with its widget, signed or invisible"}
 	ruleSignEmptyField = rule{"sign-empty-field", true, levelSigning, "an empty signature field signed, with a new appearance inside its rectangle"}
 	ruleIssueStamp     = rule{"issue-stamp", true, levelAnnotation, "the project's number/date of issue stamp (AddIssueStamp)"}
