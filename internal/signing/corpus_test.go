@@ -431,3 +431,25 @@ func findSignature(rep *Report, field string) SignatureReport {
 	}
 	return SignatureReport{}
 }
+
+// TestDamagedSignedRevisionIsReported: a document whose original table has a
+// wrong offset (for the information dictionary) is signed; the verifier reads
+// it as viewers do and reports the repair of the signed revision.
+func TestDamagedSignedRevisionIsReported(t *testing.T) {
+	p := demoPKI(t)
+	in := makePDF(t, 1, 0)
+	rd, err := pdfread.Open(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := rd.Entry(refNum(rd.Trailer()["Info"]))
+	entry := fmt.Sprintf("%010d 00000 n", info.Offset)
+	damaged := bytes.Replace(in, []byte(entry), []byte(fmt.Sprintf("%010d 00000 n", info.Offset+1)), 1)
+	if bytes.Equal(damaged, in) {
+		t.Fatalf("entry %q not found", entry)
+	}
+	rep := verifyBytes(t, p, signPerson(t, p, damaged))
+	if len(rep.Warnings) == 0 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "signed by field") || !rep.Valid() {
+		t.Errorf("want a valid signature with the repair reported: %+v", rep)
+	}
+}

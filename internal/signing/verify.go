@@ -100,6 +100,7 @@ func Verify(doc Document, trust *TrustStore) (rep *Report, err error) {
 		}
 		rep.Signatures = append(rep.Signatures, v.report)
 		rep.IssueStamps = appendNew(rep.IssueStamps, v.stamps...)
+		rep.Warnings = appendNew(rep.Warnings, v.warnings...)
 	}
 	if len(rep.Signatures) == 0 {
 		rep.Problems = append(rep.Problems, "the document has no signature (no signed field in the AcroForm)")
@@ -153,6 +154,7 @@ type verification struct {
 	prefixes  *prefixHashes
 	report    SignatureReport
 	stamps    []string
+	warnings  []string // repairs needed to read the signed revision
 }
 
 func (v *verification) problem(format string, args ...any) {
@@ -176,6 +178,9 @@ func (v *verification) run(sigDict pdfread.Dict) {
 	if err != nil {
 		v.problem("the signed revision cannot be read on its own: %v", err)
 		return
+	}
+	for _, w := range signed.rd.Warnings() {
+		v.warnings = append(v.warnings, fmt.Sprintf("revision %d, signed by field %q: %s", r.Revision, r.Field, w))
 	}
 	v.checkFieldWasSigned(signed)
 	sig, err := parseCMS(contents)

@@ -8,7 +8,7 @@ import (
 )
 
 // maxStreamBytes bounds the raw and the decoded size of one stream.
-const maxStreamBytes = 256 << 20
+const maxStreamBytes = 64 << 20
 
 // decode applies the stream's filters. Only FlateDecode (with PNG or no
 // predictor) is decoded: it is what cross-reference and object streams use;
