@@ -453,3 +453,35 @@ func TestDamagedSignedRevisionIsReported(t *testing.T) {
 		t.Errorf("want a valid signature with the repair reported: %+v", rep)
 	}
 }
+
+// TestForgeriesShowInViewers renders page 1 with poppler's pdftoppm: the
+// header the leader signed is gone from the attack files a viewer shows,
+// which is what the verifier reports as modified after signing.
+//
+// The freed content object is where viewers disagree: qpdf (and ISO 32000-1
+// 7.5.4) resolve a reference to a free entry to null, so the page is empty,
+// while poppler, meeting a reference to a free entry, rebuilds the table by
+// scanning and shows the old object again. The verifier refuses the freeing
+// whatever a given viewer makes of it.
+func TestForgeriesShowInViewers(t *testing.T) {
+	p := demoPKI(t)
+	base := newSignedBase(t, signPerson(t, p, makePDF(t, 1, 0)))
+	header := Rect{LLX: 60, LLY: 841.89 - 90, URX: 540, URY: 841.89 - 60}
+	dir := t.TempDir()
+	if got := share(render(t, dir, "signed", base.data), header, isDark); got < 0.01 {
+		t.Fatalf("the signed page shows no header (%.4f dark)", got)
+	}
+	cases := map[string]bool{ // name: poppler still shows the signed header
+		"hybrid redirect of page content":              false,
+		"page-covering widget on a new unsigned field": false,
+		"object stream redirecting page content":       false,
+		"freed content object":                         true,
+	}
+	for name, headerShown := range cases {
+		c := corpus()[name]
+		img := render(t, dir, strings.ReplaceAll(name, " ", "-"), c.build(t, base))
+		if got := share(img, header, isDark); (got > 0.01) != headerShown || c.valid {
+			t.Errorf("%s: %.4f dark pixels where the signed header was; want it shown: %v", name, got, headerShown)
+		}
+	}
+}
