@@ -343,6 +343,7 @@ func (d *diff) newField(ref pdfread.Object) {
 	ok := true
 	for _, w := range widgets {
 		d.vetted[refNum(w)] = true
+		ok = d.checkNoActions(refNum(w), name, d.final.dict(w)) && ok
 		if value == nil {
 			ok = d.checkInvisible(refNum(w), name, d.final.dict(w)) && ok
 		} else {
@@ -441,6 +442,18 @@ func (d *diff) newWidget(num uint32, ref pdfread.Object, a pdfread.Dict) {
 	default:
 		d.newField(field)
 	}
+}
+
+// checkNoActions refuses a new widget that carries actions (/A, /AA): a
+// signature field has no business running JavaScript or opening links.
+func (d *diff) checkNoActions(num uint32, name string, w pdfread.Dict) bool {
+	for _, k := range []pdfread.Name{"A", "AA"} {
+		if w[k] != nil {
+			d.add(num, ruleAnnotation, "the widget of %q carries actions (/%s)", name, k)
+			return false
+		}
+	}
+	return true
 }
 
 // checkInvisible refuses a widget of an unsigned new field that shows anything:

@@ -170,6 +170,11 @@ func corpus() map[string]corpusCase {
 			out[i-1]++ // the last digit of the catalog's offset
 			return out
 		}, false, ruleDamagedXref.id},
+		"new signature field with a JavaScript action": {func(t testing.TB, b signedBase) []byte {
+			objects := b.newField(900, 901, "[0 0 0 0]", "/AA << /PO << /S /JavaScript /JS (app.alert(1)) >> >>")
+			objects[901] = visibleForm(0, 0)
+			return b.update(t, pdftest.Update{Objects: objects})
+		}, false, ruleAnnotation.id},
 		"text form field added": {func(t testing.TB, b signedBase) []byte {
 			objects := b.newField(900, 901, "[100 100 400 140]", "/V (Huy bo)")
 			objects[900] = strings.Replace(objects[900], "/FT /Sig", "/FT /Tx", 1)

@@ -47,7 +47,7 @@ var (
 	ruleIssueStamp     = rule{"issue-stamp", true, levelAnnotation, "the project's number/date of issue stamp (AddIssueStamp)"}
 
 	rulePageContent      = rule{"page-content", false, 0, "page content, resources or other page entries changed"}
-	ruleAnnotation       = rule{"annotation", false, 0, "annotation added, removed or changed other than a new signature widget or the issue stamp"}
+	ruleAnnotation       = rule{"annotation", false, 0, "annotation added, removed or changed other than a new signature widget (without actions) or the issue stamp"}
 	ruleAppearanceRect   = rule{"appearance-outside-rect", false, 0, "an appearance larger than its widget's rectangle"}
 	ruleUnsignedVisible  = rule{"unsigned-widget-visible", false, 0, "a new unsigned signature field with a visible appearance"}
 	ruleFormField        = rule{"form-field", false, 0, "form fields added, removed or changed other than by signing"}
