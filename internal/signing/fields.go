@@ -86,7 +86,7 @@ type signedField struct {
 	widgets []pdfread.Object
 }
 
-// fields lists the signature fields of a revision's AcroForm, descending into
+// signatureFields lists the signature fields of a revision's AcroForm, descending into
 // /Kids with a bound on depth and a guard against cycles.
 func (v view) signatureFields() []signedField {
 	var out []signedField

@@ -26,12 +26,15 @@ func openView(doc Document, end int64) (view, error) {
 
 func (v view) resolve(o pdfread.Object) pdfread.Object { return v.rd.Resolve(o) }
 
+// dict is the dictionary o resolves to, a stream's dictionary included.
 func (v view) dict(o pdfread.Object) pdfread.Dict {
-	d, _ := v.resolve(o).(pdfread.Dict)
-	if st, ok := v.resolve(o).(*pdfread.Stream); ok {
-		d = st.Dict
+	switch x := v.resolve(o).(type) {
+	case pdfread.Dict:
+		return x
+	case *pdfread.Stream:
+		return x.Dict
 	}
-	return d
+	return nil
 }
 
 func (v view) array(o pdfread.Object) pdfread.Array {

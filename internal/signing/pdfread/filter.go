@@ -80,6 +80,9 @@ func unpredict(data []byte, p Dict, resolve func(Object) Object) ([]byte, error)
 	}
 	bpp := max(1, int(colors*bpc/8))
 	row := int((colors*bpc*columns + 7) / 8)
+	if row > 1<<20 {
+		return nil, fmt.Errorf("pdfread: predictor rows of %d bytes", row)
+	}
 	out := make([]byte, 0, len(data))
 	prev := make([]byte, row)
 	for len(data) > 0 {
