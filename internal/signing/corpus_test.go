@@ -146,7 +146,7 @@ func corpus() map[string]corpusCase {
 				return pdftest.FlateStream("/Type /Metadata /Subtype /XML", []byte("<x:xmpmeta xmlns:x='adobe:ns:meta/'>"+s+"</x:xmpmeta>"))
 			}
 			added := b.update(t, pdftest.Update{Objects: map[uint32]string{b.catalog: b.with(b.catalog, pdfread.Dict{"Metadata": pdfread.Ref{Num: 900}}), 900: xmp("1")}})
-			out, err := pdftest.Append(added, pdftest.Update{Style: pdftest.Stream, Objects: map[uint32]string{900: xmp("2")}})
+			out, err := pdftest.Append(added, pdftest.Update{Objects: map[uint32]string{900: xmp("2")}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -488,5 +488,21 @@ func TestForgeriesShowInViewers(t *testing.T) {
 		if got := share(img, header, isDark); (got > 0.01) != headerShown || c.valid {
 			t.Errorf("%s: %.4f dark pixels where the signed header was; want it shown: %v", name, got, headerShown)
 		}
+	}
+}
+
+// TestMetadataThenCountersignature: the XMP metadata is updated (as Adobe
+// Reader does when it countersigns) and the agency countersigns: both
+// signatures stay valid and the leader's lists the metadata change.
+func TestMetadataThenCountersignature(t *testing.T) {
+	p := demoPKI(t)
+	base := newSignedBase(t, signPerson(t, p, makePDF(t, 1, 0)))
+	withXMP := corpus()["XMP metadata added then updated"].build(t, base)
+	sealed := applySeal(t, p, withXMP)
+	pdftest.CrossCheck(t, sealed)
+	requirePdfsigValid(t, p.nssDB(t), writeTemp(t, "sealed.pdf", sealed), 2)
+	rep := verifyBytes(t, p, sealed)
+	if !rep.Valid() || !hasRule(rep.Signatures[0].Changes, ruleMetadata.id) || !hasRule(rep.Signatures[0].Changes, ruleNewSigField.id) {
+		t.Errorf("want both signatures valid, the leader's with the metadata and the seal listed: %+v", rep)
 	}
 }
