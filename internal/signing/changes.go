@@ -142,15 +142,10 @@ func (d *diff) assignRoles() {
 	root := o.root()
 	trailer := o.rd.Trailer()
 	d.roles[refNum(trailer["Root"])] = roleCatalog
-	d.roles[refNum(trailer["Info"])] = roleInfo
+	d.assignBookkeepingRoles(root, trailer)
 	form := o.dict(root["AcroForm"])
-	for key, role := range map[pdfread.Name]roleKind{"AcroForm": roleAcroForm, "Metadata": roleMetadata, "Extensions": roleExtensions, "Perms": rolePerms} {
-		d.setRole(root[key], role)
-	}
+	d.setRole(root["AcroForm"], roleAcroForm)
 	d.setRole(form["Fields"], roleFieldList)
-	for _, n := range o.reachable(root["DSS"]) {
-		d.roles[n] = roleDSS
-	}
 	for _, page := range o.pages() {
 		d.roles[page] = rolePage
 		pageDict := o.dict(o.rd.Object(page))
@@ -184,6 +179,38 @@ func (d *diff) assignRoles() {
 		}
 	}
 	delete(d.roles, 0)
+}
+
+// bookkeeping are the catalog entries whose objects may change freely, as long
+// as nothing else in the document uses those objects.
+var bookkeeping = map[pdfread.Name]roleKind{"Metadata": roleMetadata, "Extensions": roleExtensions, "Perms": rolePerms, "DSS": roleDSS}
+
+// assignBookkeepingRoles gives the information dictionary and the objects of
+// the bookkeeping entries their roles, except objects the rest of the document
+// also reaches: a document prepared with /Info or /DSS pointing at a font or a
+// content stream must not turn a later change to them into bookkeeping.
+func (d *diff) assignBookkeepingRoles(root, trailer pdfread.Dict) {
+	rest := pdfread.Dict{}
+	for k, v := range root {
+		if _, ok := bookkeeping[k]; !ok {
+			rest[k] = v
+		}
+	}
+	used := map[uint32]bool{}
+	for _, n := range d.old.reachable(rest) {
+		used[n] = true
+	}
+	assign := func(o pdfread.Object, role roleKind) {
+		for _, n := range d.old.reachable(o) {
+			if !used[n] {
+				d.roles[n] = role
+			}
+		}
+	}
+	assign(trailer["Info"], roleInfo)
+	for key, role := range bookkeeping {
+		assign(root[key], role)
+	}
 }
 
 func (d *diff) setRole(o pdfread.Object, role roleKind) {

@@ -506,3 +506,34 @@ func TestMetadataThenCountersignature(t *testing.T) {
 		t.Errorf("want both signatures valid, the leader's with the metadata and the seal listed: %+v", rep)
 	}
 }
+
+// TestBookkeepingCannotCoverContent: a document prepared so that /Info and
+// /DSS point at objects the page uses (the font, the content stream) is signed;
+// changing those objects later is still a change to the page, not bookkeeping.
+func TestBookkeepingCannotCoverContent(t *testing.T) {
+	p := demoPKI(t)
+	unsigned := newSignedBase(t, makePDF(t, 1, 0))
+	v := view{rd: unsigned.rd}
+	var fontRef pdfread.Ref
+	for _, f := range v.dict(v.dict(unsigned.dict(unsigned.page)["Resources"])["Font"]) {
+		fontRef = f.(pdfread.Ref)
+	}
+	prepared := unsigned.update(t, pdftest.Update{
+		Objects: map[uint32]string{unsigned.catalog: unsigned.with(unsigned.catalog, pdfread.Dict{"DSS": pdfread.Dict{"Certs": pdfread.Array{pdfread.Ref{Num: unsigned.content}}}})},
+		Trailer: "/Info " + fontRef.String(),
+	})
+	signed := newSignedBase(t, signPerson(t, p, prepared))
+	cases := map[string]map[uint32]string{
+		"font rewritten as if it were /Info":       {fontRef.Num: signed.with(fontRef.Num, pdfread.Dict{"BaseFont": pdfread.Name("Courier")})},
+		"content rewritten as if it were DSS data": {unsigned.content: pdftest.FlateStream("", []byte(forged))},
+	}
+	for name, objects := range cases {
+		t.Run(name, func(t *testing.T) {
+			data := signed.update(t, pdftest.Update{Objects: objects})
+			sig := verifyBytes(t, p, data).Signatures[0]
+			if sig.Valid() || hasRule(sig.Changes, ruleInfo.id) || hasRule(sig.Changes, ruleDSS.id) {
+				t.Errorf("a change to what the page uses must be refused: %v", sig.Changes)
+			}
+		})
+	}
+}
