@@ -173,9 +173,16 @@ func (d *diff) assignRoles() {
 			d.setRole(w, role)
 		}
 	}
+	used := map[uint32]bool{}
+	for _, o := range []pdfread.Object{trailer["Root"], trailer["Info"]} {
+		for _, n := range d.old.reachable(o) {
+			used[n] = true
+		}
+	}
 	for _, num := range o.rd.Numbers() {
-		if st, ok := o.rd.Object(num).(*pdfread.Stream); ok && (st.Dict["Type"] == pdfread.Name("ObjStm") || st.Dict["Type"] == pdfread.Name("XRef")) {
-			d.roles[num] = roleContainer
+		st, ok := o.rd.Object(num).(*pdfread.Stream)
+		if ok && !used[num] && (st.Dict["Type"] == pdfread.Name("ObjStm") || st.Dict["Type"] == pdfread.Name("XRef")) {
+			d.roles[num] = roleContainer // never referenced: only a holder of other objects
 		}
 	}
 	delete(d.roles, 0)

@@ -537,3 +537,22 @@ func TestBookkeepingCannotCoverContent(t *testing.T) {
 		})
 	}
 }
+
+// TestContentDisguisedAsObjectStream: a content stream prepared with /Type
+// /ObjStm before signing is still page content, not a container to skip.
+func TestContentDisguisedAsObjectStream(t *testing.T) {
+	p := demoPKI(t)
+	unsigned := newSignedBase(t, makePDF(t, 1, 0))
+	st := unsigned.rd.Object(unsigned.content).(*pdfread.Stream)
+	data, err := unsigned.rd.Data(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prepared := unsigned.update(t, pdftest.Update{Objects: map[uint32]string{unsigned.content: pdftest.FlateStream("/Type /ObjStm /N 0 /First 0", data)}})
+	signed := newSignedBase(t, signPerson(t, p, prepared))
+	forgedPage := signed.update(t, pdftest.Update{Objects: map[uint32]string{unsigned.content: pdftest.FlateStream("/Type /ObjStm /N 0 /First 0", []byte(forged))}})
+	sig := verifyBytes(t, p, forgedPage).Signatures[0]
+	if sig.Valid() || !hasRule(sig.Changes, rulePageContent.id) {
+		t.Errorf("rewritten page content must be refused: %v", sig.Changes)
+	}
+}
