@@ -78,9 +78,6 @@ func (d *diff) add(num uint32, r rule, format string, args ...any) {
 }
 
 func (d *diff) run() {
-	if d.final.rd.Trailer()["Encrypt"] != nil {
-		d.add(0, ruleEncryption, "encryption was added")
-	}
 	if d.final.rd.Repaired() {
 		d.add(0, ruleDamagedXref, "the final document's cross-reference data is damaged and was rebuilt by scanning: viewers may each show something else")
 	}

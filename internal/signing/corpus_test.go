@@ -175,6 +175,12 @@ func corpus() map[string]corpusCase {
 			objects[901] = visibleForm(0, 0)
 			return b.update(t, pdftest.Update{Objects: objects})
 		}, false, ruleAnnotation.id},
+		"/Info replaced": {func(t testing.TB, b signedBase) []byte {
+			return b.update(t, pdftest.Update{Objects: map[uint32]string{900: "<< /Title (Quyet dinh) /ModDate (D:20261202090000+07'00') >>"}, Trailer: "/Info 900 0 R"})
+		}, true, ruleInfo.id},
+		"/Perms added": {func(t testing.TB, b signedBase) []byte {
+			return b.update(t, pdftest.Update{Objects: map[uint32]string{b.catalog: b.with(b.catalog, pdfread.Dict{"Perms": pdfread.Dict{"UR3": pdfread.Ref{Num: 900}}}), 900: "<< /Type /Sig >>"}})
+		}, true, rulePerms.id},
 		"text form field added": {func(t testing.TB, b signedBase) []byte {
 			objects := b.newField(900, 901, "[100 100 400 140]", "/V (Huy bo)")
 			objects[900] = strings.Replace(objects[900], "/FT /Sig", "/FT /Tx", 1)

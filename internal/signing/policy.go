@@ -54,7 +54,6 @@ var (
 	ruleCatalog          = rule{"catalog", false, 0, "catalog entry changed"}
 	ruleFreed            = rule{"object-freed", false, 0, "object of the signed revision freed or deleted"}
 	ruleObjectChanged    = rule{"object-changed", false, 0, "existing object changed meaning (an appearance stream, a font, anything else)"}
-	ruleEncryption       = rule{"encryption", false, 0, "encryption added"}
 	ruleDamagedXref      = rule{"damaged-xref", false, 0, "a later revision's cross-reference data is damaged and had to be rebuilt by scanning"}
 	ruleDocMDP           = rule{"docmdp", false, 0, "change not permitted by the certification signature (DocMDP /P)"}
 	ruleFieldNotInSigned = rule{"field-not-signed", false, 0, "a signature value attached to a field that the signed revision does not hold"}
@@ -65,7 +64,7 @@ var changePolicy = []rule{
 	ruleIdentical, ruleDSS, ruleDocTimestamp, ruleMetadata, ruleExtensions, ruleInfo, rulePerms, ruleAcroForm,
 	ruleNewSigField, ruleSignEmptyField, ruleIssueStamp,
 	rulePageContent, ruleAnnotation, ruleAppearanceRect, ruleUnsignedVisible, ruleFormField, ruleCatalog,
-	ruleFreed, ruleObjectChanged, ruleEncryption, ruleDamagedXref, ruleDocMDP, ruleFieldNotInSigned,
+	ruleFreed, ruleObjectChanged, ruleDamagedXref, ruleDocMDP, ruleFieldNotInSigned,
 }
 
 // Change is one difference between the signed revision and the final document.
