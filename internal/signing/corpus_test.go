@@ -181,6 +181,10 @@ func corpus() map[string]corpusCase {
 		"/Perms added": {func(t testing.TB, b signedBase) []byte {
 			return b.update(t, pdftest.Update{Objects: map[uint32]string{b.catalog: b.with(b.catalog, pdfread.Dict{"Perms": pdfread.Dict{"UR3": pdfread.Ref{Num: 900}}}), 900: "<< /Type /Sig >>"}})
 		}, true, rulePerms.id},
+		"/SigFlags changed": {func(t testing.TB, b signedBase) []byte {
+			form := b.dict(b.catalog)["AcroForm"].(pdfread.Dict)
+			return b.update(t, pdftest.Update{Objects: map[uint32]string{b.catalog: b.with(b.catalog, pdfread.Dict{"AcroForm": pdfread.Dict{"Fields": form["Fields"], "SigFlags": int64(1)}})}})
+		}, true, ruleAcroForm.id},
 		"text form field added": {func(t testing.TB, b signedBase) []byte {
 			objects := b.newField(900, 901, "[100 100 400 140]", "/V (Huy bo)")
 			objects[900] = strings.Replace(objects[900], "/FT /Sig", "/FT /Tx", 1)
