@@ -466,7 +466,16 @@ func (d *diff) newWidget(num uint32, ref pdfread.Object, a pdfread.Dict) {
 	switch d.roles[refNum(field)] {
 	case roleEmptySigField:
 		d.vetted[num] = true
-		d.checkAppearanceInside(num, d.final.text(d.final.dict(field)["T"]), a)
+		name := d.final.text(d.final.dict(field)["T"])
+		ok := d.checkNoActions(num, name, a)
+		if d.final.dict(d.final.dict(field)["V"]) == nil {
+			ok = d.checkInvisible(num, name, a) && ok
+		} else {
+			ok = d.checkAppearanceInside(num, name, a) && ok
+		}
+		if ok {
+			d.add(num, ruleSignEmptyField, "widget added to the signature field %q, which was empty when signed", name)
+		}
 	case roleSignedField:
 		d.vetted[num] = true
 		d.add(num, ruleAnnotation, "a new widget for the already signed field %q", d.final.text(d.final.dict(field)["T"]))

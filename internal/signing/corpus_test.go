@@ -414,6 +414,11 @@ func TestSigningAnEmptyField(t *testing.T) {
 			900: fmt.Sprintf("<< /FT /Sig /T (Van thu) /Type /Annot /Subtype /Widget /F 4 /Rect [330 600 430 650] /P %d 0 R /AP << /N 901 0 R >> /V 950 0 R >>", unsigned.page),
 			901: visibleForm(100, 50), 950: fakeSig,
 		}, false, ruleObjectChanged.id},
+		"visible widget added to the still empty field": {map[uint32]string{
+			unsigned.page: signedPageWithAnnot(t, signed, 960),
+			960:           fmt.Sprintf("<< /Type /Annot /Subtype /Widget /Parent 900 0 R /F 4 /Rect [0 0 595 842] /P %d 0 R /AP << /N 961 0 R >> >>", unsigned.page),
+			961:           visibleForm(595, 842),
+		}, false, ruleUnsignedVisible.id},
 		"appearance larger than the field": {map[uint32]string{
 			900: fmt.Sprintf("<< /FT /Sig /T (Van thu) /Type /Annot /Subtype /Widget /F 4 /Rect [330 600 430 650] /P %d 0 R /AP << /N 951 0 R >> /V 950 0 R >>", unsigned.page),
 			950: fakeSig, 951: visibleForm(595, 842),
@@ -436,6 +441,11 @@ func TestSigningAnEmptyField(t *testing.T) {
 			}
 		})
 	}
+}
+
+// signedPageWithAnnot is page 1 of a signed file with annot appended.
+func signedPageWithAnnot(t testing.TB, signed []byte, annot uint32) string {
+	return newSignedBase(t, signed).pageWithAnnot(annot)
 }
 
 func findSignature(rep *Report, field string) SignatureReport {
