@@ -61,12 +61,13 @@ const (
 
 // diff classifies the differences between the signed revision and the final one.
 type diff struct {
-	old, final view
-	roles      map[uint32]roleKind
-	vetted     map[uint32]bool // new fields and annotations already judged
-	changes    []Change
-	stamps     []string
-	eq         *equality
+	old, final  view
+	roles       map[uint32]roleKind
+	vetted      map[uint32]bool // new fields and annotations already judged
+	finalFields map[uint32]bool // signature fields of the final AcroForm, by object
+	changes     []Change
+	stamps      []string
+	eq          *equality
 }
 
 func newDiff(old, final view) *diff {
@@ -381,6 +382,10 @@ func (d *diff) newField(ref pdfread.Object) {
 			ok = d.checkAppearanceInside(refNum(w), name, d.final.dict(w)) && ok
 		}
 	}
+	if value != nil && !d.inFinalForm(num) {
+		d.add(num, ruleFormField, "signature field %q is shown on a page but is not in the AcroForm, so its signature is never verified", name)
+		return
+	}
 	switch {
 	case !ok:
 	case value == nil:
@@ -390,6 +395,18 @@ func (d *diff) newField(ref pdfread.Object) {
 	default:
 		d.add(num, ruleNewSigField, "signature field %q added", name)
 	}
+}
+
+// inFinalForm reports whether field num is one of the final AcroForm's
+// signature fields, the ones Verify checks.
+func (d *diff) inFinalForm(num uint32) bool {
+	if d.finalFields == nil {
+		d.finalFields = map[uint32]bool{}
+		for _, f := range d.final.signatureFields() {
+			d.finalFields[f.object] = true
+		}
+	}
+	return d.finalFields[num]
 }
 
 // compareSignedEmptyField allows an empty signature field (or its widget) to

@@ -185,6 +185,13 @@ func corpus() map[string]corpusCase {
 			form := b.dict(b.catalog)["AcroForm"].(pdfread.Dict)
 			return b.update(t, pdftest.Update{Objects: map[uint32]string{b.catalog: b.with(b.catalog, pdfread.Dict{"AcroForm": pdfread.Dict{"Fields": form["Fields"], "SigFlags": int64(1)}})}})
 		}, true, ruleAcroForm.id},
+		"signed widget outside the AcroForm": {func(t testing.TB, b signedBase) []byte {
+			sig := "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 0 0 0] /Contents <00> >>"
+			objects := b.newField(900, 901, "[330 600 430 650]", "/V 902 0 R")
+			delete(objects, b.catalog) // on the page only
+			objects[901], objects[902] = visibleForm(100, 50), sig
+			return b.update(t, pdftest.Update{Objects: objects})
+		}, false, ruleFormField.id},
 		"text form field added": {func(t testing.TB, b signedBase) []byte {
 			objects := b.newField(900, 901, "[100 100 400 140]", "/V (Huy bo)")
 			objects[900] = strings.Replace(objects[900], "/FT /Sig", "/FT /Tx", 1)
