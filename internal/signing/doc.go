@@ -77,13 +77,15 @@
 // "Modified after signing" is decided by comparing the signed revision with the
 // final document object by object, by meaning (a rewrite with the same content
 // is no change), and judging each difference by the change policy declared in
-// policy.go: new signature fields (an unsigned one without a visible appearance,
-// a signed one with an appearance no larger than its rectangle), signing an empty
-// field, document timestamps, /DSS and /VRI, XMP /Metadata, /Extensions, /Perms,
+// policy.go: new signature fields (in the AcroForm, without actions; an unsigned
+// one without a visible appearance, a signed one with an appearance no larger
+// than its rectangle), signing a field that was empty, document timestamps, /DSS and /VRI, XMP /Metadata, /Extensions, /Perms,
 // /AcroForm bookkeeping, the document information dictionary and the project's
 // issue stamp are allowed; page content and resources, other annotations,
 // rewritten appearance streams, freed objects, a replaced catalog's other
-// entries, damage in a later revision and anything else are refused. A
+// entries, damage in a later revision and anything else are refused. Roles come
+// from the signed revision, and bookkeeping roles (/Info, /DSS, /Metadata...)
+// never extend to objects the pages also use. A
 // certification signature's DocMDP /P narrows the allowed rules (policy.go).
 // Every change is in SignatureReport.Changes with its object number and rule. A
 // field whose value is not the one it held in the revision that value signs, or
