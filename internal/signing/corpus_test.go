@@ -480,7 +480,9 @@ func TestDamagedSignedRevisionIsReported(t *testing.T) {
 	if bytes.Equal(damaged, in) {
 		t.Fatalf("entry %q not found", entry)
 	}
-	rep := verifyBytes(t, p, signPerson(t, p, damaged))
+	signed := signPerson(t, p, damaged)
+	pdftest.CrossCheck(t, signed)
+	rep := verifyBytes(t, p, signed)
 	if len(rep.Warnings) == 0 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "signed by field") || !rep.Valid() {
 		t.Errorf("want a valid signature with the repair reported: %+v", rep)
 	}
@@ -557,6 +559,7 @@ func TestBookkeepingCannotCoverContent(t *testing.T) {
 	for name, objects := range cases {
 		t.Run(name, func(t *testing.T) {
 			data := signed.update(t, pdftest.Update{Objects: objects})
+			pdftest.CrossCheck(t, data)
 			sig := verifyBytes(t, p, data).Signatures[0]
 			if sig.Valid() || hasRule(sig.Changes, ruleInfo.id) || hasRule(sig.Changes, ruleDSS.id) {
 				t.Errorf("a change to what the page uses must be refused: %v", sig.Changes)
@@ -578,6 +581,7 @@ func TestContentDisguisedAsObjectStream(t *testing.T) {
 	prepared := unsigned.update(t, pdftest.Update{Objects: map[uint32]string{unsigned.content: pdftest.FlateStream("/Type /ObjStm /N 0 /First 0", data)}})
 	signed := newSignedBase(t, signPerson(t, p, prepared))
 	forgedPage := signed.update(t, pdftest.Update{Objects: map[uint32]string{unsigned.content: pdftest.FlateStream("/Type /ObjStm /N 0 /First 0", []byte(forged))}})
+	pdftest.CrossCheck(t, forgedPage)
 	sig := verifyBytes(t, p, forgedPage).Signatures[0]
 	if sig.Valid() || !hasRule(sig.Changes, rulePageContent.id) {
 		t.Errorf("rewritten page content must be refused: %v", sig.Changes)
