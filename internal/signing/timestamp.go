@@ -35,6 +35,7 @@ func (v *verification) useTimestamp(sig *cmsSignature) {
 		return
 	}
 	r.SigningTime, r.TimeSource = ts.Time, fmt.Sprintf("RFC 3161 timestamp by %s", tsa.Subject.CommonName)
+	v.timeTrusted = true
 }
 
 func timestampSigner(certs []*x509.Certificate) *x509.Certificate {

@@ -1,0 +1,146 @@
+package signing
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/digitorus/pdf"
+)
+
+// The Document Security Store (/DSS in the catalog, ETSI EN 319 142-1 §5.4) holds
+// the certificates, OCSP responses and CRLs a verifier needs later, as streams,
+// and a /VRI dictionary saying which of them belong to which signature. PAdES
+// B-LT adds it after the signature as an incremental update that only adds these
+// streams and replaces the catalog by a copy with the /DSS key.
+
+// maxDSSItems bounds how many streams of each kind are read from a /DSS.
+const maxDSSItems = 1000
+
+// readDSS collects the revocation data and certificates of the document's /DSS.
+// Unreadable items are skipped: they can only make a status "unknown".
+func readDSS(root pdf.Value) embeddedRevocation {
+	dss := root.Key("DSS")
+	var e embeddedRevocation
+	e.ocsps = dssStreams(dss.Key("OCSPs"))
+	e.crls = dssStreams(dss.Key("CRLs"))
+	for _, der := range dssStreams(dss.Key("Certs")) {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			e.certs = append(e.certs, c)
+		}
+	}
+	return e
+}
+
+func dssStreams(arr pdf.Value) [][]byte {
+	var out [][]byte
+	for i := 0; i < arr.Len() && i < maxDSSItems; i++ {
+		if data, ok := streamBytes(arr.Index(i)); ok {
+			out = append(out, data)
+		}
+	}
+	return out
+}
+
+// streamBytes reads the decoded data of a stream, at most maxCRL bytes.
+func streamBytes(s pdf.Value) ([]byte, bool) {
+	if s.Kind() != pdf.Stream {
+		return nil, false
+	}
+	rc := s.Reader()
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxCRL))
+	return data, err == nil
+}
+
+// ltvData is what a B-LT update embeds for one signature.
+type ltvData struct {
+	vriKey string // uppercase hex SHA-1 of the signature's /Contents bytes
+	embeddedRevocation
+}
+
+// vriKey names a signature in /VRI: the SHA-1 of its /Contents value.
+func vriKey(contents []byte) string {
+	sum := sha1.Sum(contents)
+	return strings.ToUpper(hex.EncodeToString(sum[:]))
+}
+
+// addDSS writes doc followed by an incremental update that adds a /DSS (keeping
+// the items of an existing one) with data and its /VRI entry.
+func addDSS(doc Document, w io.Writer, data ltvData) (err error) {
+	rdr, err := doc.open()
+	if err != nil {
+		return err
+	}
+	defer recoverAs(&err, ErrNotPDF)
+	u := newUpdate(doc, rdr)
+	root := rdr.Trailer().Key("Root")
+	old := root.Key("DSS")
+	certs := u.dssArray(old.Key("Certs"), derOf(data.certs))
+	ocsps := u.dssArray(old.Key("OCSPs"), data.ocsps)
+	crls := u.dssArray(old.Key("CRLs"), data.crls)
+	var vri bytes.Buffer
+	vri.WriteString("<<")
+	for _, k := range old.Key("VRI").Keys() {
+		if k != data.vriKey {
+			fmt.Fprintf(&vri, " /%s ", k)
+			writeValue(&vri, old.Key("VRI").Key(k), objID(old))
+		}
+	}
+	fmt.Fprintf(&vri, " /%s << /Cert %s /OCSP %s /CRL %s >> >>", data.vriKey, refArray(certs.added), refArray(ocsps.added), refArray(crls.added))
+	dss := u.add(fmt.Appendf(nil, "<< /Type /DSS /Certs %s /OCSPs %s /CRLs %s /VRI %s >>", refArray(certs.all), refArray(ocsps.all), refArray(crls.all), vri.String()))
+	var catalog bytes.Buffer
+	writeDict(&catalog, root, objID(root), map[string]string{"DSS": fmt.Sprintf("%d 0 R", dss)})
+	u.replace(objID(root), catalog.Bytes())
+	return u.writeTo(w)
+}
+
+func derOf(certs []*x509.Certificate) [][]byte {
+	out := make([][]byte, len(certs))
+	for i, c := range certs {
+		out[i] = c.Raw
+	}
+	return out
+}
+
+// dssItems are the stream objects of one /DSS array: those kept and those added.
+type dssItems struct{ all, added []uint32 }
+
+// dssArray keeps the streams of an existing array and adds the new items that
+// are not already there.
+func (u *update) dssArray(old pdf.Value, items [][]byte) dssItems {
+	var out dssItems
+	existing := map[string]uint32{}
+	for i := 0; i < old.Len(); i++ {
+		s := old.Index(i)
+		out.all = append(out.all, objID(s))
+		if b, ok := streamBytes(s); ok {
+			existing[string(b)] = objID(s)
+		}
+	}
+	for _, item := range items {
+		if id, ok := existing[string(item)]; ok {
+			out.added = append(out.added, id)
+			continue
+		}
+		id := u.add(streamObject("", item))
+		existing[string(item)] = id
+		out.all = append(out.all, id)
+		out.added = append(out.added, id)
+	}
+	return out
+}
+
+func refArray(ids []uint32) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for _, id := range ids {
+		fmt.Fprintf(&b, " %d 0 R", id)
+	}
+	b.WriteString(" ]")
+	return b.String()
+}

@@ -1,0 +1,359 @@
+package signing
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+)
+
+// RevocationMode says where the revocation status of a signer's chain comes from.
+type RevocationMode int
+
+const (
+	// RevocationOff checks nothing; reports say "not checked".
+	RevocationOff RevocationMode = iota
+	// RevocationEmbedded uses only the data in the file (the /DSS and the CMS's
+	// adbe-revocationInfoArchival attribute): offline verification.
+	RevocationEmbedded
+	// RevocationAuto uses the embedded data and otherwise asks the certificate's
+	// OCSP responder, then its CRL distribution points.
+	RevocationAuto
+)
+
+// ParseRevocationMode reads "auto", "embedded" or "off".
+func ParseRevocationMode(s string) (RevocationMode, error) {
+	switch s {
+	case "auto":
+		return RevocationAuto, nil
+	case "embedded":
+		return RevocationEmbedded, nil
+	case "off":
+		return RevocationOff, nil
+	}
+	return 0, fmt.Errorf("signing: revocation mode %q is not one of auto, embedded, off", s)
+}
+
+func (m RevocationMode) String() string {
+	return [...]string{"off", "embedded", "auto"}[m]
+}
+
+// Limits of fetching revocation data.
+const (
+	revocationTimeout = 10 * time.Second
+	maxOCSPResponse   = 1 << 20
+	maxCRL            = 16 << 20
+	// unknownCacheTime is how long a response without nextUpdate is reused.
+	unknownCacheTime = time.Minute
+	// maxCached bounds the cache; when full it starts again empty.
+	maxCached = 10000
+)
+
+// RevocationChecker finds the revocation status of certificates. Fetched OCSP
+// responses and CRLs are kept in memory until their nextUpdate: an optimisation
+// only, each use checks them again. It is safe for concurrent use.
+type RevocationChecker struct {
+	Mode RevocationMode
+	// Client fetches OCSP responses and CRLs; nil uses one with a 10 s timeout.
+	Client *http.Client
+
+	mu    sync.Mutex
+	cache map[string]cachedResponse
+}
+
+type cachedResponse struct {
+	der   []byte
+	until time.Time
+}
+
+// NewRevocationChecker checks revocation in the given mode.
+func NewRevocationChecker(mode RevocationMode) *RevocationChecker {
+	return &RevocationChecker{Mode: mode}
+}
+
+// embeddedRevocation is revocation data carried by the file.
+type embeddedRevocation struct {
+	ocsps [][]byte
+	crls  [][]byte
+	certs []*x509.Certificate
+}
+
+func (e *embeddedRevocation) add(o embeddedRevocation) {
+	e.ocsps = append(e.ocsps, o.ocsps...)
+	e.crls = append(e.crls, o.crls...)
+	e.certs = append(e.certs, o.certs...)
+}
+
+// revocationArchival is Adobe's RevocationInfoArchival signed attribute.
+type revocationArchival struct {
+	CRLs  []asn1.RawValue `asn1:"tag:0,optional,explicit"`
+	OCSPs []asn1.RawValue `asn1:"tag:1,optional,explicit"`
+	Other asn1.RawValue   `asn1:"tag:2,optional,explicit"`
+}
+
+func (e *embeddedRevocation) readArchival(der []byte) error {
+	var ra revocationArchival
+	if _, err := asn1.Unmarshal(der, &ra); err != nil {
+		return fmt.Errorf("bad adbe-revocationInfoArchival attribute: %w", err)
+	}
+	for _, c := range ra.CRLs {
+		e.crls = append(e.crls, c.FullBytes)
+	}
+	for _, o := range ra.OCSPs {
+		e.ocsps = append(e.ocsps, o.FullBytes)
+	}
+	return nil
+}
+
+// CertificateStatus is the revocation status of one certificate of a chain.
+type CertificateStatus struct {
+	Subject   string    `json:"subject"`
+	Status    string    `json:"status"` // good, revoked, unknown, not checked, no service
+	Source    string    `json:"source,omitempty"`
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	Detail    string    `json:"detail,omitempty"`
+}
+
+// Revocation statuses.
+const (
+	StatusGood       = "good"
+	StatusRevoked    = "revoked"
+	StatusUnknown    = "unknown"
+	StatusNotChecked = "not checked"
+	// StatusNoService: the CA declared neither OCSP responder nor CRL
+	// distribution point, so the certificate cannot be revoked by any means a
+	// verifier can see.
+	StatusNoService = "no revocation service"
+)
+
+// status finds the revocation status of cert, issued by issuer, at time at.
+func (rc *RevocationChecker) status(cert, issuer *x509.Certificate, data embeddedRevocation, at time.Time) CertificateStatus {
+	st := CertificateStatus{Subject: cert.Subject.CommonName}
+	if rc == nil || rc.Mode == RevocationOff {
+		st.Status = StatusNotChecked
+		return st
+	}
+	if found, ok := embeddedStatus(cert, issuer, data, at); ok {
+		return found
+	}
+	if len(cert.OCSPServer) == 0 && len(cert.CRLDistributionPoints) == 0 {
+		st.Status = StatusNoService
+		return st
+	}
+	if rc.Mode == RevocationEmbedded {
+		st.Status, st.Detail = StatusUnknown, "no revocation data in the file, and fetching is off"
+		return st
+	}
+	return rc.fetchStatus(cert, issuer, at)
+}
+
+// embeddedStatus evaluates the embedded OCSP responses, then CRLs, about cert.
+func embeddedStatus(cert, issuer *x509.Certificate, data embeddedRevocation, at time.Time) (CertificateStatus, bool) {
+	for _, der := range data.ocsps {
+		if st, err := ocspStatus(der, cert, issuer, at); err == nil {
+			st.Source = "OCSP, embedded"
+			return st, true
+		}
+	}
+	for _, der := range data.crls {
+		if st, err := crlStatus(der, cert, issuer, at); err == nil {
+			st.Source = "CRL, embedded"
+			return st, true
+		}
+	}
+	return CertificateStatus{}, false
+}
+
+func (rc *RevocationChecker) fetchStatus(cert, issuer *x509.Certificate, at time.Time) CertificateStatus {
+	var failures []string
+	for _, url := range cert.OCSPServer {
+		der, err := rc.fetchOCSP(url, cert, issuer)
+		if err == nil {
+			var st CertificateStatus
+			if st, err = ocspStatus(der, cert, issuer, at); err == nil {
+				st.Source = "OCSP " + url
+				return st
+			}
+		}
+		failures = append(failures, fmt.Sprintf("OCSP %s: %v", url, err))
+	}
+	for _, url := range cert.CRLDistributionPoints {
+		der, err := rc.fetchCRL(url)
+		if err == nil {
+			var st CertificateStatus
+			if st, err = crlStatus(der, cert, issuer, at); err == nil {
+				st.Source = "CRL " + url
+				return st
+			}
+		}
+		failures = append(failures, fmt.Sprintf("CRL %s: %v", url, err))
+	}
+	return CertificateStatus{Subject: cert.Subject.CommonName, Status: StatusUnknown, Detail: strings.Join(failures, "; ")}
+}
+
+// ocspStatus checks an OCSP response about cert: signed by the issuer or by a
+// responder the issuer delegated (extended key usage OCSPSigning).
+func ocspStatus(der []byte, cert, issuer *x509.Certificate, at time.Time) (CertificateStatus, error) {
+	resp, err := ocsp.ParseResponseForCert(der, cert, issuer)
+	if err != nil {
+		return CertificateStatus{}, err
+	}
+	if resp.Certificate != nil && !resp.Certificate.Equal(issuer) && !hasExtKeyUsage(resp.Certificate, x509.ExtKeyUsageOCSPSigning) {
+		return CertificateStatus{}, errors.New("the OCSP responder is not authorised by the issuer")
+	}
+	st := CertificateStatus{Subject: cert.Subject.CommonName}
+	switch resp.Status {
+	case ocsp.Good:
+		st.Status = StatusGood
+	case ocsp.Revoked:
+		st.Status, st.RevokedAt = StatusRevoked, resp.RevokedAt
+	default:
+		st.Status, st.Detail = StatusUnknown, "the OCSP responder does not know the certificate"
+	}
+	return st, nil
+}
+
+func hasExtKeyUsage(c *x509.Certificate, want x509.ExtKeyUsage) bool {
+	for _, u := range c.ExtKeyUsage {
+		if u == want {
+			return true
+		}
+	}
+	return false
+}
+
+// crlStatus checks cert against a CRL signed by its issuer.
+func crlStatus(der []byte, cert, issuer *x509.Certificate, at time.Time) (CertificateStatus, error) {
+	crl, err := x509.ParseRevocationList(der)
+	if err != nil {
+		return CertificateStatus{}, err
+	}
+	if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) {
+		return CertificateStatus{}, errors.New("the CRL is not the issuer's")
+	}
+	if err := crl.CheckSignatureFrom(issuer); err != nil {
+		return CertificateStatus{}, fmt.Errorf("the CRL's signature: %w", err)
+	}
+	st := CertificateStatus{Subject: cert.Subject.CommonName, Status: StatusGood}
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+			st.Status, st.RevokedAt = StatusRevoked, e.RevocationTime
+		}
+	}
+	return st, nil
+}
+
+func (rc *RevocationChecker) client() *http.Client {
+	if rc.Client != nil {
+		return rc.Client
+	}
+	return &http.Client{Timeout: revocationTimeout}
+}
+
+func (rc *RevocationChecker) fetchOCSP(url string, cert, issuer *x509.Certificate) ([]byte, error) {
+	key := "ocsp " + url + " " + cert.SerialNumber.String()
+	if der := rc.cached(key); der != nil {
+		return der, nil
+	}
+	req, err := ocsp.CreateRequest(cert, issuer, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := rc.client().Post(url, "application/ocsp-request", bytes.NewReader(req))
+	der, err := readResponse(resp, err, maxOCSPResponse)
+	if err != nil {
+		return nil, err
+	}
+	if parsed, err := ocsp.ParseResponse(der, nil); err == nil {
+		rc.keep(key, der, parsed.NextUpdate)
+	}
+	return der, nil
+}
+
+func (rc *RevocationChecker) fetchCRL(url string) ([]byte, error) {
+	key := "crl " + url
+	if der := rc.cached(key); der != nil {
+		return der, nil
+	}
+	resp, err := rc.client().Get(url)
+	der, err := readResponse(resp, err, maxCRL)
+	if err != nil {
+		return nil, err
+	}
+	if crl, err := x509.ParseRevocationList(der); err == nil {
+		rc.keep(key, der, crl.NextUpdate)
+	}
+	return der, nil
+}
+
+func readResponse(resp *http.Response, err error, limit int64) ([]byte, error) {
+	if err != nil {
+		return nil, fmt.Errorf("unreachable: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP status %s", resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read response: %w", err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("response larger than %d bytes", limit)
+	}
+	return body, nil
+}
+
+func (rc *RevocationChecker) cached(key string) []byte {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if c, ok := rc.cache[key]; ok && time.Now().Before(c.until) {
+		return c.der
+	}
+	return nil
+}
+
+func (rc *RevocationChecker) keep(key string, der []byte, nextUpdate time.Time) {
+	if nextUpdate.IsZero() {
+		nextUpdate = time.Now().Add(unknownCacheTime)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.cache == nil || len(rc.cache) >= maxCached {
+		rc.cache = map[string]cachedResponse{}
+	}
+	rc.cache[key] = cachedResponse{der: der, until: nextUpdate}
+}
+
+// embeddedRevocation gathers the revocation data of the signature's CMS and of
+// the document's /DSS.
+func (v *verification) embeddedRevocation(sig *cmsSignature) embeddedRevocation {
+	data := sig.revocation
+	data.add(readDSS(v.final.Trailer().Key("Root")))
+	return data
+}
+
+// checkRevocation finds the status of every certificate of chain below its
+// anchor. A certificate revoked before the signing time (or revoked at all when
+// that time is only the signer's claim) makes the signature invalid; a status
+// that cannot be found makes it "unknown", which is not valid either.
+func (v *verification) checkRevocation(chain []*x509.Certificate, data embeddedRevocation) {
+	for i := 0; i+1 < len(chain); i++ {
+		st := v.trust.Revocation.status(chain[i], chain[i+1], data, v.report.SigningTime)
+		v.report.Revocation = append(v.report.Revocation, st)
+		switch {
+		case st.Status == StatusRevoked && (!v.timeTrusted || !st.RevokedAt.After(v.report.SigningTime)):
+			v.problem("certificate of %q was revoked on %s (%s)", st.Subject, st.RevokedAt.Format(time.RFC3339), st.Source)
+		case st.Status == StatusUnknown:
+			v.problem("revocation status of %q is unknown: %s", st.Subject, st.Detail)
+		}
+	}
+}
