@@ -51,3 +51,5 @@ require (
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )
+
+replace github.com/digitorus/pdfsign => ./third_party/pdfsign

@@ -94,10 +94,10 @@ func (d *diff) run() {
 }
 
 // compareCatalog allows the catalog to change only in its AcroForm (signature
-// fields added) and its /Version.
+// fields added), its /Version and its /DSS (long-term validation data).
 func (d *diff) compareCatalog(oldRoot, newRoot pdf.Value) {
 	for _, k := range unionKeys(oldRoot, newRoot) {
-		if k == "AcroForm" || k == "Version" {
+		if k == "AcroForm" || k == "Version" || k == "DSS" {
 			continue
 		}
 		if !sameValue(oldRoot.Key(k), newRoot.Key(k), objID(oldRoot), objID(newRoot), 0) {

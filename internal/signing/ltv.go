@@ -1,0 +1,97 @@
+package signing
+
+import (
+	"bytes"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/digitorus/pdf"
+)
+
+// addLTV writes signed followed by the /DSS update of PAdES B-LT for its last
+// signature: the signer's chain and the revocation data of each certificate below
+// the root. A signer certificate found revoked, or revocation data that cannot be
+// had, fails the signing.
+func (s *Signer) addLTV(signed []byte, w io.Writer) error {
+	doc := NewDocument(bytes.NewReader(signed), int64(len(signed)))
+	rdr, err := doc.open()
+	if err != nil {
+		return err
+	}
+	contents, err := lastSignatureContents(rdr.Trailer().Key("Root"), doc.size)
+	if err != nil {
+		return err
+	}
+	chain := append([]*x509.Certificate{s.Identity.Certificate}, s.Identity.Chain...)
+	data := ltvData{vriKey: vriKey(contents)}
+	data.certs = chain
+	for i := 0; i+1 < len(chain); i++ {
+		if err := s.Revocation.collect(chain[i], chain[i+1], s.now(), &data.embeddedRevocation); err != nil {
+			return err
+		}
+	}
+	return addDSS(doc, w, data)
+}
+
+// collect adds the OCSP response (or else the CRL) that says cert is good.
+func (rc *RevocationChecker) collect(cert, issuer *x509.Certificate, at time.Time, into *embeddedRevocation) error {
+	if len(cert.OCSPServer) == 0 && len(cert.CRLDistributionPoints) == 0 || rc.Mode != RevocationAuto {
+		return nil
+	}
+	var failures []string
+	for _, url := range cert.OCSPServer {
+		der, err := rc.fetchOCSP(url, cert, issuer)
+		if err == nil {
+			if err = requireGood(ocspStatus(der, cert, issuer, at)); err == nil {
+				into.ocsps = append(into.ocsps, der)
+				return nil
+			}
+		}
+		if errors.Is(err, ErrCertificateNotUsable) {
+			return err
+		}
+		failures = append(failures, fmt.Sprintf("OCSP %s: %v", url, err))
+	}
+	for _, url := range cert.CRLDistributionPoints {
+		der, err := rc.fetchCRL(url)
+		if err == nil {
+			if err = requireGood(crlStatus(der, cert, issuer, at)); err == nil {
+				into.crls = append(into.crls, der)
+				return nil
+			}
+		}
+		if errors.Is(err, ErrCertificateNotUsable) {
+			return err
+		}
+		failures = append(failures, fmt.Sprintf("CRL %s: %v", url, err))
+	}
+	return fmt.Errorf("signing: no revocation data for the certificate of %q to embed (PAdES B-LT): %s", cert.Subject.CommonName, strings.Join(failures, "; "))
+}
+
+func requireGood(st CertificateStatus, err error) error {
+	switch {
+	case err != nil:
+		return err
+	case st.Status == StatusRevoked:
+		return fmt.Errorf("%w: the certificate of %q was revoked on %s", ErrCertificateNotUsable, st.Subject, st.RevokedAt.Format(time.RFC3339))
+	case st.Status != StatusGood:
+		return errors.New(st.Detail)
+	}
+	return nil
+}
+
+// lastSignatureContents is the /Contents of the signature whose byte range ends
+// at the end of the file.
+func lastSignatureContents(root pdf.Value, size int64) ([]byte, error) {
+	for _, f := range signatureFields(root) {
+		br := f.value.Key("ByteRange")
+		if br.Len() == 4 && br.Index(2).Int64()+br.Index(3).Int64() == size {
+			return []byte(f.value.Key("Contents").RawString()), nil
+		}
+	}
+	return nil, errors.New("signing: the new signature was not found in pdfsign's output")
+}
