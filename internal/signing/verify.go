@@ -132,14 +132,18 @@ func (v *verification) problem(format string, args ...any) {
 func (v *verification) run(sigDict pdf.Value) {
 	r := &v.report
 	r.SubFilter = sigDict.Key("SubFilter").Name()
-	if r.SubFilter != "adbe.pkcs7.detached" && r.SubFilter != "ETSI.CAdES.detached" {
-		v.problem("subfilter %q is not supported (only adbe.pkcs7.detached and ETSI.CAdES.detached)", r.SubFilter)
+	if r.SubFilter != "adbe.pkcs7.detached" && r.SubFilter != "ETSI.CAdES.detached" && r.SubFilter != "ETSI.RFC3161" {
+		v.problem("subfilter %q is not supported (only adbe.pkcs7.detached, ETSI.CAdES.detached and ETSI.RFC3161)", r.SubFilter)
 		return
 	}
 	contents := []byte(sigDict.Key("Contents").RawString())
 	br, ok := v.checkByteRange(sigDict.Key("ByteRange"), contents)
 	if !ok {
 		r.ModifiedAfterSigning = true
+		return
+	}
+	if r.SubFilter == "ETSI.RFC3161" {
+		v.runDocumentTimestamp(contents, br)
 		return
 	}
 	sig, err := parseCMS(contents)
