@@ -24,6 +24,9 @@ func WriteSummary(w io.Writer, rep *Report) {
 			coverage = "up to the end of that revision"
 		}
 		fmt.Fprintf(w, "  covers:    revision %d of %d, %s\n", s.Revision, rep.Revisions, coverage)
+		for _, st := range s.Revocation {
+			fmt.Fprintf(w, "  revocation: %s: %s\n", st.Subject, describeStatus(st))
+		}
 		for _, c := range s.LaterChanges {
 			fmt.Fprintf(w, "  permitted later change: %s\n", c)
 		}
@@ -56,4 +59,18 @@ func yes(ok bool) string {
 		return "ok"
 	}
 	return "FAILED"
+}
+
+func describeStatus(st CertificateStatus) string {
+	out := st.Status
+	if !st.RevokedAt.IsZero() {
+		out += " on " + st.RevokedAt.In(VietnamZone).Format(time.RFC3339)
+	}
+	if st.Source != "" {
+		out += " (" + st.Source + ")"
+	}
+	if st.Detail != "" {
+		out += ": " + st.Detail
+	}
+	return out
 }
