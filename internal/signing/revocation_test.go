@@ -23,7 +23,7 @@ type revocationPKI struct {
 }
 
 // newRevocationPKI issues the signer with the services asked for.
-func newRevocationPKI(t *testing.T, withOCSP, withCRL bool) *revocationPKI {
+func newRevocationPKI(t testing.TB, withOCSP, withCRL bool) *revocationPKI {
 	t.Helper()
 	root, err := pki.NewRootCA("revocation test root")
 	if err != nil {
@@ -56,7 +56,7 @@ func counted(hits *atomic.Int32, h http.Handler) http.Handler {
 	})
 }
 
-func (rp *revocationPKI) sign(t *testing.T, s *Signer) ([]byte, error) {
+func (rp *revocationPKI) sign(t testing.TB, s *Signer) ([]byte, error) {
 	t.Helper()
 	s.Identity = identityOf(t, rp.person)
 	var out bytes.Buffer
@@ -202,7 +202,10 @@ func TestPAdESLongTermValidation(t *testing.T) {
 	path := writeTemp(t, "pades-lt.pdf", signed)
 	qpdfCheck(t, path)
 	out, err := pdfsigReport(t, rp.nssDB(t), path)
-	if err != nil || strings.Count(out, "Signature Validation: Signature is Valid.") != 1 || !strings.Contains(out, "ETSI.CAdES.detached") {
+	// pdfsig ignores the /DSS and asks the OCSP responder itself (still running
+	// here); with the responder gone it reports "Unknown issue with Certificate"
+	// where edms, offline, finds the embedded response.
+	if err != nil || strings.Count(out, "Signature Validation: Signature is Valid.") != 1 || strings.Count(out, "Certificate is Trusted.") != 1 || !strings.Contains(out, "ETSI.CAdES.detached") {
 		t.Fatalf("pdfsig on PAdES B-LT: %v\n%s", err, out)
 	}
 	rp.ocspSrv.Close()
