@@ -119,7 +119,9 @@ type CertificateStatus struct {
 	Status    string    `json:"status"` // good, revoked, unknown, not checked, no service
 	Source    string    `json:"source,omitempty"`
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
-	Detail    string    `json:"detail,omitempty"`
+	// ThisUpdate is when the OCSP response or CRL was issued.
+	ThisUpdate time.Time `json:"this_update,omitzero"`
+	Detail     string    `json:"detail,omitempty"`
 }
 
 // Revocation statuses.
@@ -134,37 +136,53 @@ const (
 	StatusNoService = "no revocation service"
 )
 
+// revocationGrace is how long before the signing time a "good" status may have
+// been issued and still count as evidence (clock skew, responders that backdate
+// thisUpdate a little).
+const revocationGrace = 5 * time.Minute
+
 // status finds the revocation status of cert, issued by issuer, at time at.
-func (rc *RevocationChecker) status(cert, issuer *x509.Certificate, data embeddedRevocation, at time.Time) CertificateStatus {
+// Embedded data says "good" only when issued after the signing time; when that
+// time is only the signer's claim, auto mode asks the services for the current
+// status instead, since whoever claims the time also chose the embedded data.
+func (rc *RevocationChecker) status(cert, issuer *x509.Certificate, data embeddedRevocation, at time.Time, timeTrusted bool) CertificateStatus {
 	st := CertificateStatus{Subject: cert.Subject.CommonName}
 	if rc == nil || rc.Mode == RevocationOff {
 		st.Status = StatusNotChecked
 		return st
 	}
-	if found, ok := embeddedStatus(cert, issuer, data, at); ok {
-		return found
+	embedded, found := embeddedStatus(cert, issuer, data, at)
+	if found && (embedded.Status == StatusRevoked || rc.Mode == RevocationEmbedded || timeTrusted) {
+		return embedded
 	}
 	if len(cert.OCSPServer) == 0 && len(cert.CRLDistributionPoints) == 0 {
+		if found {
+			return embedded
+		}
 		st.Status = StatusNoService
 		return st
 	}
 	if rc.Mode == RevocationEmbedded {
-		st.Status, st.Detail = StatusUnknown, "no revocation data in the file, and fetching is off"
+		st.Status, st.Detail = StatusUnknown, "the file holds no revocation data issued after the signing time, and fetching is off"
 		return st
 	}
 	return rc.fetchStatus(cert, issuer, at)
 }
 
-// embeddedStatus evaluates the embedded OCSP responses, then CRLs, about cert.
+// embeddedStatus evaluates the embedded OCSP responses, then CRLs, about cert:
+// a revocation whenever issued, a good status only when issued after at.
 func embeddedStatus(cert, issuer *x509.Certificate, data embeddedRevocation, at time.Time) (CertificateStatus, bool) {
+	usable := func(st CertificateStatus, err error) bool {
+		return err == nil && (st.Status == StatusRevoked || !st.ThisUpdate.Before(at.Add(-revocationGrace)))
+	}
 	for _, der := range data.ocsps {
-		if st, err := ocspStatus(der, cert, issuer, at); err == nil {
+		if st, err := ocspStatus(der, cert, issuer, at); usable(st, err) {
 			st.Source = "OCSP, embedded"
 			return st, true
 		}
 	}
 	for _, der := range data.crls {
-		if st, err := crlStatus(der, cert, issuer, at); err == nil {
+		if st, err := crlStatus(der, cert, issuer, at); usable(st, err) {
 			st.Source = "CRL, embedded"
 			return st, true
 		}
@@ -209,7 +227,7 @@ func ocspStatus(der []byte, cert, issuer *x509.Certificate, at time.Time) (Certi
 	if resp.Certificate != nil && !resp.Certificate.Equal(issuer) && !hasExtKeyUsage(resp.Certificate, x509.ExtKeyUsageOCSPSigning) {
 		return CertificateStatus{}, errors.New("the OCSP responder is not authorised by the issuer")
 	}
-	st := CertificateStatus{Subject: cert.Subject.CommonName}
+	st := CertificateStatus{Subject: cert.Subject.CommonName, ThisUpdate: resp.ThisUpdate}
 	switch resp.Status {
 	case ocsp.Good:
 		st.Status = StatusGood
@@ -242,7 +260,7 @@ func crlStatus(der []byte, cert, issuer *x509.Certificate, at time.Time) (Certif
 	if err := crl.CheckSignatureFrom(issuer); err != nil {
 		return CertificateStatus{}, fmt.Errorf("the CRL's signature: %w", err)
 	}
-	st := CertificateStatus{Subject: cert.Subject.CommonName, Status: StatusGood}
+	st := CertificateStatus{Subject: cert.Subject.CommonName, Status: StatusGood, ThisUpdate: crl.ThisUpdate}
 	for _, e := range crl.RevokedCertificateEntries {
 		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
 			st.Status, st.RevokedAt = StatusRevoked, e.RevocationTime
@@ -347,7 +365,7 @@ func (v *verification) embeddedRevocation(sig *cmsSignature) embeddedRevocation 
 // that cannot be found makes it "unknown", which is not valid either.
 func (v *verification) checkRevocation(chain []*x509.Certificate, data embeddedRevocation) {
 	for i := 0; i+1 < len(chain); i++ {
-		st := v.trust.Revocation.status(chain[i], chain[i+1], data, v.report.SigningTime)
+		st := v.trust.Revocation.status(chain[i], chain[i+1], data, v.report.SigningTime, v.timeTrusted)
 		v.report.Revocation = append(v.report.Revocation, st)
 		switch {
 		case st.Status == StatusRevoked && (!v.timeTrusted || !st.RevokedAt.After(v.report.SigningTime)):

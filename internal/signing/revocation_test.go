@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"edms/internal/signing/pki"
+
+	"golang.org/x/crypto/ocsp"
 )
 
 // revocationPKI is a CA made by the test with an OCSP responder and a CRL
@@ -231,5 +233,57 @@ func TestSigningRefusesRevokedCertificate(t *testing.T) {
 	out, err := rp.sign(t, &Signer{Revocation: NewRevocationChecker(RevocationAuto)})
 	if !errors.Is(err, ErrCertificateNotUsable) || len(out) != 0 {
 		t.Fatalf("signing B-LT with a revoked certificate: want ErrCertificateNotUsable and no output, got %v (%d bytes)", err, len(out))
+	}
+}
+
+// TestRevocationStaleEmbeddedData: an OCSP "good" issued before the signing time
+// says nothing about the signing time. Offline it leaves the status unknown;
+// online the responder's current answer decides.
+func TestRevocationStaleEmbeddedData(t *testing.T) {
+	rp := newRevocationPKI(t, true, false)
+	signed, err := rp.sign(t, &Signer{TSAURL: demoTSA(t, rp.testPKI)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp.list.Clock = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	req, err := ocsp.CreateRequest(rp.person.Cert, rp.root.Cert, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, err := rp.list.OCSPResponse(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp.list.Clock = nil
+	var withDSS bytes.Buffer
+	if err := addDSS(bytesDoc(signed), &withDSS, ltvData{vriKey: "00", embeddedRevocation: embeddedRevocation{ocsps: [][]byte{stale}}}); err != nil {
+		t.Fatal(err)
+	}
+	offline := rp.verify(t, withDSS.Bytes(), RevocationEmbedded)
+	requireStatus(t, offline, StatusUnknown, "")
+	rp.list.Revoke(rp.person.Cert, time.Now().Add(-time.Hour))
+	online := rp.verify(t, withDSS.Bytes(), RevocationAuto)
+	requireStatus(t, online, StatusRevoked, "OCSP "+rp.ocspSrv.URL)
+	if offline.Valid() || online.Valid() {
+		t.Errorf("a stale embedded 'good' must not validate: offline %+v, online %+v", offline, online)
+	}
+}
+
+// TestRevocationClaimedTimeAsksResponder: without a timestamp the signer chose
+// both the signing time and the embedded data, so auto mode asks the responder.
+func TestRevocationClaimedTimeAsksResponder(t *testing.T) {
+	rp := newRevocationPKI(t, true, false)
+	signed, err := rp.sign(t, &Signer{Revocation: NewRevocationChecker(RevocationAuto)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp.list.Revoke(rp.person.Cert, time.Now().Add(time.Minute))
+	if sig := rp.verify(t, signed, RevocationEmbedded); !sig.Valid() {
+		t.Errorf("offline, the embedded response is all there is: want valid: %+v", sig)
+	}
+	sig := rp.verify(t, signed, RevocationAuto)
+	requireStatus(t, sig, StatusRevoked, "OCSP "+rp.ocspSrv.URL)
+	if sig.Valid() {
+		t.Errorf("revoked now, signing time only claimed: want invalid: %+v", sig)
 	}
 }

@@ -24,6 +24,15 @@ type RevocationList struct {
 	number  int64
 	// Validity is how long a response stays current (its nextUpdate); zero: one hour.
 	Validity time.Duration
+	// Clock gives the time responses and CRLs are issued at; nil means time.Now.
+	Clock func() time.Time
+}
+
+func (rl *RevocationList) now() time.Time {
+	if rl.Clock != nil {
+		return rl.Clock()
+	}
+	return time.Now()
 }
 
 // NewRevocationList starts the authority's empty revocation list.
@@ -51,7 +60,7 @@ func (rl *RevocationList) OCSPResponse(request []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pki: bad OCSP request: %w", err)
 	}
-	now := time.Now()
+	now := rl.now()
 	tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(rl.validity())}
 	rl.mu.Lock()
 	if at, ok := rl.revoked[req.SerialNumber.String()]; ok {
@@ -66,7 +75,7 @@ func (rl *RevocationList) CRL() ([]byte, error) {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	rl.number++
-	now := time.Now()
+	now := rl.now()
 	tmpl := &x509.RevocationList{Number: big.NewInt(rl.number), ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(rl.validity())}
 	for serial, at := range rl.revoked {
 		n, _ := new(big.Int).SetString(serial, 10)
