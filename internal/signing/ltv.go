@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/digitorus/pdf"
@@ -42,44 +41,27 @@ func (rc *RevocationChecker) collect(cert, issuer *x509.Certificate, at time.Tim
 	if len(cert.OCSPServer) == 0 && len(cert.CRLDistributionPoints) == 0 || rc.Mode != RevocationAuto {
 		return nil
 	}
-	var failures []string
-	for _, url := range cert.OCSPServer {
-		der, err := rc.fetchOCSP(url, cert, issuer)
-		if err == nil {
-			if err = requireGood(ocspStatus(der, cert, issuer, at)); err == nil {
-				into.ocsps = append(into.ocsps, der)
-				return nil
-			}
-		}
-		if errors.Is(err, ErrCertificateNotUsable) {
-			return err
-		}
-		failures = append(failures, fmt.Sprintf("OCSP %s: %v", url, err))
+	found, err := rc.fetch(cert, issuer, at)
+	if err == nil {
+		err = requireGood(found.status)
 	}
-	for _, url := range cert.CRLDistributionPoints {
-		der, err := rc.fetchCRL(url)
-		if err == nil {
-			if err = requireGood(crlStatus(der, cert, issuer, at)); err == nil {
-				into.crls = append(into.crls, der)
-				return nil
-			}
-		}
-		if errors.Is(err, ErrCertificateNotUsable) {
-			return err
-		}
-		failures = append(failures, fmt.Sprintf("CRL %s: %v", url, err))
+	if err != nil {
+		return fmt.Errorf("signing: no revocation data for the certificate of %q to embed (PAdES B-LT): %w", cert.Subject.CommonName, err)
 	}
-	return fmt.Errorf("signing: no revocation data for the certificate of %q to embed (PAdES B-LT): %s", cert.Subject.CommonName, strings.Join(failures, "; "))
+	if found.crl {
+		into.crls = append(into.crls, found.der)
+	} else {
+		into.ocsps = append(into.ocsps, found.der)
+	}
+	return nil
 }
 
-func requireGood(st CertificateStatus, err error) error {
+func requireGood(st CertificateStatus) error {
 	switch {
-	case err != nil:
-		return err
 	case st.Status == StatusRevoked:
 		return fmt.Errorf("%w: the certificate of %q was revoked on %s", ErrCertificateNotUsable, st.Subject, st.RevokedAt.Format(time.RFC3339))
 	case st.Status != StatusGood:
-		return errors.New(st.Detail)
+		return fmt.Errorf("status %s from %s", st.Status, st.Source)
 	}
 	return nil
 }

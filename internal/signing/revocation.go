@@ -191,30 +191,53 @@ func embeddedStatus(cert, issuer *x509.Certificate, data embeddedRevocation, at 
 }
 
 func (rc *RevocationChecker) fetchStatus(cert, issuer *x509.Certificate, at time.Time) CertificateStatus {
-	var failures []string
+	found, err := rc.fetch(cert, issuer, at)
+	if err != nil {
+		return CertificateStatus{Subject: cert.Subject.CommonName, Status: StatusUnknown, Detail: err.Error()}
+	}
+	return found.status
+}
+
+// fetched is a status found online with the OCSP response or CRL proving it.
+type fetched struct {
+	status CertificateStatus
+	der    []byte
+	crl    bool
+}
+
+// fetch asks the certificate's OCSP responders, then its CRL distribution
+// points, and returns the first status one of them proves, or why none could.
+func (rc *RevocationChecker) fetch(cert, issuer *x509.Certificate, at time.Time) (fetched, error) {
+	type source struct {
+		name  string
+		crl   bool
+		get   func() ([]byte, error)
+		check func([]byte) (CertificateStatus, error)
+	}
+	var sources []source
 	for _, url := range cert.OCSPServer {
-		der, err := rc.fetchOCSP(url, cert, issuer)
-		if err == nil {
-			var st CertificateStatus
-			if st, err = ocspStatus(der, cert, issuer, at); err == nil {
-				st.Source = "OCSP " + url
-				return st
-			}
-		}
-		failures = append(failures, fmt.Sprintf("OCSP %s: %v", url, err))
+		sources = append(sources, source{"OCSP " + url, false,
+			func() ([]byte, error) { return rc.fetchOCSP(url, cert, issuer) },
+			func(der []byte) (CertificateStatus, error) { return ocspStatus(der, cert, issuer, at) }})
 	}
 	for _, url := range cert.CRLDistributionPoints {
-		der, err := rc.fetchCRL(url)
+		sources = append(sources, source{"CRL " + url, true,
+			func() ([]byte, error) { return rc.fetchCRL(url) },
+			func(der []byte) (CertificateStatus, error) { return crlStatus(der, cert, issuer, at) }})
+	}
+	var failures []string
+	for _, src := range sources {
+		der, err := src.get()
 		if err == nil {
 			var st CertificateStatus
-			if st, err = crlStatus(der, cert, issuer, at); err == nil {
-				st.Source = "CRL " + url
-				return st
+			if st, err = src.check(der); err == nil {
+				st.Source = src.name
+				return fetched{status: st, der: der, crl: src.crl}, nil
 			}
 		}
-		failures = append(failures, fmt.Sprintf("CRL %s: %v", url, err))
+		failures = append(failures, fmt.Sprintf("%s: %v", src.name, err))
 	}
-	return CertificateStatus{Subject: cert.Subject.CommonName, Status: StatusUnknown, Detail: strings.Join(failures, "; ")}
+	return fetched{}, errors.New(strings.Join(failures, "; "))
 }
 
 // ocspStatus checks an OCSP response about cert: signed by the issuer or by a
