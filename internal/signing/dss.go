@@ -122,13 +122,17 @@ func (u *update) dssArray(old pdf.Value, items [][]byte) dssItems {
 			existing[string(b)] = objID(s)
 		}
 	}
+	listed := map[uint32]bool{}
 	for _, item := range items {
 		if id, ok := existing[string(item)]; ok {
-			out.added = append(out.added, id)
+			if !listed[id] {
+				listed[id] = true
+				out.added = append(out.added, id)
+			}
 			continue
 		}
 		id := u.add(streamObject("", item))
-		existing[string(item)] = id
+		existing[string(item)], listed[id] = id, true
 		out.all = append(out.all, id)
 		out.added = append(out.added, id)
 	}

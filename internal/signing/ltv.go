@@ -26,11 +26,17 @@ func (s *Signer) addLTV(signed []byte, w io.Writer) error {
 		return err
 	}
 	chain := append([]*x509.Certificate{s.Identity.Certificate}, s.Identity.Chain...)
+	tsaChain, err := timestampChain(contents, chain)
+	if err != nil {
+		return err
+	}
 	data := ltvData{vriKey: vriKey(contents)}
-	data.certs = chain
-	for i := 0; i+1 < len(chain); i++ {
-		if err := s.Revocation.collect(chain[i], chain[i+1], s.now(), &data.embeddedRevocation); err != nil {
-			return err
+	for _, c := range [][]*x509.Certificate{chain, tsaChain} {
+		data.certs = append(data.certs, c...)
+		for i := 0; i+1 < len(c); i++ {
+			if err := s.Revocation.collect(c[i], c[i+1], s.now(), &data.embeddedRevocation); err != nil {
+				return err
+			}
 		}
 	}
 	return addDSS(doc, w, data)
@@ -76,4 +82,38 @@ func lastSignatureContents(root pdf.Value, size int64) ([]byte, error) {
 		}
 	}
 	return nil, errors.New("signing: the new signature was not found in pdfsign's output")
+}
+
+// timestampChain is the chain of the authority that timestamped the signature
+// (none without a timestamp): the token's signer followed by its issuers, found
+// among the token's certificates and known.
+func timestampChain(contents []byte, known []*x509.Certificate) ([]*x509.Certificate, error) {
+	sig, err := parseCMS(contents)
+	if err != nil || sig.timestamp == nil {
+		return nil, err
+	}
+	token, err := parseCMS(sig.timestamp)
+	if err != nil {
+		return nil, fmt.Errorf("signing: the signature's timestamp token: %w", err)
+	}
+	pool := append(token.certs, known...)
+	chain := []*x509.Certificate{token.signer}
+	for last := token.signer; !bytes.Equal(last.RawIssuer, last.RawSubject) && len(chain) < 8; {
+		issuer := issuerIn(last, pool)
+		if issuer == nil {
+			break
+		}
+		chain = append(chain, issuer)
+		last = issuer
+	}
+	return chain, nil
+}
+
+func issuerIn(cert *x509.Certificate, pool []*x509.Certificate) *x509.Certificate {
+	for _, c := range pool {
+		if bytes.Equal(c.RawSubject, cert.RawIssuer) && cert.CheckSignatureFrom(c) == nil {
+			return c
+		}
+	}
+	return nil
 }

@@ -80,9 +80,19 @@ func (rp *revocationPKI) verify(t *testing.T, signed []byte, mode RevocationMode
 	return rep.Signatures[0]
 }
 
+// signerStatus is the revocation status of the test signer's certificate.
+func signerStatus(sig SignatureReport) CertificateStatus {
+	for _, st := range sig.Revocation {
+		if st.Subject == "Trần Thị Thu" {
+			return st
+		}
+	}
+	return CertificateStatus{}
+}
+
 func requireStatus(t *testing.T, sig SignatureReport, status, source string) {
 	t.Helper()
-	if len(sig.Revocation) != 1 || sig.Revocation[0].Status != status || !strings.HasPrefix(sig.Revocation[0].Source, source) {
+	if st := signerStatus(sig); st.Status != status || !strings.HasPrefix(st.Source, source) {
 		t.Fatalf("revocation: want %s from %s: %+v", status, source, sig)
 	}
 }
@@ -140,7 +150,7 @@ func TestRevocationAfterSigningTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	rp.list.Revoke(rp.person.Cert, time.Now().Add(time.Minute))
-	if sig := rp.verify(t, stamped, RevocationAuto); !sig.Valid() || sig.Revocation[0].Status != StatusRevoked {
+	if sig := rp.verify(t, stamped, RevocationAuto); !sig.Valid() || signerStatus(sig).Status != StatusRevoked {
 		t.Errorf("revoked after a timestamped signature: want valid, with the revocation shown: %+v", sig)
 	}
 	if sig := rp.verify(t, claimed, RevocationAuto); sig.Valid() {
@@ -187,17 +197,23 @@ func TestRevocationUnknown(t *testing.T) {
 			t.Errorf("an unknown revocation status must not be valid: %+v", sig)
 		}
 	}
-	if off := rp.verify(t, signed, RevocationOff); !off.Valid() || off.Revocation[0].Status != StatusNotChecked {
+	if off := rp.verify(t, signed, RevocationOff); !off.Valid() || signerStatus(off).Status != StatusNotChecked {
 		t.Errorf("revocation off: want valid and 'not checked': %+v", off)
 	}
 }
 
 // TestPAdESLongTermValidation signs B-LT with a timestamp (B-T) and checks the
-// file offline: the /DSS answers with the responders gone. pdfsig and qpdf must
-// accept the file.
+// file offline: the /DSS answers for the signer and the timestamp authority with
+// the responders gone. pdfsig and qpdf must accept the file.
 func TestPAdESLongTermValidation(t *testing.T) {
 	rp := newRevocationPKI(t, true, true)
-	signed, err := rp.sign(t, &Signer{TSAURL: demoTSA(t, rp.testPKI), Revocation: NewRevocationChecker(RevocationAuto)})
+	tsa, err := rp.root.NewTimestampAuthorityWithRevocation("edms demo TSA", pki.RevocationServices{OCSPServer: []string{rp.ocspSrv.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsaSrv := httptest.NewServer(tsa)
+	defer tsaSrv.Close()
+	signed, err := rp.sign(t, &Signer{TSAURL: tsaSrv.URL, Revocation: NewRevocationChecker(RevocationAuto)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +238,10 @@ func TestPAdESLongTermValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	dss := rdr.Trailer().Key("Root").Key("DSS")
-	if dss.Key("Certs").Len() != 2 || dss.Key("OCSPs").Len() != 1 || len(dss.Key("VRI").Keys()) != 1 {
+	if tsaStatus := sig.Revocation[0]; tsaStatus.Subject != "edms demo TSA" || tsaStatus.Status != StatusGood || tsaStatus.Source != "OCSP, embedded" {
+		t.Errorf("the timestamp authority's status must come from the /DSS: %+v", sig.Revocation)
+	}
+	if dss.Key("Certs").Len() != 3 || dss.Key("OCSPs").Len() != 2 || len(dss.Key("VRI").Keys()) != 1 {
 		t.Errorf("DSS: %d certificates, %d OCSP responses, VRI %v", dss.Key("Certs").Len(), dss.Key("OCSPs").Len(), dss.Key("VRI").Keys())
 	}
 }

@@ -55,8 +55,9 @@ func (v *verification) checkToken(token []byte, imprint func(crypto.Hash) ([]byt
 }
 
 // useTimestamp evaluates the RFC 3161 token attached to a signature: its imprint
-// must be the hash of this signature's value. A good token replaces the signer's
-// claimed time, so "valid at signing time" rests on a trusted time.
+// must be the hash of this signature's value and the authority's chain must not
+// be revoked. A good token replaces the signer's claimed time, so "valid at
+// signing time" rests on a trusted time.
 func (v *verification) useTimestamp(sig *cmsSignature) {
 	tok, err := v.checkToken(sig.timestamp, func(h crypto.Hash) ([]byte, error) { return digestOf(h, sig.signature), nil })
 	if err != nil {
@@ -65,6 +66,7 @@ func (v *verification) useTimestamp(sig *cmsSignature) {
 	}
 	v.report.SigningTime, v.report.TimeSource = tok.ts.Time, fmt.Sprintf("RFC 3161 timestamp by %s", tok.tsa.Subject.CommonName)
 	v.timeTrusted = true
+	v.checkRevocation(tok.chain, v.embeddedRevocation(sig))
 }
 
 // runDocumentTimestamp verifies an ETSI.RFC3161 document timestamp: a token
