@@ -18,17 +18,22 @@ import (
 // B-LT adds it after the signature as an incremental update that only adds these
 // streams and replaces the catalog by a copy with the /DSS key.
 
-// maxDSSItems bounds how many streams of each kind are read from a /DSS.
-const maxDSSItems = 1000
+// Bounds of what is read from a /DSS: streams of each kind, decoded bytes in all.
+const (
+	maxDSSItems = 1000
+	maxDSSBytes = 64 << 20
+)
 
 // readDSS collects the revocation data and certificates of the document's /DSS.
-// Unreadable items are skipped: they can only make a status "unknown".
+// Unreadable items (a broken stream, an unknown filter) are skipped: they can
+// only leave a status "unknown".
 func readDSS(root pdf.Value) embeddedRevocation {
 	dss := root.Key("DSS")
+	budget := int64(maxDSSBytes)
 	var e embeddedRevocation
-	e.ocsps = dssStreams(dss.Key("OCSPs"))
-	e.crls = dssStreams(dss.Key("CRLs"))
-	for _, der := range dssStreams(dss.Key("Certs")) {
+	e.ocsps = dssStreams(dss.Key("OCSPs"), &budget)
+	e.crls = dssStreams(dss.Key("CRLs"), &budget)
+	for _, der := range dssStreams(dss.Key("Certs"), &budget) {
 		if c, err := x509.ParseCertificate(der); err == nil {
 			e.certs = append(e.certs, c)
 		}
@@ -36,25 +41,32 @@ func readDSS(root pdf.Value) embeddedRevocation {
 	return e
 }
 
-func dssStreams(arr pdf.Value) [][]byte {
+func dssStreams(arr pdf.Value, budget *int64) [][]byte {
 	var out [][]byte
-	for i := 0; i < arr.Len() && i < maxDSSItems; i++ {
-		if data, ok := streamBytes(arr.Index(i)); ok {
+	for i := 0; i < arr.Len() && i < maxDSSItems && *budget > 0; i++ {
+		if data, ok := streamBytes(arr.Index(i), *budget); ok {
+			*budget -= int64(len(data))
 			out = append(out, data)
 		}
 	}
 	return out
 }
 
-// streamBytes reads the decoded data of a stream, at most maxCRL bytes.
-func streamBytes(s pdf.Value) ([]byte, bool) {
+// streamBytes reads the decoded data of a stream if it is at most limit bytes.
+// The PDF reader panics on filters it does not know; that is "unreadable" here.
+func streamBytes(s pdf.Value, limit int64) (data []byte, ok bool) {
+	defer func() {
+		if recover() != nil {
+			data, ok = nil, false
+		}
+	}()
 	if s.Kind() != pdf.Stream {
 		return nil, false
 	}
 	rc := s.Reader()
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxCRL))
-	return data, err == nil
+	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	return data, err == nil && int64(len(data)) <= limit
 }
 
 // ltvData is what a B-LT update embeds for one signature.
@@ -118,7 +130,7 @@ func (u *update) dssArray(old pdf.Value, items [][]byte) dssItems {
 	for i := 0; i < old.Len(); i++ {
 		s := old.Index(i)
 		out.all = append(out.all, objID(s))
-		if b, ok := streamBytes(s); ok {
+		if b, ok := streamBytes(s, maxCRL); ok {
 			existing[string(b)] = objID(s)
 		}
 	}

@@ -3,6 +3,7 @@ package signing
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"edms/internal/signing/pki"
 
+	"github.com/digitorus/pdf"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -304,5 +306,25 @@ func TestRevocationClaimedTimeAsksResponder(t *testing.T) {
 	requireStatus(t, sig, StatusRevoked, "OCSP "+rp.ocspSrv.URL)
 	if sig.Valid() {
 		t.Errorf("revoked now, signing time only claimed: want invalid: %+v", sig)
+	}
+}
+
+// TestBrokenDSSStream: a /DSS stream the reader cannot decode (here an unknown
+// filter, on which the PDF library panics) is skipped; the rest of the report
+// stands.
+func TestBrokenDSSStream(t *testing.T) {
+	p := demoPKI(t)
+	signed := signPerson(t, p, makePDF(t, 1, 0))
+	broken := appendUpdate(t, signed, func(u *update, _ pdf.Value) {
+		stream := u.add([]byte("<< /Filter /NoSuchDecode /Length 3 >>\nstream\nabc\nendstream"))
+		dss := u.add(fmt.Appendf(nil, "<< /OCSPs [ %d 0 R ] >>", stream))
+		root := u.rdr.Trailer().Key("Root")
+		var catalog bytes.Buffer
+		writeDict(&catalog, root, objID(root), map[string]string{"DSS": fmt.Sprintf("%d 0 R", dss)})
+		u.replace(objID(root), catalog.Bytes())
+	})
+	rep, err := Verify(bytesDoc(broken), NewTrustStore(p.root.Cert))
+	if err != nil || !rep.Valid() {
+		t.Fatalf("a broken /DSS stream must not stop verification: %v %+v", err, rep)
 	}
 }
