@@ -52,7 +52,7 @@ func TestPDFRevocationModes(t *testing.T) {
 	responder.Close()
 
 	code, out, errOut := edms(t, "", "pdf", "verify", "-trust", trust, "-revocation", "embedded", ltv)
-	if code != 0 || !strings.Contains(out, "revocation: Hoàng Văn Lâm: good (OCSP, embedded)") || !strings.Contains(errOut, "broken.pem") {
+	if code != 0 || !strings.Contains(out, "revocation: Hoàng Văn Lâm: good (OCSP, embedded)") || !strings.Contains(out, "(PAdES)") || !strings.Contains(errOut, "broken.pem") {
 		t.Errorf("offline verification of a B-LT file: %d\n%s\n%s", code, out, errOut)
 	}
 	code, out, _ = edms(t, "", "pdf", "verify", "-trust", trust, "-revocation", "embedded", plain)

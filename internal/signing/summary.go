@@ -17,6 +17,7 @@ func WriteSummary(w io.Writer, rep *Report) {
 		fmt.Fprintf(w, "\nSignature %d (field %q): %s\n", i+1, s.Field, verdict(s))
 		fmt.Fprintf(w, "  signer:    %s (issued by %s)\n", s.Signer, s.Issuer)
 		fmt.Fprintf(w, "  time:      %s, from %s\n", s.SigningTime.In(VietnamZone).Format(time.RFC3339), s.TimeSource)
+		fmt.Fprintf(w, "  format:    %s\n", format(s))
 		fmt.Fprintf(w, "  checks:    digest %s, CMS %s, chain %s, valid at signing time %s, key usage %s\n",
 			yes(s.DigestOK), yes(s.SignatureOK), yes(s.Trusted), yes(s.ValidAtSignTime), yes(s.KeyUsageOK))
 		coverage := "the whole document"
@@ -52,6 +53,13 @@ func verdict(s SignatureReport) string {
 		return "MODIFIED AFTER SIGNING"
 	}
 	return "INVALID"
+}
+
+func format(s SignatureReport) string {
+	if s.PAdES {
+		return s.SubFilter + " with signing-certificate-v2 (PAdES)"
+	}
+	return s.SubFilter
 }
 
 func yes(ok bool) string {
