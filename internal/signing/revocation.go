@@ -2,6 +2,7 @@ package signing
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"errors"
@@ -119,8 +120,10 @@ type CertificateStatus struct {
 	Status    string    `json:"status"` // good, revoked, unknown, not checked, no service
 	Source    string    `json:"source,omitempty"`
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
-	// ThisUpdate is when the OCSP response or CRL was issued.
+	// ThisUpdate is when the OCSP response or CRL was issued, NextUpdate when
+	// its issuer promised the next one.
 	ThisUpdate time.Time `json:"this_update,omitzero"`
+	NextUpdate time.Time `json:"next_update,omitzero"`
 	Detail     string    `json:"detail,omitempty"`
 }
 
@@ -230,7 +233,10 @@ func (rc *RevocationChecker) fetch(cert, issuer *x509.Certificate, at time.Time)
 		der, err := src.get()
 		if err == nil {
 			var st CertificateStatus
-			if st, err = src.check(der); err == nil {
+			if st, err = src.check(der); err == nil && !st.NextUpdate.IsZero() && time.Now().After(st.NextUpdate) {
+				err = fmt.Errorf("out of date: its next update was due %s", st.NextUpdate.Format(time.RFC3339))
+			}
+			if err == nil {
 				st.Source = src.name
 				return fetched{status: st, der: der, crl: src.crl}, nil
 			}
@@ -250,7 +256,7 @@ func ocspStatus(der []byte, cert, issuer *x509.Certificate, at time.Time) (Certi
 	if resp.Certificate != nil && !resp.Certificate.Equal(issuer) && !hasExtKeyUsage(resp.Certificate, x509.ExtKeyUsageOCSPSigning) {
 		return CertificateStatus{}, errors.New("the OCSP responder is not authorised by the issuer")
 	}
-	st := CertificateStatus{Subject: cert.Subject.CommonName, ThisUpdate: resp.ThisUpdate}
+	st := CertificateStatus{Subject: cert.Subject.CommonName, ThisUpdate: resp.ThisUpdate, NextUpdate: resp.NextUpdate}
 	switch resp.Status {
 	case ocsp.Good:
 		st.Status = StatusGood
@@ -283,7 +289,7 @@ func crlStatus(der []byte, cert, issuer *x509.Certificate, at time.Time) (Certif
 	if err := crl.CheckSignatureFrom(issuer); err != nil {
 		return CertificateStatus{}, fmt.Errorf("the CRL's signature: %w", err)
 	}
-	st := CertificateStatus{Subject: cert.Subject.CommonName, Status: StatusGood, ThisUpdate: crl.ThisUpdate}
+	st := CertificateStatus{Subject: cert.Subject.CommonName, Status: StatusGood, ThisUpdate: crl.ThisUpdate, NextUpdate: crl.NextUpdate}
 	for _, e := range crl.RevokedCertificateEntries {
 		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
 			st.Status, st.RevokedAt = StatusRevoked, e.RevocationTime
@@ -300,7 +306,7 @@ func (rc *RevocationChecker) client() *http.Client {
 }
 
 func (rc *RevocationChecker) fetchOCSP(url string, cert, issuer *x509.Certificate) ([]byte, error) {
-	key := "ocsp " + url + " " + cert.SerialNumber.String()
+	key := fmt.Sprintf("ocsp %s %x %s", url, sha256.Sum256(issuer.Raw), cert.SerialNumber)
 	if der := rc.cached(key); der != nil {
 		return der, nil
 	}

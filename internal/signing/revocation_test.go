@@ -328,3 +328,19 @@ func TestBrokenDSSStream(t *testing.T) {
 		t.Fatalf("a broken /DSS stream must not stop verification: %v %+v", err, rep)
 	}
 }
+
+// TestRevocationOutOfDateCRL: a CRL past its nextUpdate is not evidence of a good
+// status; the status stays unknown.
+func TestRevocationOutOfDateCRL(t *testing.T) {
+	rp := newRevocationPKI(t, false, true)
+	signed, err := rp.sign(t, &Signer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp.list.Clock = func() time.Time { return time.Now().Add(-3 * time.Hour) }
+	sig := rp.verify(t, signed, RevocationAuto)
+	requireStatus(t, sig, StatusUnknown, "")
+	if sig.Valid() || !strings.Contains(signerStatus(sig).Detail, "out of date") {
+		t.Errorf("a CRL past its next update must leave the status unknown: %+v", sig)
+	}
+}
