@@ -34,7 +34,7 @@ func (s *Signer) addLTV(signed []byte, w io.Writer) error {
 	for _, c := range [][]*x509.Certificate{chain, tsaChain} {
 		data.certs = append(data.certs, c...)
 		for i := 0; i+1 < len(c); i++ {
-			if err := s.Revocation.collect(c[i], c[i+1], s.now(), &data.embeddedRevocation); err != nil {
+			if err := s.Revocation.collect(c[i], c[i+1], &data.embeddedRevocation); err != nil {
 				return err
 			}
 		}
@@ -43,11 +43,11 @@ func (s *Signer) addLTV(signed []byte, w io.Writer) error {
 }
 
 // collect adds the OCSP response (or else the CRL) that says cert is good.
-func (rc *RevocationChecker) collect(cert, issuer *x509.Certificate, at time.Time, into *embeddedRevocation) error {
+func (rc *RevocationChecker) collect(cert, issuer *x509.Certificate, into *embeddedRevocation) error {
 	if len(cert.OCSPServer) == 0 && len(cert.CRLDistributionPoints) == 0 || rc.Mode != RevocationAuto {
 		return nil
 	}
-	found, err := rc.fetch(cert, issuer, at)
+	found, err := rc.fetch(cert, issuer)
 	if err == nil {
 		err = requireGood(found.status)
 	}

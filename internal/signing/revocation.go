@@ -169,7 +169,7 @@ func (rc *RevocationChecker) status(cert, issuer *x509.Certificate, data embedde
 		st.Status, st.Detail = StatusUnknown, "the file holds no revocation data issued after the signing time, and fetching is off"
 		return st
 	}
-	return rc.fetchStatus(cert, issuer, at)
+	return rc.fetchStatus(cert, issuer)
 }
 
 // embeddedStatus evaluates the embedded OCSP responses, then CRLs, about cert:
@@ -179,13 +179,13 @@ func embeddedStatus(cert, issuer *x509.Certificate, data embeddedRevocation, at 
 		return err == nil && (st.Status == StatusRevoked || !st.ThisUpdate.Before(at.Add(-revocationGrace)))
 	}
 	for _, der := range data.ocsps {
-		if st, err := ocspStatus(der, cert, issuer, at); usable(st, err) {
+		if st, err := ocspStatus(der, cert, issuer); usable(st, err) {
 			st.Source = "OCSP, embedded"
 			return st, true
 		}
 	}
 	for _, der := range data.crls {
-		if st, err := crlStatus(der, cert, issuer, at); usable(st, err) {
+		if st, err := crlStatus(der, cert, issuer); usable(st, err) {
 			st.Source = "CRL, embedded"
 			return st, true
 		}
@@ -193,8 +193,8 @@ func embeddedStatus(cert, issuer *x509.Certificate, data embeddedRevocation, at 
 	return CertificateStatus{}, false
 }
 
-func (rc *RevocationChecker) fetchStatus(cert, issuer *x509.Certificate, at time.Time) CertificateStatus {
-	found, err := rc.fetch(cert, issuer, at)
+func (rc *RevocationChecker) fetchStatus(cert, issuer *x509.Certificate) CertificateStatus {
+	found, err := rc.fetch(cert, issuer)
 	if err != nil {
 		return CertificateStatus{Subject: cert.Subject.CommonName, Status: StatusUnknown, Detail: err.Error()}
 	}
@@ -210,7 +210,7 @@ type fetched struct {
 
 // fetch asks the certificate's OCSP responders, then its CRL distribution
 // points, and returns the first status one of them proves, or why none could.
-func (rc *RevocationChecker) fetch(cert, issuer *x509.Certificate, at time.Time) (fetched, error) {
+func (rc *RevocationChecker) fetch(cert, issuer *x509.Certificate) (fetched, error) {
 	type source struct {
 		name  string
 		crl   bool
@@ -221,12 +221,12 @@ func (rc *RevocationChecker) fetch(cert, issuer *x509.Certificate, at time.Time)
 	for _, url := range cert.OCSPServer {
 		sources = append(sources, source{"OCSP " + url, false,
 			func() ([]byte, error) { return rc.fetchOCSP(url, cert, issuer) },
-			func(der []byte) (CertificateStatus, error) { return ocspStatus(der, cert, issuer, at) }})
+			func(der []byte) (CertificateStatus, error) { return ocspStatus(der, cert, issuer) }})
 	}
 	for _, url := range cert.CRLDistributionPoints {
 		sources = append(sources, source{"CRL " + url, true,
 			func() ([]byte, error) { return rc.fetchCRL(url) },
-			func(der []byte) (CertificateStatus, error) { return crlStatus(der, cert, issuer, at) }})
+			func(der []byte) (CertificateStatus, error) { return crlStatus(der, cert, issuer) }})
 	}
 	var failures []string
 	for _, src := range sources {
@@ -248,7 +248,7 @@ func (rc *RevocationChecker) fetch(cert, issuer *x509.Certificate, at time.Time)
 
 // ocspStatus checks an OCSP response about cert: signed by the issuer or by a
 // responder the issuer delegated (extended key usage OCSPSigning).
-func ocspStatus(der []byte, cert, issuer *x509.Certificate, at time.Time) (CertificateStatus, error) {
+func ocspStatus(der []byte, cert, issuer *x509.Certificate) (CertificateStatus, error) {
 	resp, err := ocsp.ParseResponseForCert(der, cert, issuer)
 	if err != nil {
 		return CertificateStatus{}, err
@@ -278,7 +278,7 @@ func hasExtKeyUsage(c *x509.Certificate, want x509.ExtKeyUsage) bool {
 }
 
 // crlStatus checks cert against a CRL signed by its issuer.
-func crlStatus(der []byte, cert, issuer *x509.Certificate, at time.Time) (CertificateStatus, error) {
+func crlStatus(der []byte, cert, issuer *x509.Certificate) (CertificateStatus, error) {
 	crl, err := x509.ParseRevocationList(der)
 	if err != nil {
 		return CertificateStatus{}, err

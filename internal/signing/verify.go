@@ -39,8 +39,8 @@ type SignatureReport struct {
 	ModifiedAfterSigning bool      `json:"modified_after_signing"`
 	LaterChanges         []string  `json:"later_changes,omitempty"`
 	Problems             []string  `json:"problems,omitempty"`
-	// Revocation is the status of each certificate of the signer's chain below
-	// the trust anchor.
+	// Revocation is the status of each certificate below the trust anchor in the
+	// chains of the signer and of the timestamp authority, if any.
 	Revocation []CertificateStatus `json:"revocation,omitempty"`
 	// PAdES tells whether the signature has the PAdES baseline shape
 	// (ETSI.CAdES.detached with signing-certificate-v2).
