@@ -452,8 +452,9 @@ func (sig *cmsSignature) verifyUnparsedKey(message func() ([]byte, error)) error
 }
 
 // berToDER re-encodes the indefinite lengths of a BER element (as NSS writes
-// them) as definite ones, so encoding/asn1 can read it. Constructed strings are
-// left as they are: CMS signatures do not split their OCTET STRINGs.
+// them) as definite ones, so encoding/asn1 can read it; elements without one
+// inside keep their bytes. Constructed strings are left as they are: CMS
+// signatures do not split their OCTET STRINGs.
 func berToDER(data []byte, depth int) ([]byte, error) {
 	if depth > 64 || len(data) < 2 {
 		return nil, errors.New("truncated BER element")
@@ -482,7 +483,11 @@ func berToDER(data []byte, depth int) ([]byte, error) {
 	if data[hdr]&0x80 != 0 {
 		start += int(data[hdr] & 0x7f)
 	}
-	return reencodeChildren(data[:hdr], data[start:n], depth)
+	out, err := reencodeChildren(data[:hdr], data[start:n], depth)
+	if err == nil && bytes.HasSuffix(out, data[start:n]) {
+		return data[:n], nil // nothing indefinite inside: keep the bytes as signed
+	}
+	return out, err
 }
 
 // reencodeChildren writes tag followed by the DER length of its re-encoded children.
