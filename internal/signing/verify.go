@@ -2,7 +2,6 @@ package signing
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
@@ -48,6 +47,12 @@ type SignatureReport struct {
 	// Changes lists every difference between the signed revision and the final
 	// document, each with its object number and the policy rule that judged it.
 	Changes []Change `json:"changes,omitempty"`
+	// Revocation is the status of each certificate below the trust anchor in the
+	// chains of the signer and of the timestamp authority, if any.
+	Revocation []CertificateStatus `json:"revocation,omitempty"`
+	// PAdES tells whether the signature has the PAdES baseline shape
+	// (ETSI.CAdES.detached with signing-certificate-v2).
+	PAdES bool `json:"pades"`
 }
 
 // Valid reports whether the signature verifies, is trusted, was made with a
@@ -86,12 +91,13 @@ func Verify(doc Document, trust *TrustStore) (rep *Report, err error) {
 	rep = &Report{Size: doc.size, Revisions: len(revisions), Warnings: final.rd.Warnings()}
 	prefixes := newPrefixHashes(doc)
 	usedValues := map[uint32]string{}
+	dss := readDSS(final)
 	for _, f := range final.signatureFields() {
 		sigDict := final.dict(f.value)
 		if sigDict == nil {
 			continue // an empty signature field, not signed
 		}
-		v := &verification{doc: doc, final: final, trust: trust, revisions: revisions, prefixes: prefixes, field: f, report: SignatureReport{Field: f.name}}
+		v := &verification{doc: doc, final: final, trust: trust, revisions: revisions, prefixes: prefixes, dss: dss, field: f, report: SignatureReport{Field: f.name}}
 		if other, used := usedValues[refNum(f.value)]; used && refNum(f.value) != 0 {
 			v.problem("the signature value belongs to field %q: a field that shares another field's signature is not signed", other)
 		} else {
@@ -154,7 +160,11 @@ type verification struct {
 	prefixes  *prefixHashes
 	report    SignatureReport
 	stamps    []string
-	warnings  []string // repairs needed to read the signed revision
+	warnings  []string           // repairs needed to read the signed revision
+	dss       embeddedRevocation // the final revision's /DSS, read once
+	// timeTrusted: the signing time comes from a verified timestamp, so a
+	// revocation after it does not touch the signature.
+	timeTrusted bool
 }
 
 func (v *verification) problem(format string, args ...any) {
@@ -164,8 +174,8 @@ func (v *verification) problem(format string, args ...any) {
 func (v *verification) run(sigDict pdfread.Dict) {
 	r := &v.report
 	r.SubFilter = v.final.name(sigDict["SubFilter"])
-	if r.SubFilter != "adbe.pkcs7.detached" && r.SubFilter != "ETSI.CAdES.detached" {
-		v.problem("subfilter %q is not supported (only adbe.pkcs7.detached and ETSI.CAdES.detached)", r.SubFilter)
+	if r.SubFilter != "adbe.pkcs7.detached" && r.SubFilter != "ETSI.CAdES.detached" && r.SubFilter != "ETSI.RFC3161" {
+		v.problem("subfilter %q is not supported (only adbe.pkcs7.detached, ETSI.CAdES.detached and ETSI.RFC3161)", r.SubFilter)
 		return
 	}
 	contents := v.final.bytes(sigDict["Contents"])
@@ -183,18 +193,17 @@ func (v *verification) run(sigDict pdfread.Dict) {
 		v.warnings = append(v.warnings, fmt.Sprintf("revision %d, signed by field %q: %s", r.Revision, r.Field, w))
 	}
 	v.checkFieldWasSigned(signed)
+	if r.SubFilter == "ETSI.RFC3161" {
+		v.runDocumentTimestamp(contents, br, signed)
+		return
+	}
 	sig, err := parseCMS(contents)
 	if err != nil {
 		v.problem("%v", err)
 		return
 	}
 	v.describeSigner(sig, sigDict)
-	v.checkDigest(sig, br)
-	if err := sig.verify(); err != nil {
-		v.problem("the CMS signature does not verify with the signer's key: %v", err)
-	} else {
-		r.SignatureOK = true
-	}
+	v.checkCMS(sig, br)
 	v.checkCertificate(sig)
 	r.Certification = v.final.docMDP(sigDict)
 	v.checkLaterChanges(signed, br[2]+br[3], r.Certification)
@@ -300,18 +309,6 @@ func (v *verification) describeSigner(sig *cmsSignature, sigDict pdfread.Dict) {
 	}
 }
 
-func (v *verification) checkDigest(sig *cmsSignature, br [4]int64) {
-	sum, err := v.prefixes.sum(sig.hash, br)
-	if err != nil {
-		v.problem("cannot read the signed bytes: %v", err)
-		return
-	}
-	if subtle.ConstantTimeCompare(sum, sig.messageDigest) != 1 {
-		v.problem("the signed bytes were changed: their digest does not match the signature")
-		return
-	}
-	v.report.DigestOK = true
-}
 func (v *verification) checkCertificate(sig *cmsSignature) {
 	r := &v.report
 	cert := sig.signer
@@ -327,15 +324,17 @@ func (v *verification) checkCertificate(sig *cmsSignature) {
 		return
 	}
 	inter := x509.NewCertPool()
-	for _, c := range sig.certs {
+	embedded := v.embeddedRevocation(sig)
+	for _, c := range append(sig.certs, embedded.certs...) {
 		inter.AddCert(c)
 	}
-	_, err := cert.Verify(x509.VerifyOptions{Roots: v.trust.roots, Intermediates: inter, CurrentTime: r.SigningTime, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	chains, err := cert.Verify(x509.VerifyOptions{Roots: v.trust.roots, Intermediates: inter, CurrentTime: r.SigningTime, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
 		v.problem("certificate not trusted: %v", err)
 		return
 	}
 	r.Trusted = true
+	v.checkRevocation(chains[0], embedded)
 }
 
 // parsePDFDate reads a PDF date such as D:20261126093000+07'00'.
