@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"edms/internal/signing/pdfread"
+	"edms/internal/signing/pdfread/pdftest"
 	"edms/internal/signing/pki"
 
 	"github.com/digitorus/pdf"
@@ -341,5 +343,38 @@ func TestRevocationOutOfDateCRL(t *testing.T) {
 	requireStatus(t, sig, StatusUnknown, "")
 	if sig.Valid() || !strings.Contains(signerStatus(sig).Detail, "out of date") {
 		t.Errorf("a CRL past its next update must leave the status unknown: %+v", sig)
+	}
+}
+
+// TestDSSBehindHybridCrossReference: the verifier reads the /DSS through the same
+// reader as the rest of the file, so a /DSS added by an update whose new catalog
+// is listed only in the /XRefStm of a hybrid-reference section (which
+// digitorus/pdf ignores) is found, as viewers find it, and its OCSP response
+// decides the status offline; without it the status is unknown.
+func TestDSSBehindHybridCrossReference(t *testing.T) {
+	rp := newRevocationPKI(t, true, false)
+	signed, err := rp.sign(t, &Signer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireStatus(t, rp.verify(t, signed, RevocationEmbedded), StatusUnknown, "")
+	req, err := ocsp.CreateRequest(rp.person.Cert, rp.root.Cert, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	response, err := rp.list.OCSPResponse(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newSignedBase(t, signed)
+	withDSS := b.update(t, pdftest.Update{Style: pdftest.Hybrid, Objects: map[uint32]string{900: "(padding)"}, Hidden: map[uint32]string{
+		b.catalog: b.with(b.catalog, pdfread.Dict{"DSS": pdfread.Ref{Num: 901}}),
+		901:       "<< /Type /DSS /OCSPs [ 902 0 R ] >>",
+		902:       pdftest.FlateStream("", response),
+	}})
+	sig := rp.verify(t, withDSS, RevocationEmbedded)
+	requireStatus(t, sig, StatusGood, "OCSP, embedded")
+	if !sig.Valid() {
+		t.Errorf("a /DSS update is a permitted change: %+v", sig)
 	}
 }
