@@ -63,6 +63,8 @@ func addKeyFlags(fs *flag.FlagSet, defaultDir string) *docsign.Keyring {
 	fs.StringVar(&k.Dir, "keys", envOr("EDMS_KEYS_DIR", defaultDir),
 		"folder of signing keys: persons/<username>.p12, agencies/<organ_id>.p12 (or .pkcs11 token URIs), trust/*.pem;\n"+
 			"empty: digital signing is off and signing steps are recorded as not signed (env EDMS_KEYS_DIR; password in EDMS_KEY_PASSWORD)")
+	k.Revocation = signing.RevocationAuto
+	fs.Var(revocationFlag{&k.Revocation}, "revocation", revocationUsage)
 	return k
 }
 
@@ -116,8 +118,11 @@ func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docs
 	}
 	n.documents.Signing = &docsign.Hook{Keys: *keys, Layout: docsign.FormLayout}
 	n.web.AgencyKeys = keys
-	if n.web.Trust, err = signing.LoadTrustStore(keys.TrustDir()); err != nil {
+	if n.web.Trust, err = keys.TrustStore(); err != nil {
 		return nil, fmt.Errorf("trust anchors: %w", err)
+	}
+	for _, skipped := range n.web.Trust.Skipped() {
+		slog.Warn("trust anchor skipped", "problem", skipped)
 	}
 	n.documents.Verifier = docsign.Verifier{Trust: n.web.Trust}
 	return n, nil

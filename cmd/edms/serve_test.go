@@ -18,7 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"edms/internal/signing"
 	"edms/internal/signing/docsign"
+	"edms/internal/signing/pki"
 	"edms/internal/store/storetest"
 )
 
@@ -86,5 +88,33 @@ func TestServeTLSAndGracefulShutdown(t *testing.T) {
 func TestTLSFlagsGoTogether(t *testing.T) {
 	if code, _, errOut := edms(t, "", "serve", "-tls-cert", "x.pem"); code != 1 || !strings.Contains(errOut, "-tls-key") {
 		t.Errorf("cert without key: %d %q", code, errOut)
+	}
+}
+
+// TestNodeSharesOneVerifier: the -revocation flag reaches the one trust store
+// that the document page, the API and the check of received documents use.
+func TestNodeSharesOneVerifier(t *testing.T) {
+	t.Parallel()
+	pool := storetest.NewPool(t, storetest.NewDatabaseURL(t))
+	root, err := pki.NewRootCA("node root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := newFlagSet("serve", "", "")
+	keys := addKeyFlags(fs, "")
+	if err := fs.Parse([]string{"-keys", t.TempDir(), "-revocation", "embedded"}); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(keys.TrustDir(), 0o755)
+	if err := pki.WriteCertPEM(filepath.Join(keys.TrustDir(), "root.pem"), root.Cert); err != nil {
+		t.Fatal(err)
+	}
+	n, err := newNode(context.Background(), pool, &httpConfig{listen: "127.0.0.1:0"}, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, ok := n.documents.Verifier.(docsign.Verifier)
+	if !ok || verifier.Trust != n.web.Trust || n.web.Trust.Revocation == nil || n.web.Trust.Revocation.Mode != signing.RevocationEmbedded {
+		t.Fatalf("the node's verifiers do not share the configured trust store: %+v, %+v", n.documents.Verifier, n.web.Trust)
 	}
 }

@@ -3,9 +3,14 @@ package signing
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/x509"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"edms/internal/signing/pki"
 )
 
 // Benchmarks for BENCHMARKS.md: signing and verifying 1 MB and 10 MB PDFs against
@@ -62,5 +67,52 @@ func BenchmarkVerify(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkVerifyLTV verifies offline a 10 MB file with two PAdES B-LT
+// signatures (person, then agency seal, each followed by its /DSS update). With
+// EDMS_RENDER_DIR set it leaves the file and its trust folder there for the
+// whole-process comparison with pdfsig in BENCHMARKS.md.
+func BenchmarkVerifyLTV(b *testing.B) {
+	rp := newRevocationPKI(b, true, true)
+	agency, err := rp.root.IssueAgency(pki.Options{Subject: pki.Subject{CommonName: "UBND xã Yên Ninh"}, OCSPServer: []string{rp.ocspSrv.URL}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fetch := NewRevocationChecker(RevocationAuto)
+	var leader, sealed bytes.Buffer
+	person := &Signer{Identity: identityOf(b, rp.person), Revocation: fetch}
+	if err := person.SignPerson(bytesDoc(benchInput(b, 10<<20)), &leader, PersonSignature{PersonBlock: PersonBlock{FullName: "Trần Thị Thu"}, Page: 1, Rect: leaderBlock}); err != nil {
+		b.Fatal(err)
+	}
+	clerk := &Signer{Identity: identityOf(b, agency), Revocation: fetch}
+	if err := clerk.ApplySeal(bytesDoc(leader.Bytes()), &sealed, Seal{AgencyName: "UBND xã Yên Ninh", Page: 1}); err != nil {
+		b.Fatal(err)
+	}
+	rp.ocspSrv.Close()
+	if dir := os.Getenv("EDMS_RENDER_DIR"); dir != "" {
+		writeLTVBenchFiles(b, dir, rp.root.Cert, sealed.Bytes())
+	}
+	trust := NewTrustStore(rp.root.Cert)
+	trust.Revocation = NewRevocationChecker(RevocationEmbedded)
+	b.SetBytes(int64(sealed.Len()))
+	for b.Loop() {
+		rep, err := Verify(bytesDoc(sealed.Bytes()), trust)
+		if err != nil || !rep.Valid() || len(rep.Signatures) != 2 {
+			b.Fatalf("%v %+v", err, rep)
+		}
+	}
+}
+
+func writeLTVBenchFiles(b *testing.B, dir string, root *x509.Certificate, signed []byte) {
+	if err := os.MkdirAll(filepath.Join(dir, "trust-ltv"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := pki.WriteCertPEM(filepath.Join(dir, "trust-ltv", "root.pem"), root); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sealed-ltv-10mb.pdf"), signed, 0o644); err != nil {
+		b.Fatal(err)
 	}
 }

@@ -63,20 +63,39 @@
 // by scanning for /Filter) and returns a Report with a SignatureReport per
 // signature: signer, signing time and its source, digest, CMS signature, chain to
 // the TrustStore (LoadTrustStore(dir) of PEM/DER anchors: the national roots in
-// production, the demo root on a demo network), validity at signing time, key
-// usage, the revision covered and whether it is the whole document, the permitted
-// later changes and the problems. It returns an error only when the file cannot be
-// read (ErrNotPDF: not a PDF, truncated, broken xref; ErrEncrypted).
+// production, the demo root on a demo network; files that are not certificates
+// are listed in Skipped), revocation, validity at signing time, key usage, the
+// revision covered and whether it is the whole document, the later changes and
+// the problems. It returns an error only when the file cannot be read (ErrNotPDF:
+// not a PDF, truncated beyond repair; ErrEncrypted).
+//
+// The verifier reads the file only through the subpackage pdfread, which resolves
+// each revision's objects as viewers do (hybrid /XRefStm, free entries, object
+// streams, generations); a damaged cross-reference table is rebuilt by scanning,
+// as viewers do, and listed in Report.Warnings. The /DSS, document timestamps and
+// the PAdES attributes are read through the same view. Signing keeps digitorus/pdf,
+// which pdfsign needs.
 //
 // "Modified after signing" is decided by comparing the signed revision with the
-// final file object by object: only new signatures (fields, widgets, appearances,
-// the catalog's AcroForm and pages' /Annots growing by them), the project's issue
-// stamp and the document information dictionary may change. A changed page entry or
-// content stream, an added annotation of another kind, a removed field, bytes after
-// the signed revision that are not a new revision, a /ByteRange gap that is more
-// than the signature's /Contents, or a range that does not end at a revision
-// boundary make the signature invalid. Report.Valid is true only when every
-// signature is valid and trusted.
+// final document object by object, by meaning (a rewrite with the same content
+// is no change), and judging each difference by the change policy declared in
+// policy.go: new signature fields (in the AcroForm, without actions; an unsigned
+// one without a visible appearance, a signed one with an appearance no larger
+// than its rectangle), signing a field that was empty, document timestamps, /DSS and /VRI, XMP /Metadata, /Extensions, /Perms,
+// /AcroForm bookkeeping, the document information dictionary and the project's
+// issue stamp are allowed; page content and resources, other annotations,
+// rewritten appearance streams, freed objects, a replaced catalog's other
+// entries, damage in a later revision and anything else are refused. Roles come
+// from the signed revision, and bookkeeping roles (/Info, /DSS, /Metadata...)
+// never extend to objects the pages also use. A
+// certification signature's DocMDP /P narrows the allowed rules (policy.go).
+// Every change is in SignatureReport.Changes with its object number and rule. A
+// field whose value is not the one it held in the revision that value signs, or
+// that shares another field's value, is never reported as signed. Bytes after the
+// signed revision that are not a new revision, a /ByteRange gap that is more than
+// the signature's /Contents, or a range that does not end at a revision boundary
+// make the signature invalid. Report.Valid is true only when every signature is
+// valid and trusted.
 //
 // # pdfsign pitfalls (version v0.0.0-20250819064552-5f74f69dda1d)
 //
@@ -101,14 +120,36 @@
 //     presented as %PDF-1.7 (same length, offsets unchanged).
 //   - pdfsign rewrites the signed page with its /Resources inlined, which the
 //     verifier compares semantically rather than byte for byte.
-//   - The subfilter is adbe.pkcs7.detached, not PAdES (ETSI.CAdES.detached): no
-//     PAdES baseline profile, no DSS/LTV. The verifier accepts both subfilters.
-//   - Document timestamps (ETSI.RFC3161) are written well formed, but pdfsig cannot
-//     validate them and this verifier does not evaluate timestamp tokens: a document
-//     timestamp is reported with a problem and never counts as a valid signature.
-//     Signature timestamps (TSAURL) work: Verify checks the token (signature,
-//     imprint of the signature value, TSA chain to the trust anchors) and then takes
-//     its time as the signing time; without one the time is the signer's claim.
+//   - The subfilter is hard-coded to adbe.pkcs7.detached. edms builds pdfsign from
+//     third_party/pdfsign, a copy with one added field (SignDataSignature.SubFilter),
+//     and signs ETSI.CAdES.detached: with pdfsign's signing-certificate-v2 attribute
+//     that is PAdES B-B, B-T with a TSAURL. Its CMS library always adds a
+//     signing-time attribute, which PAdES baseline would leave to /M.
+//   - Document timestamps (ETSI.RFC3161) are written well formed; pdfsig cannot
+//     validate them, Verify does (imprint over the byte range, the token's signer
+//     and its chain). Signature timestamps (TSAURL): Verify checks the token
+//     (signature, imprint of the signature value, chain of the certificate that
+//     signed it) and then takes its time as the signing time; without one the time
+//     is the signer's claim.
+//
+// # PAdES B-LT and revocation
+//
+// A Signer with a RevocationChecker appends, after its signature, a /DSS update
+// (dss.go) with the chain and an OCSP response or CRL for each certificate below
+// the root, and refuses to sign with a revoked certificate. Verify takes the
+// revocation policy from the TrustStore (TrustStore.Revocation: off, embedded,
+// auto) and reports each certificate's CertificateStatus: embedded data (/DSS,
+// adbe-revocationInfoArchival) first, then in auto mode the OCSP responders and
+// CRL distribution points, fetched with a timeout, size limits and a cache until
+// nextUpdate. Revoked before the signing time (or at all, when that time is not
+// from a timestamp) makes the signature invalid, and so does an unknown status.
+//
+// # CMS shapes
+//
+// The CMS parser (cms.go) accepts BER (as NSS writes it), signers named by
+// issuer and serial or by subject key identifier, signatures with or without
+// signed attributes, RSA (PKCS #1 v1.5, PSS), ECDSA, Ed25519 and Ed448
+// (cloudflare/circl: Go's x509 leaves Ed448 keys unparsed).
 //
 // The demo and test PKI (root CA, person and agency certificates, PKCS#12 files,
 // an RFC 3161 TSA) is in the subpackage pki.

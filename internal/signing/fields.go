@@ -1,6 +1,8 @@
 package signing
 
 import (
+	"edms/internal/signing/pdfread"
+
 	"github.com/digitorus/pdf"
 )
 
@@ -72,4 +74,56 @@ func widgetPage(w pdf.Value) uint32 {
 func objID(v pdf.Value) uint32 {
 	ptr := v.GetPtr()
 	return ptr.GetID()
+}
+
+// signedField is a signature field found by the verifier: its full name, the
+// object holding it, its value (the signature dictionary, nil when the field is
+// empty) and its widgets.
+type signedField struct {
+	name    string
+	object  uint32
+	value   pdfread.Object // as written in the field: usually a reference
+	widgets []pdfread.Object
+}
+
+// signatureFields lists the signature fields of a revision's AcroForm, descending into
+// /Kids with a bound on depth and a guard against cycles.
+func (v view) signatureFields() []signedField {
+	var out []signedField
+	seen := map[uint32]bool{}
+	for _, f := range v.array(v.dict(v.root()["AcroForm"])["Fields"]) {
+		out = v.collectFields(f, "", "", out, seen, 0)
+	}
+	return out
+}
+
+func (v view) collectFields(ref pdfread.Object, parentName, inheritedFT string, out []signedField, seen map[uint32]bool, depth int) []signedField {
+	f := v.dict(ref)
+	if depth > 32 || f == nil || (refNum(ref) != 0 && seen[refNum(ref)]) {
+		return out
+	}
+	seen[refNum(ref)] = true
+	name := parentName
+	if t := v.text(f["T"]); t != "" {
+		if name != "" {
+			name += "."
+		}
+		name += t
+	}
+	ft := inheritedFT
+	if n := v.name(f["FT"]); n != "" {
+		ft = n
+	}
+	kids := v.array(f["Kids"])
+	if ft == "Sig" && (len(kids) == 0 || f["T"] != nil) {
+		field := signedField{name: name, object: refNum(ref), value: f["V"], widgets: kids}
+		if len(kids) == 0 {
+			field.widgets = []pdfread.Object{ref}
+		}
+		return append(out, field)
+	}
+	for _, kid := range kids {
+		out = v.collectFields(kid, name, ft, out, seen, depth+1)
+	}
+	return out
 }

@@ -25,6 +25,10 @@ type Signer struct {
 	TSAURL   string
 	Location string           // e.g. "Thái Nguyên", written to the signature dictionary
 	Clock    func() time.Time // nil: time.Now
+	// Revocation, when set, makes the signature PAdES B-LT: after signing, the
+	// chain and its OCSP responses (or CRLs) are added in a /DSS incremental
+	// update. Signing fails rather than write a B-LT file without them.
+	Revocation *RevocationChecker
 }
 
 // PersonSignature places a competent person's signature.
@@ -207,19 +211,25 @@ func (s *Signer) sign(doc Document, rdr *pdf.Reader, w io.Writer, p placement) (
 		return err
 	}
 	defer recoverAs(&err, ErrNotPDF)
-	// pdfsign builds the whole file in memory and writes it to w in one call, as its
-	// very last step, so a failure never leaves partial output in w.
-	if err := sign.Sign(doc.section(), w, rdr, doc.size, s.signData(p)); err != nil {
+	// The whole file is built in memory and written to w in one call, as the very
+	// last step, so a failure never leaves partial output in w.
+	var out bytes.Buffer
+	if err := sign.Sign(doc.section(), &out, rdr, doc.size, s.signData(p)); err != nil {
 		return fmt.Errorf("signing: pdfsign: %w", err)
 	}
-	return nil
+	if s.Revocation != nil {
+		return s.addLTV(out.Bytes(), w)
+	}
+	_, err = w.Write(out.Bytes())
+	return err
 }
 
 func (s *Signer) signData(p placement) sign.SignData {
 	id := s.Identity
 	return sign.SignData{
 		Signature: sign.SignDataSignature{
-			CertType: sign.ApprovalSignature,
+			CertType:  sign.ApprovalSignature,
+			SubFilter: "ETSI.CAdES.detached", // PAdES; pdfsign adds signing-certificate-v2
 			Info: sign.SignDataSignatureInfo{
 				Name:     pdfsignSafe(p.name),
 				Reason:   pdfsignSafe(p.reason),

@@ -17,6 +17,7 @@ func WriteSummary(w io.Writer, rep *Report) {
 		fmt.Fprintf(w, "\nSignature %d (field %q): %s\n", i+1, s.Field, verdict(s))
 		fmt.Fprintf(w, "  signer:    %s (issued by %s)\n", s.Signer, s.Issuer)
 		fmt.Fprintf(w, "  time:      %s, from %s\n", s.SigningTime.In(VietnamZone).Format(time.RFC3339), s.TimeSource)
+		fmt.Fprintf(w, "  format:    %s\n", format(s))
 		fmt.Fprintf(w, "  checks:    digest %s, CMS %s, chain %s, valid at signing time %s, key usage %s\n",
 			yes(s.DigestOK), yes(s.SignatureOK), yes(s.Trusted), yes(s.ValidAtSignTime), yes(s.KeyUsageOK))
 		coverage := "the whole document"
@@ -24,6 +25,12 @@ func WriteSummary(w io.Writer, rep *Report) {
 			coverage = "up to the end of that revision"
 		}
 		fmt.Fprintf(w, "  covers:    revision %d of %d, %s\n", s.Revision, rep.Revisions, coverage)
+		if s.Certification != 0 {
+			fmt.Fprintf(w, "  certifies: DocMDP /P %d\n", s.Certification)
+		}
+		for _, st := range s.Revocation {
+			fmt.Fprintf(w, "  revocation: %s: %s\n", st.Subject, describeStatus(st))
+		}
 		for _, c := range s.LaterChanges {
 			fmt.Fprintf(w, "  permitted later change: %s\n", c)
 		}
@@ -33,6 +40,9 @@ func WriteSummary(w io.Writer, rep *Report) {
 	}
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "PROBLEM: %s\n", p)
+	}
+	for _, warning := range rep.Warnings {
+		fmt.Fprintf(w, "WARNING: %s\n", warning)
 	}
 	if rep.Valid() {
 		fmt.Fprintln(w, "\nRESULT: all signatures valid and trusted")
@@ -51,9 +61,30 @@ func verdict(s SignatureReport) string {
 	return "INVALID"
 }
 
+func format(s SignatureReport) string {
+	if s.PAdES {
+		return s.SubFilter + " with signing-certificate-v2 (PAdES)"
+	}
+	return s.SubFilter
+}
+
 func yes(ok bool) string {
 	if ok {
 		return "ok"
 	}
 	return "FAILED"
+}
+
+func describeStatus(st CertificateStatus) string {
+	out := st.Status
+	if !st.RevokedAt.IsZero() {
+		out += " on " + st.RevokedAt.In(VietnamZone).Format(time.RFC3339)
+	}
+	if st.Source != "" {
+		out += " (" + st.Source + ")"
+	}
+	if st.Detail != "" {
+		out += ": " + st.Detail
+	}
+	return out
 }

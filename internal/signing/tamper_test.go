@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"edms/internal/signing/pdfread/pdftest"
 	"edms/internal/testenv"
 
 	"github.com/digitorus/pdf"
@@ -96,6 +97,7 @@ func TestModifiedAfterSigning(t *testing.T) {
 			modified := appendUpdate(t, signed, c.change)
 			path := writeTemp(t, "modified.pdf", modified)
 			qpdfCheck(t, path) // structurally a fine PDF: only the verifier sees the problem
+			pdftest.CrossCheck(t, modified)
 			out, _ := pdfsigReport(t, p.nssDB(t), path)
 			t.Logf("pdfsig says:\n%s", out)
 			rep := verifyBytes(t, p, modified)

@@ -2,14 +2,13 @@ package signing
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/digitorus/pdf"
+	"edms/internal/signing/pdfread"
 )
 
 // Report is the result of verifying every signature of a document.
@@ -19,6 +18,8 @@ type Report struct {
 	Signatures  []SignatureReport `json:"signatures"`
 	IssueStamps []string          `json:"issue_stamps,omitempty"`
 	Problems    []string          `json:"problems,omitempty"`
+	// Warnings say what had to be repaired to read the file, as viewers do.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // SignatureReport describes one signature found through the AcroForm.
@@ -40,6 +41,18 @@ type SignatureReport struct {
 	ModifiedAfterSigning bool      `json:"modified_after_signing"`
 	LaterChanges         []string  `json:"later_changes,omitempty"`
 	Problems             []string  `json:"problems,omitempty"`
+	// Certification is the DocMDP permission (1, 2 or 3) of a certification
+	// signature, 0 for an approval signature.
+	Certification int64 `json:"certification,omitempty"`
+	// Changes lists every difference between the signed revision and the final
+	// document, each with its object number and the policy rule that judged it.
+	Changes []Change `json:"changes,omitempty"`
+	// Revocation is the status of each certificate below the trust anchor in the
+	// chains of the signer and of the timestamp authority, if any.
+	Revocation []CertificateStatus `json:"revocation,omitempty"`
+	// PAdES tells whether the signature has the PAdES baseline shape
+	// (ETSI.CAdES.detached with signing-certificate-v2).
+	PAdES bool `json:"pades"`
 }
 
 // Valid reports whether the signature verifies, is trusted, was made with a
@@ -64,33 +77,64 @@ func (r *Report) Valid() bool {
 
 // Verify checks every signature of doc against the trust anchors. It returns an
 // error only when the document cannot be read at all (not a PDF, encrypted,
-// damaged); everything wrong with a signature is in the report.
+// damaged beyond repair); everything wrong with a signature is in the report.
+// Every revision is read as viewers read it (package pdfread).
 func Verify(doc Document, trust *TrustStore) (rep *Report, err error) {
-	rdr, err := doc.open()
+	final, err := openFinal(doc)
 	if err != nil {
 		return nil, err
 	}
-	defer recoverAs(&err, ErrNotPDF)
 	revisions, err := revisionEnds(doc)
 	if err != nil {
 		return nil, err
 	}
-	rep = &Report{Size: doc.size, Revisions: len(revisions)}
-	fields := signatureFields(rdr.Trailer().Key("Root"))
+	rep = &Report{Size: doc.size, Revisions: len(revisions), Warnings: final.rd.Warnings()}
 	prefixes := newPrefixHashes(doc)
-	for _, f := range fields {
-		if f.value.IsNull() {
-			continue // an empty signature field, not yet signed
+	usedValues := map[uint32]string{}
+	dss := readDSS(final)
+	for _, f := range final.signatureFields() {
+		sigDict := final.dict(f.value)
+		if sigDict == nil {
+			continue // an empty signature field, not signed
 		}
-		v := &verification{doc: doc, final: rdr, trust: trust, revisions: revisions, prefixes: prefixes, report: SignatureReport{Field: f.name}}
-		v.run(f.value)
+		v := &verification{doc: doc, final: final, trust: trust, revisions: revisions, prefixes: prefixes, dss: dss, field: f, report: SignatureReport{Field: f.name}}
+		if other, used := usedValues[refNum(f.value)]; used && refNum(f.value) != 0 {
+			v.problem("the signature value belongs to field %q: a field that shares another field's signature is not signed", other)
+		} else {
+			usedValues[refNum(f.value)] = f.name
+			v.run(sigDict)
+		}
 		rep.Signatures = append(rep.Signatures, v.report)
 		rep.IssueStamps = appendNew(rep.IssueStamps, v.stamps...)
+		rep.Warnings = appendNew(rep.Warnings, v.warnings...)
 	}
 	if len(rep.Signatures) == 0 {
 		rep.Problems = append(rep.Problems, "the document has no signature (no signed field in the AcroForm)")
 	}
 	return rep, nil
+}
+
+// openFinal reads the whole document as viewers do and refuses what cannot be
+// verified: not a PDF, encrypted, no page.
+func openFinal(doc Document) (view, error) {
+	head := make([]byte, 5)
+	if _, err := doc.r.ReadAt(head, 0); err != nil || !bytes.Equal(head, []byte("%PDF-")) {
+		return view{}, fmt.Errorf("%w: no %%PDF- header", ErrNotPDF)
+	}
+	final, err := openView(doc, doc.size)
+	if err != nil {
+		if doc.tailMentions("/Encrypt") {
+			return view{}, ErrEncrypted
+		}
+		return view{}, err
+	}
+	if final.rd.Trailer()["Encrypt"] != nil {
+		return view{}, ErrEncrypted
+	}
+	if _, ok := final.firstPage(); !ok || final.integer(final.dict(final.root()["Pages"])["Count"]) < 1 {
+		return view{}, fmt.Errorf("%w: no page tree", ErrNotPDF)
+	}
+	return final, nil
 }
 
 func appendNew(list []string, items ...string) []string {
@@ -109,29 +153,48 @@ func appendNew(list []string, items ...string) []string {
 // verification checks one signature dictionary.
 type verification struct {
 	doc       Document
-	final     *pdf.Reader
+	final     view
+	field     signedField
 	trust     *TrustStore
 	revisions []revision
 	prefixes  *prefixHashes
 	report    SignatureReport
 	stamps    []string
+	warnings  []string           // repairs needed to read the signed revision
+	dss       embeddedRevocation // the final revision's /DSS, read once
+	// timeTrusted: the signing time comes from a verified timestamp, so a
+	// revocation after it does not touch the signature.
+	timeTrusted bool
 }
 
 func (v *verification) problem(format string, args ...any) {
 	v.report.Problems = append(v.report.Problems, fmt.Sprintf(format, args...))
 }
 
-func (v *verification) run(sigDict pdf.Value) {
+func (v *verification) run(sigDict pdfread.Dict) {
 	r := &v.report
-	r.SubFilter = sigDict.Key("SubFilter").Name()
-	if r.SubFilter != "adbe.pkcs7.detached" && r.SubFilter != "ETSI.CAdES.detached" {
-		v.problem("subfilter %q is not supported (only adbe.pkcs7.detached and ETSI.CAdES.detached)", r.SubFilter)
+	r.SubFilter = v.final.name(sigDict["SubFilter"])
+	if r.SubFilter != "adbe.pkcs7.detached" && r.SubFilter != "ETSI.CAdES.detached" && r.SubFilter != "ETSI.RFC3161" {
+		v.problem("subfilter %q is not supported (only adbe.pkcs7.detached, ETSI.CAdES.detached and ETSI.RFC3161)", r.SubFilter)
 		return
 	}
-	contents := []byte(sigDict.Key("Contents").RawString())
-	br, ok := v.checkByteRange(sigDict.Key("ByteRange"), contents)
+	contents := v.final.bytes(sigDict["Contents"])
+	br, ok := v.checkByteRange(v.final.array(sigDict["ByteRange"]), contents)
 	if !ok {
 		r.ModifiedAfterSigning = true
+		return
+	}
+	signed, err := openView(v.doc, br[2]+br[3])
+	if err != nil {
+		v.problem("the signed revision cannot be read on its own: %v", err)
+		return
+	}
+	for _, w := range signed.rd.Warnings() {
+		v.warnings = append(v.warnings, fmt.Sprintf("revision %d, signed by field %q: %s", r.Revision, r.Field, w))
+	}
+	v.checkFieldWasSigned(signed)
+	if r.SubFilter == "ETSI.RFC3161" {
+		v.runDocumentTimestamp(contents, br, signed)
 		return
 	}
 	sig, err := parseCMS(contents)
@@ -140,14 +203,40 @@ func (v *verification) run(sigDict pdf.Value) {
 		return
 	}
 	v.describeSigner(sig, sigDict)
-	v.checkDigest(sig, br)
-	if err := sig.verify(); err != nil {
-		v.problem("the CMS signature does not verify with the signer's key: %v", err)
-	} else {
-		r.SignatureOK = true
-	}
+	v.checkCMS(sig, br)
 	v.checkCertificate(sig)
-	v.checkLaterChanges(br[2] + br[3])
+	r.Certification = v.final.docMDP(sigDict)
+	v.checkLaterChanges(signed, br[2]+br[3], r.Certification)
+}
+
+// checkFieldWasSigned requires the field to hold the same signature value in
+// the revision the signature covers: a value attached to another field later
+// does not make that field signed.
+func (v *verification) checkFieldWasSigned(signed view) {
+	for _, f := range signed.signatureFields() {
+		if f.object == v.field.object && refNum(f.value) == refNum(v.field.value) {
+			return
+		}
+	}
+	v.report.ModifiedAfterSigning = true
+	c := Change{Object: v.field.object, Rule: ruleFieldNotInSigned.id, Detail: fmt.Sprintf("field %q does not hold this signature in the revision it signs", v.field.name)}
+	v.report.Changes = append(v.report.Changes, c)
+	v.problem("modified after signing: %s", c)
+}
+
+// docMDP is the /P of a certification signature's DocMDP transform, 0 if none.
+func (v view) docMDP(sigDict pdfread.Dict) int64 {
+	for _, ref := range v.array(sigDict["Reference"]) {
+		d := v.dict(ref)
+		if v.name(d["TransformMethod"]) != "DocMDP" {
+			continue
+		}
+		if p := v.integer(v.dict(d["TransformParams"])["P"]); p >= 1 && p <= 3 {
+			return p
+		}
+		return 2 // the default of ISO 32000-1 Table 254
+	}
+	return 0
 }
 
 // maxSignatureBytes bounds the unsigned gap of a byte range (the hex /Contents):
@@ -156,14 +245,14 @@ const maxSignatureBytes = 4 << 20
 
 // checkByteRange checks that the byte range starts at 0, leaves out exactly this
 // signature's /Contents hex string and ends at the end of a revision.
-func (v *verification) checkByteRange(arr pdf.Value, contents []byte) ([4]int64, bool) {
+func (v *verification) checkByteRange(arr pdfread.Array, contents []byte) ([4]int64, bool) {
 	var br [4]int64
-	if arr.Len() != 4 {
+	if len(arr) != 4 {
 		v.problem("the /ByteRange is not an array of four numbers")
 		return br, false
 	}
 	for i := range br {
-		br[i] = arr.Index(i).Int64()
+		br[i] = v.final.integer(arr[i])
 	}
 	end := br[2] + br[3]
 	if br[0] != 0 || br[1] <= 0 || br[2] <= br[1] || br[3] < 0 || end > v.doc.size {
@@ -199,7 +288,7 @@ func hexEquals(hexDigits, want []byte) bool {
 	return err == nil && bytes.Equal(got[:n], want)
 }
 
-func (v *verification) describeSigner(sig *cmsSignature, sigDict pdf.Value) {
+func (v *verification) describeSigner(sig *cmsSignature, sigDict pdfread.Dict) {
 	r := &v.report
 	r.Signer = sig.signer.Subject.CommonName
 	r.SignerDN = sig.signer.Subject.String()
@@ -208,7 +297,7 @@ func (v *verification) describeSigner(sig *cmsSignature, sigDict pdf.Value) {
 	case !sig.signingTime.IsZero():
 		r.SigningTime, r.TimeSource = sig.signingTime, "signingTime attribute (signer's clock)"
 	default:
-		if t, err := parsePDFDate(sigDict.Key("M").Text()); err == nil {
+		if t, err := parsePDFDate(v.final.text(sigDict["M"])); err == nil {
 			r.SigningTime, r.TimeSource = t, "/M entry (signer's clock)"
 		}
 	}
@@ -220,18 +309,6 @@ func (v *verification) describeSigner(sig *cmsSignature, sigDict pdf.Value) {
 	}
 }
 
-func (v *verification) checkDigest(sig *cmsSignature, br [4]int64) {
-	sum, err := v.prefixes.sum(sig.hash, br)
-	if err != nil {
-		v.problem("cannot read the signed bytes: %v", err)
-		return
-	}
-	if subtle.ConstantTimeCompare(sum, sig.messageDigest) != 1 {
-		v.problem("the signed bytes were changed: their digest does not match the signature")
-		return
-	}
-	v.report.DigestOK = true
-}
 func (v *verification) checkCertificate(sig *cmsSignature) {
 	r := &v.report
 	cert := sig.signer
@@ -247,15 +324,17 @@ func (v *verification) checkCertificate(sig *cmsSignature) {
 		return
 	}
 	inter := x509.NewCertPool()
-	for _, c := range sig.certs {
+	embedded := v.embeddedRevocation(sig)
+	for _, c := range append(sig.certs, embedded.certs...) {
 		inter.AddCert(c)
 	}
-	_, err := cert.Verify(x509.VerifyOptions{Roots: v.trust.roots, Intermediates: inter, CurrentTime: r.SigningTime, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	chains, err := cert.Verify(x509.VerifyOptions{Roots: v.trust.roots, Intermediates: inter, CurrentTime: r.SigningTime, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
 		v.problem("certificate not trusted: %v", err)
 		return
 	}
 	r.Trusted = true
+	v.checkRevocation(chains[0], embedded)
 }
 
 // parsePDFDate reads a PDF date such as D:20261126093000+07'00'.

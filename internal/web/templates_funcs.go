@@ -10,6 +10,7 @@ import (
 
 	"edms/internal/access"
 	"edms/internal/docs"
+	"edms/internal/signing"
 )
 
 // vietnam is the time zone dates are shown in.
@@ -50,6 +51,12 @@ var templateFuncs = template.FuncMap{
 	"neg":       func(n int) int { return -n },
 	"percent":   func(v float64) string { return strings.Replace(fmt.Sprintf("%.1f%%", v), ".", ",", 1) },
 	"statsRows": statsRows,
+	"revocationStatus": func(status string) string {
+		return map[string]string{
+			signing.StatusGood: "chưa bị thu hồi", signing.StatusRevoked: "đã bị thu hồi", signing.StatusUnknown: "không xác định được",
+			signing.StatusNotChecked: "không kiểm tra", signing.StatusNoService: "nhà cung cấp không công bố dịch vụ thu hồi",
+		}[status]
+	},
 }
 
 // statsRow is a line of a statistics table: the figures with the unit's or person's name.

@@ -30,10 +30,12 @@ import (
 //	<dir>/agencies/<organ_id>.p12     an agency's key and certificate (or .pkcs11)
 //	<dir>/trust/*.pem                 trust anchors for verifying what arrives
 //
-// PKCS#12 files are protected by Password (never logged).
+// PKCS#12 files are protected by Password (never logged). Revocation is how the
+// node checks the revocation status of the signatures it verifies.
 type Keyring struct {
-	Dir      string
-	Password string
+	Dir        string
+	Password   string
+	Revocation signing.RevocationMode
 }
 
 // ErrNoKey is returned when a person or agency has no signing key in the keyring.
@@ -61,6 +63,18 @@ func (k Keyring) AgencyPath(organID string) string {
 
 // TrustDir is the folder of trust anchors.
 func (k Keyring) TrustDir() string { return filepath.Join(k.Dir, "trust") }
+
+// TrustStore loads the trust anchors with the keyring's revocation policy. The
+// node gives this one store to the document page, the API and the check of
+// received documents, so they all reach the same verdict.
+func (k Keyring) TrustStore() (*signing.TrustStore, error) {
+	trust, err := signing.LoadTrustStore(k.TrustDir())
+	if err != nil {
+		return nil, err
+	}
+	trust.Revocation = signing.NewRevocationChecker(k.Revocation)
+	return trust, nil
+}
 
 func (k Keyring) open(kind, name string) (*signing.Identity, error) {
 	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {

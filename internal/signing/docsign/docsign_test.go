@@ -110,6 +110,11 @@ func TestIssuedDocumentCarriesBothSignatures(t *testing.T) {
 	if report.Signatures[0].Signer != "Nguyễn Văn Nghĩa" || !strings.Contains(report.Signatures[1].Signer, "Phú Lương") {
 		t.Errorf("signers: %q, %q", report.Signatures[0].Signer, report.Signatures[1].Signer)
 	}
+	for _, s := range report.Signatures {
+		if !s.PAdES || s.SubFilter != "ETSI.CAdES.detached" {
+			t.Errorf("the lifecycle must sign PAdES (ETSI.CAdES.detached with signing-certificate-v2): %+v", s)
+		}
+	}
 	if len(report.IssueStamps) == 0 || !strings.Contains(strings.Join(report.IssueStamps, " "), "Số: 01/KH-UBND") {
 		t.Errorf("issue stamps: %v", report.IssueStamps)
 	}

@@ -50,6 +50,10 @@ type Options struct {
 	KeyBits   int
 	NotBefore time.Time
 	NotAfter  time.Time
+	// OCSPServer and CRLDistributionPoints are the revocation services written
+	// into the certificate (see RevocationList); empty: none.
+	OCSPServer            []string
+	CRLDistributionPoints []string
 }
 
 // Authority is a certification authority that can issue certificates.
@@ -143,6 +147,8 @@ func (ca *Authority) IssueForKey(pub crypto.PublicKey, opts Options) (*x509.Cert
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
 		UnknownExtKeyUsage:    []asn1.ObjectIdentifier{oidAdobeDocSigning},
 		BasicConstraintsValid: true,
+		OCSPServer:            opts.OCSPServer,
+		CRLDistributionPoints: opts.CRLDistributionPoints,
 	}
 	if opts.Subject.Email != "" {
 		tmpl.EmailAddresses = []string{opts.Subject.Email}

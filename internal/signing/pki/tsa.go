@@ -30,6 +30,19 @@ type TimestampAuthority struct {
 // NewTimestampAuthority issues a timestamping certificate (critical extended key
 // usage timeStamping) to a new key.
 func (ca *Authority) NewTimestampAuthority(name string) (*TimestampAuthority, error) {
+	return ca.NewTimestampAuthorityWithRevocation(name, RevocationServices{})
+}
+
+// RevocationServices are the OCSP responders and CRL distribution points a
+// certificate names.
+type RevocationServices struct {
+	OCSPServer            []string
+	CRLDistributionPoints []string
+}
+
+// NewTimestampAuthorityWithRevocation is NewTimestampAuthority for a certificate
+// that names revocation services.
+func (ca *Authority) NewTimestampAuthorityWithRevocation(name string, services RevocationServices) (*TimestampAuthority, error) {
 	key, err := rsa.GenerateKey(rand.Reader, DefaultKeyBits)
 	if err != nil {
 		return nil, fmt.Errorf("pki: generate TSA key: %w", err)
@@ -43,6 +56,8 @@ func (ca *Authority) NewTimestampAuthority(name string) (*TimestampAuthority, er
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
 		BasicConstraintsValid: true,
+		OCSPServer:            services.OCSPServer,
+		CRLDistributionPoints: services.CRLDistributionPoints,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
 	if err != nil {
