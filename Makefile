@@ -14,6 +14,7 @@ demo: deps-demo
 test: deps-test
 	$(GO) vet ./...
 	$(GO) test -race $(RACE_PKGS)
+	$(GO) test -run '^TestConcurrentWritersNeverHang$$' ./internal/web/
 	$(GO) test $(shell $(GO) list ./... | grep -v -E '/internal/(store|access|audit|docs|web|liaison)(/|$$)')
 
 build:
