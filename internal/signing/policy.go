@@ -67,6 +67,16 @@ var changePolicy = []rule{
 	ruleFreed, ruleObjectChanged, ruleDamagedXref, ruleDocMDP, ruleFieldNotInSigned,
 }
 
+// PolicyRules returns the ids of every rule of the change policy, allowed first, for
+// the interfaces that describe them to people.
+func PolicyRules() []string {
+	ids := make([]string, len(changePolicy))
+	for i, r := range changePolicy {
+		ids[i] = r.id
+	}
+	return ids
+}
+
 // Change is one difference between the signed revision and the final document.
 type Change struct {
 	Object  uint32 `json:"object,omitempty"` // object number, 0 for the file as a whole

@@ -238,6 +238,23 @@ func TestChairmanSignsInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "signed.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 
+	// The issued plan carries the number stamp and the agency's signature after his: the
+	// page names each permitted change by its rule, in Vietnamese.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/documents?direction=outgoing"),
+		chromedp.Click(chromedp.Search(`//a[contains(., "Kiểm tra công tác văn thư")]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.badge.green`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := browse(t, ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	for _, want := range []string{"Thay đổi được phép sau khi ký: hệ thống ghi số, ngày ban hành", "Thay đổi được phép sau khi ký: thêm trường chữ ký số mới"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the issued plan's page lacks %q", want)
+		}
+	}
+
 	// The province's decision waits for his assignment: the form offers the units.
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/documents?direction=incoming"),

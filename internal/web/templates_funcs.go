@@ -47,10 +47,11 @@ var templateFuncs = template.FuncMap{
 	"noteRequired": func(action string) bool {
 		return action == "return" || action == "return_signature" || action == "reject" || action == "recall"
 	},
-	"dangerous": func(action string) bool { return action == "reject" || action == "recall" },
-	"neg":       func(n int) int { return -n },
-	"percent":   func(v float64) string { return strings.Replace(fmt.Sprintf("%.1f%%", v), ".", ",", 1) },
-	"statsRows": statsRows,
+	"dangerous":  func(action string) bool { return action == "reject" || action == "recall" },
+	"neg":        func(n int) int { return -n },
+	"percent":    func(v float64) string { return strings.Replace(fmt.Sprintf("%.1f%%", v), ".", ",", 1) },
+	"statsRows":  statsRows,
+	"changeRule": func(id string) string { return changeRuleLabels[id] },
 	"revocationStatus": func(status string) string {
 		return map[string]string{
 			signing.StatusGood: "chưa bị thu hồi", signing.StatusRevoked: "đã bị thu hồi", signing.StatusUnknown: "không xác định được",
@@ -114,4 +115,31 @@ func humanSize(n int64) string {
 		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// changeRuleLabels say in Vietnamese what each rule of the signature verifier's change
+// policy (signing.PolicyRules) covers, for the document page.
+var changeRuleLabels = map[string]string{
+	"identical-rewrite":       "đối tượng được ghi lại không đổi nội dung",
+	"dss":                     "bổ sung dữ liệu kiểm tra dài hạn (DSS)",
+	"document-timestamp":      "gắn dấu thời gian cho văn bản",
+	"xmp-metadata":            "cập nhật siêu dữ liệu XMP",
+	"extensions":              "cập nhật phần mở rộng, phiên bản PDF",
+	"document-info":           "cập nhật thông tin tệp",
+	"perms":                   "cập nhật quyền của tệp",
+	"acroform-bookkeeping":    "cập nhật danh mục trường ký",
+	"new-signature-field":     "thêm trường chữ ký số mới",
+	"sign-empty-field":        "ký vào trường chữ ký còn trống",
+	"issue-stamp":             "hệ thống ghi số, ngày ban hành",
+	"page-content":            "nội dung trang bị thay đổi",
+	"annotation":              "chú thích trên trang bị thêm, xóa hoặc sửa",
+	"appearance-outside-rect": "hình chữ ký tràn ra ngoài khung của nó",
+	"unsigned-widget-visible": "trường ký chưa ký nhưng hiện hình trên trang",
+	"form-field":              "trường biểu mẫu bị thêm, xóa hoặc sửa",
+	"catalog":                 "cấu trúc gốc của tệp bị thay đổi",
+	"object-freed":            "đối tượng của bản đã ký bị xóa",
+	"object-changed":          "đối tượng của bản đã ký bị sửa",
+	"damaged-xref":            "bảng tham chiếu của lần sửa sau bị hỏng",
+	"docmdp":                  "thay đổi mà chữ ký chứng nhận (DocMDP) không cho phép",
+	"field-not-signed":        "giá trị chữ ký gắn vào trường không có trong bản đã ký",
 }
