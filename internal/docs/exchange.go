@@ -1,7 +1,12 @@
 package docs
 
 import (
+	"cmp"
+	"errors"
+	"fmt"
+
 	"context"
+	"github.com/google/uuid"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,3 +53,33 @@ type SendStatusArgs struct {
 
 // Kind names the job in River's table.
 func (SendStatusArgs) Kind() string { return "exchange.send_status" }
+
+// QueueExchange is the River queue of the exchange's jobs, apart from the
+// documents' own background work so that deliveries never wait behind conversions.
+const QueueExchange = "exchange"
+
+// exchangeMaxAttempts is how often a delivery is tried, with River's exponential
+// backoff (attempt⁴ seconds): about three days before it is given up and shown to
+// the clerk as failed.
+const exchangeMaxAttempts = 25
+
+// queueExchange inserts an exchange job in the step's transaction, giving it a new
+// package id unless it carries one (a resend keeps the id of the package it repeats,
+// so that a copy that did arrive is recognised as a duplicate).
+func (s *Service) queueExchange(ctx context.Context, tx pgx.Tx, args river.JobArgs) error {
+	if s.Queue == nil {
+		return errors.New("docs: no job queue configured for the exchange")
+	}
+	switch a := args.(type) {
+	case SendPackageArgs:
+		a.PackageID = cmp.Or(a.PackageID, uuid.NewString())
+		args = a
+	case SendStatusArgs:
+		a.PackageID = cmp.Or(a.PackageID, uuid.NewString())
+		args = a
+	}
+	if _, err := s.Queue.InsertTx(ctx, tx, args, &river.InsertOpts{Queue: QueueExchange, MaxAttempts: exchangeMaxAttempts}); err != nil {
+		return fmt.Errorf("docs: unable to queue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
