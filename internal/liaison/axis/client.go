@@ -16,16 +16,16 @@ import (
 
 // Operations of the axis, appended to the base URL.
 const (
-	opSendEdoc          = "sendEdoc"
-	opReceivedEdocList  = "getReceivedEdocList"
-	opGetEdoc           = "getEdoc"
-	opUpdateStatus      = "updateStatus"
-	opAgenciesList      = "getAgenciesList"
-	opSentEdocList      = "getSentEdocList"
-	serviceEdoc         = "eDoc"
-	contentJSON         = "application/json"
-	contentOctetStream  = "application/octet-stream"
-	maxReplyBytes int64 = 1 << 30 // getEdoc carries a package as base64 inside JSON
+	opSendEdoc               = "sendEdoc"
+	opReceivedEdocList       = "getReceivedEdocList"
+	opGetEdoc                = "getEdoc"
+	opUpdateStatus           = "updateStatus"
+	opAgenciesList           = "getAgenciesList"
+	opSentEdocList           = "getSentEdocList"
+	serviceEdoc              = "eDoc"
+	contentJSON              = "application/json"
+	contentOctetStream       = "application/octet-stream"
+	maxReplyBytes      int64 = 1 << 30 // getEdoc carries a package as base64 inside JSON
 )
 
 // Message types: the axis keeps documents and statuses in separate queues.
