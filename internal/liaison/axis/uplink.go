@@ -1,0 +1,253 @@
+package axis
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+
+	"edms/internal/liaison"
+	"edms/internal/liaison/wire"
+)
+
+// Uplink is the hub's adapter to the axis: it forwards packages for agencies the
+// axis serves, pulls the packages the axis holds for the hub's system, and reads
+// the axis's directory. It keeps only the directory's OrganIds, refreshed by
+// Directory, so several hub instances may each run one.
+type Uplink struct {
+	name     string
+	client   *Client
+	prefixes []string
+
+	mu     sync.RWMutex
+	served map[string]bool
+}
+
+// NewUplink is an adapter named name (the hub name of the axis's directory
+// entries) calling the axis through client. An OrganId that starts with one of
+// prefixes is served even before the directory lists it (the .NET LGSP job
+// forwards every "000." recipient).
+func NewUplink(name string, client *Client, prefixes ...string) *Uplink {
+	return &Uplink{name: name, client: client, prefixes: prefixes, served: map[string]bool{}}
+}
+
+// Name names the axis among the hub's peers.
+func (u *Uplink) Name() string { return u.name }
+
+// Serves tells whether the axis delivers to organID: its directory lists it, or it
+// starts with one of the configured prefixes.
+func (u *Uplink) Serves(organID string) bool {
+	for _, p := range u.prefixes {
+		if strings.HasPrefix(organID, p) {
+			return true
+		}
+	}
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	return u.served[organID]
+}
+
+// Directory reads the axis's directory, remembers which agencies it serves, and
+// returns them as entries of the hub's network.
+func (u *Uplink) Directory(ctx context.Context) ([]wire.DirectoryEntry, error) {
+	agencies, err := u.client.Agencies(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("axis: unable to read the directory of %s: %w", u.name, err)
+	}
+	codeOf := make(map[string]string, len(agencies))
+	for _, a := range agencies {
+		codeOf[string(a.ID)] = string(a.Code)
+	}
+	entries := make([]wire.DirectoryEntry, 0, len(agencies))
+	served := make(map[string]bool, len(agencies))
+	for _, a := range agencies {
+		if a.Code == "" {
+			continue
+		}
+		entries = append(entries, wire.DirectoryEntry{OrganID: string(a.Code), Name: string(a.Name), ParentOrganID: codeOf[string(a.Pid)], Hub: u.name})
+		served[string(a.Code)] = true
+	}
+	u.mu.Lock()
+	u.served = served
+	u.mu.Unlock()
+	return entries, nil
+}
+
+// Forward sends one package to the axis and returns the axis's DocId as the
+// receipt. A refusal of the axis is a *wire.Refusal; a transport error, a fault
+// of the axis or of the body is worth retrying. A new document the axis already
+// has is taken as delivered: it is this package, resent after an answer was lost.
+func (u *Uplink) Forward(ctx context.Context, p wire.Forwarded) (string, error) {
+	messageType, err := messageTypeOf(p.Kind)
+	if err != nil {
+		return "", err
+	}
+	body, err := rewindable(p.Body, p.Size)
+	if err != nil {
+		return "", &wire.Temporary{Err: fmt.Errorf("axis: unable to read package %s of %s: %w", p.PackageID, p.DocumentID, err)}
+	}
+	defer body.Close()
+	docID, err := u.client.SendEdoc(ctx, Outgoing{From: p.From, MessageType: messageType, To: p.Recipients,
+		Body: body, Size: body.size, Hash: body.hash})
+	var failure *Failure
+	switch {
+	case err == nil:
+		return docID, nil
+	case errors.As(err, &failure) && failure.Code == CodeDuplicate:
+		return "duplicate:" + p.DocumentID, nil
+	case errors.As(err, &failure) && !failure.Temporary():
+		return "", refusal(failure)
+	case errors.As(err, &failure):
+		return "", &wire.Temporary{Err: err}
+	}
+	return "", err
+}
+
+func messageTypeOf(kind liaison.Kind) (string, error) {
+	switch kind {
+	case liaison.KindDocument:
+		return MessageEdoc, nil
+	case liaison.KindStatus:
+		return MessageStatus, nil
+	}
+	return "", &wire.Refusal{Status: http.StatusBadRequest, ErrorBody: wire.ErrorBody{Code: wire.CodeInvalid,
+		Message: "Gói tin không phải văn bản hay trạng thái, không gửi được lên trục liên thông."}}
+}
+
+// refusal maps a FAIL of the axis to the protocol's refusal codes.
+func refusal(f *Failure) *wire.Refusal {
+	code := wire.CodeInvalid
+	switch f.Code {
+	case CodeUnknownRecipient:
+		code = wire.CodeWrongRecipient
+	case CodeForbidden:
+		code = wire.CodeSenderMismatch
+	case CodeUnauthenticated:
+		code = wire.CodeUnauthenticated
+	}
+	return &wire.Refusal{Status: http.StatusBadRequest, ErrorBody: wire.ErrorBody{Code: code,
+		Message: fmt.Sprintf("Trục liên thông văn bản quốc gia từ chối gói tin (mã %s): %s", f.Code, f.Desc)}}
+}
+
+// Pull takes what waits for the hub's system in both queues: each item not yet
+// refused is fetched and handed to accept with its docId as ref, then acknowledged
+// done when accept returns nil (a duplicate included) or fail when it returns a
+// *wire.Refusal. On any other error nothing is acknowledged, so the item is listed
+// again at the next Pull. It returns how many packages accept took, and the
+// errors met on the way, joined.
+func (u *Uplink) Pull(ctx context.Context, accept func(ctx context.Context, body io.Reader, ref string) error) (int, error) {
+	taken := 0
+	var errs []error
+	for _, messageType := range []string{MessageEdoc, MessageStatus} {
+		items, err := u.client.ReceivedList(ctx, messageType)
+		if err != nil {
+			return taken, errors.Join(append(errs, fmt.Errorf("axis: unable to list the %s queue of %s: %w", messageType, u.name, err))...)
+		}
+		for _, it := range items {
+			if strings.EqualFold(string(it.Status), AckFail) || strings.EqualFold(string(it.Status), AckDone) {
+				continue // refused before: the axis keeps listing it
+			}
+			took, err := u.take(ctx, string(it.DocID), accept)
+			if took {
+				taken++
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if ctx.Err() != nil {
+				return taken, errors.Join(append(errs, ctx.Err())...)
+			}
+		}
+	}
+	return taken, errors.Join(errs...)
+}
+
+// take fetches one item, hands it to accept and acknowledges it.
+func (u *Uplink) take(ctx context.Context, docID string, accept func(context.Context, io.Reader, string) error) (bool, error) {
+	pkg, err := u.client.GetEdoc(ctx, docID)
+	if err != nil {
+		return false, fmt.Errorf("axis: unable to fetch %s: %w", docID, err)
+	}
+	ack := AckDone
+	var refused *wire.Refusal
+	switch err := accept(ctx, bytes.NewReader(pkg), docID); {
+	case errors.As(err, &refused):
+		ack = AckFail
+	case err != nil:
+		return false, fmt.Errorf("axis: package %s not taken, left for the next pull: %w", docID, err)
+	}
+	if err := u.client.UpdateStatus(ctx, docID, ack); err != nil {
+		return ack == AckDone, fmt.Errorf("axis: unable to acknowledge %s %s: %w", docID, ack, err)
+	}
+	return ack == AckDone, nil
+}
+
+// body is a package body that can be read after its hash was computed.
+type body struct {
+	io.Reader
+	size  int64
+	hash  string
+	close func() error
+}
+
+func (b *body) Close() error { return b.close() }
+
+// rewindable hashes r and returns it ready to stream again: a seekable r is read
+// twice in place; any other is spooled to a temporary file on the way, so memory
+// stays bounded whatever the package's size.
+func rewindable(r io.Reader, size int64) (*body, error) {
+	if seeker, ok := r.(io.ReadSeeker); ok {
+		return rewound(seeker)
+	}
+	spool, err := os.CreateTemp("", "edms-axis-*.edxml")
+	if err != nil {
+		return nil, err
+	}
+	drop := func() error { spool.Close(); return os.Remove(spool.Name()) }
+	b, err := hashCopy(spool, r)
+	if err == nil && size >= 0 && b.size != size {
+		err = fmt.Errorf("read %d bytes, expected %d", b.size, size)
+	}
+	if err == nil {
+		_, err = spool.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		drop()
+		return nil, err
+	}
+	b.Reader, b.close = spool, drop
+	return b, nil
+}
+
+// rewound hashes a seekable body from where it stands and seeks back there.
+func rewound(r io.ReadSeeker) (*body, error) {
+	start, err := r.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, err
+	}
+	b, err := hashCopy(io.Discard, r)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.Seek(start, io.SeekStart); err != nil {
+		return nil, err
+	}
+	b.Reader, b.close = r, func() error { return nil }
+	return b, nil
+}
+
+// hashCopy copies r to w and measures its size and hash-file.
+func hashCopy(w io.Writer, r io.Reader) (*body, error) {
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), r)
+	if err != nil {
+		return nil, err
+	}
+	return &body{size: n, hash: HashFile(h.Sum(nil))}, nil
+}
