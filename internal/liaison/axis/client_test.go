@@ -20,16 +20,18 @@ import (
 func TestWorkedExampleSignature(t *testing.T) {
 	ax := newTestAxis(t)
 	c := testClient(ax.server, "000.00.00.T99", "example-secret")
-	c.Now = func() time.Time { return time.Date(2025, time.December, 2, 9, 30, 15, 42*int(time.Millisecond), vietnam) }
+	c.Now = func() time.Time {
+		return time.Date(2025, time.December, 2, 9, 30, 15, 42*int(time.Millisecond), vietnam)
+	}
 	req, err := c.newRequest(context.Background(), opReceivedEdocList,
 		[]param{{"servicetype", "eDoc"}, {"messagetype", "edoc"}}, contentJSON, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		headerSignKey: "systemid;servicetype;messagetype;timestamp;Content-Type",
-		headerSign:    `{"XroadVnpt-systemid":"000.00.00.T99","XroadVnpt-servicetype":"eDoc","XroadVnpt-messagetype":"edoc","XroadVnpt-timestamp":"02122025T093015+0042","XroadVnpt-Content-Type":"application/json"}`,
-		headerHash:    "95885735247219dc4120013ccdca1463797031bc279215accec316f69558c054",
+		headerSignKey:         "systemid;servicetype;messagetype;timestamp;Content-Type",
+		headerSign:            `{"XroadVnpt-systemid":"000.00.00.T99","XroadVnpt-servicetype":"eDoc","XroadVnpt-messagetype":"edoc","XroadVnpt-timestamp":"02122025T093015+0042","XroadVnpt-Content-Type":"application/json"}`,
+		headerHash:            "95885735247219dc4120013ccdca1463797031bc279215accec316f69558c054",
 		"XroadVnpt-timestamp": "02122025T093015+0042",
 		"Content-Type":        "application/json",
 	}
