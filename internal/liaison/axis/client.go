@@ -3,7 +3,6 @@ package axis
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -126,21 +125,20 @@ func (c *Client) ReceivedList(ctx context.Context, messageType string) ([]Receiv
 	return list[ReceivedItem](r)
 }
 
-// GetEdoc fetches one received package.
-func (c *Client) GetEdoc(ctx context.Context, docID string) ([]byte, error) {
-	r, err := c.call(ctx, opGetEdoc, []param{{"docId", docID}}, contentJSON, strings.NewReader("{}"), 2)
-	if err != nil {
-		return nil, err
+// GetEdoc fetches one received package, decoding it to w as it arrives.
+func (c *Client) GetEdoc(ctx context.Context, docID string, w io.Writer) error {
+	found := false
+	read := func(r io.Reader) (rep reply, err error) {
+		rep, found, err = readEdocReply(r, w)
+		return rep, err
 	}
-	var data text
-	if err := json.Unmarshal(r.Data, &data); err != nil || data == "" {
-		return nil, fmt.Errorf("axis: getEdoc %s answered no package", docID)
+	if _, err := c.exchange(ctx, opGetEdoc, []param{{"docId", docID}}, contentJSON, strings.NewReader("{}"), 2, read); err != nil {
+		return err
 	}
-	pkg, err := base64.StdEncoding.DecodeString(string(data))
-	if err != nil {
-		return nil, fmt.Errorf("axis: getEdoc %s answered a package that is not base64: %w", docID, err)
+	if !found {
+		return fmt.Errorf("axis: getEdoc %s answered no package", docID)
 	}
-	return pkg, nil
+	return nil
 }
 
 // UpdateStatus acknowledges a received item: AckDone, or AckFail.
@@ -171,10 +169,15 @@ func (c *Client) SentList(ctx context.Context, messageType, docID string) ([]Sen
 	return list[SentItem](r)
 }
 
-// call signs and posts one operation. A FAIL answer is a *Failure; a transport
-// error, a 5xx or an unreadable answer is a *wire.Temporary. The body of any other
-// HTTP status is read, as the SDK reads it.
+// call signs and posts one operation and reads its answer whole.
 func (c *Client) call(ctx context.Context, op string, params []param, contentType string, body io.Reader, size int64) (reply, error) {
+	return c.exchange(ctx, op, params, contentType, body, size, readWhole)
+}
+
+// exchange signs and posts one operation and reads its answer with read. A FAIL
+// answer is a *Failure; a transport error, a 5xx or an unreadable answer is a
+// *wire.Temporary. The body of any other HTTP status is read, as the SDK reads it.
+func (c *Client) exchange(ctx context.Context, op string, params []param, contentType string, body io.Reader, size int64, read func(io.Reader) (reply, error)) (reply, error) {
 	req, err := c.newRequest(ctx, op, params, contentType, body, size)
 	if err != nil {
 		return reply{}, err
@@ -184,21 +187,34 @@ func (c *Client) call(ctx context.Context, op string, params []param, contentTyp
 		return reply{}, &wire.Temporary{Err: fmt.Errorf("axis: %s: %w", op, err)}
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes))
-	if err != nil {
-		return reply{}, &wire.Temporary{Err: fmt.Errorf("axis: unable to read the answer to %s: %w", op, err)}
-	}
 	if resp.StatusCode >= http.StatusInternalServerError {
-		return reply{}, &wire.Temporary{Err: fmt.Errorf("axis: %s answered %d: %.200s", op, resp.StatusCode, bytes.TrimSpace(raw))}
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return reply{}, &wire.Temporary{Err: fmt.Errorf("axis: %s answered %d: %s", op, resp.StatusCode, bytes.TrimSpace(raw))}
 	}
-	var r reply
-	if err := json.Unmarshal(raw, &r); err != nil || (r.Status == "" && r.ErrorCode == "") {
-		return reply{}, &wire.Temporary{Err: fmt.Errorf("axis: %s answered %d without a readable body: %.200s", op, resp.StatusCode, bytes.TrimSpace(raw))}
+	r, err := read(resp.Body)
+	if err != nil {
+		return reply{}, &wire.Temporary{Err: fmt.Errorf("axis: unable to read the answer to %s (HTTP %d): %w", op, resp.StatusCode, err)}
+	}
+	if r.Status == "" && r.ErrorCode == "" {
+		return reply{}, &wire.Temporary{Err: fmt.Errorf("axis: %s answered %d without status or ErrorCode", op, resp.StatusCode)}
 	}
 	if !r.succeeded() {
 		return r, &Failure{Operation: op, Code: string(r.ErrorCode), Desc: string(r.ErrorDesc)}
 	}
 	return r, nil
+}
+
+// readWhole reads an answer that holds no package.
+func readWhole(r io.Reader) (reply, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, maxReplyBytes))
+	if err != nil {
+		return reply{}, err
+	}
+	var rep reply
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return reply{}, fmt.Errorf("%w: %.200s", err, bytes.TrimSpace(raw))
+	}
+	return rep, nil
 }
 
 // newRequest builds the request of op with its parameters signed: systemid first,

@@ -71,11 +71,11 @@ func TestSendListGetAcknowledge(t *testing.T) {
 	if mine := listed(t, ax.province, MessageEdoc); len(mine) != 0 {
 		t.Errorf("the sender's own queue lists %v", mine)
 	}
-	got, err := ax.vpcp.GetEdoc(ctx, ids[0])
+	got, err := getEdoc(ax.vpcp, ids[0])
 	if err != nil || !bytes.Equal(got, pkg) {
 		t.Fatalf("getEdoc: %v, identical bytes %v", err, bytes.Equal(got, pkg))
 	}
-	if _, err := ax.province.GetEdoc(ctx, ids[0]); failureCode(t, err) != CodeForbidden {
+	if _, err := getEdoc(ax.province, ids[0]); failureCode(t, err) != CodeForbidden {
 		t.Errorf("another system fetched the item")
 	}
 	if again := listed(t, ax.vpcp, MessageEdoc); !slices.Equal(again, ids) {

@@ -169,3 +169,10 @@ func failureCode(t *testing.T, err error) string {
 	}
 	return f.Code
 }
+
+// getEdoc fetches a package into memory.
+func getEdoc(c *Client, docID string) ([]byte, error) {
+	var out bytes.Buffer
+	err := c.GetEdoc(context.Background(), docID, &out)
+	return out.Bytes(), err
+}

@@ -1,7 +1,6 @@
 package axis
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -168,15 +167,22 @@ func (u *Uplink) Pull(ctx context.Context, accept func(ctx context.Context, body
 	return taken, errors.Join(errs...)
 }
 
-// take fetches one item, hands it to accept and acknowledges it.
+// take fetches one item to a temporary file, hands it to accept and acknowledges it.
 func (u *Uplink) take(ctx context.Context, docID string, accept func(context.Context, io.Reader, string) error) (bool, error) {
-	pkg, err := u.client.GetEdoc(ctx, docID)
+	spool, drop, err := tempFile()
 	if err != nil {
 		return false, fmt.Errorf("axis: unable to fetch %s: %w", docID, err)
 	}
+	defer drop()
+	if err := u.client.GetEdoc(ctx, docID, spool); err != nil {
+		return false, fmt.Errorf("axis: unable to fetch %s: %w", docID, err)
+	}
+	if _, err := spool.Seek(0, io.SeekStart); err != nil {
+		return false, fmt.Errorf("axis: unable to read %s back: %w", docID, err)
+	}
 	ack := AckDone
 	var refused *wire.Refusal
-	switch err := accept(ctx, bytes.NewReader(pkg), docID); {
+	switch err := accept(ctx, spool, docID); {
 	case errors.As(err, &refused):
 		ack = AckFail
 	case err != nil:
@@ -188,15 +194,22 @@ func (u *Uplink) take(ctx context.Context, docID string, accept func(context.Con
 	return ack == AckDone, nil
 }
 
+// tempFile is a temporary file for one package, and how to remove it.
+func tempFile() (*os.File, func(), error) {
+	f, err := os.CreateTemp("", "edms-axis-*.edxml")
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close(); os.Remove(f.Name()) }, nil
+}
+
 // body is a package body that can be read after its hash was computed.
 type body struct {
 	io.Reader
 	size  int64
 	hash  string
-	close func() error
+	Close func()
 }
-
-func (b *body) Close() error { return b.close() }
 
 // rewindable hashes r and returns it ready to stream again: a seekable r is read
 // twice in place; any other is spooled to a temporary file on the way, so memory
@@ -205,11 +218,10 @@ func rewindable(r io.Reader, size int64) (*body, error) {
 	if seeker, ok := r.(io.ReadSeeker); ok {
 		return rewound(seeker)
 	}
-	spool, err := os.CreateTemp("", "edms-axis-*.edxml")
+	spool, drop, err := tempFile()
 	if err != nil {
 		return nil, err
 	}
-	drop := func() error { spool.Close(); return os.Remove(spool.Name()) }
 	b, err := hashCopy(spool, r)
 	if err == nil && size >= 0 && b.size != size {
 		err = fmt.Errorf("read %d bytes, expected %d", b.size, size)
@@ -221,7 +233,7 @@ func rewindable(r io.Reader, size int64) (*body, error) {
 		drop()
 		return nil, err
 	}
-	b.Reader, b.close = spool, drop
+	b.Reader, b.Close = spool, drop
 	return b, nil
 }
 
@@ -238,7 +250,7 @@ func rewound(r io.ReadSeeker) (*body, error) {
 	if _, err := r.Seek(start, io.SeekStart); err != nil {
 		return nil, err
 	}
-	b.Reader, b.close = r, func() error { return nil }
+	b.Reader, b.Close = r, func() {}
 	return b, nil
 }
 

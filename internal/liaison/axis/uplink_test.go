@@ -33,7 +33,7 @@ func TestForwardSignedPackage(t *testing.T) {
 			t.Fatalf("Forward = %q, %v", receipt, err)
 		}
 		ids := listed(t, ax.vpcp, MessageEdoc)
-		got, err := ax.vpcp.GetEdoc(ctx, ids[len(ids)-1])
+		got, err := getEdoc(ax.vpcp, ids[len(ids)-1])
 		if err != nil || !bytes.Equal(got, pkg) {
 			t.Fatalf("the recipient got other bytes (%v)", err)
 		}
