@@ -177,7 +177,8 @@ func TestFakeRefusals(t *testing.T) {
 	}
 }
 
-// A new document sent twice is refused; its update is a new package.
+// A new document sent twice to one recipient is refused; its update, or the
+// document for another recipient, is a new package.
 func TestFakeDuplicateDocument(t *testing.T) {
 	ax := newTestAxis(t)
 	mustSend(t, ax.province, province, MessageEdoc, document(t, province, "11", liaison.BusinessNew, vpcp))
@@ -186,8 +187,9 @@ func TestFakeDuplicateDocument(t *testing.T) {
 		t.Errorf("duplicate new document: ErrorCode %s", got)
 	}
 	mustSend(t, ax.province, province, MessageEdoc, document(t, province, "11", liaison.BusinessUpdate, vpcp))
-	if got := listed(t, ax.vpcp, MessageEdoc); len(got) != 2 {
-		t.Errorf("recipient lists %v, want the document and its update", got)
+	mustSend(t, ax.province, province, MessageEdoc, document(t, province, "11", liaison.BusinessNew, ministry))
+	if got := listed(t, ax.vpcp, MessageEdoc); len(got) != 3 {
+		t.Errorf("recipients list %v, want the document and its update, and the document for another recipient", got)
 	}
 }
 

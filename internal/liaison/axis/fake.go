@@ -62,7 +62,7 @@ type Fake struct {
 	mu        sync.Mutex
 	items     []*fakeItem          // in arrival order
 	byDocID   map[string]*fakeItem // receiver docId → item
-	documents map[string]bool      // From/OrganId + DocumentId of every new document accepted
+	documents map[string]bool      // From/OrganId, DocumentId and recipient of every new document accepted
 }
 
 // NewFake builds a Fake from its configuration.

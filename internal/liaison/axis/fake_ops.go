@@ -144,19 +144,19 @@ func (f *Fake) recipients(pkg *liaison.Package, to string) ([]string, answer) {
 	return chosen, nil
 }
 
-// queue refuses a new document sent before (by From/OrganId and DocumentId;
-// revoke, update and replace may repeat it) and queues the rest.
+// queue refuses a new document sent before to one of the recipients (by
+// From/OrganId, DocumentId and recipient; revoke, update and replace may repeat
+// it) and queues the rest, one item per recipient.
 func (f *Fake) queue(sender, messageType string, pkg *liaison.Package, body []byte, recipients []string) answer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var title, notation string
 	if pkg.Kind == liaison.KindDocument {
-		key := pkg.Header.From.OrganID + "\x00" + pkg.Header.DocumentID
-		isNew := pkg.Business == nil || pkg.Business.DocType == liaison.BusinessNew
-		if isNew && f.documents[key] {
-			return fail(CodeDuplicate, "Văn bản "+pkg.Header.DocumentID+" đã được gửi")
+		if pkg.Business == nil || pkg.Business.DocType == liaison.BusinessNew {
+			if refused := f.newDocument(pkg.Header, recipients); refused != nil {
+				return refused
+			}
 		}
-		f.documents[key] = true
 		title, notation = pkg.Header.Subject, pkg.Header.Code.Notation
 	}
 	senderDocID, now := newDocID(), f.now()
@@ -179,6 +179,24 @@ func newDocID() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b) // crypto/rand never fails
 	return hex.EncodeToString(b)
+}
+
+// newDocument records a new document for its recipients, or refuses it when one
+// of them has it already.
+func (f *Fake) newDocument(h *liaison.MessageHeader, recipients []string) answer {
+	for _, to := range recipients {
+		if f.documents[documentKey(h, to)] {
+			return fail(CodeDuplicate, "Văn bản "+h.DocumentID+" đã được gửi đến "+to)
+		}
+	}
+	for _, to := range recipients {
+		f.documents[documentKey(h, to)] = true
+	}
+	return nil
+}
+
+func documentKey(h *liaison.MessageHeader, to string) string {
+	return h.From.OrganID + "\x00" + h.DocumentID + "\x00" + to
 }
 
 // receivedList lists the items of the caller's queue not yet acknowledged done

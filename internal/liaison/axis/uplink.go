@@ -78,10 +78,13 @@ func (u *Uplink) Directory(ctx context.Context) ([]wire.DirectoryEntry, error) {
 	return entries, nil
 }
 
-// Forward sends one package to the axis and returns the axis's DocId as the
-// receipt. A refusal of the axis is a *wire.Refusal; a transport error, a fault
-// of the axis or of the body is worth retrying. A new document the axis already
-// has is taken as delivered: it is this package, resent after an answer was lost.
+// Forward sends one package to the axis, once per recipient (so that the axis's
+// duplicate rule applies to each alone), and returns the receipts as
+// "<recipient>=<axis DocId>" separated by spaces (only the DocId when the hub names
+// no recipient and the axis routes by the package's To). A refusal of the axis is
+// a *wire.Refusal; a transport error, a fault of the axis or of the body is worth
+// retrying, and the retry resends to every recipient: the axis then answers
+// "duplicate" for those that already have the package, which counts as delivered.
 func (u *Uplink) Forward(ctx context.Context, p wire.Forwarded) (string, error) {
 	messageType, err := messageTypeOf(p.Kind)
 	if err != nil {
@@ -92,20 +95,40 @@ func (u *Uplink) Forward(ctx context.Context, p wire.Forwarded) (string, error) 
 		return "", &wire.Temporary{Err: fmt.Errorf("axis: unable to read package %s of %s: %w", p.PackageID, p.DocumentID, err)}
 	}
 	defer body.Close()
-	docID, err := u.client.SendEdoc(ctx, Outgoing{From: p.From, MessageType: messageType, To: p.Recipients,
-		Body: body, Size: body.size, Hash: body.hash})
+	if len(p.Recipients) == 0 {
+		return u.send(ctx, p, messageType, body, nil)
+	}
+	receipts := make([]string, len(p.Recipients))
+	for i, to := range p.Recipients {
+		docID, err := u.send(ctx, p, messageType, body, []string{to})
+		if err != nil {
+			return "", fmt.Errorf("axis: package %s of %s for %s: %w", p.PackageID, p.DocumentID, to, err)
+		}
+		receipts[i] = to + "=" + docID
+	}
+	return strings.Join(receipts, " "), nil
+}
+
+// send posts the body from its start with the to parameter; a new document the
+// axis already has for them answers "duplicate".
+func (u *Uplink) send(ctx context.Context, p wire.Forwarded, messageType string, b *body, to []string) (string, error) {
+	r, err := b.rewind()
+	if err != nil {
+		return "", &wire.Temporary{Err: fmt.Errorf("axis: unable to read package %s again: %w", p.PackageID, err)}
+	}
+	docID, err := u.client.SendEdoc(ctx, Outgoing{From: p.From, MessageType: messageType, To: to, Body: r, Size: b.size, Hash: b.hash})
 	var failure *Failure
 	switch {
 	case err == nil:
 		return docID, nil
-	case errors.As(err, &failure) && failure.Code == CodeDuplicate:
-		return "duplicate:" + p.DocumentID, nil
-	case errors.As(err, &failure) && !failure.Temporary():
-		return "", refusal(failure)
-	case errors.As(err, &failure):
+	case !errors.As(err, &failure):
+		return "", err
+	case failure.Code == CodeDuplicate:
+		return "duplicate", nil
+	case failure.Temporary():
 		return "", &wire.Temporary{Err: err}
 	}
-	return "", err
+	return "", refusal(failure)
 }
 
 func messageTypeOf(kind liaison.Kind) (string, error) {
@@ -203,54 +226,56 @@ func tempFile() (*os.File, func(), error) {
 	return f, func() { f.Close(); os.Remove(f.Name()) }, nil
 }
 
-// body is a package body that can be read after its hash was computed.
+// body is a package body, hashed, that can stream again from its start.
 type body struct {
-	io.Reader
+	src   io.ReadSeeker
+	start int64
 	size  int64
 	hash  string
 	Close func()
 }
 
+// rewind positions the body at its start.
+func (b *body) rewind() (io.Reader, error) {
+	_, err := b.src.Seek(b.start, io.SeekStart)
+	return b.src, err
+}
+
 // rewindable hashes r and returns it ready to stream again: a seekable r is read
-// twice in place; any other is spooled to a temporary file on the way, so memory
-// stays bounded whatever the package's size.
+// in place; any other is spooled to a temporary file on the way, so memory stays
+// bounded whatever the package's size.
 func rewindable(r io.Reader, size int64) (*body, error) {
+	b, err := hashed(r)
+	if err == nil && size >= 0 && b.size != size {
+		b.Close()
+		err = fmt.Errorf("read %d bytes, expected %d", b.size, size)
+	}
+	return b, err
+}
+
+func hashed(r io.Reader) (*body, error) {
 	if seeker, ok := r.(io.ReadSeeker); ok {
-		return rewound(seeker)
+		start, err := seeker.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return nil, err
+		}
+		b, err := hashCopy(io.Discard, seeker)
+		if err != nil {
+			return nil, err
+		}
+		b.src, b.start, b.Close = seeker, start, func() {}
+		return b, nil
 	}
 	spool, drop, err := tempFile()
 	if err != nil {
 		return nil, err
 	}
 	b, err := hashCopy(spool, r)
-	if err == nil && size >= 0 && b.size != size {
-		err = fmt.Errorf("read %d bytes, expected %d", b.size, size)
-	}
-	if err == nil {
-		_, err = spool.Seek(0, io.SeekStart)
-	}
 	if err != nil {
 		drop()
 		return nil, err
 	}
-	b.Reader, b.Close = spool, drop
-	return b, nil
-}
-
-// rewound hashes a seekable body from where it stands and seeks back there.
-func rewound(r io.ReadSeeker) (*body, error) {
-	start, err := r.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return nil, err
-	}
-	b, err := hashCopy(io.Discard, r)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := r.Seek(start, io.SeekStart); err != nil {
-		return nil, err
-	}
-	b.Reader, b.Close = r, func() {}
+	b.src, b.Close = spool, drop
 	return b, nil
 }
 

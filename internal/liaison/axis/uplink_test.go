@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 	"testing/iotest"
 
@@ -29,7 +30,7 @@ func TestForwardSignedPackage(t *testing.T) {
 	} {
 		pkg := signed(t, province, document(t, province, "2"+string(rune('0'+i)), liaison.BusinessNew, vpcp))
 		receipt, err := up.Forward(ctx, forwarded(body(pkg), int64(len(pkg)), province, "doc", liaison.KindDocument, vpcp))
-		if err != nil || len(receipt) != 24 {
+		if err != nil || !strings.HasPrefix(receipt, vpcp+"=") || len(receipt) != len(vpcp)+25 {
 			t.Fatalf("Forward = %q, %v", receipt, err)
 		}
 		ids := listed(t, ax.vpcp, MessageEdoc)
@@ -64,12 +65,16 @@ func TestForwardOutcomes(t *testing.T) {
 	if err := forward(document(t, vpcp, "31", liaison.BusinessNew, province), vpcp); !errors.As(err, &refusal) || refusal.Code != wire.CodeSenderMismatch {
 		t.Errorf("an agency of another system: %v", err)
 	}
-	pkg := document(t, province, "32", liaison.BusinessNew, vpcp)
+	pkg := document(t, province, "32", liaison.BusinessNew, vpcp, ministry)
 	if err := forward(pkg, province, vpcp); err != nil {
 		t.Fatal(err)
 	}
-	if err := forward(pkg, province, vpcp); err != nil {
-		t.Errorf("a resend the axis already has: %v", err)
+	if err := forward(pkg, province, vpcp, ministry); err != nil {
+		t.Errorf("a resend the axis already has for one of two recipients: %v", err)
+	}
+	receipt, err := up.Forward(ctx, forwarded(bytes.NewReader(pkg), int64(len(pkg)), province, "doc", liaison.KindDocument, vpcp, ministry))
+	if err != nil || receipt != vpcp+"=duplicate "+ministry+"=duplicate" {
+		t.Errorf("a resend to both: %q, %v", receipt, err)
 	}
 	var temporary *wire.Temporary
 	for _, fault := range []Fault{FaultError, FaultDrop} {
@@ -79,8 +84,8 @@ func TestForwardOutcomes(t *testing.T) {
 		}
 	}
 	ax.fake.SetFault(FaultNone)
-	if got := listed(t, ax.vpcp, MessageEdoc); len(got) != 1 {
-		t.Errorf("the recipient lists %v, want the one package", got)
+	if got := listed(t, ax.vpcp, MessageEdoc); len(got) != 2 {
+		t.Errorf("the recipients list %v, want the one package for each", got)
 	}
 }
 
