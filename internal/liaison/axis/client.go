@@ -48,6 +48,16 @@ type Client struct {
 	Now      func() time.Time
 }
 
+// DefaultTimeout bounds one call of a client made by NewClient: packages of tens
+// of MB stream through it.
+const DefaultTimeout = 10 * time.Minute
+
+// NewClient is a client of the axis at baseURL for one system, with its own HTTP
+// client.
+func NewClient(baseURL, systemID, secret string) *Client {
+	return &Client{BaseURL: baseURL, SystemID: systemID, Secret: secret, HTTP: &http.Client{Timeout: DefaultTimeout}}
+}
+
 // Outgoing is a package for sendEdoc. Hash is HashFile of the body's SHA-256,
 // computed before the body streams.
 type Outgoing struct {

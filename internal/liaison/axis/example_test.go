@@ -24,7 +24,7 @@ func ExampleUplink() {
 	defer server.Close()
 	ctx := context.Background()
 
-	province := axis.NewUplink("truc-quoc-gia", &axis.Client{BaseURL: server.URL, SystemID: "00.53.W00", Secret: "province-secret", HTTP: server.Client()})
+	province := axis.NewUplink("truc-quoc-gia", axis.NewClient(server.URL, "00.53.W00", "province-secret"))
 	if _, err := province.Directory(ctx); err != nil {
 		panic(err)
 	}
@@ -46,7 +46,7 @@ func ExampleUplink() {
 		From: "000.00.00.H53", DocumentID: "000.00.00.H53,2026/11/30,7/UBND-VP", Recipients: []string{"000.00.00.G22"}, Kind: liaison.KindDocument})
 	fmt.Println("forwarded:", err == nil)
 
-	vpcp := axis.NewUplink("truc-quoc-gia", &axis.Client{BaseURL: server.URL, SystemID: "000.00.00.G22", Secret: "vpcp-secret", HTTP: server.Client()})
+	vpcp := axis.NewUplink("truc-quoc-gia", axis.NewClient(server.URL, "000.00.00.G22", "vpcp-secret"))
 	n, err := vpcp.Pull(ctx, func(_ context.Context, body io.Reader, ref string) error {
 		read, err := liaison.Read(body, liaison.Options{})
 		if err != nil {
