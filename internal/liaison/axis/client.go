@@ -71,44 +71,44 @@ type Outgoing struct {
 
 // ReceivedItem is one entry of getReceivedEdocList.
 type ReceivedItem struct {
-	DocID       text `json:"docId"`
-	ServiceType text `json:"serviceType"`
-	MessageType text `json:"messageType"`
-	From        text `json:"from"`
-	To          text `json:"to"`
-	Status      text `json:"status"`
-	StatusDesc  text `json:"status_desc"`
-	CreatedTime text `json:"created_time"`
-	UpdatedTime text `json:"updated_time"`
+	DocID       Text `json:"docId"`
+	ServiceType Text `json:"serviceType"`
+	MessageType Text `json:"messageType"`
+	From        Text `json:"from"`
+	To          Text `json:"to"`
+	Status      Text `json:"status"`
+	StatusDesc  Text `json:"status_desc"`
+	CreatedTime Text `json:"created_time"`
+	UpdatedTime Text `json:"updated_time"`
 }
 
 // SentItem is one entry of getSentEdocList: what became of a package at one
 // recipient.
 type SentItem struct {
-	SenderDocID       text `json:"senderDocId"`
-	ReceiverDocID     text `json:"receiverDocId"`
-	FromCode          text `json:"fromCode"`
-	ToCode            text `json:"toCode"`
-	Title             text `json:"title"`
-	Notation          text `json:"notation"`
-	MessageType       text `json:"messageType"`
-	ServiceType       text `json:"serviceType"`
-	SentTime          text `json:"sentTime"`
-	ReceivedTime      text `json:"receivedTime"`
-	SendStatus        text `json:"sendStatus"`
-	SendStatusDesc    text `json:"sendStatusDesc"`
-	ReceiveStatus     text `json:"receiveStatus"`
-	ReceiveStatusDesc text `json:"receiveStatusDesc"`
+	SenderDocID       Text `json:"senderDocId"`
+	ReceiverDocID     Text `json:"receiverDocId"`
+	FromCode          Text `json:"fromCode"`
+	ToCode            Text `json:"toCode"`
+	Title             Text `json:"title"`
+	Notation          Text `json:"notation"`
+	MessageType       Text `json:"messageType"`
+	ServiceType       Text `json:"serviceType"`
+	SentTime          Text `json:"sentTime"`
+	ReceivedTime      Text `json:"receivedTime"`
+	SendStatus        Text `json:"sendStatus"`
+	SendStatusDesc    Text `json:"sendStatusDesc"`
+	ReceiveStatus     Text `json:"receiveStatus"`
+	ReceiveStatusDesc Text `json:"receiveStatusDesc"`
 }
 
 // Agency is one entry of getAgenciesList; Pid is the parent's id.
 type Agency struct {
-	ID      text `json:"id"`
-	Pid     text `json:"pid"`
-	Code    text `json:"code"`
-	Name    text `json:"name"`
-	Mail    text `json:"mail"`
-	OldCode text `json:"oldCode"`
+	ID      Text `json:"id"`
+	Pid     Text `json:"pid"`
+	Code    Text `json:"code"`
+	Name    Text `json:"name"`
+	Mail    Text `json:"mail"`
+	OldCode Text `json:"oldCode"`
 }
 
 // SendEdoc posts a package and returns the axis's DocId for it.

@@ -244,7 +244,7 @@ func parseSigned(signed string) ([]param, error) {
 		if err != nil {
 			return nil, err
 		}
-		var value text
+		var value Text
 		if err := dec.Decode(&value); err != nil {
 			return nil, err
 		}

@@ -8,11 +8,13 @@ import (
 	"strings"
 )
 
-// text is a JSON scalar read as a string whatever its JSON type: the SDK reads
+// Text is a JSON scalar read as a string whatever its JSON type: the SDK reads
 // every field as text, and a missing key or null is an empty value, not an error.
-type text string
+type Text string
 
-func (t *text) UnmarshalJSON(b []byte) error {
+// UnmarshalJSON reads a string, number or literal as its text; null, objects and
+// arrays read as empty.
+func (t *Text) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {
 	case bytes.Equal(b, []byte("null")):
@@ -22,11 +24,11 @@ func (t *text) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*t = text(s)
+		*t = Text(s)
 	case len(b) > 0 && (b[0] == '{' || b[0] == '['):
 		*t = ""
 	default:
-		*t = text(b)
+		*t = Text(b)
 	}
 	return nil
 }
@@ -35,10 +37,10 @@ func (t *text) UnmarshalJSON(b []byte) error {
 // on sendEdoc and data on the others. encoding/json matches keys without regard
 // to case, as tolerant as the SDK.
 type reply struct {
-	Status    text            `json:"status"`
-	ErrorCode text            `json:"ErrorCode"`
-	ErrorDesc text            `json:"ErrorDesc"`
-	DocID     text            `json:"DocId"`
+	Status    Text            `json:"status"`
+	ErrorCode Text            `json:"ErrorCode"`
+	ErrorDesc Text            `json:"ErrorDesc"`
+	DocID     Text            `json:"DocId"`
 	Data      json.RawMessage `json:"data"`
 }
 
