@@ -59,23 +59,39 @@ func (u *Uplink) Directory(ctx context.Context) ([]wire.DirectoryEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("axis: unable to read the directory of %s: %w", u.name, err)
 	}
-	codeOf := make(map[string]string, len(agencies))
-	for _, a := range agencies {
-		codeOf[string(a.ID)] = string(a.Code)
-	}
+	parentCode := parentCodes(agencies)
 	entries := make([]wire.DirectoryEntry, 0, len(agencies))
 	served := make(map[string]bool, len(agencies))
 	for _, a := range agencies {
 		if a.Code == "" {
 			continue
 		}
-		entries = append(entries, wire.DirectoryEntry{OrganID: string(a.Code), Name: string(a.Name), ParentOrganID: codeOf[string(a.Pid)], Hub: u.name})
+		entries = append(entries, wire.DirectoryEntry{OrganID: string(a.Code), Name: string(a.Name), ParentOrganID: parentCode(a), Hub: u.name})
 		served[string(a.Code)] = true
 	}
 	u.mu.Lock()
 	u.served = served
 	u.mu.Unlock()
 	return entries, nil
+}
+
+// parentCodes tells the code of an agency's parent: its pid is the parent's id,
+// or, for agencies registered with a pcode, the parent's code itself.
+func parentCodes(agencies []Agency) func(Agency) string {
+	byID := make(map[Text]Text, len(agencies))
+	isCode := make(map[Text]bool, len(agencies))
+	for _, a := range agencies {
+		byID[a.ID], isCode[a.Code] = a.Code, true
+	}
+	return func(a Agency) string {
+		if code, ok := byID[a.Pid]; ok && a.Pid != "" {
+			return string(code)
+		}
+		if isCode[a.Pid] {
+			return string(a.Pid)
+		}
+		return ""
+	}
 }
 
 // Forward sends one package to the axis, once per recipient (so that the axis's

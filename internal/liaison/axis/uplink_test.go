@@ -14,6 +14,16 @@ import (
 	"edms/internal/liaison/wire"
 )
 
+// Uplink implements the hub's interface (declared there; repeated here so that this
+// package need not import the hub).
+var _ interface {
+	Name() string
+	Serves(organID string) bool
+	Forward(ctx context.Context, p wire.Forwarded) (receiptID string, err error)
+	Pull(ctx context.Context, accept func(ctx context.Context, body io.Reader, ref string) error) (int, error)
+	Directory(ctx context.Context) ([]wire.DirectoryEntry, error)
+} = (*Uplink)(nil)
+
 func forwarded(body io.Reader, size int64, from, documentID string, kind liaison.Kind, to ...string) wire.Forwarded {
 	return wire.Forwarded{Body: body, Size: size, PackageID: "p-" + documentID, From: from, DocumentID: documentID, Recipients: to, Kind: kind}
 }
@@ -202,5 +212,21 @@ func TestDirectoryAndServes(t *testing.T) {
 	}
 	if !up.Serves(department) || up.Serves("000.00.00.H99") || up.Name() != "truc-quoc-gia" {
 		t.Errorf("after Directory: Serves or Name wrong")
+	}
+}
+
+// An agency registered with its parent's code as pid gets that code as parent.
+func TestParentCodes(t *testing.T) {
+	agencies := []Agency{
+		{ID: "7", Code: province},
+		{ID: "8", Pid: "7", Code: department},
+		{ID: "9", Pid: province, Code: "000.01.13.H53"},
+		{ID: "10", Pid: "99", Code: vpcp},
+	}
+	parent := parentCodes(agencies)
+	for i, want := range []string{"", province, province, ""} {
+		if got := parent(agencies[i]); got != want {
+			t.Errorf("parent of %s = %q, want %q", agencies[i].Code, got, want)
+		}
 	}
 }
