@@ -53,28 +53,51 @@ type fakeItem struct {
 // sendEdoc accepts a package after the checks of axis.md §8 and queues one item
 // per recipient in its system's queue.
 func (f *Fake) sendEdoc(c call) answer {
+	messageType, pkg, body, refused := readSent(c)
+	if refused != nil {
+		return refused
+	}
+	if refused := f.checkSender(c, pkg); refused != nil {
+		return refused
+	}
+	recipients, refused := f.recipients(pkg, c.get("to"))
+	if refused != nil {
+		return refused
+	}
+	return f.queue(c.system.ID, messageType, pkg, body, recipients)
+}
+
+// readSent reads the file of a sendEdoc and checks it against hash-file and
+// messagetype.
+func readSent(c call) (string, *liaison.Package, []byte, answer) {
 	messageType := strings.ToLower(c.get("messagetype"))
 	if messageType != MessageEdoc && messageType != MessageStatus {
-		return fail(CodeInvalidRequest, "messagetype phải là edoc hoặc status")
+		return "", nil, nil, fail(CodeInvalidRequest, "messagetype phải là edoc hoặc status")
 	}
 	if !strings.EqualFold(c.get("servicetype"), serviceEdoc) {
-		return fail(CodeInvalidRequest, "servicetype phải là eDoc")
+		return "", nil, nil, fail(CodeInvalidRequest, "servicetype phải là eDoc")
 	}
 	body, err := packageBody(c.req)
 	if err != nil {
-		return fail(CodeInvalidRequest, "Không đọc được tệp gửi: "+err.Error())
+		return "", nil, nil, fail(CodeInvalidRequest, "Không đọc được tệp gửi: "+err.Error())
 	}
 	sum := sha256.Sum256(body)
 	if !strings.EqualFold(c.get("hash-file"), HashFile(sum[:])) {
-		return fail(CodeInvalidPackage, "hash-file không khớp với tệp gửi")
+		return "", nil, nil, fail(CodeInvalidPackage, "hash-file không khớp với tệp gửi")
 	}
 	pkg, err := liaison.Read(bytes.NewReader(body), liaison.Options{})
 	if err != nil {
-		return fail(CodeInvalidPackage, "Gói edXML không hợp lệ: "+err.Error())
+		return "", nil, nil, fail(CodeInvalidPackage, "Gói edXML không hợp lệ: "+err.Error())
 	}
 	if (pkg.Kind == liaison.KindStatus) != (messageType == MessageStatus) {
-		return fail(CodeInvalidPackage, "messagetype "+messageType+" không khớp với gói tin ("+pkg.Kind.String()+")")
+		return "", nil, nil, fail(CodeInvalidPackage, "messagetype "+messageType+" không khớp với gói tin ("+pkg.Kind.String()+")")
 	}
+	return messageType, pkg, body, nil
+}
+
+// checkSender refuses a from that is not the package's sender or not an agency
+// of the calling system.
+func (f *Fake) checkSender(c call, pkg *liaison.Package) answer {
 	from := c.get("from")
 	if from != wire.Sender(pkg) {
 		return fail(CodeInvalidPackage, "from "+from+" khác với From/OrganId của gói tin "+wire.Sender(pkg))
@@ -82,11 +105,7 @@ func (f *Fake) sendEdoc(c call) answer {
 	if f.owner[from] != c.system.ID {
 		return fail(CodeForbidden, "Cơ quan "+from+" không thuộc hệ thống "+c.system.ID)
 	}
-	recipients, refused := f.recipients(pkg, c.get("to"))
-	if refused != nil {
-		return refused
-	}
-	return f.queue(c.system.ID, messageType, pkg, body, recipients)
+	return nil
 }
 
 // packageBody is the file of a sendEdoc: the raw body without one trailing CRLF,
