@@ -183,24 +183,39 @@ func (u *Uplink) Pull(ctx context.Context, accept func(ctx context.Context, body
 	taken := 0
 	var errs []error
 	for _, messageType := range []string{MessageEdoc, MessageStatus} {
-		items, err := u.client.ReceivedList(ctx, messageType)
+		n, err := u.pullQueue(ctx, messageType, accept)
+		taken += n
 		if err != nil {
-			return taken, errors.Join(append(errs, fmt.Errorf("axis: unable to list the %s queue of %s: %w", messageType, u.name, err))...)
+			errs = append(errs, err)
 		}
-		for _, it := range items {
-			if strings.EqualFold(string(it.Status), AckFail) || strings.EqualFold(string(it.Status), AckDone) {
-				continue // refused before: the axis keeps listing it
-			}
-			took, err := u.take(ctx, string(it.DocID), accept)
-			if took {
-				taken++
-			}
-			if err != nil {
-				errs = append(errs, err)
-			}
-			if ctx.Err() != nil {
-				return taken, errors.Join(append(errs, ctx.Err())...)
-			}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return taken, errors.Join(errs...)
+}
+
+// pullQueue takes what waits in one queue.
+func (u *Uplink) pullQueue(ctx context.Context, messageType string, accept func(context.Context, io.Reader, string) error) (int, error) {
+	items, err := u.client.ReceivedList(ctx, messageType)
+	if err != nil {
+		return 0, fmt.Errorf("axis: unable to list the %s queue of %s: %w", messageType, u.name, err)
+	}
+	taken := 0
+	var errs []error
+	for _, it := range items {
+		if ctx.Err() != nil {
+			return taken, errors.Join(append(errs, ctx.Err())...)
+		}
+		if strings.EqualFold(string(it.Status), AckFail) || strings.EqualFold(string(it.Status), AckDone) {
+			continue // refused before: the axis keeps listing it
+		}
+		took, err := u.take(ctx, string(it.DocID), accept)
+		if took {
+			taken++
+		}
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return taken, errors.Join(errs...)

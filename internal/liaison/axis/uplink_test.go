@@ -181,11 +181,11 @@ func TestPullTemporaryFailure(t *testing.T) {
 	for _, fault := range []Fault{FaultError, FaultDrop} {
 		ax.fake.SetFault(fault)
 		before := ax.fake.Requests()
-		if _, err := up.Pull(context.Background(), accept); !errors.As(err, &temporary) {
-			t.Errorf("fault %d: Pull error %v, want temporary", fault, err)
+		if n, err := up.Pull(context.Background(), accept); n != 0 || !errors.As(err, &temporary) {
+			t.Errorf("fault %d: Pull = %d, %v, want a temporary error", fault, n, err)
 		}
-		if ax.fake.Requests() != before+1 {
-			t.Errorf("fault %d: Pull went on after the axis failed", fault)
+		if ax.fake.Requests() != before+2 || accepted != 0 {
+			t.Errorf("fault %d: Pull should list both queues and take nothing", fault)
 		}
 	}
 	ax.fake.SetFault(FaultNone)
