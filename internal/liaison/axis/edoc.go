@@ -30,44 +30,50 @@ func readEdocReply(r io.Reader, w io.Writer) (rep reply, found bool, err error) 
 	fields := map[string]json.RawMessage{}
 	for {
 		c, err := nextByte(br)
-		if err != nil {
+		switch {
+		case err != nil:
 			return reply{}, false, errBadJSON
-		}
-		if c == '}' {
-			break
-		}
-		if c == ',' {
+		case c == ',':
 			continue
+		case c == '}':
+			all, _ := json.Marshal(fields) // raw values that were read as JSON
+			err := json.Unmarshal(all, &rep)
+			return rep, found, err
 		}
-		key, err := readKey(br, c)
+		key, value, err := readField(br, c, w)
 		if err != nil {
 			return reply{}, false, err
 		}
-		if c, err := nextByte(br); err != nil || c != ':' {
-			return reply{}, false, errBadJSON
-		}
-		c, err = nextByte(br)
-		if err != nil {
-			return reply{}, false, errBadJSON
-		}
-		if strings.EqualFold(key, "data") && c == '"' {
-			if _, err := io.Copy(w, base64.NewDecoder(base64.StdEncoding, &stringReader{br: br})); err != nil {
-				return reply{}, false, fmt.Errorf("axis: unable to decode the package: %w", err)
-			}
+		if value == nil {
 			found = true
-			continue
+		} else {
+			fields[key] = value
 		}
-		raw, err := readValue(br, c)
-		if err != nil {
-			return reply{}, false, err
-		}
-		fields[key] = raw
 	}
-	all, _ := json.Marshal(fields) // raw values that were read as JSON
-	if err := json.Unmarshal(all, &rep); err != nil {
-		return reply{}, false, fmt.Errorf("axis: unreadable answer: %w", err)
+}
+
+// readField reads one member of the object whose key's first byte was first: a
+// data string is decoded to w (and its value is nil), any other value kept raw.
+func readField(br *bufio.Reader, first byte, w io.Writer) (string, json.RawMessage, error) {
+	key, err := readKey(br, first)
+	if err != nil {
+		return "", nil, err
 	}
-	return rep, found, nil
+	if c, err := nextByte(br); err != nil || c != ':' {
+		return "", nil, errBadJSON
+	}
+	c, err := nextByte(br)
+	if err != nil {
+		return "", nil, errBadJSON
+	}
+	if !strings.EqualFold(key, "data") || c != '"' {
+		value, err := readValue(br, c)
+		return key, value, err
+	}
+	if _, err := io.Copy(w, base64.NewDecoder(base64.StdEncoding, &stringReader{br: br})); err != nil {
+		return "", nil, fmt.Errorf("axis: unable to decode the package: %w", err)
+	}
+	return key, nil, nil
 }
 
 // nextByte is the next byte that is not JSON whitespace.
@@ -132,13 +138,19 @@ func endsScalar(br *bufio.Reader) bool {
 // unescaping it (\/ as Java's JSON writes it, \r\n of wrapped base64), and ends
 // at the closing quote.
 type stringReader struct {
-	br   *bufio.Reader
-	done bool
+	br      *bufio.Reader
+	pending []byte // an unescaped character that did not fit the last Read
+	done    bool
 }
 
 func (s *stringReader) Read(p []byte) (int, error) {
 	n := 0
-	for n < len(p)-utf8.UTFMax && !s.done {
+	for n < len(p) && (len(s.pending) > 0 || !s.done) {
+		if len(s.pending) > 0 {
+			c := copy(p[n:], s.pending)
+			s.pending, n = s.pending[c:], n+c
+			continue
+		}
 		c, err := s.br.ReadByte()
 		if err != nil {
 			return n, io.ErrUnexpectedEOF
@@ -147,17 +159,15 @@ func (s *stringReader) Read(p []byte) (int, error) {
 		case '"':
 			s.done = true
 		case '\\':
-			w, err := s.unescape(p[n:])
-			if err != nil {
+			if s.pending, err = s.unescape(); err != nil {
 				return n, err
 			}
-			n += w
 		default:
 			p[n] = c
 			n++
 		}
 	}
-	if n == 0 && s.done {
+	if n == 0 && len(p) > 0 {
 		return 0, io.EOF
 	}
 	return n, nil
@@ -165,26 +175,26 @@ func (s *stringReader) Read(p []byte) (int, error) {
 
 var escapes = map[byte]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
-func (s *stringReader) unescape(p []byte) (int, error) {
+// unescape reads an escape sequence after its backslash.
+func (s *stringReader) unescape() ([]byte, error) {
 	c, err := s.br.ReadByte()
 	if err != nil {
-		return 0, io.ErrUnexpectedEOF
+		return nil, io.ErrUnexpectedEOF
 	}
 	if c != 'u' {
 		r, ok := escapes[c]
 		if !ok {
-			return 0, errBadJSON
+			return nil, errBadJSON
 		}
-		p[0] = r
-		return 1, nil
+		return []byte{r}, nil
 	}
 	var hex [4]byte
 	if _, err := io.ReadFull(s.br, hex[:]); err != nil {
-		return 0, io.ErrUnexpectedEOF
+		return nil, io.ErrUnexpectedEOF
 	}
 	code, err := strconv.ParseUint(string(hex[:]), 16, 16)
 	if err != nil {
-		return 0, errBadJSON
+		return nil, errBadJSON
 	}
-	return utf8.EncodeRune(p, rune(code)), nil
+	return utf8.AppendRune(nil, rune(code)), nil
 }

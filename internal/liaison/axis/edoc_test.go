@@ -1,8 +1,10 @@
 package axis
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
+	"io"
 	"strings"
 	"testing"
 )
@@ -45,6 +47,29 @@ func TestReadEdocReply(t *testing.T) {
 	for _, broken := range []string{``, `[]`, `{"data":"` + encoded, `{"status":"OK",`, `{"data":"@@@@"}`, `{"status" "OK"}`} {
 		if _, _, err := readEdocReply(strings.NewReader(broken), &bytes.Buffer{}); err == nil {
 			t.Errorf("%.40q read without error", broken)
+		}
+	}
+}
+
+// Reads of any size, down to one byte, come to the same text.
+func TestStringReaderSmallReads(t *testing.T) {
+	in := `a\/b\u1ec7c\r\n\"d"rest`
+	for size := 1; size <= 8; size++ {
+		sr := &stringReader{br: bufio.NewReader(strings.NewReader(in))}
+		var got []byte
+		buf := make([]byte, size)
+		for {
+			n, err := sr.Read(buf)
+			got = append(got, buf[:n]...)
+			if err == io.EOF {
+				break
+			}
+			if err != nil || len(got) > len(in) {
+				t.Fatalf("size %d: %q, %v", size, got, err)
+			}
+		}
+		if string(got) != "a/bệc\r\n\"d" {
+			t.Errorf("size %d: read %q", size, got)
 		}
 	}
 }
