@@ -62,6 +62,12 @@ func testClient(server *httptest.Server, system, secret string) *Client {
 // document builds an unsigned document package from one agency to others.
 func document(t *testing.T, from, number string, business liaison.BusinessType, to ...string) []byte {
 	t.Helper()
+	return documentWith(t, []byte("%PDF-1.7\n% công văn "+number+"\n%%EOF\n"), from, number, business, to...)
+}
+
+// documentWith builds a document package with pdf attached.
+func documentWith(t *testing.T, pdf []byte, from, number string, business liaison.BusinessType, to ...string) []byte {
+	t.Helper()
 	issued := liaison.Date{Year: 2026, Month: time.November, Day: 30}
 	h := &liaison.MessageHeader{
 		From:             liaison.Organization{OrganID: from, OrganName: "Cơ quan gửi"},
@@ -80,11 +86,11 @@ func document(t *testing.T, from, number string, business liaison.BusinessType, 
 		bus.DocumentInfo = &liaison.BusinessDocumentInfo{DocumentInfo: 1}
 	}
 	spec := liaison.BuildSpec{Package: liaison.Package{Header: h, Business: bus}}
-	pdf := filepath.Join(t.TempDir(), "cong-van.pdf")
-	if err := os.WriteFile(pdf, []byte("%PDF-1.7\n% công văn "+number+"\n%%EOF\n"), 0o600); err != nil {
+	path := filepath.Join(t.TempDir(), "cong-van.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	spec.Files = []liaison.FileSpec{{Path: pdf}}
+	spec.Files = []liaison.FileSpec{{Path: path}}
 	return build(t, spec)
 }
 

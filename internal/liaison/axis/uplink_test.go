@@ -3,6 +3,7 @@ package axis
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"io"
 	"slices"
@@ -228,5 +229,28 @@ func TestParentCodes(t *testing.T) {
 		if got := parent(agencies[i]); got != want {
 			t.Errorf("parent of %s = %q, want %q", agencies[i].Code, got, want)
 		}
+	}
+}
+
+// A package of some MB goes up through a spooled body and comes down through the
+// streaming base64 decoder unchanged.
+func TestLargePackageRoundTrip(t *testing.T) {
+	ax := newTestAxis(t)
+	pdf := make([]byte, 3<<20)
+	rand.Read(pdf)
+	copy(pdf, "%PDF-1.7\n")
+	pkg := signed(t, province, documentWith(t, pdf, province, "60", liaison.BusinessNew, vpcp))
+	if _, err := NewUplink("truc-quoc-gia", ax.province).Forward(context.Background(),
+		forwarded(iotest.HalfReader(bytes.NewReader(pkg)), int64(len(pkg)), province, "doc", liaison.KindDocument, vpcp)); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	n, err := NewUplink("truc-quoc-gia", ax.vpcp).Pull(context.Background(), func(_ context.Context, body io.Reader, _ string) error {
+		var err error
+		got, err = io.ReadAll(body)
+		return err
+	})
+	if n != 1 || err != nil || !bytes.Equal(got, pkg) {
+		t.Fatalf("Pull = %d, %v; identical bytes %v", n, err, bytes.Equal(got, pkg))
 	}
 }
