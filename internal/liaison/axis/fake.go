@@ -10,14 +10,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // FakeConfig describes the axis a Fake stands in for: the systems allowed to call
 // it, each with its secret and the agencies it may send for (and receives for).
 type FakeConfig struct {
 	Systems []FakeSystem
-	Now     func() time.Time // default time.Now
 }
 
 // FakeSystem is one system registered at the axis.
@@ -55,7 +53,6 @@ type Fake struct {
 	systems  map[string]*FakeSystem
 	owner    map[string]string // OrganId → systemid
 	agencies []FakeAgency
-	now      func() time.Time
 	requests atomic.Int64
 	fault    atomic.Int32
 
@@ -70,12 +67,8 @@ func NewFake(cfg FakeConfig) *Fake {
 	f := &Fake{
 		systems:   map[string]*FakeSystem{},
 		owner:     map[string]string{},
-		now:       cfg.Now,
 		byDocID:   map[string]*fakeItem{},
 		documents: map[string]bool{},
-	}
-	if f.now == nil {
-		f.now = time.Now
 	}
 	for i := range cfg.Systems {
 		s := &cfg.Systems[i]

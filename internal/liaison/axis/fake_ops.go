@@ -178,7 +178,7 @@ func (f *Fake) queue(sender, messageType string, pkg *liaison.Package, body []by
 		}
 		title, notation = pkg.Header.Subject, pkg.Header.Code.Notation
 	}
-	senderDocID, now := newDocID(), f.now()
+	senderDocID, now := newDocID(), time.Now()
 	for _, to := range recipients {
 		item := &fakeItem{
 			docID: newDocID(), senderDocID: senderDocID,
@@ -275,7 +275,7 @@ func (f *Fake) updateStatus(c call) answer {
 	if refused != nil {
 		return refused
 	}
-	it.state, it.updated = status, f.now()
+	it.state, it.updated = status, time.Now()
 	return ok(nil)
 }
 
