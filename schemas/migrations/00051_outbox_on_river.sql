@@ -42,7 +42,7 @@ UPDATE document_recipients r SET status = 'sending', status_at = now(), package_
     package_reason = ''
 FROM document_outbox o
 WHERE o.kind = 'send' AND o.done_at IS NULL AND r.document_id = o.document_id AND r.organ_id = o.payload->>'organ_id';
-UPDATE document_recipients r SET package_id = gen_random_uuid()::text, package_business = 1,
+UPDATE document_recipients r SET status = 'sending', status_at = now(), package_id = gen_random_uuid()::text, package_business = 1,
     package_reason = coalesce(o.payload->>'reason', '')
 FROM document_outbox o
 WHERE o.kind = 'recall' AND o.done_at IS NULL AND r.document_id = o.document_id AND r.organ_id = o.payload->>'organ_id';
