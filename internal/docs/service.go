@@ -66,7 +66,7 @@ type AgencySeal struct {
 }
 
 // Service runs the document workflows. Every state change commits in one transaction
-// together with its transition row, its audit entry and its outbox events.
+// together with its transition row, its audit entry and the River jobs it causes.
 type Service struct {
 	Pool        *pgxpool.Pool
 	Access      Authorizer
