@@ -99,4 +99,3 @@ func (s *Service) Jobs(workers *river.Workers, interval time.Duration) []*river.
 			&river.PeriodicJobOpts{ID: "docs.queue_reminders", RunOnStart: true}),
 	}
 }
-

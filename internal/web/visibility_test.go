@@ -143,9 +143,8 @@ func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
 	assigned := h.byState["incoming/assigned"]
 	must(t, pool.QueryRow(ctx, `INSERT INTO assignments (document_id, role, user_id, deadline, assigned_by, assigned_at)
 		VALUES ($1, 'chu_tri', $2, current_date + 7, $2, now()) RETURNING id`, assigned, h.drafter).Scan(&h.assignment))
-	must(t, pool.QueryRow(ctx, `INSERT INTO document_outbox (kind, document_id, payload) VALUES ('reminder', $1,
-		jsonb_build_object('assignment_id', $2::bigint, 'user_id', $3::bigint, 'deadline', to_char(current_date + 7, 'YYYY-MM-DD'), 'days_left', 7))
-		RETURNING id`, assigned, h.assignment, h.drafter).Scan(&h.reminder))
+	must(t, pool.QueryRow(ctx, `INSERT INTO document_reminders (assignment_id, user_id, deadline, days_left, queued_on)
+		VALUES ($1, $2, current_date + 7, 7, current_date) RETURNING id`, h.assignment, h.drafter).Scan(&h.reminder))
 	return h
 }
 
@@ -310,7 +309,7 @@ func snapshot(t *testing.T, pool *pgxpool.Pool) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, table := range []string{"documents", "document_files", "document_transitions", "document_recipients", "document_grants",
-		"assignments", "document_outbox", "record_documents", "records", "blobs", "number_counters", "audit_log"} {
+		"assignments", "document_reminders", "river_job", "record_documents", "records", "blobs", "number_counters", "audit_log"} {
 		var sum string
 		must(t, pool.QueryRow(context.Background(), `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '')
 			FROM `+pgx.Identifier{table}.Sanitize()+` t`).Scan(&sum))
