@@ -140,6 +140,10 @@ func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
 			}
 		}
 	}
+	// A delivery that failed, which the outsiders would otherwise be able to resend.
+	_, err = pool.Exec(ctx, `UPDATE document_recipients SET status = 'failed', package_id = 'pkg-hidden' WHERE document_id = $1`,
+		h.byState["outgoing/sent"])
+	must(t, err)
 	assigned := h.byState["incoming/assigned"]
 	must(t, pool.QueryRow(ctx, `INSERT INTO assignments (document_id, role, user_id, deadline, assigned_by, assigned_at)
 		VALUES ($1, 'chu_tri', $2, current_date + 7, $2, now()) RETURNING id`, assigned, h.drafter).Scan(&h.assignment))
@@ -210,6 +214,7 @@ func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 	api := strings.HasPrefix(name, "api.")
 	vars := map[string]int64{"aid": h.assignment, "rid": h.reminder}
 	var fields map[string]any
+	var path string
 	switch {
 	case stepRoute.MatchString(name):
 		m := stepRoute.FindStringSubmatch(name)
@@ -235,10 +240,15 @@ func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 	case name == "api.assignment.progress" || name == "assignment.progress":
 		fields = map[string]any{"percent": 50, "note": "Kiểm tra quyền"}
 	case name == "api.reminders.dismiss" || name == "reminder.dismiss":
+	case name == "api.document.resend" || name == "document.resend":
+		u, _ := route.URL("id", fmt.Sprint(h.byState["outgoing/sent"]), "organ", demo.YenNinhID)
+		path = u.Path
 	default:
 		return hiddenRequest{}, false
 	}
-	path := fillPath(route, vars)
+	if path == "" {
+		path = fillPath(route, vars)
+	}
 	if api {
 		body, _ := json.Marshal(fields)
 		return hiddenRequest{path: path, contentType: "application/json", body: func() io.Reader { return bytes.NewReader(body) }}, true
