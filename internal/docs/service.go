@@ -73,7 +73,7 @@ type Service struct {
 	Signing     SigningHook       // nil: signing steps record "not signed"
 	Converter   *Converter        // nil or without LibreOffice: DOCX drafts are refused, upload a PDF
 	Verifier    SignatureVerifier // nil: received documents stay "unchecked"
-	Queue       JobInserter       // the River client that takes the jobs steps cause (required for sending outside the node)
+	Queue       JobInserter       // the River client that takes the jobs steps cause (required to send outside the node, answer exchanged documents, convert DOCX)
 	MaxFileSize int64             // 0: DefaultMaxFileSize
 	Now         func() time.Time
 }
