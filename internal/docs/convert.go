@@ -211,6 +211,9 @@ func ConversionFailures(ctx context.Context, db store.DB, docID int64) ([]Conver
 // transaction; the PDF is then stored as the rendition of its version and the job
 // completed in one short transaction.
 func (s *Service) convertDocx(ctx context.Context, job *river.Job[ConvertDocxArgs]) error {
+	if !s.Converter.Available() { // a node without LibreOffice took a job another node queued
+		return conversionFailed("máy chủ xử lý chưa cài LibreOffice", "%v", ErrNoConverter)
+	}
 	var blobID int64
 	var version int
 	var name string

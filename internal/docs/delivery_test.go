@@ -3,6 +3,7 @@ package docs
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -132,6 +133,17 @@ func TestStatusEventsTravelBackForExchangedDocumentsOnly(t *testing.T) {
 			st.ResponseFor != d.ExternalID || st.PackageID == "" || st.At.IsZero() {
 			t.Errorf("status %+v", st)
 		}
+	}
+
+	// A status that used all its attempts stays in the document's audit trail.
+	must(t, store.InTx(ctx, f.pool, func(tx pgx.Tx) error {
+		return f.svc.StatusUndelivered(ctx, tx, statuses[1], "hub unreachable after 25 attempts")
+	}))
+	var code, reason string
+	must(t, f.pool.QueryRow(ctx, `SELECT detail->>'code', detail->>'reason' FROM audit_log
+		WHERE action = 'document.status_undelivered' AND object_id = $1 AND agency_id = $2`, strconv.FormatInt(r.DocumentID, 10), f.district).Scan(&code, &reason))
+	if code != "03" || reason != "hub unreachable after 25 attempts" {
+		t.Errorf("undelivered status recorded as %s: %q", code, reason)
 	}
 
 	commune := Recipient{AgencyID: f.commune, OrganID: "000.21.21.H55", Name: "UBND xã Yên Ninh"}
