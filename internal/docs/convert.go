@@ -175,13 +175,13 @@ const convertMaxAttempts = 3
 
 // queueConversion inserts the conversion job of a DOCX version in the upload's
 // transaction.
-func (s *Service) queueConversion(ctx context.Context, tx pgx.Tx, f File, docID int64) error {
+func (s *Service) queueConversion(ctx context.Context, tx pgx.Tx, docID, fileID int64) error {
 	if s.Queue == nil {
 		return errors.New("docs: no job queue configured for DOCX conversions")
 	}
-	args := ConvertDocxArgs{DocumentID: docID, FileID: f.ID}
+	args := ConvertDocxArgs{DocumentID: docID, FileID: fileID}
 	if _, err := s.Queue.InsertTx(ctx, tx, args, &river.InsertOpts{MaxAttempts: convertMaxAttempts}); err != nil {
-		return fmt.Errorf("docs: unable to queue the conversion of file %d: %w", f.ID, err)
+		return fmt.Errorf("docs: unable to queue the conversion of file %d: %w", fileID, err)
 	}
 	return nil
 }
