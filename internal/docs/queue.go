@@ -22,7 +22,7 @@ type ExchangeQueue struct {
 // QueueStates are the River states the operator page counts, in the order shown.
 var QueueStates = []string{"available", "running", "retryable", "discarded", "cancelled"}
 
-// QueueFailure is a job of the exchange whose last attempt failed.
+// QueueFailure is a job of the exchange, not completed, whose last attempt failed.
 type QueueFailure struct {
 	JobID       int64
 	Kind        string // exchange.send_package or exchange.send_status
@@ -38,12 +38,15 @@ type QueueFailure struct {
 
 const queueFailuresShown = 50
 
-// exchangeJobs selects the exchange's jobs that concern an agency: its outgoing
-// packages and the statuses it reports.
+// exchangeJobs selects the exchange's jobs that concern an agency, its outgoing
+// packages and the statuses it reports, in every state but completed (River keeps
+// completed jobs for a day: at the exchange's rates, far more rows than the page
+// needs; the state comes first in River's fetching index).
 const exchangeJobs = `
 	SELECT j.*, d.id AS doc_id, coalesce(d.subject, '') AS subject
 	FROM river_job j LEFT JOIN documents d ON d.id = (j.args->>'document_id')::bigint
-	WHERE j.queue = @queue AND coalesce((j.args->>'agency_id')::bigint, d.agency_id) = @agency`
+	WHERE j.state IN ('available', 'running', 'retryable', 'discarded', 'cancelled', 'scheduled', 'pending')
+	  AND j.queue = @queue AND coalesce((j.args->>'agency_id')::bigint, d.agency_id) = @agency`
 
 // ExchangeQueueOf reads the exchange queue of the actor's agency, for its
 // administrator.
