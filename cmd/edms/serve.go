@@ -100,7 +100,12 @@ func runServe(ctx context.Context, args []string) error {
 type node struct {
 	enforcer  *access.Enforcer
 	documents *docs.Service
+	jobs      *river.Client[pgx.Tx] // inserts from the start; works once serve starts it
 	web       web.Config
+	// exchangeWorkers registers the workers of the exchange's jobs (the node's link,
+	// exchange.Link.Register). Until it is set the exchange queue is not worked: its
+	// jobs wait in River rather than fail for want of a worker.
+	exchangeWorkers func(*river.Workers)
 }
 
 // newNode builds the services; with a keys folder, documents are signed for real and
@@ -112,6 +117,9 @@ func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docs
 	}
 	n := &node{enforcer: enforcer, documents: &docs.Service{Pool: pool, Access: enforcer, Converter: &docs.Converter{}},
 		web: web.Config{TrustProxy: hc.trustProxy, ProxyHops: hc.proxyHops, ForceSecureCookies: hc.secureCookies}}
+	if err := n.newJobs(pool); err != nil {
+		return nil, err
+	}
 	if keys.Dir == "" {
 		slog.Warn("digital signing is off (no -keys folder): signing steps are recorded, documents stay marked as not digitally signed")
 		return n, nil
@@ -148,7 +156,7 @@ func (n *node) serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, re
 		scheme = "https"
 	}
 	ready(fmt.Sprintf("%s://%s", scheme, displayAddr(ln.Addr())))
-	jobs, err := n.startJobs(listenCtx, pool)
+	jobs, err := n.startJobs(listenCtx)
 	if err != nil {
 		return err
 	}
@@ -179,24 +187,52 @@ func (n *node) serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, re
 	return nil
 }
 
-// startJobs starts River, the job queue: its periodic jobs (DOCX conversions,
-// deadline reminders) run on the node River elects leader, so several nodes on one
-// database do not repeat them.
-func (n *node) startJobs(ctx context.Context, pool *pgxpool.Pool) (*river.Client[pgx.Tx], error) {
+// Queues of the node's River client: the documents' own work (conversions, periodic
+// jobs) and the exchange's deliveries, apart so that deliveries never wait behind a
+// conversion.
+var (
+	defaultQueue  = river.QueueConfig{MaxWorkers: 2}
+	exchangeQueue = river.QueueConfig{MaxWorkers: 8}
+)
+
+// discardedJobsKept is how long a job that used all its attempts stays in River's
+// table, where the operator page lists the exchange's failures.
+const discardedJobsKept = 30 * 24 * time.Hour
+
+// newJobs creates River, the job queue, and gives it to the documents service, which
+// inserts jobs in its steps' transactions from now on; serve starts it working. Its
+// periodic jobs (pending number stamps, deadline reminders) run on the node River
+// elects leader, so several nodes on one database do not repeat them.
+func (n *node) newJobs(pool *pgxpool.Pool) error {
 	workers := river.NewWorkers()
+	periodic := n.documents.Jobs(workers, 30*time.Second)
+	queues := map[string]river.QueueConfig{river.QueueDefault: defaultQueue}
+	if n.exchangeWorkers != nil {
+		n.exchangeWorkers(workers)
+		queues[docs.QueueExchange] = exchangeQueue
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger:       slog.Default(),
-		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
-		Workers:      workers,
-		PeriodicJobs: n.documents.Jobs(workers, 30*time.Second),
+		Logger:                      slog.Default(),
+		Queues:                      queues,
+		Workers:                     workers,
+		PeriodicJobs:                periodic,
+		DiscardedJobRetentionPeriod: discardedJobsKept,
+		// Without the link, the exchange's kinds have no worker here yet still queue.
+		SkipUnknownJobCheck: n.exchangeWorkers == nil,
 	})
 	if err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	n.jobs, n.documents.Queue = client, client
+	return nil
+}
+
+// startJobs starts working the queues until ctx ends.
+func (n *node) startJobs(ctx context.Context) (*river.Client[pgx.Tx], error) {
+	if err := n.jobs.Start(ctx); err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	if err := client.Start(ctx); err != nil {
-		return nil, fmt.Errorf("job queue: %w", err)
-	}
-	return client, nil
+	return n.jobs, nil
 }
 
 // displayAddr turns an unspecified listen address into one a browser can open.

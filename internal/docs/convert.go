@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"edms/internal/store"
 )
@@ -156,17 +158,32 @@ func writeFile(path string, r io.Reader) error {
 	return f.Close()
 }
 
-// ConvertPending runs up to limit pending DOCX → PDF conversions (the "convert" jobs
-// the drafts left in the outbox), storing each PDF as the rendition of its version.
-// It is the body of a background worker; a failed conversion is retried later.
-func (s *Service) ConvertPending(ctx context.Context, limit int) (int, error) {
-	return ClaimOutbox(ctx, s.Pool, OutboxConvert, limit, func(ctx context.Context, tx pgx.Tx, it OutboxItem) error {
-		fileID, ok := it.Payload["file_id"].(float64)
-		if !ok {
-			return fmt.Errorf("docs: conversion job %d names no file", it.ID)
-		}
-		return s.convertFile(ctx, tx, it.DocumentID, int64(fileID))
-	})
+// ConvertDocxArgs converts one DOCX version of a draft to its PDF rendition. The
+// upload step inserts it in its transaction; it is tried convertMaxAttempts times (a
+// conversion that failed three times will fail again: LibreOffice is deterministic
+// under its limits), and one that fails for good keeps the drafter's sentence on the
+// file (ConversionFailures).
+type ConvertDocxArgs struct {
+	DocumentID int64 `json:"document_id"`
+	FileID     int64 `json:"file_id"`
+}
+
+// Kind names the job in River's table.
+func (ConvertDocxArgs) Kind() string { return "docs.convert_docx" }
+
+const convertMaxAttempts = 3
+
+// queueConversion inserts the conversion job of a DOCX version in the upload's
+// transaction.
+func (s *Service) queueConversion(ctx context.Context, tx pgx.Tx, docID, fileID int64) error {
+	if s.Queue == nil {
+		return errors.New("docs: no job queue configured for DOCX conversions")
+	}
+	args := ConvertDocxArgs{DocumentID: docID, FileID: fileID}
+	if _, err := s.Queue.InsertTx(ctx, tx, args, &river.InsertOpts{MaxAttempts: convertMaxAttempts}); err != nil {
+		return fmt.Errorf("docs: unable to queue the conversion of file %d: %w", fileID, err)
+	}
+	return nil
 }
 
 // ConversionFailure is a conversion of the document's current main version that
@@ -180,42 +197,93 @@ type ConversionFailure struct {
 // failed for good, so that the drafter sees why no PDF came and uploads one.
 func ConversionFailures(ctx context.Context, db store.DB, docID int64) ([]ConversionFailure, error) {
 	rows, err := db.Query(ctx, `
-		SELECT f.file_name, o.payload->>'failure'
-		FROM document_outbox o JOIN document_files f ON f.id = (o.payload->>'file_id')::bigint
-		WHERE o.kind = 'convert' AND o.document_id = $1 AND o.done_at IS NULL AND o.payload ? 'failure'
+		SELECT f.file_name, f.conversion_failure FROM document_files f
+		WHERE f.document_id = $1 AND f.kind = 'main' AND f.conversion_failure <> ''
 		  AND f.version = (SELECT max(version) FROM document_files WHERE document_id = $1 AND kind = 'main')
-		ORDER BY o.id`, docID)
+		ORDER BY f.id`, docID)
 	if err != nil {
 		return nil, fmt.Errorf("docs: unable to read the conversions of document %d: %w", docID, err)
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[ConversionFailure])
 }
 
-func (s *Service) convertFile(ctx context.Context, tx pgx.Tx, docID, fileID int64) error {
+// convertDocx runs one conversion job: LibreOffice works on spooled files outside any
+// transaction; the PDF is then stored as the rendition of its version and the job
+// completed in one short transaction.
+func (s *Service) convertDocx(ctx context.Context, job *river.Job[ConvertDocxArgs]) error {
+	if !s.Converter.Available() { // a node without LibreOffice took a job another node queued
+		return conversionFailed("máy chủ xử lý chưa cài LibreOffice", "%v", ErrNoConverter)
+	}
 	var blobID int64
 	var version int
 	var name string
-	if err := tx.QueryRow(ctx, `SELECT blob_id, version, file_name FROM document_files WHERE id = $1 AND document_id = $2`,
-		fileID, docID).Scan(&blobID, &version, &name); err != nil {
-		return fmt.Errorf("docs: unable to read file %d: %w", fileID, err)
+	if err := s.Pool.QueryRow(ctx, `SELECT blob_id, version, file_name FROM document_files WHERE id = $1 AND document_id = $2`,
+		job.Args.FileID, job.Args.DocumentID).Scan(&blobID, &version, &name); err != nil {
+		return fmt.Errorf("docs: unable to read file %d: %w", job.Args.FileID, err)
 	}
+	pdf, err := s.renderPDF(ctx, blobID)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(pdf.Name())
+	defer pdf.Close()
+	pdfName := strings.TrimSuffix(name, filepath.Ext(name)) + ".pdf"
+	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		if _, err := addFile(ctx, tx, job.Args.DocumentID, KindRendition, version, FileInput{Name: pdfName, MediaType: MediaPDF, Content: pdf},
+			0, "Bản PDF chuyển từ "+name+" (phiên bản "+strconv.Itoa(version)+")", s.maxFileSize()); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE document_files SET conversion_failure = '' WHERE id = $1`, job.Args.FileID); err != nil {
+			return fmt.Errorf("docs: unable to clear the conversion failure: %w", err)
+		}
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
+	})
+}
+
+// renderPDF converts a stored DOCX to a temporary PDF file, positioned at its start.
+func (s *Service) renderPDF(ctx context.Context, blobID int64) (*os.File, error) {
 	src, err := os.CreateTemp("", "edms-docx-")
 	if err != nil {
-		return fmt.Errorf("docs: unable to spool the draft: %w", err)
+		return nil, fmt.Errorf("docs: unable to spool the draft: %w", err)
 	}
 	defer os.Remove(src.Name())
 	defer src.Close()
-	if _, err := CopyBlob(ctx, tx, blobID, src); err != nil {
-		return err
+	if _, err := CopyBlob(ctx, s.Pool, blobID, src); err != nil {
+		return nil, err
 	}
 	if _, err := src.Seek(0, io.SeekStart); err != nil {
-		return err
+		return nil, fmt.Errorf("docs: unable to read the spooled draft: %w", err)
 	}
-	pdfR, pdfW := io.Pipe()
-	go func() { pdfW.CloseWithError(s.Converter.Convert(ctx, src, pdfW)) }()
-	pdfName := strings.TrimSuffix(name, filepath.Ext(name)) + ".pdf"
-	_, err = addFile(ctx, tx, docID, KindRendition, version, FileInput{Name: pdfName, MediaType: MediaPDF, Content: pdfR},
-		0, "Bản PDF chuyển từ "+name+" (phiên bản "+strconv.Itoa(version)+")", s.maxFileSize())
-	pdfR.CloseWithError(err)
-	return err
+	pdf, err := os.CreateTemp("", "edms-pdf-")
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to spool the PDF: %w", err)
+	}
+	err = s.Converter.Convert(ctx, src, pdf)
+	if err == nil {
+		_, err = pdf.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		pdf.Close()
+		os.Remove(pdf.Name())
+		return nil, err
+	}
+	return pdf, nil
+}
+
+// conversionGaveUp keeps, on the file, the drafter's sentence for a conversion that
+// failed for good: at its last attempt, or refused as unconvertible. It runs even
+// when the job's context has expired (a conversion past its time limit), so that the
+// failure is always recorded.
+func (s *Service) conversionGaveUp(ctx context.Context, job *river.Job[ConvertDocxArgs], cause error) error {
+	if job.Attempt < job.MaxAttempts && !errors.Is(cause, ErrUnconvertible) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := s.Pool.Exec(ctx, `UPDATE document_files SET conversion_failure = $2 WHERE id = $1`,
+		job.Args.FileID, UserMessage(cause)); err != nil {
+		return fmt.Errorf("docs: unable to record the failed conversion of file %d: %w", job.Args.FileID, err)
+	}
+	return nil
 }

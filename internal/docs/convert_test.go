@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"edms/internal/testenv"
 )
@@ -67,10 +69,8 @@ func TestDocxDraftIsConvertedToPDFKeepingVietnamese(t *testing.T) {
 	if err := f.svc.SubmitForSignature(ctx, f.in(f.unitHead), id, ""); !errors.As(err, &e) || !strings.Contains(e.Message, "chưa có bản PDF") {
 		t.Fatalf("submitting for signature before the conversion: %v", err)
 	}
-	n, err := f.svc.ConvertPending(ctx, 10)
-	must(t, err)
-	if n != 1 {
-		t.Fatalf("%d conversions done, want 1", n)
+	if got := f.workConversions(t, 1); got[0] != river.EventKindJobCompleted {
+		t.Fatalf("conversion job ended with %s", got[0])
 	}
 	pdf, err := currentPDF(ctx, f.pool, id)
 	must(t, err)
@@ -167,17 +167,11 @@ func TestZipBombDOCXFailsForGoodVisibly(t *testing.T) {
 	id := f.draft(t, TypeBaoCao, "Báo cáo nén bất thường", func(in *DraftInput) {
 		in.File = FileInput{Name: "bao-cao.docx", MediaType: MediaDOCX, Content: bytes.NewReader(bomb)}
 	})
-	for range 2 {
-		n, err := f.svc.ConvertPending(ctx, 10)
-		must(t, err)
-		if n != 0 {
-			t.Fatalf("%d conversions succeeded", n)
-		}
+	if jobs := queuedJobs[ConvertDocxArgs](t, f.pool); len(jobs) != 1 || jobs[0].DocumentID != id {
+		t.Fatalf("conversion jobs after the upload: %+v", jobs)
 	}
-	var attempts int
-	must(t, f.pool.QueryRow(ctx, `SELECT attempts FROM document_outbox WHERE kind = 'convert' AND document_id = $1`, id).Scan(&attempts))
-	if attempts != maxAttempts(OutboxConvert) {
-		t.Errorf("%d attempts recorded, want the refusal to count as the last (%d)", attempts, maxAttempts(OutboxConvert))
+	if got := f.workConversions(t, 1); got[0] != river.EventKindJobCancelled {
+		t.Fatalf("the zip bomb's job ended with %s, want cancelled (never tried again)", got[0])
 	}
 	failures, err := ConversionFailures(ctx, f.pool, id)
 	must(t, err)
@@ -205,28 +199,62 @@ func TestLibreOfficeRunsUnderAMemoryLimit(t *testing.T) {
 	}
 }
 
-// TestOutboxFailureIsCountedAfterItsContextExpired: a job cut off by its time limit
-// still records the failed attempt, so the item is not retried forever.
-func TestOutboxFailureIsCountedAfterItsContextExpired(t *testing.T) {
+// TestConversionFailureIsRecordedAfterItsContextExpired: a conversion cut off by its
+// time limit at its last attempt still leaves the drafter's sentence on the file.
+func TestConversionFailureIsRecordedAfterItsContextExpired(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	id := f.draft(t, TypeBaoCao, "Báo cáo", nil)
-	err := pgx.BeginFunc(context.Background(), f.pool, func(tx pgx.Tx) error {
-		return enqueue(context.Background(), tx, OutboxConvert, id, "", map[string]any{"file_id": 0})
-	})
+	files, err := Files(context.Background(), f.pool, id)
 	must(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
-	_, _ = ClaimOutbox(ctx, f.pool, OutboxConvert, 1, func(ctx context.Context, _ pgx.Tx, _ OutboxItem) error {
-		cancel() // the job's time is up while it works
-		return ctx.Err()
-	})
-	var attempts int
-	var lastError string
-	must(t, f.pool.QueryRow(context.Background(), `SELECT attempts, last_error FROM document_outbox WHERE kind = 'convert' AND document_id = $1`,
-		id).Scan(&attempts, &lastError))
-	if attempts != 1 || !strings.Contains(lastError, "canceled") {
-		t.Errorf("after an expired attempt: %d attempts, last error %q", attempts, lastError)
+	cancel() // the job's time is up while it works
+	job := &river.Job[ConvertDocxArgs]{JobRow: &rivertype.JobRow{Attempt: convertMaxAttempts, MaxAttempts: convertMaxAttempts},
+		Args: ConvertDocxArgs{DocumentID: id, FileID: files[0].ID}}
+	cause := conversionFailed("LibreOffice không xong trong 1m30s", "timeout")
+	must(t, f.svc.conversionGaveUp(ctx, job, cause))
+	failures, err := ConversionFailures(context.Background(), f.pool, id)
+	must(t, err)
+	if len(failures) != 1 || !strings.Contains(failures[0].Message, "không xong trong") {
+		t.Errorf("after an expired last attempt: %+v", failures)
 	}
+	job.Attempt = 1
+	must(t, f.svc.conversionGaveUp(ctx, job, errors.New("a first attempt that failed")))
+	if failures, _ := ConversionFailures(context.Background(), f.pool, id); failures[0].Message != UserMessage(cause) {
+		t.Errorf("an attempt with retries left replaced the failure: %+v", failures)
+	}
+}
+
+// workConversions works the queued jobs with the documents' workers, as a node does,
+// until n conversion jobs have ended, and returns how each ended.
+func (f *fixture) workConversions(t *testing.T, n int) []river.EventKind {
+	t.Helper()
+	ctx := context.Background()
+	workers := river.NewWorkers()
+	client, err := river.NewClient(riverpgxv5.New(f.pool), &river.Config{
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
+		Workers:      workers,
+		PeriodicJobs: f.svc.Jobs(workers, time.Hour),
+		TestOnly:     true,
+	})
+	must(t, err)
+	events, cancel := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobCancelled, river.EventKindJobFailed)
+	defer cancel()
+	must(t, client.Start(ctx))
+	defer client.Stop(context.WithoutCancel(ctx))
+	var ended []river.EventKind
+	timeout := time.After(5 * time.Minute)
+	for len(ended) < n {
+		select {
+		case ev := <-events:
+			if ev.Job.Kind == (ConvertDocxArgs{}).Kind() {
+				ended = append(ended, ev.Kind)
+			}
+		case <-timeout:
+			t.Fatalf("%d of %d conversion jobs ended", len(ended), n)
+		}
+	}
+	return ended
 }
 
 // BenchmarkRefuseZipBombDOCX measures how long the archive check takes to refuse the

@@ -51,31 +51,3 @@ func (s *Service) Deadlines(ctx context.Context, a Actor, within int) ([]Deadlin
 		return it, err
 	})
 }
-
-// QueueReminders puts a reminder in the outbox for every open assignment, in every
-// agency, that is overdue or due within `within` days: at most one reminder per
-// assignment per day, however often it runs (a periodic job calls it). It returns how
-// many reminders it queued.
-func QueueReminders(ctx context.Context, db interface {
-	Begin(context.Context) (pgx.Tx, error)
-}, today time.Time, within int) (int, error) {
-	var n int64
-	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			INSERT INTO document_outbox (kind, document_id, payload)
-			SELECT 'reminder', x.document_id, jsonb_build_object(
-				'key', 'due:' || x.id || ':' || $1::date,
-				'assignment_id', x.id, 'deadline', x.deadline, 'days_left', x.deadline - $1::date,
-				'user_id', coalesce(x.handler_id, x.user_id), 'unit_id', x.unit_id)
-			FROM assignments x JOIN documents d ON d.id = x.document_id
-			WHERE x.completed_at IS NULL AND x.role <> 'de_biet' AND x.deadline <= $1::date + $2::int
-			  AND d.incoming_state IN ('assigned', 'in_progress')
-			ON CONFLICT (document_id, (payload->>'key')) WHERE kind = 'reminder' DO NOTHING`, today, within)
-		n = tag.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("docs: unable to queue reminders: %w", err)
-	}
-	return int(n), nil
-}

@@ -12,10 +12,10 @@
 // %PDF- header, never after markup), the stored name carries the type's extension, and
 // the size limit is Service.MaxFileSize. Drafts keep every version of the main file
 // with who made it and why; a DOCX version gets a PDF rendition from headless
-// LibreOffice (Converter, run by ConvertPending from the outbox): the archive is
-// checked against zip bombs first (docxcheck.go), LibreOffice runs under prlimit with
-// memory, CPU and time limits, and a conversion that fails for good says why
-// (ConversionFailures). Without LibreOffice a DOCX is refused and the user asked for
+// LibreOffice (Converter, run by a ConvertDocxArgs job that the upload inserts): the
+// archive is checked against zip bombs first (docxcheck.go), LibreOffice runs under
+// prlimit with memory, CPU and time limits, outside any transaction, and a conversion
+// that fails for good keeps the drafter's sentence on the file (ConversionFailures). Without LibreOffice a DOCX is refused and the user asked for
 // a PDF.
 //
 // # Lifecycles
@@ -28,8 +28,9 @@
 // cannot see is not found, before anything about its state is said), checks the
 // state (refusing with a Vietnamese sentence that names the current state and who may
 // act), the permission (casbin, through Authorizer) and its own rules, changes the
-// state, and writes the transition log, the audit entry and any outbox item in the
-// same transaction.
+// state, and writes the transition log, the audit entry and any River job it causes
+// (JobInserter.InsertTx) in the same transaction: the job exists exactly when the
+// change does.
 //
 // Outgoing: draft → in_review → (returned | approved) → pending_signature → signed →
 // numbered → sealed → sent → (recalled | replaced). The signature steps call the
@@ -37,33 +38,41 @@
 // document stays marked as not digitally signed (leader_signed, agency_signed false):
 // nothing pretends to be a signature. Sending hands the document at once to recipient
 // agencies of the same node (a new incoming document sharing the stored files) and
-// queues "send" items for the exchange for the others; secret documents are never
-// sent electronically.
+// queues one exchange.send_package job per other recipient, whose delivery shows as
+// sending, then sent (with the hub's receipt) or failed (with the reason, and the
+// clerk's Resend of the same package); secret documents are never sent
+// electronically. Recalling and replacing queue packages of business type 1 and 3.
 //
 // Incoming: received → (rejected | registered) → submitted → assigned → in_progress →
 // completed → filed, or recalled by the sender. On arrival the signatures of an
 // electronic document are checked by the SignatureVerifier when one is configured; a
 // document that fails cannot be registered, only returned. The events the exchange
 // turns into edXML statuses are explicit (EventArrived 01, EventRejected 02,
-// EventRegistered 03, EventAssigned 04, EventInProgress 05, EventCompleted 06) and
-// are written to the outbox (document_outbox, claimed with ClaimOutbox) in the
-// transaction of the step.
+// EventRegistered 03, EventAssigned 04, EventInProgress 05, EventCompleted 06): for
+// a document handed off on this node they update the sender's tracking at once; for
+// one from another installation they queue an exchange.send_status job for its
+// sender, in the transaction of the step.
 //
 // # The exchange's entry points
 //
 // The exchange (package liaison) calls ReceiveTx with a zero UserID for a package that
-// arrived, ApplyStatus for a status package about one of our outgoing documents,
-// ApplyRecall for a recall, and consumes the outbox kinds "status", "send" and
-// "recall" with ClaimOutbox, each item in the transaction that marks it done.
+// arrived, ApplyStatus for a status package about one of our outgoing documents and
+// ApplyRecall for a recall. Its node link works the jobs of the exchange queue
+// (QueueExchange: SendPackageArgs, SendStatusArgs) and reports, in the transaction
+// that completes each job (river.JobCompleteTx), MarkSent with the hub's receipt,
+// MarkFailed when a package used its attempts or was refused, and StatusUndelivered
+// for a status that never reached its sender. ExchangeQueueOf shows an agency's
+// administrator the queue by state and its latest failures.
 //
 // # Background work
 //
 // Jobs gives River (run by the server, periodic jobs on its elected leader node) the
-// workers that convert pending DOCX drafts and queue deadline reminders ("reminder"
-// outbox items, listed per person by Reminders). The outbox itself is this package's
-// own table rather than River's: the work it carries is claimed by other packages'
-// consumers in their own transactions, and the table keeps every event (done or not)
-// as the document's exchange history.
+// worker of DOCX conversions and the periodic jobs that stamp pending numbers and
+// queue deadline reminders (document_reminders, at most one per assignment and day,
+// listed per person by Reminders and dismissed with DismissReminder). Every piece of
+// background work is a River job: it retries with exponential backoff, one failing
+// job never holds up the ones behind it, and one that used its attempts stays
+// visible (to the clerk on the recipient, to the operator in the queue).
 //
 // # Numbering
 //

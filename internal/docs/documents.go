@@ -190,14 +190,14 @@ func insertRecipients(ctx context.Context, tx pgx.Tx, docID int64, rs []Recipien
 
 // Recipients lists the recipients of a document with their delivery status.
 func Recipients(ctx context.Context, db store.DB, docID int64) ([]RecipientState, error) {
-	rows, err := db.Query(ctx, `SELECT coalesce(agency_id, 0), organ_id, name, status, status_at, status_note
+	rows, err := db.Query(ctx, `SELECT coalesce(agency_id, 0), organ_id, name, status, status_at, status_note, receipt_id
 		FROM document_recipients WHERE document_id = $1 ORDER BY ord`, docID)
 	if err != nil {
 		return nil, fmt.Errorf("docs: unable to list recipients: %w", err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (RecipientState, error) {
 		var r RecipientState
-		err := row.Scan(&r.AgencyID, &r.OrganID, &r.Name, &r.Status, &r.At, &r.Note)
+		err := row.Scan(&r.AgencyID, &r.OrganID, &r.Name, &r.Status, &r.At, &r.Note, &r.ReceiptID)
 		return r, err
 	})
 }
@@ -205,9 +205,10 @@ func Recipients(ctx context.Context, db store.DB, docID int64) ([]RecipientState
 // RecipientState is a recipient with where delivery stands.
 type RecipientState struct {
 	Recipient
-	Status RecipientStatus
-	At     time.Time
-	Note   string
+	Status    RecipientStatus
+	At        time.Time
+	Note      string // the recipient's note, or why delivery failed
+	ReceiptID string // the hub's receipt of the last package sent through the exchange
 }
 
 // recordTransition appends a row to the transition log.

@@ -3,12 +3,14 @@ package docs
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"edms/internal/access"
 	"edms/internal/store"
@@ -57,8 +59,26 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc = &Service{Pool: f.pool, Access: enforcer}
+	f.svc = &Service{Pool: f.pool, Access: enforcer, Queue: storetest.InsertOnlyQueue(t, f.pool)}
 	return f
+}
+
+// queuedJobs reads the arguments of the jobs of a kind in River's table, oldest first.
+func queuedJobs[T river.JobArgs](t *testing.T, db store.DB) []T {
+	t.Helper()
+	var zero T
+	rows, err := db.Query(context.Background(), `SELECT args FROM river_job WHERE kind = $1 ORDER BY id`, zero.Kind())
+	must(t, err)
+	jobs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (T, error) {
+		var args T
+		var raw []byte
+		if err := row.Scan(&raw); err != nil {
+			return args, err
+		}
+		return args, json.Unmarshal(raw, &args)
+	})
+	must(t, err)
+	return jobs
 }
 
 func (f *fixture) grant(t *testing.T, roles map[int64][]access.Role, agency int64) {

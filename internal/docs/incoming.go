@@ -40,24 +40,20 @@ var eventRecipientStatus = map[EventCode]RecipientStatus{
 	EventAssigned: RecipientAssigned, EventInProgress: RecipientInProgress, EventCompleted: RecipientCompleted,
 }
 
-// emitEvent records a lifecycle event of an incoming document in the outbox, in the
-// transaction of the change. When the document was handed off from an outgoing
-// document of this same database, the sender's tracking is updated at once and the
-// event is marked delivered; otherwise the exchange delivers it as an edXML status.
-func emitEvent(ctx context.Context, tx pgx.Tx, d *Record, code EventCode, note string) error {
-	payload := map[string]any{"code": string(code), "note": note, "local": d.SourceDocumentID != 0,
-		"external_id": d.ExternalID, "sender_organ_id": d.IssuerOrganID}
-	if err := enqueue(ctx, tx, OutboxStatus, d.ID, string(code), payload); err != nil {
-		return err
+// emitEvent tells the sender of an electronic incoming document about a lifecycle
+// event, in the transaction of the change. When the document was handed off from an
+// outgoing document of this same database, the sender's tracking is updated at once;
+// when it came from elsewhere (through the exchange, or a package the clerk
+// imported), an exchange.send_status job carries the edXML status to its sender.
+func (s *Service) emitEvent(ctx context.Context, tx pgx.Tx, d *Record, code EventCode, note string) error {
+	if d.SourceDocumentID != 0 {
+		return setRecipientStatus(ctx, tx, d.SourceDocumentID, d.AgencyID, "", eventRecipientStatus[code], note)
 	}
-	if d.SourceDocumentID == 0 {
-		return nil
+	if d.ExternalID == "" || d.IssuerOrganID == "" {
+		return nil // no sender to answer
 	}
-	if _, err := tx.Exec(ctx, `UPDATE document_outbox SET done_at = now() WHERE id = (SELECT max(id) FROM document_outbox WHERE document_id = $1)`,
-		d.ID); err != nil {
-		return fmt.Errorf("docs: unable to close a local event: %w", err)
-	}
-	return setRecipientStatus(ctx, tx, d.SourceDocumentID, d.AgencyID, "", eventRecipientStatus[code], note)
+	return s.queueExchange(ctx, tx, SendStatusArgs{AgencyID: d.AgencyID, DocumentID: d.ID, To: d.IssuerOrganID,
+		ResponseFor: d.ExternalID, Code: string(code), Note: note, At: s.now()})
 }
 
 // setRecipientStatus records where delivery stands at one recipient of an outgoing
@@ -186,7 +182,7 @@ func (s *Service) arrived(ctx context.Context, tx pgx.Tx, a Actor, d *Record) er
 	if d.Paper {
 		return nil
 	}
-	return emitEvent(ctx, tx, d, EventArrived, "")
+	return s.emitEvent(ctx, tx, d, EventArrived, "")
 }
 
 // Reject returns an incoming document to its sender with a reason (wrong recipient,
@@ -206,7 +202,7 @@ func (s *Service) event(ctx context.Context, tx pgx.Tx, d *Record, code EventCod
 	if d.Paper {
 		return nil
 	}
-	return emitEvent(ctx, tx, d, code, note)
+	return s.emitEvent(ctx, tx, d, code, note)
 }
 
 // Register enters an incoming document in the register with the next incoming number

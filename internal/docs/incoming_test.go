@@ -93,13 +93,12 @@ func TestIncomingCycleEmitsEveryEventInOrder(t *testing.T) {
 	must(t, err)
 	must(t, f.svc.File(ctx, f.in(f.tpSpecialist), id, record, ""))
 
-	events, err := PendingOutbox(ctx, f.pool, OutboxStatus)
-	must(t, err)
+	events := queuedJobs[SendStatusArgs](t, f.pool)
 	var codes []string
 	for _, e := range events {
 		codes = append(codes, e.Code)
-		if e.Payload["external_id"] != "000.00.00.H55,2026/11/20,4512/UBND-KT" {
-			t.Fatalf("event without the document id: %+v", e.Payload)
+		if e.ResponseFor != "000.00.00.H55,2026/11/20,4512/UBND-KT" {
+			t.Fatalf("event without the document id: %+v", e)
 		}
 	}
 	if strings.Join(codes, " ") != "01 03 04 05 06" {
@@ -120,36 +119,9 @@ func TestIncomingCycleEmitsEveryEventInOrder(t *testing.T) {
 		t.Fatalf("rejection without a reason: %v", err)
 	}
 	must(t, f.svc.Reject(ctx, f.in(f.clerk), dup.DocumentID, "Văn bản trùng"))
-	events, err = PendingOutbox(ctx, f.pool, OutboxStatus)
-	must(t, err)
-	if last := events[len(events)-1]; last.Code != "02" || last.Payload["note"] != "Văn bản trùng" {
+	events = queuedJobs[SendStatusArgs](t, f.pool)
+	if last := events[len(events)-1]; last.Code != "02" || last.Note != "Văn bản trùng" {
 		t.Fatalf("last event %+v, want 02 with the reason", last)
-	}
-}
-
-func TestOutboxClaimsEachItemOnce(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	ctx := context.Background()
-	for i := range 5 {
-		f.receive(t, "Công văn số "+string(rune('A'+i)), string(rune('1'+i)), nil)
-	}
-	seen := map[int64]int{}
-	n, err := ClaimOutbox(ctx, f.pool, OutboxStatus, 100, func(_ context.Context, _ pgx.Tx, it OutboxItem) error {
-		seen[it.ID]++
-		if it.Code != "01" {
-			t.Errorf("code %s", it.Code)
-		}
-		return nil
-	})
-	must(t, err)
-	if n != 5 || len(seen) != 5 {
-		t.Fatalf("claimed %d items (%d distinct), want 5", n, len(seen))
-	}
-	pending, err := PendingOutbox(ctx, f.pool, OutboxStatus)
-	must(t, err)
-	if len(pending) != 0 {
-		t.Fatalf("%d items still pending", len(pending))
 	}
 }
 

@@ -61,8 +61,9 @@ func TestStateMachinesAgree(t *testing.T) {
 	}
 }
 
-// stateConstants reads the constants declared with the types OutgoingState and
-// IncomingState in a source file of the package, in declaration order.
+// stateConstants reads the constants declared with the types OutgoingState,
+// IncomingState and RecipientStatus in a source file of the package, in declaration
+// order.
 func stateConstants(t *testing.T, file string) map[string][]string {
 	t.Helper()
 	f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
@@ -76,7 +77,7 @@ func stateConstants(t *testing.T, file string) map[string][]string {
 		for _, spec := range g.Specs {
 			v := spec.(*ast.ValueSpec)
 			typ, ok := v.Type.(*ast.Ident)
-			if !ok || (typ.Name != "OutgoingState" && typ.Name != "IncomingState") {
+			if !ok || !slices.Contains([]string{"OutgoingState", "IncomingState", "RecipientStatus"}, typ.Name) {
 				continue
 			}
 			for _, value := range v.Values {

@@ -229,7 +229,9 @@ type RecipientStatus string
 // Recipient statuses.
 const (
 	RecipientPending    RecipientStatus = "pending"        // not sent yet
-	RecipientSent       RecipientStatus = "sent"           // handed to the exchange
+	RecipientSending    RecipientStatus = "sending"        // its package waits in the exchange's queue
+	RecipientSent       RecipientStatus = "sent"           // handed over: to a local agency, on paper, or acknowledged by the hub
+	RecipientFailed     RecipientStatus = "failed"         // the exchange gave up or was refused (the reason in the note)
 	RecipientArrived    RecipientStatus = "arrived"        // 01
 	RecipientRejected   RecipientStatus = "rejected"       // 02
 	RecipientRegistered RecipientStatus = "registered"     // 03

@@ -111,7 +111,7 @@ func (s *Service) addDraftVersion(ctx context.Context, tx pgx.Tx, docID int64, i
 		return err
 	}
 	if f.MediaType == MediaDOCX {
-		return enqueue(ctx, tx, "convert", docID, "", map[string]any{"file_id": f.ID, "version": f.Version})
+		return s.queueConversion(ctx, tx, docID, f.ID)
 	}
 	return nil
 }

@@ -40,10 +40,9 @@ func TestOutgoingCycleWithHandOffToACommune(t *testing.T) {
 	if d.ExternalID == "" || !strings.HasSuffix(d.ExternalID, ",01/QĐ-UBND") {
 		t.Fatalf("external id %q", d.ExternalID)
 	}
-	sends, err := PendingOutbox(ctx, f.pool, OutboxSend)
-	must(t, err)
-	if len(sends) != 1 || sends[0].Payload["organ_id"] != "000.00.00.H55" {
-		t.Fatalf("outbox sends %+v, want one for the province", sends)
+	sends := queuedJobs[SendPackageArgs](t, f.pool)
+	if len(sends) != 1 || sends[0].Recipient != "000.00.00.H55" || sends[0].DocumentID != id || sends[0].Business != BusinessNew {
+		t.Fatalf("packages queued %+v, want one for the province", sends)
 	}
 
 	// The commune received a copy at once, and registers it.
@@ -71,7 +70,7 @@ func TestOutgoingCycleWithHandOffToACommune(t *testing.T) {
 	for _, r := range recipients {
 		got[r.OrganID] = r.Status
 	}
-	if got["000.21.21.H55"] != RecipientRegistered || got["000.00.00.H55"] != RecipientSent {
+	if got["000.21.21.H55"] != RecipientRegistered || got["000.00.00.H55"] != RecipientSending {
 		t.Fatalf("recipient tracking %v", got)
 	}
 
@@ -82,10 +81,10 @@ func TestOutgoingCycleWithHandOffToACommune(t *testing.T) {
 	if copyDoc.IncomingState != InRecalled {
 		t.Fatalf("copy state %s after recall", copyDoc.IncomingState)
 	}
-	recalls, err := PendingOutbox(ctx, f.pool, OutboxRecall)
-	must(t, err)
-	if len(recalls) != 1 {
-		t.Fatalf("%d recalls queued, want 1", len(recalls))
+	packages := queuedJobs[SendPackageArgs](t, f.pool)
+	if len(packages) != 2 || packages[1].Business != BusinessRecall || packages[1].Reason != "Sai thể thức" ||
+		packages[1].PackageID == packages[0].PackageID {
+		t.Fatalf("packages after the recall %+v, want a new recall package for the province", packages)
 	}
 	history, err := History(ctx, f.pool, id)
 	must(t, err)
@@ -227,9 +226,9 @@ func TestReplacementAndStatusesFromTheExchange(t *testing.T) {
 	if d.OutgoingState != OutReplaced {
 		t.Fatalf("replaced document in state %s", d.OutgoingState)
 	}
-	sends, err := PendingOutbox(ctx, f.pool, OutboxSend)
-	must(t, err)
-	if len(sends) != 2 || sends[1].DocumentID != replacement || sends[1].Payload["replaces_id"] != float64(old) {
+	sends := queuedJobs[SendPackageArgs](t, f.pool)
+	if len(sends) != 2 || sends[1].DocumentID != replacement || sends[1].Business != BusinessReplace ||
+		!strings.HasPrefix(sends[1].Reason, "Thay thế văn bản số 01/BC-UBND") {
 		t.Fatalf("sends %+v", sends)
 	}
 

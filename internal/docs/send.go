@@ -10,9 +10,10 @@ import (
 
 // Send issues the sealed document to its recipients. A recipient that is an agency of
 // this same node receives it at once (hand-off: a new incoming document sharing the
-// stored files); any other recipient gets a "send" item in the outbox for the
-// exchange. A secret document never travels electronically: its recipients are marked
-// as sent on paper. Sending a replacement marks the replaced document as replaced.
+// stored files); any other recipient gets an exchange.send_package job, inserted in
+// this transaction. A secret document never travels electronically: its recipients
+// are marked as sent on paper. Sending a replacement marks the replaced document as
+// replaced and tells the external recipients so (business type 3, with the reason).
 func (s *Service) Send(ctx context.Context, a Actor, docID int64, note string) error {
 	return s.transitionOutgoing(ctx, a, docID, "send", note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
 		recipients, err := Recipients(ctx, tx, d.ID)
@@ -22,19 +23,34 @@ func (s *Service) Send(ctx context.Context, a Actor, docID int64, note string) e
 		if len(recipients) == 0 {
 			return invalid("Văn bản chưa có nơi nhận.", "document %d has no recipients", d.ID)
 		}
+		business, reason := BusinessNew, ""
+		if d.ReplacesID != 0 {
+			replaced, err := s.markReplaced(ctx, tx, a, d)
+			if err != nil {
+				return err
+			}
+			business, reason = BusinessReplace, replacementReason(replaced, note)
+		}
 		for _, r := range recipients {
-			if err := s.deliver(ctx, tx, d, r.Recipient); err != nil {
+			if err := s.deliver(ctx, tx, d, r.Recipient, business, reason); err != nil {
 				return err
 			}
 		}
-		if d.ReplacesID == 0 {
-			return nil
-		}
-		return s.markReplaced(ctx, tx, a, d)
+		return nil
 	})
 }
 
-func (s *Service) deliver(ctx context.Context, tx pgx.Tx, d *Record, r Recipient) error {
+// replacementReason tells the recipients which document the replacement replaces, and
+// why when the clerk said so.
+func replacementReason(replaced *Record, note string) string {
+	reason := "Thay thế văn bản số " + replaced.NumberSymbol()
+	if note = strings.TrimSpace(note); note != "" {
+		reason += ": " + note
+	}
+	return reason
+}
+
+func (s *Service) deliver(ctx context.Context, tx pgx.Tx, d *Record, r Recipient, business int, reason string) error {
 	switch {
 	case d.Secrecy.Secret():
 		return setRecipientStatus(ctx, tx, d.ID, r.AgencyID, r.OrganID, RecipientSent, "Văn bản mật: gửi bản giấy")
@@ -44,11 +60,7 @@ func (s *Service) deliver(ctx context.Context, tx pgx.Tx, d *Record, r Recipient
 		}
 		return s.handOff(ctx, tx, d, r.AgencyID)
 	default:
-		if err := setRecipientStatus(ctx, tx, d.ID, 0, r.OrganID, RecipientSent, ""); err != nil {
-			return err
-		}
-		return enqueue(ctx, tx, OutboxSend, d.ID, "", map[string]any{"organ_id": r.OrganID, "name": r.Name,
-			"replaces_id": d.ReplacesID})
+		return s.queuePackage(ctx, tx, d.ID, r.OrganID, business, reason)
 	}
 }
 
@@ -77,15 +89,15 @@ func (s *Service) handOff(ctx context.Context, tx pgx.Tx, d *Record, agencyID in
 // markReplaced moves the document d replaces to replaced. The drafter who linked it
 // could see it (CreateDraft checks); the clerk sending d may not, and need not: the
 // move is a consequence of sending d, made by the system in d's agency.
-func (s *Service) markReplaced(ctx context.Context, tx pgx.Tx, a Actor, d *Record) error {
+func (s *Service) markReplaced(ctx context.Context, tx pgx.Tx, a Actor, d *Record) (*Record, error) {
 	old, err := s.lockDocument(ctx, tx, Actor{AgencyID: d.AgencyID}, d.ReplacesID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if old.OutgoingState != OutSent {
-		return invalid("Văn bản bị thay thế không còn ở trạng thái đã phát hành.", "replaced document %d is %s", old.ID, old.OutgoingState)
+		return nil, invalid("Văn bản bị thay thế không còn ở trạng thái đã phát hành.", "replaced document %d is %s", old.ID, old.OutgoingState)
 	}
-	return s.moveState(ctx, tx, a, outgoing, old, "replace", fmt.Sprintf("Thay thế bằng văn bản %s", d.NumberSymbol()))
+	return old, s.moveState(ctx, tx, a, outgoing, old, "replace", fmt.Sprintf("Thay thế bằng văn bản %s", d.NumberSymbol()))
 }
 
 // Recall withdraws a sent document (thu hồi): it and its metadata are frozen in the
@@ -118,7 +130,7 @@ func (s *Service) Recall(ctx context.Context, a Actor, docID int64, reason strin
 		}
 		for _, r := range recipients {
 			if r.AgencyID == 0 && !d.Secrecy.Secret() {
-				if err := enqueue(ctx, tx, OutboxRecall, d.ID, "", map[string]any{"organ_id": r.OrganID, "reason": reason}); err != nil {
+				if err := s.queuePackage(ctx, tx, d.ID, r.OrganID, BusinessRecall, reason); err != nil {
 					return err
 				}
 			}

@@ -66,14 +66,14 @@ type AgencySeal struct {
 }
 
 // Service runs the document workflows. Every state change commits in one transaction
-// together with its transition row, its audit entry and its outbox events.
+// together with its transition row, its audit entry and the River jobs it causes.
 type Service struct {
 	Pool        *pgxpool.Pool
 	Access      Authorizer
 	Signing     SigningHook       // nil: signing steps record "not signed"
 	Converter   *Converter        // nil or without LibreOffice: DOCX drafts are refused, upload a PDF
 	Verifier    SignatureVerifier // nil: received documents stay "unchecked"
-	Queue       JobInserter       // the River client that takes the jobs steps cause (required for sending outside the node)
+	Queue       JobInserter       // the River client that takes the jobs steps cause (required to send outside the node, answer exchanged documents, convert DOCX)
 	MaxFileSize int64             // 0: DefaultMaxFileSize
 	Now         func() time.Time
 }

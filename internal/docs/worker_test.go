@@ -35,7 +35,7 @@ func TestPeriodicJobsRunInRiver(t *testing.T) {
 
 	kinds := map[string]bool{}
 	timeout := time.After(30 * time.Second)
-	for !kinds[QueueRemindersArgs{}.Kind()] || !kinds[ConvertDraftsArgs{}.Kind()] {
+	for !kinds[QueueRemindersArgs{}.Kind()] || !kinds[StampNumbersArgs{}.Kind()] {
 		select {
 		case ev := <-completed:
 			if ev.Kind == river.EventKindJobFailed {
@@ -53,15 +53,15 @@ func TestPeriodicJobsRunInRiver(t *testing.T) {
 	}
 }
 
-// TestConversionsEndBeforeTheirJob: the job's time limit covers its whole batch of
-// conversions, each at its own limit, so a conversion never outlives its job and its
-// failure is recorded within the job.
+// TestConversionsEndBeforeTheirJob: the job's time limit covers the conversion at its
+// own limit, so a conversion never outlives its job and its failure is recorded
+// within the job.
 func TestConversionsEndBeforeTheirJob(t *testing.T) {
 	t.Parallel()
 	for _, c := range []*Converter{nil, {}, {Timeout: 5 * time.Minute}} {
-		w := &convertDraftsWorker{svc: &Service{Converter: c}}
-		if job := w.Timeout(nil); job < convertBatch*c.timeout()+time.Minute {
-			t.Errorf("the job has %s for %d conversions of %s each", job, convertBatch, c.timeout())
+		w := &convertDocxWorker{svc: &Service{Converter: c}}
+		if job := w.Timeout(nil); job < c.timeout()+10*time.Second {
+			t.Errorf("the job has %s for a conversion of %s", job, c.timeout())
 		}
 	}
 }

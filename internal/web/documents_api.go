@@ -39,6 +39,7 @@ func (s *Server) routeDocumentsAPI(api *mux.Router) {
 	s.handle(api, "api.assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asAPI, s.apiAssignHandler)
 	s.handle(api, "api.assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asAPI, s.apiProgress)
 	s.handle(api, "api.document.grant", "POST", "/documents/{id:[0-9]+}/grants", need(access.DocumentRead), asAPI, s.apiGrant)
+	s.handle(api, "api.document.resend", "POST", resendPath, need(access.OutgoingSend), asAPI, s.apiResend)
 	s.handle(api, "api.records.create", "POST", "/records", need(access.RecordManage), asAPI, s.apiCreateRecord)
 	s.handle(api, "api.reminders", "GET", "/reminders", need(access.HomeView), asAPI, s.apiReminders)
 	s.handle(api, "api.reminders.dismiss", "POST", "/reminders/{rid:[0-9]+}/dismiss", need(access.HomeView), asAPI, s.apiDismissReminder)
@@ -401,6 +402,18 @@ func (s *Server) apiGrant(w http.ResponseWriter, r *http.Request) error {
 		return docsError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"message": "Đã cấp quyền xem văn bản."})
+	return nil
+}
+
+// resendPath is the clerk's "Gửi lại" for a recipient whose delivery failed, named by
+// its OrganId.
+const resendPath = "/documents/{id:[0-9]+}/recipients/{organ:[0-9A-Za-z.-]+}/resend"
+
+func (s *Server) apiResend(w http.ResponseWriter, r *http.Request) error {
+	if err := s.docs.Resend(r.Context(), s.actorOf(r), documentID(r), mux.Vars(r)["organ"]); err != nil {
+		return docsError(err)
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"message": "Đã đưa văn bản vào hàng đợi để gửi lại."})
 	return nil
 }
 

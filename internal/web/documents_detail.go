@@ -113,11 +113,12 @@ func (d *documentDetail) JSON() map[string]any {
 		Note   string    `json:"note,omitempty"`
 	}
 	type recipientJSON struct {
-		OrganID string    `json:"organ_id"`
-		Name    string    `json:"name"`
-		Status  string    `json:"status"`
-		At      time.Time `json:"at"`
-		Note    string    `json:"note,omitempty"`
+		OrganID   string    `json:"organ_id"`
+		Name      string    `json:"name"`
+		Status    string    `json:"status"`
+		At        time.Time `json:"at"`
+		Note      string    `json:"note,omitempty"` // the recipient's note, or why delivery failed
+		ReceiptID string    `json:"receipt_id,omitempty"`
 	}
 	type assignmentOut struct {
 		ID       int64      `json:"id"`
@@ -139,7 +140,7 @@ func (d *documentDetail) JSON() map[string]any {
 	}
 	recipients := []recipientJSON{}
 	for _, r := range d.Recipients {
-		recipients = append(recipients, recipientJSON{r.OrganID, r.Name, string(r.Status), r.At, r.Note})
+		recipients = append(recipients, recipientJSON{r.OrganID, r.Name, string(r.Status), r.At, r.Note, r.ReceiptID})
 	}
 	assignments := []assignmentOut{}
 	for _, a := range d.Assignments {

@@ -30,6 +30,7 @@ func (s *Server) routeDocumentPages(r *mux.Router) {
 	s.handle(r, "assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asPage, s.pageAssignHandler)
 	s.handle(r, "assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asPage, s.pageProgress)
 	s.handle(r, "document.grant", "POST", "/documents/{id:[0-9]+}/grants", need(access.DocumentRead), asPage, s.pageGrant)
+	s.handle(r, "document.resend", "POST", resendPath, need(access.OutgoingSend), asPage, s.pageResend)
 	s.handle(r, "reminder.dismiss", "POST", "/reminders/{rid:[0-9]+}/dismiss", need(access.HomeView), asPage, s.pageDismissReminder)
 	s.handle(r, "statistics", "GET", "/statistics", need(access.ReportRead), asPage, s.statisticsPage)
 	s.handle(r, "register", "GET", "/registers/{kind}/{year:[0-9]{4}}.pdf", need(access.RegisterPrint), asPage, s.registerPDF)
@@ -45,6 +46,7 @@ type pageBase struct {
 	CanPrint   bool
 	CanSend    bool
 	CanReport  bool
+	CanOperate bool // the agency's administrator: the exchange queue
 	Year       int
 	Flash      *flash
 }
@@ -58,7 +60,7 @@ func (s *Server) base(w http.ResponseWriter, r *http.Request) (pageBase, error) 
 	return pageBase{User: p.User, CSRF: p.CSRFToken, AgencyName: agency.Name,
 		CanDraft: s.can(r, access.OutgoingDraft), CanReceive: s.can(r, access.IncomingReceive),
 		CanPrint: s.can(r, access.RegisterPrint), CanSend: s.can(r, access.OutgoingSend),
-		CanReport: s.can(r, access.ReportRead), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil
+		CanReport: s.can(r, access.ReportRead), CanOperate: s.can(r, access.OrgManage), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil
 }
 
 // flash is a one-time message shown on the next page after a form post.
@@ -366,6 +368,12 @@ func (s *Server) pageGrant(w http.ResponseWriter, r *http.Request) error {
 	err := s.docs.Grant(r.Context(), s.actorOf(r), documentID(r), userID)
 	back := fmt.Sprintf("/documents/%d", documentID(r))
 	return s.afterForm(w, r, err, back, "Đã cấp quyền xem văn bản mật.", back)
+}
+
+func (s *Server) pageResend(w http.ResponseWriter, r *http.Request) error {
+	err := s.docs.Resend(r.Context(), s.actorOf(r), documentID(r), mux.Vars(r)["organ"])
+	back := fmt.Sprintf("/documents/%d", documentID(r))
+	return s.afterForm(w, r, err, back, "Đã đưa văn bản vào hàng đợi để gửi lại.", back)
 }
 
 func (s *Server) pageProgress(w http.ResponseWriter, r *http.Request) error {

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"edms/internal/demo"
+	"edms/internal/docs"
 	"edms/internal/store/storetest"
 	"edms/internal/testenv"
 	"edms/internal/web"
@@ -259,9 +260,7 @@ func TestFailedConversionIsShownToTheDrafter(t *testing.T) {
 		t.Fatalf("DOCX draft: %d %v", status, out)
 	}
 	id := int64(out["id"].(float64))
-	if _, err := documents.ConvertPending(context.Background(), 10); err != nil {
-		t.Fatal(err)
-	}
+	workJobs(t, documents, docs.ConvertDocxArgs{}.Kind())
 	_, out = specialist.do("GET", fmt.Sprintf("/documents/%d", id), "", nil)
 	failures, _ := out["conversion_failures"].([]any)
 	if len(failures) != 1 || !strings.Contains(fmt.Sprint(failures[0]), "1001 thành phần") {

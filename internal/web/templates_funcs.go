@@ -29,7 +29,8 @@ var templateFuncs = template.FuncMap{
 	"fileKind": func(kind string) string {
 		return map[string]string{docs.KindMain: "tệp chính", docs.KindAttachment: "đính kèm", docs.KindRendition: "bản PDF chuyển đổi"}[kind]
 	},
-	"recipientStatus": func(s docs.RecipientStatus) string { return recipientStatusLabels[s] },
+	"delivery":   delivery,
+	"queueState": func(st string) string { return queueStateLabels[st] },
 	"assignmentRole": func(r docs.AssignmentRole) string {
 		return map[docs.AssignmentRole]string{docs.RoleLead: "Chủ trì", docs.RoleCoordinate: "Phối hợp", docs.RoleInformation: "Để biết"}[r]
 	},
@@ -84,10 +85,24 @@ func statsRows(rows []docs.HandlingStats, names map[int64]string, kind string) m
 }
 
 var recipientStatusLabels = map[docs.RecipientStatus]string{
-	docs.RecipientPending: "Chưa gửi", docs.RecipientSent: "Đã gửi", docs.RecipientArrived: "Đã đến",
+	docs.RecipientPending: "Chưa gửi", docs.RecipientSending: "Đang gửi", docs.RecipientSent: "Đã gửi",
+	docs.RecipientFailed: "Gửi thất bại", docs.RecipientArrived: "Đã đến",
 	docs.RecipientRejected: "Từ chối tiếp nhận", docs.RecipientRegistered: "Đã vào sổ", docs.RecipientAssigned: "Đã phân công",
 	docs.RecipientInProgress: "Đang xử lý", docs.RecipientCompleted: "Hoàn thành", docs.RecipientRecalled: "Đồng ý thu hồi",
 	docs.RecipientRefused: "Từ chối thu hồi",
+}
+
+// delivery says where delivery stands at a recipient: its status, with the hub's
+// receipt once sent through the exchange, or why it failed.
+func delivery(r docs.RecipientState) string {
+	label := recipientStatusLabels[r.Status]
+	switch {
+	case r.Status == docs.RecipientSent && r.ReceiptID != "":
+		return label + " (biên nhận " + r.ReceiptID + ")"
+	case r.Status == docs.RecipientFailed && r.Note != "":
+		return label + ": " + r.Note
+	}
+	return label
 }
 
 func formatTime(v any, layout string) string {

@@ -43,7 +43,8 @@ func newUploadServer(t *testing.T) (*httptest.Server, *web.Server, *docs.Service
 	if err != nil {
 		t.Fatal(err)
 	}
-	documents := &docs.Service{Pool: pool, Access: enforcer, MaxFileSize: uploadTestMaxFile, Converter: &docs.Converter{}}
+	documents := &docs.Service{Pool: pool, Access: enforcer, MaxFileSize: uploadTestMaxFile, Converter: &docs.Converter{},
+		Queue: storetest.InsertOnlyQueue(t, pool)}
 	srv, err := web.NewServer(web.Config{}, pool, enforcer, documents)
 	if err != nil {
 		t.Fatal(err)

@@ -140,12 +140,15 @@ func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
 			}
 		}
 	}
+	// A delivery that failed, which the outsiders would otherwise be able to resend.
+	_, err = pool.Exec(ctx, `UPDATE document_recipients SET status = 'failed', package_id = 'pkg-hidden' WHERE document_id = $1`,
+		h.byState["outgoing/sent"])
+	must(t, err)
 	assigned := h.byState["incoming/assigned"]
 	must(t, pool.QueryRow(ctx, `INSERT INTO assignments (document_id, role, user_id, deadline, assigned_by, assigned_at)
 		VALUES ($1, 'chu_tri', $2, current_date + 7, $2, now()) RETURNING id`, assigned, h.drafter).Scan(&h.assignment))
-	must(t, pool.QueryRow(ctx, `INSERT INTO document_outbox (kind, document_id, payload) VALUES ('reminder', $1,
-		jsonb_build_object('assignment_id', $2::bigint, 'user_id', $3::bigint, 'deadline', to_char(current_date + 7, 'YYYY-MM-DD'), 'days_left', 7))
-		RETURNING id`, assigned, h.assignment, h.drafter).Scan(&h.reminder))
+	must(t, pool.QueryRow(ctx, `INSERT INTO document_reminders (assignment_id, user_id, deadline, days_left, queued_on)
+		VALUES ($1, $2, current_date + 7, 7, current_date) RETURNING id`, h.assignment, h.drafter).Scan(&h.reminder))
 	return h
 }
 
@@ -211,6 +214,7 @@ func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 	api := strings.HasPrefix(name, "api.")
 	vars := map[string]int64{"aid": h.assignment, "rid": h.reminder}
 	var fields map[string]any
+	var path string
 	switch {
 	case stepRoute.MatchString(name):
 		m := stepRoute.FindStringSubmatch(name)
@@ -236,10 +240,15 @@ func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 	case name == "api.assignment.progress" || name == "assignment.progress":
 		fields = map[string]any{"percent": 50, "note": "Kiểm tra quyền"}
 	case name == "api.reminders.dismiss" || name == "reminder.dismiss":
+	case name == "api.document.resend" || name == "document.resend":
+		u, _ := route.URL("id", fmt.Sprint(h.byState["outgoing/sent"]), "organ", demo.YenNinhID)
+		path = u.Path
 	default:
 		return hiddenRequest{}, false
 	}
-	path := fillPath(route, vars)
+	if path == "" {
+		path = fillPath(route, vars)
+	}
 	if api {
 		body, _ := json.Marshal(fields)
 		return hiddenRequest{path: path, contentType: "application/json", body: func() io.Reader { return bytes.NewReader(body) }}, true
@@ -310,7 +319,7 @@ func snapshot(t *testing.T, pool *pgxpool.Pool) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, table := range []string{"documents", "document_files", "document_transitions", "document_recipients", "document_grants",
-		"assignments", "document_outbox", "record_documents", "records", "blobs", "number_counters", "audit_log"} {
+		"assignments", "document_reminders", "river_job", "record_documents", "records", "blobs", "number_counters", "audit_log"} {
 		var sum string
 		must(t, pool.QueryRow(context.Background(), `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '')
 			FROM `+pgx.Identifier{table}.Sanitize()+` t`).Scan(&sum))

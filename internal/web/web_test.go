@@ -70,7 +70,7 @@ func serveDemo(t *testing.T, pool *pgxpool.Pool, cfg web.Config, hook docs.Signi
 	if err != nil {
 		t.Fatal(err)
 	}
-	documents := &docs.Service{Pool: pool, Access: enforcer, Signing: hook}
+	documents := &docs.Service{Pool: pool, Access: enforcer, Signing: hook, Queue: storetest.InsertOnlyQueue(t, pool)}
 	if hook != nil {
 		if err := demo.SeedDocuments(ctx, documents); err != nil {
 			t.Fatal(err)
