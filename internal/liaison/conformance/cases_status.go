@@ -1,0 +1,278 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"edms/internal/liaison"
+	"edms/internal/liaison/wire"
+)
+
+// rank orders the handling statuses; others rank 0.
+var rank = map[string]int{"01": 1, "03": 3, "04": 4, "05": 5, "06": 6}
+
+// Group 8: statuses.
+
+func (s *session) arrivedAndRegistered(ctx context.Context) Result {
+	if r, ok := s.needsFirst(); !ok {
+		return r
+	}
+	got, ok := s.hub.awaitStatus(ctx, s.first.documentID(), s.cfg.Wait, "03")
+	if !ok {
+		return fail("sau %s chưa có 03; đã nhận: %v", s.cfg.Wait, got)
+	}
+	if problem := unsignedAmong(got); problem != "" {
+		return fail("%s", problem)
+	}
+	if n01, n03 := count(got, "01"), count(got, "03"); n01 != 1 || n03 != 1 {
+		return fail("%d lần 01, %d lần 03; cần mỗi mã một lần: %v", n01, n03, got)
+	}
+	return pass("01, 03 đã ký, ResponseFor = %s", s.first.documentID())
+}
+
+func (s *session) handledInOrder(ctx context.Context) Result {
+	if r, ok := s.needsFirst(); !ok {
+		return r
+	}
+	got, ok := s.hub.awaitStatus(ctx, s.first.documentID(), s.cfg.Wait, "06")
+	if !ok {
+		return fail("sau %s chưa có 06; đã nhận: %v", s.cfg.Wait, got)
+	}
+	if problem := unsignedAmong(got); problem != "" {
+		return fail("%s", problem)
+	}
+	for _, code := range []string{"04", "05", "06"} {
+		if n := count(got, code); n != 1 {
+			return fail("%d lần %s: %v", n, code, got)
+		}
+	}
+	for i := 1; i < len(got); i++ {
+		prev, cur := got[i-1].Pkg.Status, got[i].Pkg.Status
+		if rank[cur.StatusCode] < rank[prev.StatusCode] || cur.Timestamp.Before(prev.Timestamp) {
+			return fail("thứ tự lùi: %v", got)
+		}
+	}
+	return pass("%v", got)
+}
+
+func (s *session) rejected(ctx context.Context) Result {
+	doc, _, err := s.sendDocument(ctx, "8.3", "TEST-REJECT văn bản gửi nhầm")
+	if err != nil {
+		return fail("gửi: %v", err)
+	}
+	got, ok := s.hub.awaitStatus(ctx, doc.documentID(), s.cfg.Wait, "02")
+	switch {
+	case !ok:
+		return fail("sau %s chưa có 02; đã nhận: %v", s.cfg.Wait, got)
+	case count(got, "02") != 1 || count(got, "03") != 0:
+		return fail("cần một 02 và không có 03: %v", got)
+	}
+	if reason := withCode(got, "02").Description; strings.TrimSpace(reason) != "" {
+		return pass("02: %s", reason)
+	}
+	return fail("02 không có lý do")
+}
+
+// staleStatus sends 05, then 03 with an older Timestamp, about the test agency's
+// document, and reads the target's tracking.
+func (s *session) staleStatus(ctx context.Context) Result {
+	if s.reply == nil {
+		return skip("cần 2.4 thành công")
+	}
+	about := responseFor(s.reply)
+	now := time.Now()
+	if _, _, err := s.sendStatus(ctx, about, "05", "Đang xử lý", now); err != nil {
+		return fail("05: %v", err)
+	}
+	if _, _, err := s.sendStatus(ctx, about, "03", "Đã tiếp nhận", now.Add(-time.Hour)); err != nil {
+		return fail("03 cũ hơn: %v", err)
+	}
+	t, err := s.trackingOfT1(ctx)
+	if err != nil {
+		return fail("%v", err)
+	}
+	stale := slices.ContainsFunc(t.History, func(e wire.TrackingEntry) bool { return e.Code == "03" && e.Stale })
+	if t.State != "05" || !stale {
+		return fail("theo dõi: trạng thái %s, 03 đến muộn được đánh dấu: %t; cần 05 và có", t.State, stale)
+	}
+	return pass("trạng thái 05; 03 đến muộn được giữ trong lịch sử, không áp dụng")
+}
+
+func (s *session) trackingOfT1(ctx context.Context) (wire.Tracking, error) {
+	all, err := s.target.Tracking(ctx, s.reply.DocumentID)
+	if err != nil {
+		return wire.Tracking{}, fmt.Errorf("theo dõi %s: %w", s.reply.DocumentID, err)
+	}
+	for _, t := range all {
+		if t.Recipient == OrganT1 {
+			return t, nil
+		}
+	}
+	return wire.Tracking{}, fmt.Errorf("theo dõi %s không có nơi nhận %s", s.reply.DocumentID, OrganT1)
+}
+
+func (s *session) statusErrors(ctx context.Context) Result {
+	var wrong []string
+	if s.reply != nil {
+		if problem := s.statusResent(ctx); problem != "" {
+			wrong = append(wrong, "gửi lại trạng thái: "+problem)
+		}
+	}
+	unknown := s.make.newDocument(OrganT1, []string{s.cfg.TestAgency}, "Văn bản không tồn tại")
+	_, _, err := s.sendStatus(ctx, responseFor(unknown.pkg.Header), "03", "Đã tiếp nhận", time.Now())
+	if problem := refusedWith(err, wire.CodeUnknownDocument); problem != "" {
+		wrong = append(wrong, "DocumentId lạ: "+problem)
+	}
+	body, err := s.statusCode07()
+	if err == nil {
+		_, err = s.post(ctx, s.target, body, "", "")
+	}
+	if problem := refusedWith(err, wire.CodeInvalid); problem != "" {
+		wrong = append(wrong, "mã 07: "+problem)
+	}
+	switch {
+	case len(wrong) > 0:
+		return fail("%s", strings.Join(wrong, "; "))
+	case s.reply == nil:
+		return pass("DocumentId lạ, mã 07: bị từ chối (gửi lại trạng thái: cần 2.4)")
+	}
+	return pass("gửi lại: trùng, không thêm lịch sử; DocumentId lạ, mã 07: bị từ chối")
+}
+
+// statusResent sends a status twice and checks the second is a duplicate that adds
+// nothing to the tracking history.
+func (s *session) statusResent(ctx context.Context) string {
+	body, first, err := s.sendStatus(ctx, responseFor(s.reply), "04", "Đã phân công", time.Now())
+	if err != nil {
+		return err.Error()
+	}
+	before, err := s.trackingOfT1(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	again, err := s.post(ctx, s.target, body, first.PackageID, "")
+	if problem := duplicateOf(first, again, err); problem != "" {
+		return problem
+	}
+	after, err := s.trackingOfT1(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	if len(after.History) != len(before.History) {
+		return fmt.Sprintf("lịch sử từ %d thành %d mục", len(before.History), len(after.History))
+	}
+	return ""
+}
+
+// statusCode07 is a signed status with the code 07, which the standard lacks,
+// about 2.1's document or an unknown one.
+func (s *session) statusCode07() ([]byte, error) {
+	about := responseFor(s.make.newDocument(OrganT1, []string{s.cfg.TestAgency}, "Văn bản không tồn tại").pkg.Header)
+	if s.first != nil {
+		about = responseFor(s.first.pkg.Header)
+	}
+	unsigned, err := status(OrganT1, about, "03", "Mã không có trong tiêu chuẩn", time.Now())
+	if err != nil {
+		return nil, err
+	}
+	unsigned = bytes.Replace(unsigned, []byte("<edXML:StatusCode>03<"), []byte("<edXML:StatusCode>07<"), 1)
+	return signInvalid(unsigned, s.kit.Agencies["t1"])
+}
+
+// Group 9: recall.
+
+// recall sends status 13 about doc and waits for the answer.
+func (s *session) recall(ctx context.Context, about liaison.ResponseFor) ([]arrival, string, bool) {
+	if _, _, err := s.sendStatus(ctx, about, "13", "Thu hồi để kiểm thử", time.Now()); err != nil {
+		return nil, "13: " + err.Error(), false
+	}
+	got, ok := s.hub.awaitStatus(ctx, about.DocumentID, s.cfg.Wait, "15", "16")
+	if !ok {
+		return got, fmt.Sprintf("sau %s chưa có 15 hay 16; đã nhận: %v", s.cfg.Wait, got), false
+	}
+	return got, "", true
+}
+
+func (s *session) recallAccepted(ctx context.Context) Result {
+	doc, _, err := s.sendDocument(ctx, "9.1", "TEST-HOLD văn bản sẽ bị thu hồi")
+	if err != nil {
+		return fail("gửi: %v", err)
+	}
+	if got, ok := s.hub.awaitStatus(ctx, doc.documentID(), s.cfg.Wait, "03"); !ok {
+		return fail("sau %s chưa có 03: %v", s.cfg.Wait, got)
+	}
+	got, problem, ok := s.recall(ctx, responseFor(doc.pkg.Header))
+	switch {
+	case !ok:
+		return fail("%s", problem)
+	case count(got, "15") != 1 || count(got, "16") != 0:
+		return fail("cần một 15: %v", got)
+	}
+	return pass("%v", got)
+}
+
+func (s *session) recallRefused(ctx context.Context) Result {
+	if r, ok := s.needsFirst(); !ok {
+		return r
+	}
+	if !hasCode(s.hub.statuses(s.first.documentID()), "06") {
+		return skip("cần văn bản của 2.1 ở 06 (8.2)")
+	}
+	got, problem, ok := s.recall(ctx, responseFor(s.first.pkg.Header))
+	switch {
+	case !ok:
+		return fail("%s", problem)
+	case count(got, "16") != 1 || count(got, "15") != 0:
+		return fail("cần một 16: %v", got)
+	case strings.TrimSpace(withCode(got, "16").Description) == "":
+		return fail("16 không có lý do")
+	}
+	return pass("16: %s", withCode(got, "16").Description)
+}
+
+func (s *session) recallUnknown(ctx context.Context) Result {
+	unknown := s.make.newDocument(OrganT1, []string{s.cfg.TestAgency}, "Văn bản chưa từng gửi")
+	got, problem, ok := s.recall(ctx, responseFor(unknown.pkg.Header))
+	switch {
+	case !ok:
+		return fail("%s", problem)
+	case count(got, "16") != 1 || strings.TrimSpace(withCode(got, "16").Description) == "":
+		return fail("cần một 16 có lý do: %v", got)
+	}
+	return pass("16: %s", withCode(got, "16").Description)
+}
+
+// Helpers over the statuses received.
+
+func count(statuses []arrival, code string) int {
+	n := 0
+	for _, a := range statuses {
+		if a.Pkg.Status.StatusCode == code {
+			n++
+		}
+	}
+	return n
+}
+
+func withCode(statuses []arrival, code string) *liaison.Status {
+	for _, a := range statuses {
+		if a.Pkg.Status.StatusCode == code {
+			return a.Pkg.Status
+		}
+	}
+	return &liaison.Status{}
+}
+
+// unsignedAmong names the first status whose signature the kit refused.
+func unsignedAmong(statuses []arrival) string {
+	for _, a := range statuses {
+		if a.Refusal != nil {
+			return fmt.Sprintf("trạng thái %s: %s %s", a.Pkg.Status.StatusCode, a.Refusal.Code, a.Refusal.Message)
+		}
+	}
+	return ""
+}
