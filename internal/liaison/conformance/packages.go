@@ -136,7 +136,7 @@ func placeholder(unsigned []byte) ([]byte, error) {
 // element matches one element of the edXML namespace written with the edXML
 // prefix, as liaison.Write writes it, with its content.
 func element(local string) *regexp.Regexp {
-	return regexp.MustCompile(`(?s)<edXML:` + local + `>.*?</edXML:` + local + `>`)
+	return regexp.MustCompile(`(?s)<edXML:` + local + `(?:\s[^>]*)?>.*?</edXML:` + local + `>`)
 }
 
 // mandatoryFields are the fields a strict receiver requires (edxml.md), each with
