@@ -75,9 +75,11 @@ type changeAcceptor interface {
 
 // pending is an incoming document the test agency has not finished with.
 type pending struct {
-	id      int64
-	state   docs.IncomingState
-	subject string
+	id         int64
+	state      docs.IncomingState
+	subject    string
+	externalID string // its edXML DocumentId
+	sender     docs.Recipient
 }
 
 // round makes the next step of every document the agency received through the
@@ -131,14 +133,102 @@ func (p *pilot) step(ctx context.Context, a docs.Actor, d pending) error {
 		}
 		return p.svc.ReportProgress(ctx, a, lead, 50, "Đang xử lý (tự động).")
 	case docs.InProgress:
-		return p.svc.Complete(ctx, a, d.id, "Hoàn thành (tự động).", 0)
+		var reply int64
+		if strings.HasPrefix(d.subject, subjectSendBack) {
+			var err error
+			if reply, err = p.sendReply(ctx, a, d); err != nil {
+				return fmt.Errorf("the reply: %w", err)
+			}
+		}
+		return p.svc.Complete(ctx, a, d.id, "Hoàn thành (tự động).", reply)
 	}
 	return nil
 }
 
+// replySteps move the autopilot's reply from each outgoing state to the next.
+var replySteps = map[docs.OutgoingState]func(ctx context.Context, s *docs.Service, a docs.Actor, id int64) error{
+	docs.OutDraft: func(ctx context.Context, s *docs.Service, a docs.Actor, id int64) error {
+		return s.Submit(ctx, a, id, "")
+	},
+	docs.OutInReview: func(ctx context.Context, s *docs.Service, a docs.Actor, id int64) error {
+		return s.Approve(ctx, a, id, "")
+	},
+	docs.OutApproved: func(ctx context.Context, s *docs.Service, a docs.Actor, id int64) error {
+		return s.SubmitForSignature(ctx, a, id, "")
+	},
+	docs.OutPendingSignature: func(ctx context.Context, s *docs.Service, a docs.Actor, id int64) error {
+		return s.Sign(ctx, a, id, docs.SignInput{})
+	},
+	docs.OutSigned: func(ctx context.Context, s *docs.Service, a docs.Actor, id int64) error {
+		_, err := s.Issue(ctx, a, id, "")
+		return err
+	},
+	docs.OutNumbered: func(ctx context.Context, s *docs.Service, a docs.Actor, id int64) error {
+		return s.Seal(ctx, a, id, "")
+	},
+	docs.OutSealed: func(ctx context.Context, s *docs.Service, a docs.Actor, id int64) error {
+		return s.Send(ctx, a, id, "")
+	},
+}
+
+// replySubject names the reply to a document; the kit finds the reply by it.
+func replySubject(externalID string) string { return "Trả lời văn bản " + externalID }
+
+// sendReply drafts, approves, signs, numbers, seals and sends a reply to the sender
+// of d, resuming where an earlier round stopped, and returns its id. The autopilot
+// account has no personal signing key, so the reply's PDF is issued without PDF
+// signatures, as on a node without keys; the package that carries it is signed
+// with the agency's key by the exchange as always.
+func (p *pilot) sendReply(ctx context.Context, a docs.Actor, d pending) (int64, error) {
+	unsigned := *p.svc
+	unsigned.Signing = nil
+	id, state, err := p.reply(ctx, a.AgencyID, replySubject(d.externalID))
+	if err != nil {
+		return 0, err
+	}
+	if id == 0 {
+		id, err = unsigned.CreateDraft(ctx, a, docs.DraftInput{
+			Document: docs.Document{Type: docs.TypeCongVan, Subject: replySubject(d.externalID), Place: "Hà Nội", Recipients: []docs.Recipient{d.sender}},
+			File:     docs.FileInput{Name: "tra-loi.pdf", MediaType: docs.MediaPDF, Content: strings.NewReader(onePagePDF(d.externalID))},
+		})
+		if err != nil {
+			return 0, err
+		}
+		state = docs.OutDraft
+	}
+	for state != docs.OutSent {
+		step, ok := replySteps[state]
+		if !ok {
+			return 0, fmt.Errorf("conformance: the reply %d is %s", id, state)
+		}
+		if err := step(ctx, &unsigned, a, id); err != nil {
+			return 0, err
+		}
+		if _, state, err = p.reply(ctx, a.AgencyID, replySubject(d.externalID)); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}
+
+// reply finds the autopilot's reply by its subject: its id and state, 0 if none.
+func (p *pilot) reply(ctx context.Context, agencyID int64, subject string) (int64, docs.OutgoingState, error) {
+	var id int64
+	var state docs.OutgoingState
+	err := p.svc.Pool.QueryRow(ctx, `SELECT id, outgoing_state FROM documents
+		WHERE agency_id = $1 AND direction = 'outgoing' AND subject = $2 ORDER BY id LIMIT 1`, agencyID, subject).Scan(&id, &state)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, "", nil
+	}
+	if err != nil {
+		return 0, "", fmt.Errorf("conformance: unable to find the reply: %w", err)
+	}
+	return id, state, nil
+}
+
 // pending lists the exchange's arrivals of the agency that still have a step to go.
 func (p *pilot) pending(ctx context.Context, agencyID int64) ([]pending, error) {
-	rows, err := p.svc.Pool.Query(ctx, `SELECT id, incoming_state, subject FROM documents
+	rows, err := p.svc.Pool.Query(ctx, `SELECT id, incoming_state, subject, external_id, issuer_organ_id, issuer_name FROM documents
 		WHERE agency_id = $1 AND direction = 'incoming' AND external_id <> ''
 		  AND incoming_state IN ('received', 'registered', 'submitted', 'assigned', 'in_progress')
 		ORDER BY id LIMIT 100`, agencyID)
@@ -147,7 +237,7 @@ func (p *pilot) pending(ctx context.Context, agencyID int64) ([]pending, error) 
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pending, error) {
 		var d pending
-		err := row.Scan(&d.id, &d.state, &d.subject)
+		err := row.Scan(&d.id, &d.state, &d.subject, &d.externalID, &d.sender.OrganID, &d.sender.Name)
 		return d, err
 	})
 	if err != nil {
@@ -191,8 +281,9 @@ func (p *pilot) acceptChanges(ctx context.Context, a docs.Actor, acceptor change
 // accountName is the username the autopilot acts as in the test agency.
 func accountName(organ string) string { return "tudong." + strings.ToLower(organ) }
 
-// account is the test agency's autopilot account: a user of the agency holding the
-// clerk's, the leader's and the specialist's roles, created on first use with a
+// account is the test agency's autopilot account: a user of the agency, in a unit
+// of its own (TUDONG, where its replies are drafted), holding the
+// clerk's, the specialist's, the unit head's and the leader's roles, created on first use with a
 // random password nobody knows, so every step it makes is audited under its name.
 func (p *pilot) account(ctx context.Context) (docs.Actor, error) {
 	agency, err := org.AgencyByOrganID(ctx, p.svc.Pool, p.organ)
@@ -207,10 +298,14 @@ func (p *pilot) account(ctx context.Context) (docs.Actor, error) {
 	case !errors.Is(err, org.ErrUserNotFound):
 		return docs.Actor{}, err
 	}
+	unit := &org.Unit{AgencyID: agency.ID, Name: "Tổ tự động kiểm thử liên thông", Abbreviation: "TUDONG"}
+	if _, err := org.SaveUnit(ctx, p.svc.Pool, unit); err != nil {
+		return docs.Actor{}, fmt.Errorf("conformance: unable to create the autopilot's unit: %w", err)
+	}
 	secret := make([]byte, 24)
 	rand.Read(secret)
 	u = &org.User{Username: name, FullName: "Hệ thống tự động (kiểm thử liên thông)"}
-	place := access.Placement{AgencyID: agency.ID, Position: "Tự động", Roles: []access.Role{access.VanThu, access.LanhDao, access.ChuyenVien}}
+	place := access.Placement{AgencyID: agency.ID, UnitID: &unit.ID, Position: "Tự động", Roles: []access.Role{access.VanThu, access.ChuyenVien, access.LanhDaoPhong, access.LanhDao}}
 	if err := access.CreateAccount(ctx, p.svc.Pool, u, base64.RawURLEncoding.EncodeToString(secret), []access.Placement{place}, access.Actor{Name: "conformance autopilot"}); err != nil {
 		return docs.Actor{}, fmt.Errorf("conformance: unable to create the autopilot's account: %w", err)
 	}

@@ -3,8 +3,12 @@ package conformance
 import (
 	"context"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"edms/internal/access"
 	"edms/internal/docs"
@@ -39,20 +43,26 @@ func TestAutopilotActsAsTheTestAgency(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.svc.Access = enforcer
+	if p.svc.Queue, err = river.NewClient(riverpgxv5.New(pool), &river.Config{}); err != nil {
+		t.Fatal(err)
+	}
 
-	want := map[string]docs.IncomingState{
-		"Công văn thử nghiệm":              docs.InCompleted,
-		subjectReject + " văn bản gửi nhầm": docs.InRejected,
-		subjectHold + " văn bản giữ lại":   docs.InRegistered,
+	want := []struct {
+		subject string
+		state   docs.IncomingState
+	}{
+		{"Công văn thử nghiệm", docs.InCompleted},
+		{subjectReject + " văn bản gửi nhầm", docs.InRejected},
+		{subjectHold + " văn bản giữ lại", docs.InRegistered},
+		{subjectSendBack + " xin trả lời", docs.InCompleted},
 	}
 	ids := map[string]int64{}
 	system := docs.Actor{AgencyID: actor.AgencyID}
-	n := 0
-	for subject := range want {
-		n++
+	for i, w := range want {
+		n, subject := i+1, w.subject
 		r, err := p.svc.Receive(ctx, system, docs.ReceiveInput{
-			Document: docs.Document{Type: docs.TypeCongVan, Subject: subject, CodeNumber: string(rune('0' + n)), CodeNotation: "TEST",
-				IssuerOrganID: OrganT1, IssuerName: "Cơ quan thử nghiệm T1", Place: "Hà Nội", ExternalID: OrganT1 + ",2026/12/01," + string(rune('0'+n)) + "/TEST"},
+			Document: docs.Document{Type: docs.TypeCongVan, Subject: subject, CodeNumber: strconv.Itoa(n), CodeNotation: "TEST",
+				IssuerOrganID: OrganT1, IssuerName: "Cơ quan thử nghiệm T1", Place: "Hà Nội", ExternalID: OrganT1 + ",2026/12/01," + strconv.Itoa(n) + "/TEST"},
 			Main: docs.FileInput{Name: "van-ban.pdf", MediaType: docs.MediaPDF, Content: strings.NewReader(onePagePDF(subject))},
 		})
 		if err != nil {
@@ -65,7 +75,8 @@ func TestAutopilotActsAsTheTestAgency(t *testing.T) {
 			t.Fatalf("round: %v", err)
 		}
 	}
-	for subject, state := range want {
+	for _, w := range want {
+		subject, state := w.subject, w.state
 		var got docs.IncomingState
 		var reason string
 		if err := pool.QueryRow(ctx, `SELECT incoming_state, coalesce(reject_reason, '') FROM documents WHERE id = $1`, ids[subject]).Scan(&got, &reason); err != nil {
@@ -77,6 +88,15 @@ func TestAutopilotActsAsTheTestAgency(t *testing.T) {
 		if state == docs.InRejected && reason == "" {
 			t.Errorf("%q was returned without a reason", subject)
 		}
+	}
+	sendBack := OrganT1 + ",2026/12/01," + strconv.Itoa(len(want)) + "/TEST"
+	reply, state, err := p.reply(ctx, actor.AgencyID, replySubject(sendBack))
+	if err != nil || reply == 0 || state != docs.OutSent {
+		t.Fatalf("the reply to %s: document %d, %s, %v; want one sent", sendBack, reply, state, err)
+	}
+	recipients, err := docs.Recipients(ctx, pool, reply)
+	if err != nil || len(recipients) != 1 || recipients[0].Recipient.OrganID != OrganT1 {
+		t.Fatalf("the reply goes to %+v, %v; want %s", recipients, err, OrganT1)
 	}
 	var steps int
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE actor_id = $1`, actor.UserID).Scan(&steps); err != nil {

@@ -82,17 +82,11 @@ func (s *session) sendBack(ctx context.Context) Result {
 }
 
 // isReplyTo tells a document package from the test agency to T1 that answers the
-// document documentID.
+// document documentID: the autopilot names it in the reply's subject (replySubject).
 func isReplyTo(a arrival, from, documentID string) bool {
-	if a.Pkg == nil || a.Pkg.Kind != liaison.KindDocument || a.Pkg.Header.From.OrganID != from {
-		return false
-	}
-	for _, r := range a.Pkg.Header.ResponseFor {
-		if r.DocumentID == documentID {
-			return true
-		}
-	}
-	return false
+	return a.Pkg != nil && a.Pkg.Kind == liaison.KindDocument && a.Pkg.Header.From.OrganID == from &&
+		slices.ContainsFunc(a.Pkg.Header.To, func(o liaison.Organization) bool { return o.OrganID == OrganT1 }) &&
+		a.Pkg.Header.Subject == replySubject(documentID)
 }
 
 func (s *session) lenientPackage(ctx context.Context) Result {

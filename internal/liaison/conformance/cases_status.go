@@ -50,13 +50,25 @@ func (s *session) handledInOrder(ctx context.Context) Result {
 			return fail("%d lần %s: %v", n, code, got)
 		}
 	}
-	for i := 1; i < len(got); i++ {
-		prev, cur := got[i-1].Pkg.Status, got[i].Pkg.Status
-		if rank[cur.StatusCode] < rank[prev.StatusCode] || cur.Timestamp.Before(prev.Timestamp) {
-			return fail("thứ tự lùi: %v", got)
-		}
+	if problem := rankAgainstTime(got); problem != "" {
+		return fail("%s", problem)
 	}
 	return pass("%v", got)
+}
+
+// rankAgainstTime checks that no status of a higher rank carries an earlier
+// Timestamp than one of a lower rank. Arrival order proves nothing: the transport
+// is at-least-once and may reorder.
+func rankAgainstTime(statuses []arrival) string {
+	for _, a := range statuses {
+		for _, b := range statuses {
+			x, y := a.Pkg.Status, b.Pkg.Status
+			if rank[x.StatusCode] < rank[y.StatusCode] && x.Timestamp.After(y.Timestamp) {
+				return fmt.Sprintf("%s có Timestamp %s, sau %s của %s", x.StatusCode, x.Timestamp.Format(time.TimeOnly), y.Timestamp.Format(time.TimeOnly), y.StatusCode)
+			}
+		}
+	}
+	return ""
 }
 
 func (s *session) rejected(ctx context.Context) Result {

@@ -33,9 +33,13 @@ type Result struct {
 	Detail  string
 }
 
-func pass(format string, args ...any) Result { return Result{Outcome: Pass, Detail: fmt.Sprintf(format, args...)} }
-func fail(format string, args ...any) Result { return Result{Outcome: Fail, Detail: fmt.Sprintf(format, args...)} }
-func skip(reason string) Result            { return Result{Outcome: Skip, Detail: reason} }
+func pass(format string, args ...any) Result {
+	return Result{Outcome: Pass, Detail: fmt.Sprintf(format, args...)}
+}
+func fail(format string, args ...any) Result {
+	return Result{Outcome: Fail, Detail: fmt.Sprintf(format, args...)}
+}
+func skip(reason string) Result { return Result{Outcome: Skip, Detail: reason} }
 
 // Config is what a run needs.
 type Config struct {
