@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,7 +32,7 @@ type hub struct {
 
 	mu       sync.Mutex
 	arrivals []arrival
-	receipts map[string]string // package id → receipt id
+	receipts map[string]wire.Receipt // package id → its first receipt
 	reports  []wire.Report
 }
 
@@ -50,7 +51,7 @@ func newHub(key crypto.Signer, roots *x509.CertPool, testAgency string) *hub {
 		return wire.DirectoryEntry{OrganID: organ, Name: name, Hub: "conformance", Node: "conformance"}
 	}
 	return &hub{
-		name: "conformance", key: key, roots: roots, receipts: map[string]string{},
+		name: "conformance", key: key, roots: roots, receipts: map[string]wire.Receipt{},
 		directory: []wire.DirectoryEntry{
 			entry(OrganT1, "Cơ quan thử nghiệm T1"),
 			entry(OrganT2, "Cơ quan thử nghiệm T2"),
@@ -76,9 +77,19 @@ func (h *hub) receive(w http.ResponseWriter, r *http.Request) {
 		refuse(w, &wire.Refusal{Status: http.StatusBadRequest, ErrorBody: wire.ErrorBody{Code: wire.CodeUnsupportedVersion, Message: "Thiếu hoặc sai phiên bản giao thức."}})
 		return
 	}
+	tooLarge := &wire.Refusal{Status: http.StatusRequestEntityTooLarge, ErrorBody: wire.ErrorBody{Code: wire.CodeTooLarge, Message: fmt.Sprintf("Gói tin vượt quá giới hạn %d byte.", maxArrival)}}
+	if r.ContentLength > maxArrival {
+		refuse(w, tooLarge)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxArrival))
-	if err != nil {
-		refuse(w, &wire.Refusal{Status: http.StatusRequestEntityTooLarge, ErrorBody: wire.ErrorBody{Code: wire.CodeTooLarge, Message: err.Error()}})
+	var overLimit *http.MaxBytesError
+	switch {
+	case errors.As(err, &overLimit):
+		refuse(w, tooLarge)
+		return
+	case err != nil:
+		refuse(w, &wire.Refusal{Status: http.StatusBadRequest, ErrorBody: wire.ErrorBody{Code: wire.CodeInvalid, Message: "Không đọc được gói tin: " + err.Error()}})
 		return
 	}
 	pkg, readErr := liaison.Read(bytes.NewReader(body), liaison.Options{Roots: h.roots, RequireSignature: true})
@@ -103,22 +114,22 @@ func (h *hub) receive(w http.ResponseWriter, r *http.Request) {
 }
 
 // record keeps an arrival and returns its receipt; a package id seen before gets
-// the first receipt id back, marked duplicate.
+// the first receipt back, marked duplicate, and the arrival is not kept again.
 func (h *hub) record(a arrival) wire.Receipt {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	receipt := wire.Receipt{PackageID: a.PackageID, SHA256: wire.DefaultPackageID(a.Body), ReceivedAt: a.At, ReceivedBy: h.name}
+	if first, seen := h.receipts[a.PackageID]; seen {
+		first.Duplicate = true
+		return first
+	}
+	h.arrivals = append(h.arrivals, a)
+	receipt := wire.Receipt{ReceiptID: "conformance-" + strconv.Itoa(len(h.arrivals)), PackageID: a.PackageID,
+		SHA256: wire.DefaultPackageID(a.Body), ReceivedAt: a.At, ReceivedBy: h.name}
 	if a.Pkg != nil {
 		receipt.DocumentID = documentIDOf(a.Pkg)
 	}
-	if id, seen := h.receipts[a.PackageID]; seen {
-		receipt.ReceiptID, receipt.Duplicate = id, true
-		return receipt
-	}
-	h.arrivals = append(h.arrivals, a)
-	receipt.ReceiptID = "conformance-" + strconv.Itoa(len(h.arrivals))
 	if a.Refusal == nil {
-		h.receipts[a.PackageID] = receipt.ReceiptID
+		h.receipts[a.PackageID] = receipt
 	}
 	return receipt
 }
