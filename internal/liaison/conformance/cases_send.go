@@ -62,23 +62,32 @@ func (s *session) sendNew(ctx context.Context) Result {
 
 // sendBack asks the test agency to send to T1 and waits for its document.
 func (s *session) sendBack(ctx context.Context) Result {
-	doc, _, err := s.sendDocument(ctx, "2.4", "TEST-SEND-BACK đề nghị gửi văn bản trả lời")
+	reply, err := s.requestReply(ctx, "2.4")
 	if err != nil {
-		return fail("gửi yêu cầu: %v", err)
+		return fail("%v", err)
+	}
+	s.reply = reply
+	return pass("nhận %s, chữ ký của %s hợp lệ", reply.DocumentID, s.cfg.TestAgency)
+}
+
+// requestReply sends a TEST-SEND-BACK document and waits for the test agency's
+// reply to T1, which must be signed by the test agency.
+func (s *session) requestReply(ctx context.Context, caseID string) (*liaison.MessageHeader, error) {
+	doc, _, err := s.sendDocument(ctx, caseID, subjectSendBack+" đề nghị gửi văn bản trả lời")
+	if err != nil {
+		return nil, fmt.Errorf("gửi yêu cầu: %w", err)
 	}
 	replies, ok := await(ctx, s.cfg.Wait, func() ([]arrival, bool) {
 		got := s.hub.matching(func(a arrival) bool { return isReplyTo(a, s.cfg.TestAgency, doc.documentID()) })
 		return got, len(got) > 0
 	})
 	if !ok {
-		return fail("sau %s chưa nhận được văn bản nào từ %s gửi T1", s.cfg.Wait, s.cfg.TestAgency)
+		return nil, fmt.Errorf("sau %s chưa nhận được văn bản trả lời từ %s gửi T1", s.cfg.Wait, s.cfg.TestAgency)
 	}
-	reply := replies[0]
-	if reply.Refusal != nil {
-		return fail("văn bản trả lời không hợp lệ: %s %s", reply.Refusal.Code, reply.Refusal.Message)
+	if r := replies[0].Refusal; r != nil {
+		return nil, fmt.Errorf("văn bản trả lời không hợp lệ: %s %s", r.Code, r.Message)
 	}
-	s.reply = reply.Pkg.Header
-	return pass("nhận %s, chữ ký của %s hợp lệ", s.reply.DocumentID, s.cfg.TestAgency)
+	return replies[0].Pkg.Header, nil
 }
 
 // isReplyTo tells a document package from the test agency to T1 that answers the

@@ -89,6 +89,38 @@ func (s *session) rejected(ctx context.Context) Result {
 	return fail("02 không có lý do")
 }
 
+// statusRoundTrip answers a second reply of the test agency with 01, 03, 04, 05,
+// 06 as T1 and reads the target's tracking.
+func (s *session) statusRoundTrip(ctx context.Context) Result {
+	reply, err := s.requestReply(ctx, "8.4")
+	if err != nil {
+		return fail("%v", err)
+	}
+	at := time.Now().Add(-time.Minute)
+	for i, code := range []string{"01", "03", "04", "05", "06"} {
+		if _, _, err := s.sendStatus(ctx, responseFor(reply), code, "Trạng thái "+code, at.Add(time.Duration(i)*time.Second)); err != nil {
+			return fail("%s: %v", code, err)
+		}
+	}
+	t, err := s.trackingOf(ctx, reply.DocumentID)
+	if err != nil {
+		return fail("%v", err)
+	}
+	var history []string
+	for _, e := range t.History {
+		history = append(history, e.Code)
+	}
+	for _, code := range []string{"01", "03", "04", "05", "06"} {
+		if !slices.Contains(history, code) {
+			return fail("theo dõi: %s, lịch sử %v thiếu %s", t.State, history, code)
+		}
+	}
+	if t.State != "06" {
+		return fail("theo dõi: trạng thái %s, cần 06", t.State)
+	}
+	return pass("theo dõi: 06, lịch sử %v", history)
+}
+
 // staleStatus sends 05, then 03 with an older Timestamp, about the test agency's
 // document, and reads the target's tracking.
 func (s *session) staleStatus(ctx context.Context) Result {
@@ -103,7 +135,7 @@ func (s *session) staleStatus(ctx context.Context) Result {
 	if _, _, err := s.sendStatus(ctx, about, "03", "Đã tiếp nhận", now.Add(-time.Hour)); err != nil {
 		return fail("03 cũ hơn: %v", err)
 	}
-	t, err := s.trackingOfT1(ctx)
+	t, err := s.trackingOf(ctx, s.reply.DocumentID)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -114,17 +146,18 @@ func (s *session) staleStatus(ctx context.Context) Result {
 	return pass("trạng thái 05; 03 đến muộn được giữ trong lịch sử, không áp dụng")
 }
 
-func (s *session) trackingOfT1(ctx context.Context) (wire.Tracking, error) {
-	all, err := s.target.Tracking(ctx, s.reply.DocumentID)
+// trackingOf is where the target's document stands at T1.
+func (s *session) trackingOf(ctx context.Context, documentID string) (wire.Tracking, error) {
+	all, err := s.target.Tracking(ctx, documentID)
 	if err != nil {
-		return wire.Tracking{}, fmt.Errorf("theo dõi %s: %w", s.reply.DocumentID, err)
+		return wire.Tracking{}, fmt.Errorf("theo dõi %s: %w", documentID, err)
 	}
 	for _, t := range all {
 		if t.Recipient == OrganT1 {
 			return t, nil
 		}
 	}
-	return wire.Tracking{}, fmt.Errorf("theo dõi %s không có nơi nhận %s", s.reply.DocumentID, OrganT1)
+	return wire.Tracking{}, fmt.Errorf("theo dõi %s không có nơi nhận %s", documentID, OrganT1)
 }
 
 func (s *session) statusErrors(ctx context.Context) Result {
@@ -162,7 +195,7 @@ func (s *session) statusResent(ctx context.Context) string {
 	if err != nil {
 		return err.Error()
 	}
-	before, err := s.trackingOfT1(ctx)
+	before, err := s.trackingOf(ctx, s.reply.DocumentID)
 	if err != nil {
 		return err.Error()
 	}
@@ -170,7 +203,7 @@ func (s *session) statusResent(ctx context.Context) string {
 	if problem := duplicateOf(first, again, err); problem != "" {
 		return problem
 	}
-	after, err := s.trackingOfT1(ctx)
+	after, err := s.trackingOf(ctx, s.reply.DocumentID)
 	if err != nil {
 		return err.Error()
 	}
@@ -288,3 +321,70 @@ func unsignedAmong(statuses []arrival) string {
 	}
 	return ""
 }
+
+// changePackages sends revoke (Bussiness 1) and update (Bussiness 2) packages for
+// documents held at 03, which the test agency accepts (15), and an update of 2.1's
+// document at 06, which it refuses (16).
+func (s *session) changePackages(ctx context.Context) Result {
+	var done []string
+	for _, business := range []liaison.BusinessType{liaison.BusinessRevoke, liaison.BusinessUpdate} {
+		doc, _, err := s.sendDocument(ctx, "9.3", subjectHold+" văn bản sẽ được "+businessLabels[business])
+		if err != nil {
+			return fail("gửi: %v", err)
+		}
+		if got, ok := s.hub.awaitStatus(ctx, doc.documentID(), s.cfg.Wait, "03"); !ok {
+			return fail("sau %s chưa có 03: %v", s.cfg.Wait, got)
+		}
+		if problem := s.change(ctx, doc, business, "15"); problem != "" {
+			return fail("%s: %s", businessLabels[business], problem)
+		}
+		done = append(done, businessLabels[business]+" → 15")
+	}
+	if s.first != nil && hasCode(s.hub.statuses(s.first.documentID()), "06") {
+		if problem := s.change(ctx, s.first, liaison.BusinessUpdate, "16"); problem != "" {
+			return fail("cập nhật sau 06: %s", problem)
+		}
+		done = append(done, "cập nhật sau 06 → 16")
+	}
+	return pass("%s", strings.Join(done, "; "))
+}
+
+// change sends a change package of doc and waits for the answer want.
+func (s *session) change(ctx context.Context, doc *document, business liaison.BusinessType, want string) string {
+	changed := *doc
+	header := *doc.pkg.Header
+	header.Subject += " (đã cập nhật)"
+	changed.pkg.Header = &header
+	changed.pkg.Business = &liaison.Business{DocumentID: doc.documentID(), DocType: business, Reason: "Kiểm thử " + businessLabels[business]}
+	if business == liaison.BusinessUpdate {
+		changed.pkg.Business.DocumentInfo = &liaison.BusinessDocumentInfo{DocumentInfo: 1}
+	}
+	body, err := changed.signed(s.kit.Agencies["t1"], time.Now())
+	if err != nil {
+		return err.Error()
+	}
+	if _, err := s.deliver(ctx, "9.3", body, ""); err != nil {
+		return err.Error()
+	}
+	answers := func() []arrival {
+		return s.hub.matching(func(a arrival) bool {
+			return a.Pkg != nil && a.Pkg.Kind == liaison.KindStatus && a.Pkg.Status.ResponseFor.DocumentID == doc.documentID() &&
+				(a.Pkg.Status.StatusCode == "15" || a.Pkg.Status.StatusCode == "16")
+		})
+	}
+	earlier := len(answers())
+	got, ok := await(ctx, s.cfg.Wait, func() ([]arrival, bool) {
+		got := answers()
+		return got, len(got) > earlier
+	})
+	switch {
+	case !ok:
+		return fmt.Sprintf("sau %s chưa có 15 hay 16 mới: %v", s.cfg.Wait, got)
+	case got[len(got)-1].Pkg.Status.StatusCode != want:
+		return fmt.Sprintf("cần %s: %v", want, got[earlier:])
+	}
+	return ""
+}
+
+// businessLabels name the change packages in the table.
+var businessLabels = map[liaison.BusinessType]string{liaison.BusinessRevoke: "thu hồi", liaison.BusinessUpdate: "cập nhật"}
