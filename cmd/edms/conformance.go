@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"edms/internal/liaison/conformance"
@@ -54,10 +55,15 @@ func runConformanceInit(args []string) error {
 	organ := fs.String("target-organ", "", "the target's test agency (OrganId)")
 	listen := fs.String("listen", "127.0.0.1:7443", "where the kit will listen as the target's hub")
 	crlAddr := fs.String("crl-listen", "127.0.0.1:7480", "where the kit will serve its CRL over plain HTTP (written into the revoked certificates)")
+	hosts := fs.String("hosts", "", "comma-separated names or addresses of the kit's host, besides loopback, for its TLS certificate")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := conformance.Init(conformance.InitOptions{Dir: *dir, TargetOrgan: *organ, CRLAddr: *crlAddr}); err != nil {
+	opts := conformance.InitOptions{Dir: *dir, TargetOrgan: *organ, CRLAddr: *crlAddr}
+	if *hosts != "" {
+		opts.Hosts = strings.Split(*hosts, ",")
+	}
+	if err := conformance.Init(opts); err != nil {
 		return err
 	}
 	fmt.Print(conformance.OperatorSteps(*dir, *listen))

@@ -43,8 +43,9 @@ type Settings struct {
 // InitOptions configure Init.
 type InitOptions struct {
 	Dir         string
-	TargetOrgan string // the target's test agency
-	CRLAddr     string // host:port of the CRL distribution point
+	TargetOrgan string   // the target's test agency
+	CRLAddr     string   // host:port of the CRL distribution point
+	Hosts       []string // names or addresses of the kit's host besides loopback
 }
 
 // Init makes the kit's CA, certificates, CRL and settings under opts.Dir.
@@ -62,7 +63,7 @@ func Init(opts InitOptions) error {
 	}
 	dist := []string{"http://" + opts.CRLAddr + "/" + fileCRL}
 	expired := time.Now().AddDate(0, 0, -30)
-	w := &kitWriter{dir: opts.Dir}
+	w := &kitWriter{dir: opts.Dir, hosts: opts.Hosts}
 	w.cert(fileCA, ca.Cert)
 	w.tls("kit", ca, "edms conformance kit", time.Time{}, nil)
 	w.tls("member", ca, "edms conformance member T1", time.Time{}, nil)
@@ -86,8 +87,9 @@ func Init(opts InitOptions) error {
 
 // kitWriter issues and writes certificates, keeping the first error.
 type kitWriter struct {
-	dir string
-	err error
+	dir   string
+	hosts []string // for the TLS certificates
+	err   error
 }
 
 func (w *kitWriter) cert(name string, cert *x509.Certificate) {
@@ -103,7 +105,7 @@ func (w *kitWriter) tls(name string, ca *pki.Authority, commonName string, expir
 		return nil
 	}
 	var cred *pki.Credential
-	cred, w.err = issueTLS(ca, commonName, expiredAt, crl)
+	cred, w.err = issueTLS(ca, commonName, w.hosts, expiredAt, crl)
 	if w.err == nil {
 		w.err = writeKeyPair(w.dir, name, cred)
 	}

@@ -17,11 +17,12 @@ import (
 	"edms/internal/signing/pki"
 )
 
-// issueTLS makes a TLS certificate usable as server and client on loopback. It is
+// issueTLS makes a TLS certificate usable as server and client on loopback and the
+// given hosts (names or addresses). It is
 // the minimum the kit needs until pki.IssueTLS (from the network helper) is on
 // main; the integrator replaces it by that. A non-zero expiredAt makes a
 // certificate that ended then.
-func issueTLS(ca *pki.Authority, commonName string, expiredAt time.Time, crl []string) (*pki.Credential, error) {
+func issueTLS(ca *pki.Authority, commonName string, hosts []string, expiredAt time.Time, crl []string) (*pki.Credential, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("conformance: unable to generate a TLS key: %w", err)
@@ -45,6 +46,13 @@ func issueTLS(ca *pki.Authority, commonName string, expiredAt time.Time, crl []s
 		DNSNames:              []string{"localhost"},
 		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 		CRLDistributionPoints: crl,
+	}
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
 	if err != nil {
