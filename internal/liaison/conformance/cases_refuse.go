@@ -26,6 +26,7 @@ func (c refusalCase) run(s *session, ctx context.Context) Result {
 var (
 	notEdXML             = refusalCase{wire.CodeInvalid, (*session).notEdXMLVariants}
 	doctype              = refusalCase{wire.CodeInvalid, (*session).doctypeVariants}
+	attachmentErrors     = refusalCase{wire.CodeInvalid, (*session).attachmentVariants}
 	unsignedCase         = refusalCase{wire.CodeUnsigned, (*session).unsignedVariants}
 	tampered             = refusalCase{wire.CodeBadSignature, (*session).tamperedVariants}
 	untrustedSigners     = refusalCase{wire.CodeUntrustedSigner, (*session).untrustedVariants}
@@ -85,6 +86,17 @@ func (s *session) missingFields(ctx context.Context) Result {
 		return fail("%s", strings.Join(wrong, "; "))
 	}
 	return pass("%d trường bắt buộc: đều bị từ chối với %s nêu tên trường", len(mandatoryFields), wire.CodeInvalid)
+}
+
+func (s *session) attachmentVariants() []variant {
+	doc := s.make.newDocument(OrganT1, []string{s.cfg.TestAgency}, "Kiểm thử tệp đính kèm hỏng")
+	unsigned, err := doc.unsigned(time.Now())
+	if err != nil {
+		return []variant{newVariant("tệp đính kèm", nil, err)}
+	}
+	missing, err := signInvalid(withoutAttachment(unsigned), s.kit.Agencies["t1"])
+	signed, signErr := sign(unsigned, s.kit.Agencies["t1"])
+	return []variant{newVariant("manifest không có tệp", missing, err), newVariant("base64 hỏng", badBase64(signed), signErr)}
 }
 
 func (s *session) doctypeVariants() []variant {

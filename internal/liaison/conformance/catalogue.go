@@ -43,7 +43,7 @@ var catalogue = []testCase{
 	{id: "5.4", skip: needsRelay},
 	{id: "6.1", run: notEdXML.run},
 	{id: "6.2", run: (*session).missingFields},
-	{id: "6.3", skip: notInKit},
+	{id: "6.3", run: attachmentErrors.run},
 	{id: "6.4", run: doctype.run},
 	{id: "6.5", run: (*session).oversized},
 	{id: "7.1", run: unsignedCase.run},

@@ -108,7 +108,7 @@ func TestVariantsAreWhatTheirCaseSays(t *testing.T) {
 	kit := newTestKit(t)
 	s := offlineSession(kit)
 	cases := map[string]refusalCase{
-		"6.1": notEdXML, "6.2": {wire.CodeInvalid, (*session).missingFieldVariants}, "6.4": doctype,
+		"6.1": notEdXML, "6.2": {wire.CodeInvalid, (*session).missingFieldVariants}, "6.3": attachmentErrors, "6.4": doctype,
 		"7.1": unsignedCase, "7.2": tampered, "7.3": untrustedSigners, "7.4": otherAgencySignature, "7.5": wrapping,
 	}
 	for id, c := range cases {

@@ -250,3 +250,19 @@ func movedHeader(b []byte) []byte {
 	object := append(append([]byte("<Object>"), header...), "</Object></Signature>"...)
 	return bytes.Replace(out, []byte("</KeyInfo></Signature>"), append([]byte("</KeyInfo>"), object...), 1)
 }
+
+// withoutAttachment drops the attachment that the manifest names.
+func withoutAttachment(b []byte) []byte {
+	return regexp.MustCompile(`(?s)<Attachment>.*?</Attachment>`).ReplaceAll(b, nil)
+}
+
+// badBase64 puts a character outside base64 into the first attachment.
+func badBase64(b []byte) []byte {
+	loc := element("ContentTransferEncoded").FindIndex(b)
+	if loc == nil {
+		return b
+	}
+	out := bytes.Clone(b)
+	out[(loc[0]+loc[1])/2] = '!'
+	return out
+}
