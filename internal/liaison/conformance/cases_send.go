@@ -197,22 +197,17 @@ func (s *session) newKeys(ctx context.Context) Result {
 	if r, ok := s.needsFirst(); !ok {
 		return r
 	}
-	t2 := *s.first
-	header := *s.first.pkg.Header
-	header.From = organization(OrganT2)
-	t2.pkg.Header = &header
 	update := func(n int) *document {
-		d := *s.first
-		d.pkg.Business = &liaison.Business{DocumentID: s.first.documentID(), DocType: liaison.BusinessUpdate,
-			Reason: fmt.Sprintf("Cập nhật lần %d", n), DocumentInfo: &liaison.BusinessDocumentInfo{DocumentInfo: 1}}
-		return &d
+		d := changeOf(s.first, liaison.BusinessUpdate)
+		d.pkg.Business.Reason = fmt.Sprintf("Cập nhật lần %d", n)
+		return d
 	}
 	cases := []struct {
 		name   string
 		doc    *document
 		signer string
 	}{
-		{"cùng DocumentId từ T2", &t2, "t2"},
+		{"cùng DocumentId từ T2", sameIDFrom(s.first, OrganT2), "t2"},
 		{"cập nhật (Bussiness 2)", update(1), "t1"},
 		{"cập nhật lần hai, mã gói mới", update(2), "t1"},
 	}
@@ -232,6 +227,15 @@ func (s *session) newKeys(ctx context.Context) Result {
 		seen[receipt.ReceiptID] = c.name
 	}
 	return pass("3 khóa mới, 3 biên nhận mới (nơi nhận khác: cần đích phục vụ hai cơ quan)")
+}
+
+// sameIDFrom is doc's package sent by another agency, DocumentId unchanged.
+func sameIDFrom(doc *document, organ string) *document {
+	other := *doc
+	header := *doc.pkg.Header
+	header.From = organization(organ)
+	other.pkg.Header = &header
+	return &other
 }
 
 func (s *session) parallelCopies(ctx context.Context) Result {

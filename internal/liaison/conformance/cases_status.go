@@ -351,15 +351,7 @@ func (s *session) changePackages(ctx context.Context) Result {
 
 // change sends a change package of doc and waits for the answer want.
 func (s *session) change(ctx context.Context, doc *document, business liaison.BusinessType, want string) string {
-	changed := *doc
-	header := *doc.pkg.Header
-	header.Subject += " (đã cập nhật)"
-	changed.pkg.Header = &header
-	changed.pkg.Business = &liaison.Business{DocumentID: doc.documentID(), DocType: business, Reason: "Kiểm thử " + businessLabels[business]}
-	if business == liaison.BusinessUpdate {
-		changed.pkg.Business.DocumentInfo = &liaison.BusinessDocumentInfo{DocumentInfo: 1}
-	}
-	body, err := changed.signed(s.kit.Agencies["t1"], time.Now())
+	body, err := changeOf(doc, business).signed(s.kit.Agencies["t1"], time.Now())
 	if err != nil {
 		return err.Error()
 	}
@@ -386,5 +378,52 @@ func (s *session) change(ctx context.Context, doc *document, business liaison.Bu
 	return ""
 }
 
+// changeOf is a revoke or update package of doc, with a changed subject.
+func changeOf(doc *document, business liaison.BusinessType) *document {
+	changed := *doc
+	header := *doc.pkg.Header
+	header.Subject += " (đã cập nhật)"
+	changed.pkg.Header = &header
+	changed.pkg.Business = &liaison.Business{DocumentID: doc.documentID(), DocType: business, Reason: "Kiểm thử " + businessLabels[business]}
+	if business == liaison.BusinessUpdate {
+		changed.pkg.Business.DocumentInfo = &liaison.BusinessDocumentInfo{DocumentInfo: 1}
+	}
+	return &changed
+}
+
 // businessLabels name the change packages in the table.
 var businessLabels = map[liaison.BusinessType]string{liaison.BusinessRevoke: "thu hồi", liaison.BusinessUpdate: "cập nhật"}
+
+// replacement sends a document held at 03, then a new one replacing it
+// (Bussiness 3): the new one must arrive and be registered (01, 03).
+func (s *session) replacement(ctx context.Context) Result {
+	old, _, err := s.sendDocument(ctx, "9.5", subjectHold+" văn bản sẽ bị thay thế")
+	if err != nil {
+		return fail("gửi: %v", err)
+	}
+	if got, ok := s.hub.awaitStatus(ctx, old.documentID(), s.cfg.Wait, "03"); !ok {
+		return fail("văn bản cũ: sau %s chưa có 03: %v", s.cfg.Wait, got)
+	}
+	doc := s.replacing(old)
+	body, err := doc.signed(s.kit.Agencies["t1"], time.Now())
+	if err != nil {
+		return fail("%v", err)
+	}
+	receipt, err := s.deliver(ctx, "9.5", body, "")
+	if problem := accepted(receipt, err, body); problem != "" {
+		return fail("văn bản thay thế: %s", problem)
+	}
+	got, ok := s.hub.awaitStatus(ctx, doc.documentID(), s.cfg.Wait, "03")
+	if !ok || count(got, "01") != 1 || count(got, "03") != 1 {
+		return fail("văn bản thay thế: cần một 01 và một 03: %v", got)
+	}
+	return pass("văn bản thay thế: 01, 03 (văn bản cũ bị thay thế: xem ở đích)")
+}
+
+// replacing is a new document that replaces old (Bussiness 3) at the test agency.
+func (s *session) replacing(old *document) *document {
+	doc := s.make.newDocument(OrganT1, []string{s.cfg.TestAgency}, "Văn bản thay thế "+old.documentID())
+	doc.pkg.Business = &liaison.Business{DocumentID: doc.documentID(), DocType: liaison.BusinessReplace, Reason: "Kiểm thử thay thế",
+		Replacements: []liaison.ReplacementInfo{{DocumentID: old.documentID(), OrganIDs: []string{s.cfg.TestAgency}}}}
+	return doc
+}

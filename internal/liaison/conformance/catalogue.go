@@ -61,7 +61,7 @@ var catalogue = []testCase{
 	{id: "9.2", run: (*session).recallRefused},
 	{id: "9.3", run: (*session).changePackages},
 	{id: "9.4", skip: needsRelay},
-	{id: "9.5", skip: notInKit},
+	{id: "9.5", run: (*session).replacement},
 	{id: "9.6", run: (*session).recallUnknown},
 	{id: "10.1", skip: notInKit},
 	{id: "10.2", skip: notInKit},

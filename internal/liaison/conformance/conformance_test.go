@@ -171,7 +171,17 @@ func TestWellFormedPackagesAreAccepted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, body := range map[string][]byte{"document": signed, "lenient": lenientSigned, "status 13": signedStatus} {
+	bodies := map[string][]byte{"document": signed, "lenient": lenientSigned, "status 13": signedStatus}
+	for name, d := range map[string]*document{"revoke": changeOf(doc, liaison.BusinessRevoke), "update": changeOf(doc, liaison.BusinessUpdate),
+		"replace": s.replacing(doc)} {
+		if bodies[name], err = d.signed(kit.Agencies["t1"], time.Now()); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if bodies["same DocumentId from T2"], err = sameIDFrom(doc, OrganT2).signed(kit.Agencies["t2"], time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range bodies {
 		if refusal := judge(kit, body); refusal != nil {
 			t.Errorf("%s refused: %+v", name, refusal)
 		}
