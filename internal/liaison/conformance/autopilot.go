@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"edms/internal/access"
 	"edms/internal/docs"
@@ -43,11 +44,16 @@ func (AutopilotArgs) Kind() string { return "conformance.autopilot" }
 func Autopilot(workers *river.Workers, svc *docs.Service, organ string) *river.PeriodicJob {
 	river.AddWorker(workers, &autopilotWorker{pilot: &pilot{svc: svc, organ: organ}})
 	return river.NewPeriodicJob(river.PeriodicInterval(autopilotInterval),
-		func() (river.JobArgs, *river.InsertOpts) {
-			return AutopilotArgs{Organ: organ}, &river.InsertOpts{MaxAttempts: 1}
-		},
+		func() (river.JobArgs, *river.InsertOpts) { return AutopilotArgs{Organ: organ}, oneRoundAtATime },
 		&river.PeriodicJobOpts{ID: "conformance.autopilot", RunOnStart: true})
 }
+
+// oneRoundAtATime keeps a round from starting while another waits or runs (two
+// rounds would draft two replies); a failed round is not retried, the next one
+// picks up.
+var oneRoundAtATime = &river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}}}
 
 type autopilotWorker struct {
 	river.WorkerDefaults[AutopilotArgs]

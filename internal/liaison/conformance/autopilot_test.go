@@ -106,3 +106,29 @@ func TestAutopilotActsAsTheTestAgency(t *testing.T) {
 		t.Error("no step is audited under the autopilot's account")
 	}
 }
+
+// TestAutopilotRoundsDoNotOverlap registers the autopilot as serve does and checks
+// that a round is not queued while another waits.
+func TestAutopilotRoundsDoNotOverlap(t *testing.T) {
+	ctx := context.Background()
+	pool := storetest.NewDB(t)
+	workers := river.NewWorkers()
+	if job := Autopilot(workers, &docs.Service{Pool: pool}, testAgency); job == nil {
+		t.Fatal("no periodic job")
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := client.Insert(ctx, AutopilotArgs{Organ: testAgency}, oneRoundAtATime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := client.Insert(ctx, AutopilotArgs{Organ: testAgency}, oneRoundAtATime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.UniqueSkippedAsDuplicate || !second.UniqueSkippedAsDuplicate {
+		t.Fatalf("two rounds queued together: %t, %t", first.UniqueSkippedAsDuplicate, second.UniqueSkippedAsDuplicate)
+	}
+}
