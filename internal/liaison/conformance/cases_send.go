@@ -192,13 +192,16 @@ func (s *session) changedAttachment(ctx context.Context) Result {
 	return pass("trùng, bản đầu được giữ")
 }
 
-// newKeys sends packages whose duplicate key differs from 2.1's in one part each.
+// newKeys sends packages whose duplicate key differs from a first one's in one part
+// each. It uses a document of its own: the T2 copy's statuses answer the same
+// DocumentId, and 2.1's document must keep only its own statuses (8.1).
 func (s *session) newKeys(ctx context.Context) Result {
-	if r, ok := s.needsFirst(); !ok {
-		return r
+	base, first, err := s.sendDocument(ctx, "3.4", "Kiểm thử khóa trùng lặp")
+	if err != nil || first.Duplicate {
+		return fail("gói đầu: %+v, %v", first, err)
 	}
 	update := func(n int) *document {
-		d := changeOf(s.first, liaison.BusinessUpdate)
+		d := changeOf(base, liaison.BusinessUpdate)
 		d.pkg.Business.Reason = fmt.Sprintf("Cập nhật lần %d", n)
 		return d
 	}
@@ -207,11 +210,11 @@ func (s *session) newKeys(ctx context.Context) Result {
 		doc    *document
 		signer string
 	}{
-		{"cùng DocumentId từ T2", sameIDFrom(s.first, OrganT2), "t2"},
+		{"cùng DocumentId từ T2", sameIDFrom(base, OrganT2), "t2"},
 		{"cập nhật (Bussiness 2)", update(1), "t1"},
 		{"cập nhật lần hai, mã gói mới", update(2), "t1"},
 	}
-	seen := map[string]string{s.firstReply.ReceiptID: "2.1"}
+	seen := map[string]string{first.ReceiptID: "gói đầu"}
 	for _, c := range cases {
 		body, err := c.doc.signed(s.kit.Agencies[c.signer], time.Now())
 		if err != nil {

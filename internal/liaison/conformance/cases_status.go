@@ -230,16 +230,33 @@ func (s *session) statusCode07() ([]byte, error) {
 
 // Group 9: recall.
 
-// recall sends status 13 about doc and waits for the answer.
+// recall sends status 13 about a document and waits for the answers it causes.
 func (s *session) recall(ctx context.Context, about liaison.ResponseFor) ([]arrival, string, bool) {
+	earlier := len(s.answersTo(about.DocumentID))
 	if _, _, err := s.sendStatus(ctx, about, "13", "Thu hồi để kiểm thử", time.Now()); err != nil {
 		return nil, "13: " + err.Error(), false
 	}
-	got, ok := s.hub.awaitStatus(ctx, about.DocumentID, s.cfg.Wait, "15", "16")
+	return s.awaitNewAnswers(ctx, about.DocumentID, earlier)
+}
+
+// answersTo are the 15 and 16 statuses the target sent about a document.
+func (s *session) answersTo(documentID string) []arrival {
+	return s.hub.matching(func(a arrival) bool {
+		return a.Pkg != nil && a.Pkg.Kind == liaison.KindStatus && a.Pkg.Status.ResponseFor.DocumentID == documentID &&
+			(a.Pkg.Status.StatusCode == "15" || a.Pkg.Status.StatusCode == "16")
+	})
+}
+
+// awaitNewAnswers waits for answers beyond the earlier ones and returns the new.
+func (s *session) awaitNewAnswers(ctx context.Context, documentID string, earlier int) ([]arrival, string, bool) {
+	got, ok := await(ctx, s.cfg.Wait, func() ([]arrival, bool) {
+		got := s.answersTo(documentID)
+		return got, len(got) > earlier
+	})
 	if !ok {
-		return got, fmt.Sprintf("sau %s chưa có 15 hay 16; đã nhận: %v", s.cfg.Wait, got), false
+		return nil, fmt.Sprintf("sau %s chưa có 15 hay 16 mới; đã nhận: %v", s.cfg.Wait, got), false
 	}
-	return got, "", true
+	return got[earlier:], "", true
 }
 
 func (s *session) recallAccepted(ctx context.Context) Result {
@@ -355,25 +372,16 @@ func (s *session) change(ctx context.Context, doc *document, business liaison.Bu
 	if err != nil {
 		return err.Error()
 	}
+	earlier := len(s.answersTo(doc.documentID()))
 	if _, err := s.deliver(ctx, "9.3", body, ""); err != nil {
 		return err.Error()
 	}
-	answers := func() []arrival {
-		return s.hub.matching(func(a arrival) bool {
-			return a.Pkg != nil && a.Pkg.Kind == liaison.KindStatus && a.Pkg.Status.ResponseFor.DocumentID == doc.documentID() &&
-				(a.Pkg.Status.StatusCode == "15" || a.Pkg.Status.StatusCode == "16")
-		})
-	}
-	earlier := len(answers())
-	got, ok := await(ctx, s.cfg.Wait, func() ([]arrival, bool) {
-		got := answers()
-		return got, len(got) > earlier
-	})
+	fresh, problem, ok := s.awaitNewAnswers(ctx, doc.documentID(), earlier)
 	switch {
 	case !ok:
-		return fmt.Sprintf("sau %s chưa có 15 hay 16 mới: %v", s.cfg.Wait, got)
-	case got[len(got)-1].Pkg.Status.StatusCode != want:
-		return fmt.Sprintf("cần %s: %v", want, got[earlier:])
+		return problem
+	case count(fresh, want) != len(fresh):
+		return fmt.Sprintf("cần %s: %v", want, fresh)
 	}
 	return ""
 }
