@@ -117,7 +117,6 @@ type session struct {
 	hub     *hub
 	target  *wire.Client // as the target's hub (kit.pem)
 	member  *wire.Client // as a member node serving T1 (member.pem)
-	timeout time.Duration
 
 	first      *document // 2.1's document
 	firstBody  []byte
@@ -143,7 +142,7 @@ func newSession(cfg Config) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{cfg: cfg, kit: kit, journal: journal, make: newFactory(time.Now()), timeout: time.Minute}
+	s := &session{cfg: cfg, kit: kit, journal: journal, make: newFactory(time.Now())}
 	s.hub = newHub(kit.TLS["kit"].PrivateKey.(crypto.Signer), kit.TargetCA, cfg.TestAgency)
 	s.target = s.clientAs("kit")
 	s.member = s.clientAs("member")
@@ -157,8 +156,11 @@ func (s *session) clientAs(name string) *wire.Client {
 	if name != "" {
 		conf = wire.ClientTLS(s.kit.TLS[name], s.kit.TargetCA)
 	}
-	return &wire.Client{BaseURL: s.cfg.Target, HTTP: wire.NewHTTPClient(conf, s.timeout)}
+	return &wire.Client{BaseURL: s.cfg.Target, HTTP: wire.NewHTTPClient(conf, clientTimeout)}
 }
+
+// clientTimeout bounds one exchange with the target, large packages included.
+const clientTimeout = 5 * time.Minute
 
 // listen starts the kit's hub listener (mTLS, clients from the target's CAs) and
 // the plain-HTTP CRL distribution point; stop ends both.
