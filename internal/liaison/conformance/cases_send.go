@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -383,4 +384,56 @@ func (s *session) memberSenderMismatch(ctx context.Context) Result {
 
 func decodeJSON(r io.Reader, into any) {
 	json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(into)
+}
+
+// Group 10: large attachments.
+
+// largeAttachment is the size of 10.1's attachment.
+const largeAttachment = 50 << 20
+
+// largePackages sends a 50 MB attachment and, when the target's limit is known, a
+// package just under it; each must be accepted with the SHA-256 of what was sent.
+// They stream from files and are not kept in the journal.
+func (s *session) largePackages(ctx context.Context) Result {
+	sizes := map[string]int64{"50 MB": largeAttachment}
+	if s.cfg.MaxPackage > 0 {
+		// base64 (4/3, lines of 76) plus a header well under 1 MiB
+		sizes["sát giới hạn"] = (s.cfg.MaxPackage - 1<<20) * 3 / 4 * 76 / 77
+	}
+	var done []string
+	for _, name := range slices.Sorted(maps.Keys(sizes)) {
+		if problem := s.sendLarge(ctx, sizes[name]); problem != "" {
+			return fail("%s: %s", name, problem)
+		}
+		done = append(done, name)
+	}
+	return pass("%s: chấp nhận, SHA-256 trong biên nhận khớp", strings.Join(done, ", "))
+}
+
+func (s *session) sendLarge(ctx context.Context, pdfSize int64) string {
+	dir, err := os.MkdirTemp("", "edms-conformance-")
+	if err != nil {
+		return err.Error()
+	}
+	defer os.RemoveAll(dir)
+	doc := s.make.newDocument(OrganT1, []string{s.cfg.TestAgency}, "Kiểm thử tệp đính kèm lớn")
+	path, sum, length, err := doc.signedFile(dir, s.kit.Agencies["t1"], time.Now(), pdfSize)
+	if err != nil {
+		return err.Error()
+	}
+	body, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer body.Close()
+	receipt, err := s.target.Send(ctx, wire.Outgoing{Body: body, Length: length, PackageID: sum})
+	switch {
+	case err != nil:
+		return "bị từ chối: " + err.Error()
+	case receipt.Duplicate:
+		return "biên nhận báo trùng cho một gói mới"
+	case receipt.SHA256 != sum:
+		return fmt.Sprintf("SHA-256 trong biên nhận %s khác của gói %s", receipt.SHA256, sum)
+	}
+	return ""
 }

@@ -310,3 +310,28 @@ func TestUnreachableTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestLargePackageStreamsFromAFile signs a package with a 2 MB attachment into a
+// file and checks that it is what a receiver accepts, with the SHA-256 returned.
+func TestLargePackageStreamsFromAFile(t *testing.T) {
+	kit := newTestKit(t)
+	doc := offlineSession(kit).make.newDocument(OrganT1, []string{testAgency}, "Kiểm thử tệp lớn")
+	path, sum, length, err := doc.signedFile(t.TempDir(), kit.Agencies["t1"], time.Now(), 2<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(body)) != length || wire.DefaultPackageID(body) != sum {
+		t.Fatalf("length %d and SHA-256 %s do not describe the file (%d bytes)", length, sum, len(body))
+	}
+	if refusal := judge(kit, body); refusal != nil {
+		t.Fatalf("refused: %+v", refusal)
+	}
+	pkg, err := liaison.Read(bytes.NewReader(body), liaison.Options{})
+	if err != nil || len(pkg.Attachments) != 1 || pkg.Attachments[0].Size != 2<<20 {
+		t.Fatalf("read back: %+v, %v", pkg, err)
+	}
+}

@@ -73,7 +73,8 @@
 //     node that hosts one test agency and tracks only what it sent; they are left
 //     out, and the table says so.
 //   - Cases that need an intermediate hub or the stub node S (2.2, 2.3, 4.6, 5.4, 9.4,
-//     11.1–11.4), agencies the target must be set up with (4.3, 4.5), large files
-//     (10.x) or the operator's hand (11.6) print SKIP with the reason. 11.5 (target
+//     11.1–11.4), agencies the target must be set up with (4.3, 4.5), four 50 MB uploads with a
+//     slow one (10.2, over 13 minutes) or the operator's hand (11.6) print SKIP with
+//     the reason. 10.1's "SHA-256 equal at recipient" is the receipt's SHA-256. 11.5 (target
 //     unreachable) prints one FAIL row and SKIP for the rest.
 package conformance

@@ -2,7 +2,12 @@ package conformance
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -58,18 +63,81 @@ func (d *document) documentID() string { return d.pkg.Header.DocumentID }
 
 // unsigned writes the package, stamped at now.
 func (d *document) unsigned(now time.Time) ([]byte, error) {
-	pkg := d.pkg
-	pkg.Trace = []liaison.TraceHeader{{OrganID: pkg.Header.From.OrganID, Timestamp: now.Truncate(time.Second)}}
-	pdf := onePagePDF(d.note)
 	var out bytes.Buffer
-	err := liaison.Write(&out, &pkg, []liaison.AttachmentSource{{
-		AttachmentMeta: liaison.AttachmentMeta{ContentID: "1", Name: "van-ban.pdf", Description: "Văn bản", ContentType: "application/pdf"},
-		Body:           strings.NewReader(pdf),
-	}})
-	if err != nil {
-		return nil, fmt.Errorf("conformance: unable to write %s: %w", d.documentID(), err)
+	if err := d.write(&out, now, strings.NewReader(onePagePDF(d.note))); err != nil {
+		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// write writes the package with pdf as its attachment, stamped at now.
+func (d *document) write(w io.Writer, now time.Time, pdf io.Reader) error {
+	pkg := d.pkg
+	pkg.Trace = []liaison.TraceHeader{{OrganID: pkg.Header.From.OrganID, Timestamp: now.Truncate(time.Second)}}
+	err := liaison.Write(w, &pkg, []liaison.AttachmentSource{{
+		AttachmentMeta: liaison.AttachmentMeta{ContentID: "1", Name: "van-ban.pdf", Description: "Văn bản", ContentType: "application/pdf"},
+		Body:           pdf,
+	}})
+	if err != nil {
+		return fmt.Errorf("conformance: unable to write %s: %w", d.documentID(), err)
+	}
+	return nil
+}
+
+// signedFile writes the package, with a PDF of pdfSize bytes, signed by id into a
+// file in dir, never holding it in memory; it returns the file's path, SHA-256
+// (hex) and length.
+func (d *document) signedFile(dir string, id liaison.Identity, now time.Time, pdfSize int64) (string, string, int64, error) {
+	unsigned, err := os.Create(filepath.Join(dir, "unsigned.edxml"))
+	if err != nil {
+		return "", "", 0, fmt.Errorf("conformance: %w", err)
+	}
+	defer unsigned.Close()
+	if err := d.write(unsigned, now, largePDF(d.note, pdfSize)); err != nil {
+		return "", "", 0, err
+	}
+	if _, err := unsigned.Seek(0, io.SeekStart); err != nil {
+		return "", "", 0, err
+	}
+	path := filepath.Join(dir, "signed.edxml")
+	signed, err := os.Create(path)
+	if err != nil {
+		return "", "", 0, fmt.Errorf("conformance: %w", err)
+	}
+	defer signed.Close()
+	sum := sha256.New()
+	counted := &countingWriter{w: io.MultiWriter(signed, sum)}
+	if err := liaison.Sign(counted, unsigned, id, liaison.Limits{}); err != nil {
+		return "", "", 0, fmt.Errorf("conformance: unable to sign: %w", err)
+	}
+	return path, hex.EncodeToString(sum.Sum(nil)), counted.n, signed.Close()
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// largePDF is a one-page PDF of size bytes (at least the minimal one's), padded
+// with a comment of zero bytes, streamed.
+func largePDF(note string, size int64) io.Reader {
+	head := strings.TrimSuffix(onePagePDF(note), "%%EOF\n") + "%"
+	tail := "\n%%EOF\n"
+	pad := max(0, size-int64(len(head)+len(tail)))
+	return io.MultiReader(strings.NewReader(head), io.LimitReader(zeros{}, pad), strings.NewReader(tail))
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
 
 // signed writes the package signed by id.
