@@ -38,6 +38,7 @@ var commands = []command{
 	{"edxml", "inspect, validate, build, sign and verify edXML packages", runEdxml},
 	{"pdf", "sign and verify PDF documents (pdf sign|verify)", runPDF},
 	{"bench", "measure performance on generated data (bench docs, bench web)", runBench},
+	{"conformance", "run the exchange conformance catalogue against a node or hub (conformance init|run)", runConformance},
 }
 
 // errUsage marks an error already explained by printed usage.

@@ -36,7 +36,21 @@ func Sign(dst io.Writer, src io.ReadSeeker, id Identity, limits Limits) error {
 	if err != nil {
 		return err
 	}
-	return insertSignature(dst, src, limits, func(digest []byte) (string, error) {
+	return insertSignature(dst, src, limits, false, func(digest []byte) (string, error) {
+		return signatureElement(id, method, digest)
+	})
+}
+
+// SignInvalid signs like Sign a package that parses but breaks field rules (a
+// missing mandatory field, a duplicate recipient, an unknown status code), so that
+// a receiver's field checks can be tested behind a valid signature, as the
+// conformance kit does. Nothing else may use it: edms never sends such a package.
+func SignInvalid(dst io.Writer, src io.ReadSeeker, id Identity, limits Limits) error {
+	method, err := signatureMethod(id)
+	if err != nil {
+		return err
+	}
+	return insertSignature(dst, src, limits, true, func(digest []byte) (string, error) {
 		return signatureElement(id, method, digest)
 	})
 }
@@ -55,15 +69,16 @@ const placeholderSignature = `<Signature><SignedInfo><CanonicalizationMethod Alg
 // NOT signed: every reader, this one included, sees it as unsigned, and callers
 // must say so to the user.
 func WritePlaceholderSignature(dst io.Writer, src io.ReadSeeker, limits Limits) error {
-	return insertSignature(dst, src, limits, func([]byte) (string, error) { return placeholderSignature, nil })
+	return insertSignature(dst, src, limits, false, func([]byte) (string, error) { return placeholderSignature, nil })
 }
 
 // insertSignature validates the unsigned package src, computing its digest, and
 // copies it to dst with the element made from the digest inserted as the last
-// child of edXMLHeader.
-func insertSignature(dst io.Writer, src io.ReadSeeker, limits Limits, element func(digest []byte) (string, error)) error {
+// child of edXMLHeader; with anyFields, broken field rules do not stop it.
+func insertSignature(dst io.Writer, src io.ReadSeeker, limits Limits, anyFields bool, element func(digest []byte) (string, error)) error {
 	pkg, sr, err := readStream(src, Options{Limits: limits.orDefaults(), Sink: DiscardSink{}, Now: time.Now})
-	if err != nil {
+	var invalid *InvalidError
+	if err != nil && !(anyFields && sr != nil && errors.As(err, &invalid)) {
 		return err
 	}
 	if pkg.Signature.State != SignatureNone {
