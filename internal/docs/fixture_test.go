@@ -57,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc = &Service{Pool: f.pool, Access: enforcer}
+	f.svc = &Service{Pool: f.pool, Access: enforcer, Queue: insertOnlyQueue(t, f.pool)}
 	return f
 }
 

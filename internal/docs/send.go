@@ -62,6 +62,11 @@ func (s *Service) handOff(ctx context.Context, tx pgx.Tx, d *Record, agencyID in
 	if err := insertDocument(ctx, tx, &in, "", d.ID); err != nil {
 		return err
 	}
+	if d.ReplacesID != 0 {
+		if err := s.supersede(ctx, tx, &in, `source_document_id = $2`, d.ReplacesID); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO document_files (document_id, kind, version, blob_id, file_name, media_type, note)
 		SELECT $2, f.kind, 1, f.blob_id, f.file_name, f.media_type, ''
@@ -89,40 +94,67 @@ func (s *Service) markReplaced(ctx context.Context, tx pgx.Tx, a Actor, d *Recor
 }
 
 // Recall withdraws a sent document (thu hồi): it and its metadata are frozen in the
-// recalled state; local recipients' copies are withdrawn at once, other recipients get
-// a recall through the exchange and confirm with status 15 or refuse with 16.
+// recalled state; local recipients' copies are withdrawn at once (their answer 15 is
+// recorded with them), other recipients get a recall through the exchange and answer
+// with status 15 or 16.
 func (s *Service) Recall(ctx context.Context, a Actor, docID int64, reason string) error {
 	reason = strings.TrimSpace(reason)
 	return s.transitionOutgoing(ctx, a, docID, "recall", reason, needsText(reason, "Nhập lý do thu hồi văn bản.", func(ctx context.Context, tx pgx.Tx, d *Record) error {
-		rows, err := tx.Query(ctx, `SELECT id, agency_id FROM documents WHERE source_document_id = $1
-			AND incoming_state NOT IN ('rejected', 'recalled')`, d.ID)
-		if err != nil {
-			return fmt.Errorf("docs: unable to find the copies: %w", err)
-		}
-		copies, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ ID, AgencyID int64 }])
-		if err != nil {
-			return fmt.Errorf("docs: unable to read the copies: %w", err)
-		}
-		for _, c := range copies {
-			system := Actor{AgencyID: c.AgencyID}
-			if err := s.transitionTx(ctx, tx, system, incoming, c.ID, "recalled", reason, nil); err != nil {
-				return err
-			}
-			if err := setRecipientStatus(ctx, tx, d.ID, c.AgencyID, "", RecipientRecalled, reason); err != nil {
-				return err
-			}
-		}
-		recipients, err := Recipients(ctx, tx, d.ID)
-		if err != nil {
+		if err := s.withdrawLocalCopies(ctx, tx, d, reason); err != nil {
 			return err
 		}
-		for _, r := range recipients {
-			if r.AgencyID == 0 && !d.Secrecy.Secret() {
-				if err := enqueue(ctx, tx, OutboxRecall, d.ID, "", map[string]any{"organ_id": r.OrganID, "reason": reason}); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return s.askExternalRecipients(ctx, tx, d, BusinessRevoke, reason)
 	}))
+}
+
+// withdrawLocalCopies moves the copies handed off to agencies of this node to
+// recalled, each recipient answering 15 in the sender's tracking.
+func (s *Service) withdrawLocalCopies(ctx context.Context, tx pgx.Tx, d *Record, reason string) error {
+	rows, err := tx.Query(ctx, `SELECT id, agency_id FROM documents WHERE source_document_id = $1
+		AND incoming_state NOT IN ('rejected', 'recalled', 'replaced', 'filed')`, d.ID)
+	if err != nil {
+		return fmt.Errorf("docs: unable to find the copies: %w", err)
+	}
+	copies, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ ID, AgencyID int64 }])
+	if err != nil {
+		return fmt.Errorf("docs: unable to read the copies: %w", err)
+	}
+	for _, c := range copies {
+		system := Actor{AgencyID: c.AgencyID}
+		if err := s.transitionTx(ctx, tx, system, incoming, c.ID, "recalled", reason, nil); err != nil {
+			return err
+		}
+		if err := askRecipient(ctx, tx, d.ID, Recipient{AgencyID: c.AgencyID}, BusinessRevoke); err != nil {
+			return err
+		}
+		if _, err := applyRecipientEvent(ctx, tx, recipientEvent{DocumentID: d.ID, AgencyID: c.AgencyID,
+			Code: EventChangeAccepted, At: s.now(), Note: reason}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// askExternalRecipients sends a change (recall or update) to every recipient outside
+// this node, which answers later with 15 or 16. A secret document never travels.
+func (s *Service) askExternalRecipients(ctx context.Context, tx pgx.Tx, d *Record, business int, reason string) error {
+	if d.Secrecy.Secret() {
+		return nil
+	}
+	recipients, err := Recipients(ctx, tx, d.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range recipients {
+		if r.AgencyID != 0 {
+			continue
+		}
+		if err := askRecipient(ctx, tx, d.ID, r.Recipient, business); err != nil {
+			return err
+		}
+		if err := s.queueExchange(ctx, tx, SendPackageArgs{DocumentID: d.ID, Recipient: r.OrganID, Business: business, Reason: reason}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
