@@ -41,14 +41,14 @@ func (c EventCode) Label() string { return statusLabels[c] }
 // StatusUpdate is a status package about one of our outgoing documents, returned by
 // one of its recipients through the exchange.
 type StatusUpdate struct {
-	SenderAgencyID int64  // our agency that sent the document; 0: find it by To
-	To             string // the OrganId the status is addressed to (our agency)
-	ExternalID     string // the document's edXML DocumentId (ResponseFor)
-	Recipient      string // the OrganId of the recipient that reports
-	Code           string // 01–06, 15, 16
-	Note           string // the description or reason
-	ReceiptID      string // the exchange's receipt of the status package
-	At             time.Time
+	SenderAgencyID int64     // our agency that sent the document; 0: find it by To
+	To             string    // the OrganId the status is addressed to (our agency)
+	ExternalID     string    // the document's edXML DocumentId (ResponseFor)
+	Recipient      string    // the OrganId of the recipient that reports
+	Code           string    // 01–06, 15, 16
+	Note           string    // the description or reason
+	ReceiptID      string    // the exchange's receipt of the status package
+	At             time.Time // the status's Timestamp; zero: now
 }
 
 // ApplyStatusTx records a status package in the exchange's transaction. It reports
@@ -60,6 +60,9 @@ func (s *Service) ApplyStatusTx(ctx context.Context, tx pgx.Tx, u StatusUpdate) 
 	code := EventCode(u.Code)
 	if _, ok := eventRecipientStatus[code]; !ok && code != EventChangeAccepted && code != EventChangeRefused {
 		return false, invalid("Mã trạng thái không hợp lệ.", "status code %q is not one a recipient reports", u.Code)
+	}
+	if u.At.IsZero() { // a status package without its Timestamp: when it reached us
+		u.At = s.now()
 	}
 	var docID int64
 	err := tx.QueryRow(ctx, `SELECT id FROM documents

@@ -117,6 +117,7 @@ type hiddenDocuments struct {
 	unitAbbr             string
 	byState              map[string]int64 // direction/state → document
 	assignment, reminder int64
+	changeRequested      int64 // an incoming document whose sender asks a recall
 }
 
 func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
@@ -146,6 +147,9 @@ func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
 	must(t, pool.QueryRow(ctx, `INSERT INTO document_outbox (kind, document_id, payload) VALUES ('reminder', $1,
 		jsonb_build_object('assignment_id', $2::bigint, 'user_id', $3::bigint, 'deadline', to_char(current_date + 7, 'YYYY-MM-DD'), 'days_left', 7))
 		RETURNING id`, assigned, h.assignment, h.drafter).Scan(&h.reminder))
+	h.changeRequested = h.byState["incoming/registered"]
+	_, err = pool.Exec(ctx, `INSERT INTO document_change_requests (document_id, business, reason) VALUES ($1, 1, 'Thu hồi')`, h.changeRequested)
+	must(t, err)
 	return h
 }
 
@@ -236,6 +240,12 @@ func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 	case name == "api.assignment.progress" || name == "assignment.progress":
 		fields = map[string]any{"percent": 50, "note": "Kiểm tra quyền"}
 	case name == "api.reminders.dismiss" || name == "reminder.dismiss":
+	case strings.HasSuffix(name, "document.update"):
+		vars["id"] = h.byState["outgoing/sent"]
+		fields = map[string]any{"subject": "Kiểm tra quyền", "reason": "Kiểm tra quyền"}
+	case strings.HasSuffix(name, "document.change/accept") || strings.HasSuffix(name, "document.change/refuse"):
+		vars["id"] = h.changeRequested
+		fields = map[string]any{"note": "Kiểm tra quyền"}
 	default:
 		return hiddenRequest{}, false
 	}
@@ -310,7 +320,8 @@ func snapshot(t *testing.T, pool *pgxpool.Pool) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, table := range []string{"documents", "document_files", "document_transitions", "document_recipients", "document_grants",
-		"assignments", "document_outbox", "record_documents", "records", "blobs", "number_counters", "audit_log"} {
+		"assignments", "document_outbox", "record_documents", "records", "blobs", "number_counters", "audit_log",
+		"document_change_requests", "document_recipient_events"} {
 		var sum string
 		must(t, pool.QueryRow(context.Background(), `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '')
 			FROM `+pgx.Identifier{table}.Sanitize()+` t`).Scan(&sum))
