@@ -64,19 +64,29 @@ func (s *Service) ApplyStatusTx(ctx context.Context, tx pgx.Tx, u StatusUpdate) 
 	if u.At.IsZero() { // a status package without its Timestamp: when it reached us
 		u.At = s.now()
 	}
-	var docID int64
-	err := tx.QueryRow(ctx, `SELECT id FROM documents
-		WHERE agency_id = CASE WHEN $1 <> 0 THEN $1 ELSE (SELECT id FROM agencies WHERE organ_id = $2) END
-		  AND direction = 'outgoing' AND external_id = $3 AND external_id <> ''
-		ORDER BY id DESC LIMIT 1`, u.SenderAgencyID, u.To, u.ExternalID).Scan(&docID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, fmt.Errorf("%w: no outgoing document %q of %q", ErrUnknownDocument, u.ExternalID, u.To)
-	}
+	docID, err := findOutgoing(ctx, tx, u.SenderAgencyID, u.To, u.ExternalID)
 	if err != nil {
-		return false, fmt.Errorf("docs: unable to find the document of a status: %w", err)
+		return false, err
 	}
 	return applyRecipientEvent(ctx, tx, recipientEvent{DocumentID: docID, OrganID: u.Recipient, Code: code,
 		At: u.At, Note: u.Note, ReceiptID: u.ReceiptID})
+}
+
+// findOutgoing finds our outgoing document with an edXML DocumentId, sent by the
+// agency senderAgencyID or, when it is 0, by our agency whose OrganId is organID.
+func findOutgoing(ctx context.Context, db store.DB, senderAgencyID int64, organID, externalID string) (int64, error) {
+	var id int64
+	err := db.QueryRow(ctx, `SELECT id FROM documents
+		WHERE agency_id = CASE WHEN $1 <> 0 THEN $1 ELSE (SELECT id FROM agencies WHERE organ_id = $2) END
+		  AND direction = 'outgoing' AND external_id = $3 AND external_id <> ''
+		ORDER BY id DESC LIMIT 1`, senderAgencyID, organID, externalID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("%w: no outgoing document %q of %q", ErrUnknownDocument, externalID, organID)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("docs: unable to find an outgoing document by its DocumentId: %w", err)
+	}
+	return id, nil
 }
 
 // recipientEvent is a status reported by one recipient of an outgoing document, found
@@ -254,4 +264,15 @@ func Tracking(ctx context.Context, db store.DB, docID int64) ([]RecipientTrackin
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// TrackingByExternalID is Tracking for the outgoing document with an edXML
+// DocumentId sent by our agency organID, for the exchange's tracking API (which
+// checks who may ask). A document we did not send is ErrUnknownDocument.
+func TrackingByExternalID(ctx context.Context, db store.DB, organID, externalID string) ([]RecipientTracking, error) {
+	id, err := findOutgoing(ctx, db, 0, organID, externalID)
+	if err != nil {
+		return nil, err
+	}
+	return Tracking(ctx, db, id)
 }

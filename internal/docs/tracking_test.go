@@ -159,6 +159,12 @@ func TestStatusForAnUnknownDocumentOrRecipient(t *testing.T) {
 		Recipient: provinceOrganID, Code: "13", At: at}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("a code a recipient does not report: %v", err)
 	}
+	if tr, err := TrackingByExternalID(context.Background(), f.pool, "000.00.21.H55", d.ExternalID); err != nil || len(tr) != 1 || tr[0].OrganID != provinceOrganID {
+		t.Fatalf("tracking by DocumentId: %+v, %v", tr, err)
+	}
+	if _, err := TrackingByExternalID(context.Background(), f.pool, "000.21.21.H55", d.ExternalID); !errors.Is(err, ErrUnknownDocument) {
+		t.Fatalf("tracking of a document another agency sent: %v", err)
+	}
 }
 
 // A local hand-off feeds the sender's tracking through the same rule, with history.
