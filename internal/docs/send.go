@@ -108,31 +108,49 @@ func (s *Service) Recall(ctx context.Context, a Actor, docID int64, reason strin
 }
 
 // withdrawLocalCopies moves the copies handed off to agencies of this node to
-// recalled, each recipient answering 15 in the sender's tracking.
+// recalled, each recipient answering 15 in the sender's tracking; a copy already
+// filed answers 16, as a recipient through the exchange would.
 func (s *Service) withdrawLocalCopies(ctx context.Context, tx pgx.Tx, d *Record, reason string) error {
-	rows, err := tx.Query(ctx, `SELECT id, agency_id FROM documents WHERE source_document_id = $1
-		AND incoming_state NOT IN ('rejected', 'recalled', 'replaced', 'filed')`, d.ID)
+	copies, err := localCopies(ctx, tx, d.ID)
 	if err != nil {
-		return fmt.Errorf("docs: unable to find the copies: %w", err)
-	}
-	copies, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ ID, AgencyID int64 }])
-	if err != nil {
-		return fmt.Errorf("docs: unable to read the copies: %w", err)
+		return err
 	}
 	for _, c := range copies {
-		system := Actor{AgencyID: c.AgencyID}
-		if err := s.transitionTx(ctx, tx, system, incoming, c.ID, "recalled", reason, nil); err != nil {
-			return err
-		}
 		if err := askRecipient(ctx, tx, d.ID, Recipient{AgencyID: c.AgencyID}, BusinessRevoke); err != nil {
 			return err
 		}
+		code, note := EventChangeAccepted, reason
+		if c.State == InFiled {
+			code, note = EventChangeRefused, handledNote
+		} else if err := s.transitionTx(ctx, tx, Actor{AgencyID: c.AgencyID}, incoming, c.ID, "recalled", reason, nil); err != nil {
+			return err
+		}
 		if _, err := applyRecipientEvent(ctx, tx, recipientEvent{DocumentID: d.ID, AgencyID: c.AgencyID,
-			Code: EventChangeAccepted, At: s.now(), Note: reason}); err != nil {
+			Code: code, At: s.now(), Note: note}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// localCopy is an incoming copy handed off from an outgoing document of this node.
+type localCopy struct {
+	ID, AgencyID int64
+	State        IncomingState
+}
+
+// localCopies lists the copies of an outgoing document still in circulation.
+func localCopies(ctx context.Context, tx pgx.Tx, docID int64) ([]localCopy, error) {
+	rows, err := tx.Query(ctx, `SELECT id, agency_id, incoming_state FROM documents WHERE source_document_id = $1
+		AND incoming_state NOT IN ('rejected', 'recalled', 'replaced') ORDER BY id`, docID)
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to find the copies: %w", err)
+	}
+	copies, err := pgx.CollectRows(rows, pgx.RowToStructByPos[localCopy])
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to read the copies: %w", err)
+	}
+	return copies, nil
 }
 
 // askExternalRecipients sends a change (recall or update) to every recipient outside

@@ -124,13 +124,9 @@ func (s *Service) announceUpdate(ctx context.Context, tx pgx.Tx, d *Record, c Me
 // askLocalCopies puts the change before the clerk of each copy handed off to an
 // agency of this node.
 func (s *Service) askLocalCopies(ctx context.Context, tx pgx.Tx, d *Record, c MetadataChange, reason string) error {
-	rows, err := tx.Query(ctx, `SELECT id, agency_id FROM documents WHERE source_document_id = $1 ORDER BY id`, d.ID)
+	copies, err := localCopies(ctx, tx, d.ID)
 	if err != nil {
-		return fmt.Errorf("docs: unable to find the copies: %w", err)
-	}
-	copies, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ ID, AgencyID int64 }])
-	if err != nil {
-		return fmt.Errorf("docs: unable to read the copies: %w", err)
+		return err
 	}
 	for _, cp := range copies {
 		if err := askRecipient(ctx, tx, d.ID, Recipient{AgencyID: cp.AgencyID}, BusinessUpdate); err != nil {
