@@ -97,6 +97,11 @@ func TestChangeRequestsFromTheSender(t *testing.T) {
 		if err := f.svc.RefuseChange(ctx, clerk, d.ID, " "); !errors.Is(err, ErrInvalid) {
 			t.Fatalf("refusing without a reason: %v", err)
 		}
+		var requests int
+		must(t, f.pool.QueryRow(ctx, `SELECT count(*) FROM document_change_requests WHERE document_id = $1`, d.ID).Scan(&requests))
+		if requests != 1 {
+			t.Fatalf("%d change requests recorded for one request sent twice", requests)
+		}
 		must(t, f.svc.RefuseChange(ctx, clerk, d.ID, "Văn bản đã chuyển lãnh đạo"))
 		jobs := statusJobs(t, f)[before:]
 		if len(jobs) != 1 || jobs[0].Code != "16" || jobs[0].Note != "Văn bản đã chuyển lãnh đạo" {
@@ -171,7 +176,8 @@ func TestSenderUpdatesAndRecallsThroughTheExchange(t *testing.T) {
 	clerk := f.in(f.clerk)
 	commune := Recipient{AgencyID: f.commune, OrganID: "000.21.21.H55", Name: "UBND xã Yên Ninh"}
 	d := f.sent(t, "Về việc triển khai kê khai giá đất", province, commune)
-	in := UpdateInput{Subject: "Về việc triển khai kê khai, công khai giá đất", Reason: "Sửa trích yếu"}
+	added := Recipient{OrganID: "000.00.22.H55", Name: "UBND huyện Đồng Hỷ"}
+	in := UpdateInput{Subject: "Về việc triển khai kê khai, công khai giá đất", Reason: "Sửa trích yếu", AddRecipients: []Recipient{added}}
 	if err := f.svc.Update(ctx, Actor{UserID: f.communeClerk, AgencyID: f.commune}, d.ID, in); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("an update by a clerk of another agency: %v", err)
 	}
@@ -184,12 +190,17 @@ func TestSenderUpdatesAndRecallsThroughTheExchange(t *testing.T) {
 	if got.Subject != in.Subject {
 		t.Fatalf("subject %q after the update", got.Subject)
 	}
-	sends := exchangeJobs[SendPackageArgs](t, f, SendPackageArgs{}.Kind())
-	if len(sends) != 1 || sends[0].Business != BusinessUpdate || sends[0].Recipient != provinceOrganID || sends[0].Reason != "Sửa trích yếu" {
-		t.Fatalf("packages queued %+v, want one update for the province", sends)
+	if sends := packages(t, f, BusinessUpdate); len(sends) != 1 || sends[0].Recipient != provinceOrganID || sends[0].Reason != "Sửa trích yếu" {
+		t.Fatalf("updates queued %+v, want one for the province", sends)
 	}
 	if tr := f.trackingOf(t, d.ID, provinceOrganID); tr.ChangeLabel() != "Chờ trả lời yêu cầu cập nhật" {
 		t.Fatalf("province's change %q", tr.ChangeLabel())
+	}
+	if tr := f.trackingOf(t, d.ID, added.OrganID); tr.Status != RecipientSent || tr.ChangeBusiness != 0 {
+		t.Fatalf("the recipient added: %s, change %d", tr.Status, tr.ChangeBusiness)
+	}
+	if err := f.svc.Update(ctx, clerk, d.ID, UpdateInput{AddRecipients: []Recipient{added}, Reason: "x"}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("adding a recipient twice: %v", err)
 	}
 
 	// The commune's clerk sees the update on its copy and accepts it: 15 in the tracking.
@@ -213,11 +224,11 @@ func TestSenderUpdatesAndRecallsThroughTheExchange(t *testing.T) {
 		t.Fatalf("province's change %q", tr.ChangeLabel())
 	}
 
-	// Recall: the local copy is withdrawn at once, the province gets business type 1.
+	// Recall: the local copy is withdrawn at once, the others get business type 1.
 	must(t, f.svc.Recall(ctx, f.in(f.leader), d.ID, "Sai căn cứ pháp lý"))
-	sends = exchangeJobs[SendPackageArgs](t, f, SendPackageArgs{}.Kind())
-	if len(sends) != 2 || sends[1].Business != BusinessRevoke || sends[1].Recipient != provinceOrganID {
-		t.Fatalf("packages queued %+v, want a recall for the province", sends)
+	if sends := packages(t, f, BusinessRevoke); len(sends) != 2 || sends[0].Recipient != provinceOrganID ||
+		sends[1].Recipient != added.OrganID || sends[0].Reason != "Sai căn cứ pháp lý" {
+		t.Fatalf("recalls queued %+v, want one for each recipient outside the node", sends)
 	}
 	if tr := f.trackingOf(t, d.ID, commune.OrganID); tr.Status != RecipientRecalled || tr.ChangeLabel() != "Đồng ý thu hồi" {
 		t.Fatalf("commune after the recall: %s %q", tr.Status, tr.ChangeLabel())
@@ -255,5 +266,29 @@ func TestReplacementSupersedesTheReceivedCopy(t *testing.T) {
 	must(t, err)
 	if newDoc.ReplacesExternalID != oldDoc.ExternalID {
 		t.Fatalf("the replacement names %q", newDoc.ReplacesExternalID)
+	}
+}
+
+// A replacement handed off to an agency of this node supersedes its copy there.
+func TestLocalReplacementSupersedesTheCopy(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	commune := Recipient{AgencyID: f.commune, OrganID: "000.21.21.H55", Name: "UBND xã Yên Ninh"}
+	old := f.sent(t, "Về việc tổ chức Ngày hội Đại đoàn kết", commune)
+	oldCopy := f.copyIn(t, f.commune, old.ID)
+	id := f.draft(t, TypeCongVan, "Về việc tổ chức Ngày hội Đại đoàn kết (thay thế)", func(in *DraftInput) {
+		in.Recipients, in.ReplacesID = []Recipient{commune}, old.ID
+	})
+	f.toSigned(t, id)
+	_, err := f.svc.Issue(ctx, f.in(f.clerk), id, "")
+	must(t, err)
+	must(t, f.svc.Seal(ctx, f.in(f.clerk), id, ""))
+	must(t, f.svc.Send(ctx, f.in(f.clerk), id, ""))
+	newCopy := f.copyIn(t, f.commune, id)
+	got, err := f.svc.Get(ctx, Actor{UserID: f.communeClerk, AgencyID: f.commune}, oldCopy)
+	must(t, err)
+	if got.IncomingState != InReplaced || got.ReplacedByID != newCopy {
+		t.Fatalf("old copy %s, replaced by %d (new copy %d)", got.IncomingState, got.ReplacedByID, newCopy)
 	}
 }

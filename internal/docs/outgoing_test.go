@@ -81,7 +81,7 @@ func TestOutgoingCycleWithHandOffToACommune(t *testing.T) {
 	if copyDoc.IncomingState != InRecalled {
 		t.Fatalf("copy state %s after recall", copyDoc.IncomingState)
 	}
-	recalls := exchangeJobs[SendPackageArgs](t, f, SendPackageArgs{}.Kind())
+	recalls := packages(t, f, BusinessRevoke)
 	if len(recalls) != 1 || recalls[0].Business != BusinessRevoke || recalls[0].Recipient != "000.00.00.H55" || recalls[0].Reason != "Sai thể thức" {
 		t.Fatalf("recalls queued %+v, want one for the province", recalls)
 	}

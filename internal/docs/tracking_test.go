@@ -38,6 +38,18 @@ func exchangeJobs[T any](t *testing.T, f *fixture, kind string) []T {
 	return out
 }
 
+// packages lists the queued packages of one business type, oldest first.
+func packages(t *testing.T, f *fixture, business int) []SendPackageArgs {
+	t.Helper()
+	var out []SendPackageArgs
+	for _, p := range exchangeJobs[SendPackageArgs](t, f, SendPackageArgs{}.Kind()) {
+		if p.Business == business {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 const provinceOrganID = "000.00.00.H55"
 
 // sent walks a draft addressed to recipients to sent.
