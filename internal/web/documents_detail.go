@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -50,9 +51,9 @@ func (s *Server) loadDetail(r *http.Request, id int64) (*documentDetail, error) 
 	if d.PendingChange, err = docs.PendingChangeOf(ctx, s.pool, id); err != nil {
 		return nil, err
 	}
-	if rec.ReplacedByID != 0 {
-		if d.ReplacedBy, err = s.docs.Get(ctx, s.actorOf(r), rec.ReplacedByID); err != nil {
-			return nil, docsError(err)
+	if rec.ReplacedByID != 0 { // the replacement may be hidden from a reader of the copy it replaced
+		if d.ReplacedBy, err = s.docs.Get(ctx, s.actorOf(r), rec.ReplacedByID); err != nil && !errors.Is(err, docs.ErrNotFound) {
+			return nil, err
 		}
 	}
 	if d.Assignments, err = docs.Assignments(ctx, s.pool, id); err != nil {
