@@ -204,3 +204,19 @@ func (f *fixture) copyIn(t *testing.T, agencyID, outgoingID int64) int64 {
 		ORDER BY id DESC LIMIT 1`, agencyID, outgoingID).Scan(&id))
 	return id
 }
+
+// Every status code a page shows has its Vietnamese name.
+func TestEveryStatusCodeHasALabel(t *testing.T) {
+	t.Parallel()
+	for _, c := range []EventCode{EventArrived, EventRejected, EventRegistered, EventAssigned, EventInProgress, EventCompleted,
+		StatusRecallRequest, EventChangeAccepted, EventChangeRefused} {
+		if c.Label() == "" {
+			t.Errorf("status %s has no label", c)
+		}
+	}
+	for code, st := range eventRecipientStatus {
+		if _, ranked := statusRank[st]; !ranked {
+			t.Errorf("status %s (%s) has no rank", code, st)
+		}
+	}
+}
