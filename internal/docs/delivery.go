@@ -18,13 +18,6 @@ import (
 // transaction; the exchange link reports the outcome with MarkSent or MarkFailed in
 // the transaction that completes the job.
 
-// Business types of a package (edXML BussinessDocType).
-const (
-	BusinessNew     = 0
-	BusinessRecall  = 1
-	BusinessReplace = 3
-)
-
 // queuePackage queues a new package of document docID for an external recipient and
 // records it on the recipient, whose delivery is then "sending".
 func (s *Service) queuePackage(ctx context.Context, tx pgx.Tx, docID int64, organID string, business int, reason string) error {

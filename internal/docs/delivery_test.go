@@ -13,10 +13,7 @@ import (
 	"edms/internal/store"
 )
 
-var (
-	province = Recipient{OrganID: "000.00.00.H55", Name: "UBND tỉnh Thái Nguyên"}
-	ministry = Recipient{OrganID: "000.00.00.G12", Name: "Bộ Nội vụ"}
-)
+var ministry = Recipient{OrganID: "000.00.00.G12", Name: "Bộ Nội vụ"}
 
 // sealed walks a new document addressed to recipients up to the agency signature.
 func (f *fixture) sealed(t *testing.T, subject string, recipients []Recipient) int64 {
@@ -181,7 +178,9 @@ func TestDeliveryOutcomesAndResend(t *testing.T) {
 		t.Fatalf("MarkSent for someone who is not a recipient: %v", err)
 	}
 	must(t, inTx(func(tx pgx.Tx) error {
-		return ApplyStatus(ctx, tx, f.district, mustGet(t, f, id).ExternalID, province.OrganID, EventRegistered, "")
+		_, err := f.svc.ApplyStatusTx(ctx, tx, StatusUpdate{SenderAgencyID: f.district, ExternalID: mustGet(t, f, id).ExternalID,
+			Recipient: province.OrganID, Code: string(EventRegistered)})
+		return err
 	}))
 	must(t, inTx(func(tx pgx.Tx) error { return f.svc.MarkSent(ctx, tx, id, province.OrganID, "HUB-0003") }))
 	if st := f.recipientState(t, id, province.OrganID); st.Status != RecipientRegistered || st.ReceiptID != "HUB-0003" {

@@ -97,6 +97,21 @@
 // registers apply it as well: an entry the reader may not open shows its number and
 // "Mật" only.
 //
+// # Tracking and changes after sending
+//
+// The sender follows each recipient of an outgoing document (tracking.go): every
+// status it reports is kept in document_recipient_events, and applies only when it
+// moves the recipient forward (01 < 03 < 04 < 05 < 06; a return 02 and an accepted
+// recall end the delivery); a late one stays in the history marked stale, a repeat
+// is recorded once. Local hand-offs and the exchange (ApplyStatusTx) go through the
+// same rule. A sender recalls (Recall: local copies are withdrawn at once) or
+// updates (Update) a sent document with a reason; recipients outside the node get a
+// package of business type 1 or 2 and answer 15 or 16. On the receiving side the
+// request waits on the copy (ReceiveChangeTx, document_change_requests) for the
+// clerk's AcceptChange or RefuseChange; a copy already handled refuses by itself. A
+// replacement (ReceiveInput.ReplacesExternalID, or a local hand-off of a document
+// with ReplacesID) moves the copy it replaces to the incoming state replaced.
+//
 // # Permissions checked (object:action, from package access)
 //
 //	outgoing:draft     create a draft, revise it, submit it for review
@@ -105,10 +120,10 @@
 //	outgoing:sign      sign, or return from signature; also reviews any unit's drafts
 //	outgoing:issue     issue the number and date
 //	outgoing:seal      apply the agency signature
-//	outgoing:send      send to the recipients
+//	outgoing:send      send to the recipients; update a sent document
 //	outgoing:recall    recall a sent document
 //	outgoing:read_all  see every non-secret outgoing document of the agency
-//	incoming:receive   receive (register a paper document, upload a scan)
+//	incoming:receive   receive (register a paper document, upload a scan); accept or refuse a sender's recall or update
 //	incoming:return    return a document to its sender (status 02)
 //	incoming:register  register with the incoming number, submit to the leader
 //	incoming:assign    assign chủ trì / phối hợp / để biết with deadlines

@@ -20,7 +20,8 @@ const documentColumns = `d.id, d.agency_id, d.direction, d.type, d.code_number, 
 	d.page_count, d.issued_amount, d.due_date, d.language, d.external_id, coalesce(d.unit_id, 0),
 	coalesce(d.created_by, 0), d.created_at, coalesce(d.outgoing_state, ''), coalesce(d.incoming_state, ''),
 	coalesce(d.arrival_number, 0), d.arrival_date, d.paper, coalesce(d.replaces_id, 0),
-	coalesce(d.source_document_id, 0), d.leader_signed, d.agency_signed, d.signature_check, d.signature_note`
+	coalesce(d.source_document_id, 0), d.leader_signed, d.agency_signed, d.signature_check, d.signature_note,
+	coalesce(d.replaced_by_id, 0), coalesce((SELECT o.external_id FROM documents o WHERE o.id = d.replaces_id), '')`
 
 // Record is a document as stored, with the fields only the system sets.
 type Record struct {
@@ -31,6 +32,12 @@ type Record struct {
 	AgencySigned     bool  // the PDF carries the agency's digital signature
 	// Signature is the check of a received document's signatures.
 	Signature SignatureCheck
+	// ReplacedByID is, on an incoming copy, the copy of the replacement that
+	// superseded it.
+	ReplacedByID int64
+	// ReplacesExternalID is the edXML DocumentId of the document this one replaces:
+	// what a replacement's package (business type 3) names.
+	ReplacesExternalID string
 }
 
 func scanDocument(row pgx.Row) (*Record, error) {
@@ -42,7 +49,8 @@ func scanDocument(row pgx.Row) (*Record, error) {
 		&d.PageCount, &d.IssuedAmount, &d.DueDate, &d.Language, &d.ExternalID, &d.UnitID,
 		&d.CreatedBy, &d.CreatedAt, &d.OutgoingState, &d.IncomingState,
 		&d.ArrivalNumber, &d.ArrivalDate, &d.Paper, &r.ReplacesID,
-		&r.SourceDocumentID, &r.LeaderSigned, &r.AgencySigned, &r.Signature.Status, &r.Signature.Summary)
+		&r.SourceDocumentID, &r.LeaderSigned, &r.AgencySigned, &r.Signature.Status, &r.Signature.Summary,
+		&r.ReplacedByID, &r.ReplacesExternalID)
 	if err != nil {
 		return nil, err
 	}
@@ -174,14 +182,20 @@ func insertDocument(ctx context.Context, tx pgx.Tx, d *Document, requestKey stri
 	return insertRecipients(ctx, tx, d.ID, d.Recipients)
 }
 
+// insertRecipients appends recipients to a document's list, after those it has.
 func insertRecipients(ctx context.Context, tx pgx.Tx, docID int64, rs []Recipient) error {
-	for i, r := range rs {
+	for _, r := range rs {
 		var agencyID *int64
 		if r.AgencyID != 0 {
 			agencyID = &r.AgencyID
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO document_recipients (document_id, ord, agency_id, organ_id, name)
-			VALUES ($1, $2, $3, $4, $5)`, docID, i+1, agencyID, r.OrganID, r.Name); err != nil {
+		_, err := tx.Exec(ctx, `INSERT INTO document_recipients (document_id, ord, agency_id, organ_id, name)
+			VALUES ($1, (SELECT coalesce(max(ord), 0) + 1 FROM document_recipients WHERE document_id = $1), $2, $3, $4)`,
+			docID, agencyID, r.OrganID, r.Name)
+		if store.IsUniqueViolation(err, "document_recipients_organ_key") {
+			return invalid("Nơi nhận bị trùng: "+r.Name+".", "recipient %s listed twice", r.OrganID)
+		}
+		if err != nil {
 			return fmt.Errorf("docs: unable to save recipient %q: %w", r.Name, err)
 		}
 	}

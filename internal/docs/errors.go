@@ -12,6 +12,11 @@ var (
 	ErrIllegalTransition = errors.New("docs: illegal transition")
 	ErrInvalid           = errors.New("docs: invalid input")
 	ErrDuplicate         = errors.New("docs: duplicate")
+	// ErrUnknownDocument: the exchange names a document this node does not hold (a
+	// status for no outgoing document of ours, a change for no copy we received).
+	ErrUnknownDocument = errors.New("docs: unknown document")
+	// ErrUnknownRecipient: a status comes from an agency the document was not sent to.
+	ErrUnknownRecipient = errors.New("docs: not a recipient of the document")
 )
 
 // Error carries a sentence for the user, in Vietnamese, next to the English detail for

@@ -11,13 +11,15 @@ import (
 	"edms/internal/store"
 )
 
-// incoming is the incoming state machine (Điều 20–24). "recalled" is the system's
-// step, made when the sender recalls the document.
+// incoming is the incoming state machine (Điều 20–24). "recalled" is made when the
+// clerk accepts the sender's recall; "replaced" is the system's step, made when a
+// replacement of the document arrives from its sender.
 var incoming = newMachine(Incoming, "incoming_state", func(d *Record) IncomingState { return d.IncomingState },
 	[]stateLabel[IncomingState]{
 		{InReceived, "Mới đến, chờ kiểm tra"}, {InRejected, "Đã trả lại nơi gửi"}, {InRegistered, "Đã vào sổ"},
 		{InSubmitted, "Chờ lãnh đạo phân công"}, {InAssigned, "Đã phân công"}, {InProgress, "Đang xử lý"},
 		{InCompleted, "Đã hoàn thành"}, {InFiled, "Đã lập hồ sơ"}, {InRecalled, "Đã hủy do nơi gửi thu hồi"},
+		{InReplaced, "Đã bị thay thế"},
 	},
 	[]transition{
 		newTransition("reject", []IncomingState{InReceived}, InRejected, access.IncomingReturn, "văn thư", "trả lại nơi gửi"),
@@ -29,6 +31,8 @@ var incoming = newMachine(Incoming, "incoming_state", func(d *Record) IncomingSt
 		newTransition("file", []IncomingState{InCompleted}, InFiled, access.RecordManage, "người xử lý hoặc văn thư", "lập hồ sơ"),
 		newTransition("recalled", []IncomingState{InReceived, InRegistered, InSubmitted, InAssigned, InProgress, InCompleted}, InRecalled,
 			access.IncomingReceive, "nơi gửi (thu hồi)", "hủy theo yêu cầu thu hồi"),
+		newTransition("replaced", []IncomingState{InReceived, InRegistered, InSubmitted, InAssigned, InProgress, InCompleted, InFiled}, InReplaced,
+			access.IncomingReceive, "nơi gửi (thay thế)", "thay thế bằng văn bản mới"),
 	})
 
 // Label returns the Vietnamese name of the state.
@@ -47,7 +51,9 @@ var eventRecipientStatus = map[EventCode]RecipientStatus{
 // imported), an exchange.send_status job carries the edXML status to its sender.
 func (s *Service) emitEvent(ctx context.Context, tx pgx.Tx, d *Record, code EventCode, note string) error {
 	if d.SourceDocumentID != 0 {
-		return setRecipientStatus(ctx, tx, d.SourceDocumentID, d.AgencyID, "", eventRecipientStatus[code], note)
+		_, err := applyRecipientEvent(ctx, tx, recipientEvent{DocumentID: d.SourceDocumentID, AgencyID: d.AgencyID,
+			Code: code, At: s.now(), Note: note})
+		return err
 	}
 	if d.ExternalID == "" || d.IssuerOrganID == "" {
 		return nil // no sender to answer
@@ -56,8 +62,9 @@ func (s *Service) emitEvent(ctx context.Context, tx pgx.Tx, d *Record, code Even
 		ResponseFor: d.ExternalID, Code: string(code), Note: note, At: s.now()})
 }
 
-// setRecipientStatus records where delivery stands at one recipient of an outgoing
-// document, found by local agency id or by organ id.
+// setRecipientStatus records where sending stands at one recipient of an outgoing
+// document (sent, sent on paper), found by local agency id or by organ id; what the
+// recipient reports goes through applyRecipientEvent.
 func setRecipientStatus(ctx context.Context, tx pgx.Tx, outgoingID, agencyID int64, organID string, st RecipientStatus, note string) error {
 	tag, err := tx.Exec(ctx, `UPDATE document_recipients SET status = $1, status_at = now(), status_note = $2
 		WHERE document_id = $3 AND ((agency_id IS NOT NULL AND agency_id = $4) OR (organ_id <> '' AND organ_id = $5))`,
@@ -71,21 +78,6 @@ func setRecipientStatus(ctx context.Context, tx pgx.Tx, outgoingID, agencyID int
 	return nil
 }
 
-// ApplyStatus records a status package returned by a recipient through the exchange,
-// for the outgoing document with the given edXML DocumentId.
-func ApplyStatus(ctx context.Context, tx pgx.Tx, senderAgencyID int64, externalID, recipientOrganID string, code EventCode, note string) error {
-	st, ok := eventRecipientStatus[code]
-	if !ok {
-		return fmt.Errorf("docs: status code %q is not a lifecycle event", code)
-	}
-	var id int64
-	if err := tx.QueryRow(ctx, `SELECT id FROM documents WHERE agency_id = $1 AND direction = 'outgoing' AND external_id = $2`,
-		senderAgencyID, externalID).Scan(&id); err != nil {
-		return fmt.Errorf("docs: no outgoing document %q: %w", externalID, err)
-	}
-	return setRecipientStatus(ctx, tx, id, 0, recipientOrganID, st, note)
-}
-
 // ReceiveInput is a document arriving: from the exchange, by hand-off, or on paper
 // (scanned and uploaded by the clerk).
 type ReceiveInput struct {
@@ -93,6 +85,9 @@ type ReceiveInput struct {
 	Main        FileInput
 	Attachments []FileInput
 	RequestKey  string
+	// ReplacesExternalID is, for a replacement (edXML business type 3), the
+	// DocumentId of the document it replaces: our copy of that one moves to replaced.
+	ReplacesExternalID string
 }
 
 // Receipt is the result of receiving a document.
@@ -140,6 +135,11 @@ func (s *Service) ReceiveTx(ctx context.Context, tx pgx.Tx, a Actor, in ReceiveI
 	}
 	if err := s.storeIncomingFiles(ctx, tx, d.ID, a.UserID, in); err != nil {
 		return Receipt{}, err
+	}
+	if in.ReplacesExternalID != "" {
+		if err := s.supersede(ctx, tx, &d, `external_id = $2 AND issuer_organ_id = $3`, in.ReplacesExternalID, d.IssuerOrganID); err != nil {
+			return Receipt{}, err
+		}
 	}
 	if !d.Paper {
 		if err := s.checkSignatures(ctx, tx, d.ID); err != nil {
@@ -235,27 +235,4 @@ func (s *Service) Register(ctx context.Context, a Actor, docID int64, note strin
 // SubmitToLeader puts a registered document before the agency's leaders.
 func (s *Service) SubmitToLeader(ctx context.Context, a Actor, docID int64, note string) error {
 	return s.transition(ctx, a, incoming, docID, "submit", note, nil)
-}
-
-// ApplyRecall withdraws, inside the exchange's transaction, the incoming copies of a
-// document its sender recalled (thu hồi, edXML BussinessDocType 1): they move to the
-// recalled state and leave every list of work. It returns how many copies it
-// withdrew (0 when the document never arrived or was already withdrawn); the exchange
-// answers the sender with status 15.
-func (s *Service) ApplyRecall(ctx context.Context, tx pgx.Tx, agencyID int64, externalID, reason string) (int, error) {
-	rows, err := tx.Query(ctx, `SELECT id FROM documents WHERE agency_id = $1 AND direction = 'incoming' AND external_id = $2
-		AND incoming_state NOT IN ('rejected', 'recalled', 'filed')`, agencyID, externalID)
-	if err != nil {
-		return 0, fmt.Errorf("docs: unable to find the recalled document: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return 0, fmt.Errorf("docs: unable to read the recalled documents: %w", err)
-	}
-	for _, id := range ids {
-		if err := s.transitionTx(ctx, tx, Actor{AgencyID: agencyID}, incoming, id, "recalled", reason, nil); err != nil {
-			return 0, err
-		}
-	}
-	return len(ids), nil
 }

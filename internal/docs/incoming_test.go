@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 )
 
 // received is an electronic incoming document from the province.
@@ -125,38 +124,6 @@ func TestIncomingCycleEmitsEveryEventInOrder(t *testing.T) {
 	}
 }
 
-func TestRecallFromTheExchange(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	ctx := context.Background()
-	r := f.receive(t, "Về việc điều chỉnh lịch tiếp công dân", "88", nil)
-	_, err := f.svc.Register(ctx, f.in(f.clerk), r.DocumentID, "")
-	must(t, err)
-	d, err := f.svc.Get(ctx, f.in(f.clerk), r.DocumentID)
-	must(t, err)
-	var n int
-	must(t, pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
-		n, err = f.svc.ApplyRecall(ctx, tx, f.district, d.ExternalID, "Nơi gửi thu hồi để sửa thể thức")
-		return err
-	}))
-	d, err = f.svc.Get(ctx, f.in(f.clerk), r.DocumentID)
-	must(t, err)
-	if n != 1 || d.IncomingState != InRecalled {
-		t.Fatalf("recall withdrew %d copies, state %s", n, d.IncomingState)
-	}
-	inbox, err := f.svc.Inbox(ctx, f.in(f.clerk), "", 20)
-	must(t, err)
-	if len(inbox.Items) != 0 {
-		t.Fatalf("a recalled document is still in the inbox")
-	}
-	must(t, pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
-		n, err = f.svc.ApplyRecall(ctx, tx, f.district, d.ExternalID, "again")
-		return err
-	}))
-	if n != 0 {
-		t.Fatalf("a second recall withdrew %d copies", n)
-	}
-}
 
 // Real producers exceed the standard's lengths; a received document keeps the whole
 // value up to the reader's hard bounds, while what edms drafts keeps to the standard.

@@ -100,7 +100,7 @@ func TestOutboxMigrationMovesWhatUsersHad(t *testing.T) {
 	packages := queuedJobs[SendPackageArgs](t, f.pool)
 	moved := packages[len(packages)-2:]
 	if moved[0].Recipient != province.OrganID || moved[0].Business != BusinessNew ||
-		moved[1].Recipient != ministry.OrganID || moved[1].Business != BusinessRecall || moved[1].Reason != "Sai thể thức" {
+		moved[1].Recipient != ministry.OrganID || moved[1].Business != BusinessRevoke || moved[1].Reason != "Sai thể thức" {
 		t.Fatalf("packages moved: %+v", moved)
 	}
 	for _, p := range moved {

@@ -360,6 +360,7 @@ const (
 	InCompleted  IncomingState = "completed"   // hoàn thành
 	InFiled      IncomingState = "filed"       // đã lập hồ sơ
 	InRecalled   IncomingState = "recalled"    // nơi gửi thu hồi, bản đến đã hủy
+	InReplaced   IncomingState = "replaced"    // nơi gửi đã gửi văn bản thay thế
 )
 
 // EventCode is an edXML status code emitted by the incoming lifecycle; the exchange
@@ -374,6 +375,21 @@ const (
 	EventAssigned   EventCode = "04" // phân công
 	EventInProgress EventCode = "05" // đang xử lý
 	EventCompleted  EventCode = "06" // hoàn thành
+	// The answers of a recipient's clerk to a change its sender asked for.
+	EventChangeAccepted EventCode = "15" // đồng ý thu hồi / cập nhật
+	EventChangeRefused  EventCode = "16" // từ chối thu hồi / cập nhật
+)
+
+// StatusRecallRequest is the edXML status by which a sender asks to take a document
+// back (yêu cầu lấy lại), the same request as a package of business type 1.
+const StatusRecallRequest = "13"
+
+// Business types of an edXML package (BussinessDocType): what it does to the document.
+const (
+	BusinessNew     = 0 // a new document
+	BusinessRevoke  = 1 // thu hồi
+	BusinessUpdate  = 2 // cập nhật
+	BusinessReplace = 3 // thay thế
 )
 
 // Role of a unit or person in an assignment (phân công xử lý).

@@ -5,8 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
+	"time"
 )
 
 func TestOutgoingCycleWithHandOffToACommune(t *testing.T) {
@@ -81,10 +80,9 @@ func TestOutgoingCycleWithHandOffToACommune(t *testing.T) {
 	if copyDoc.IncomingState != InRecalled {
 		t.Fatalf("copy state %s after recall", copyDoc.IncomingState)
 	}
-	packages := queuedJobs[SendPackageArgs](t, f.pool)
-	if len(packages) != 2 || packages[1].Business != BusinessRecall || packages[1].Reason != "Sai thể thức" ||
-		packages[1].PackageID == packages[0].PackageID {
-		t.Fatalf("packages after the recall %+v, want a new recall package for the province", packages)
+	recalls := packages(t, f, BusinessRevoke)
+	if len(recalls) != 1 || recalls[0].Business != BusinessRevoke || recalls[0].Recipient != "000.00.00.H55" || recalls[0].Reason != "Sai thể thức" {
+		t.Fatalf("recalls queued %+v, want one for the province", recalls)
 	}
 	history, err := History(ctx, f.pool, id)
 	must(t, err)
@@ -235,18 +233,17 @@ func TestReplacementAndStatusesFromTheExchange(t *testing.T) {
 	// The province registers the replacement: its status package comes back.
 	r, err := f.svc.Get(ctx, f.in(f.clerk), replacement)
 	must(t, err)
-	must(t, pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
-		return ApplyStatus(ctx, tx, f.district, r.ExternalID, "000.00.00.H55", EventRegistered, "Đã vào sổ")
-	}))
+	_, err = f.applyStatus(t, StatusUpdate{SenderAgencyID: f.district, ExternalID: r.ExternalID, Recipient: "000.00.00.H55",
+		Code: string(EventRegistered), Note: "Đã vào sổ", At: time.Now()})
+	must(t, err)
 	recipients, err := Recipients(ctx, f.pool, replacement)
 	must(t, err)
 	if recipients[0].Status != RecipientRegistered || recipients[0].Note != "Đã vào sổ" {
 		t.Fatalf("recipient after status 03: %+v", recipients[0])
 	}
-	err = pgx.BeginFunc(ctx, f.pool, func(tx pgx.Tx) error {
-		return ApplyStatus(ctx, tx, f.district, r.ExternalID, "000.99.99.H55", EventCompleted, "")
-	})
-	if err == nil {
+	_, err = f.applyStatus(t, StatusUpdate{SenderAgencyID: f.district, ExternalID: r.ExternalID, Recipient: "000.99.99.H55",
+		Code: string(EventCompleted), At: time.Now()})
+	if !errors.Is(err, ErrUnknownRecipient) {
 		t.Fatal("a status from an agency that is not a recipient was accepted")
 	}
 }

@@ -74,6 +74,11 @@ func (s *Service) handOff(ctx context.Context, tx pgx.Tx, d *Record, agencyID in
 	if err := insertDocument(ctx, tx, &in, "", d.ID); err != nil {
 		return err
 	}
+	if d.ReplacesID != 0 {
+		if err := s.supersede(ctx, tx, &in, `source_document_id = $2`, d.ReplacesID); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO document_files (document_id, kind, version, blob_id, file_name, media_type, note)
 		SELECT $2, f.kind, 1, f.blob_id, f.file_name, f.media_type, ''
@@ -101,40 +106,85 @@ func (s *Service) markReplaced(ctx context.Context, tx pgx.Tx, a Actor, d *Recor
 }
 
 // Recall withdraws a sent document (thu hồi): it and its metadata are frozen in the
-// recalled state; local recipients' copies are withdrawn at once, other recipients get
-// a recall through the exchange and confirm with status 15 or refuse with 16.
+// recalled state; local recipients' copies are withdrawn at once (their answer 15 is
+// recorded with them), other recipients get a recall through the exchange and answer
+// with status 15 or 16.
 func (s *Service) Recall(ctx context.Context, a Actor, docID int64, reason string) error {
 	reason = strings.TrimSpace(reason)
 	return s.transitionOutgoing(ctx, a, docID, "recall", reason, needsText(reason, "Nhập lý do thu hồi văn bản.", func(ctx context.Context, tx pgx.Tx, d *Record) error {
-		rows, err := tx.Query(ctx, `SELECT id, agency_id FROM documents WHERE source_document_id = $1
-			AND incoming_state NOT IN ('rejected', 'recalled')`, d.ID)
-		if err != nil {
-			return fmt.Errorf("docs: unable to find the copies: %w", err)
-		}
-		copies, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct{ ID, AgencyID int64 }])
-		if err != nil {
-			return fmt.Errorf("docs: unable to read the copies: %w", err)
-		}
-		for _, c := range copies {
-			system := Actor{AgencyID: c.AgencyID}
-			if err := s.transitionTx(ctx, tx, system, incoming, c.ID, "recalled", reason, nil); err != nil {
-				return err
-			}
-			if err := setRecipientStatus(ctx, tx, d.ID, c.AgencyID, "", RecipientRecalled, reason); err != nil {
-				return err
-			}
-		}
-		recipients, err := Recipients(ctx, tx, d.ID)
-		if err != nil {
+		if err := s.withdrawLocalCopies(ctx, tx, d, reason); err != nil {
 			return err
 		}
-		for _, r := range recipients {
-			if r.AgencyID == 0 && !d.Secrecy.Secret() {
-				if err := s.queuePackage(ctx, tx, d.ID, r.OrganID, BusinessRecall, reason); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return s.askExternalRecipients(ctx, tx, d, BusinessRevoke, reason)
 	}))
+}
+
+// withdrawLocalCopies moves the copies handed off to agencies of this node to
+// recalled, each recipient answering 15 in the sender's tracking; a copy already
+// filed answers 16, as a recipient through the exchange would.
+func (s *Service) withdrawLocalCopies(ctx context.Context, tx pgx.Tx, d *Record, reason string) error {
+	copies, err := localCopies(ctx, tx, d.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range copies {
+		if err := askRecipient(ctx, tx, d.ID, Recipient{AgencyID: c.AgencyID}, BusinessRevoke); err != nil {
+			return err
+		}
+		code, note := EventChangeAccepted, reason
+		if c.State == InFiled {
+			code, note = EventChangeRefused, handledNote
+		} else if err := s.transitionTx(ctx, tx, Actor{AgencyID: c.AgencyID}, incoming, c.ID, "recalled", reason, nil); err != nil {
+			return err
+		}
+		if _, err := applyRecipientEvent(ctx, tx, recipientEvent{DocumentID: d.ID, AgencyID: c.AgencyID,
+			Code: code, At: s.now(), Note: note}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// localCopy is an incoming copy handed off from an outgoing document of this node.
+type localCopy struct {
+	ID, AgencyID int64
+	State        IncomingState
+}
+
+// localCopies lists the copies of an outgoing document still in circulation.
+func localCopies(ctx context.Context, tx pgx.Tx, docID int64) ([]localCopy, error) {
+	rows, err := tx.Query(ctx, `SELECT id, agency_id, incoming_state FROM documents WHERE source_document_id = $1
+		AND incoming_state NOT IN ('rejected', 'recalled', 'replaced') ORDER BY id`, docID)
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to find the copies: %w", err)
+	}
+	copies, err := pgx.CollectRows(rows, pgx.RowToStructByPos[localCopy])
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to read the copies: %w", err)
+	}
+	return copies, nil
+}
+
+// askExternalRecipients sends a change (recall or update) to every recipient outside
+// this node, which answers later with 15 or 16. A secret document never travels.
+func (s *Service) askExternalRecipients(ctx context.Context, tx pgx.Tx, d *Record, business int, reason string) error {
+	if d.Secrecy.Secret() {
+		return nil
+	}
+	recipients, err := Recipients(ctx, tx, d.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range recipients {
+		if r.AgencyID != 0 {
+			continue
+		}
+		if err := askRecipient(ctx, tx, d.ID, r.Recipient, business); err != nil {
+			return err
+		}
+		if err := s.queuePackage(ctx, tx, d.ID, r.OrganID, business, reason); err != nil {
+			return err
+		}
+	}
+	return nil
 }

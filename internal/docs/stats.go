@@ -65,7 +65,7 @@ func (s *Service) Statistics(ctx context.Context, a Actor, from, to time.Time) (
 			FROM assignments x
 			JOIN documents d ON d.id = x.document_id
 			LEFT JOIN memberships m ON m.user_id = x.user_id AND m.agency_id = d.agency_id
-			WHERE d.agency_id = $1 AND x.role = 'chu_tri' AND d.incoming_state <> 'recalled'
+			WHERE d.agency_id = $1 AND x.role = 'chu_tri' AND d.incoming_state NOT IN ('recalled', 'replaced')
 			  AND (x.assigned_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date BETWEEN $2::date AND $3::date)
 		SELECT grouping(unit), grouping(person), coalesce(unit, 0), coalesce(person, 0), count(*),
 			count(*) FILTER (WHERE done <= deadline), count(*) FILTER (WHERE done > deadline),

@@ -36,6 +36,7 @@ func (s *Server) routeDocumentsAPI(api *mux.Router) {
 	s.handleUpload(api, "api.incoming.edxml", "/incoming/edxml", need(access.IncomingReceive), asAPI, rawBody(s.uploadLimit()), s.apiReceiveEdxml)
 	s.handle(api, "api.document.edxml", "GET", "/documents/{id:[0-9]+}/edxml", need(access.OutgoingSend), asAPI, s.exportEdxml)
 	s.routeDocumentSteps(api, "api.", asAPI, s.apiStep)
+	s.routeChanges(api, "api.", asAPI, s.apiChange)
 	s.handle(api, "api.assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asAPI, s.apiAssignHandler)
 	s.handle(api, "api.assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asAPI, s.apiProgress)
 	s.handle(api, "api.document.grant", "POST", "/documents/{id:[0-9]+}/grants", need(access.DocumentRead), asAPI, s.apiGrant)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -17,11 +18,14 @@ type documentDetail struct {
 	Files       []docs.File
 	Conversions []docs.ConversionFailure // DOCX of the current version that could not be converted
 	History     []docs.Transition
-	Recipients  []docs.RecipientState
+	Recipients  []docs.RecipientTracking // with each recipient's status history
 	Assignments []docs.Assignment
 	Actions     []docs.ActionInfo
-	Names       map[int64]string // user id → full name
-	UnitNames   map[int64]string // unit id → name
+	// PendingChange is the recall or update the sender of an incoming document asks.
+	PendingChange *docs.PendingChange
+	ReplacedBy    *docs.Record     // the copy of the replacement that superseded this one
+	Names         map[int64]string // user id → full name
+	UnitNames     map[int64]string // unit id → name
 }
 
 // loadDetail reads a document the principal may see.
@@ -41,8 +45,16 @@ func (s *Server) loadDetail(r *http.Request, id int64) (*documentDetail, error) 
 	if d.History, err = docs.History(ctx, s.pool, id); err != nil {
 		return nil, err
 	}
-	if d.Recipients, err = docs.Recipients(ctx, s.pool, id); err != nil {
+	if d.Recipients, err = docs.Tracking(ctx, s.pool, id); err != nil {
 		return nil, err
+	}
+	if d.PendingChange, err = docs.PendingChangeOf(ctx, s.pool, id); err != nil {
+		return nil, err
+	}
+	if rec.ReplacedByID != 0 { // the replacement may be hidden from a reader of the copy it replaced
+		if d.ReplacedBy, err = s.docs.Get(ctx, s.actorOf(r), rec.ReplacedByID); err != nil && !errors.Is(err, docs.ErrNotFound) {
+			return nil, err
+		}
 	}
 	if d.Assignments, err = docs.Assignments(ctx, s.pool, id); err != nil {
 		return nil, err
@@ -112,14 +124,6 @@ func (d *documentDetail) JSON() map[string]any {
 		At     time.Time `json:"at"`
 		Note   string    `json:"note,omitempty"`
 	}
-	type recipientJSON struct {
-		OrganID   string    `json:"organ_id"`
-		Name      string    `json:"name"`
-		Status    string    `json:"status"`
-		At        time.Time `json:"at"`
-		Note      string    `json:"note,omitempty"` // the recipient's note, or why delivery failed
-		ReceiptID string    `json:"receipt_id,omitempty"`
-	}
 	type assignmentOut struct {
 		ID       int64      `json:"id"`
 		Role     string     `json:"role"`
@@ -140,7 +144,7 @@ func (d *documentDetail) JSON() map[string]any {
 	}
 	recipients := []recipientJSON{}
 	for _, r := range d.Recipients {
-		recipients = append(recipients, recipientJSON{r.OrganID, r.Name, string(r.Status), r.At, r.Note, r.ReceiptID})
+		recipients = append(recipients, toRecipientJSON(r))
 	}
 	assignments := []assignmentOut{}
 	for _, a := range d.Assignments {
@@ -159,6 +163,11 @@ func (d *documentDetail) JSON() map[string]any {
 	for _, c := range d.Conversions {
 		conversions = append(conversions, conversionJSON(c))
 	}
-	return map[string]any{"document": toDocumentOut(d.Record), "files": files, "history": history,
-		"recipients": recipients, "assignments": assignments, "actions": actions, "conversion_failures": conversions}
+	out := map[string]any{"document": toDocumentOut(d.Record), "files": files, "history": history,
+		"recipients": recipients, "assignments": assignments, "actions": actions, "conversion_failures": conversions,
+		"change_request": toChangeRequestJSON(d.PendingChange)}
+	if d.ReplacedBy != nil {
+		out["replaced_by"] = toDocumentOut(d.ReplacedBy)
+	}
+	return out
 }

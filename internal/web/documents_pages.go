@@ -27,6 +27,7 @@ func (s *Server) routeDocumentPages(r *mux.Router) {
 	s.handle(r, "document.edxml", "GET", "/documents/{id:[0-9]+}/edxml", need(access.OutgoingSend), asPage, s.exportEdxml)
 	s.handle(r, "document.file", "GET", "/documents/{id:[0-9]+}/files/{file:[0-9]+}", need(access.DocumentRead), asPage, s.downloadFile)
 	s.routeDocumentSteps(r, "page.", asPage, s.pageStep)
+	s.routeChanges(r, "page.", asPage, s.pageChange)
 	s.handle(r, "assignment.handler", "POST", "/assignments/{aid:[0-9]+}/handler", need(access.IncomingAssignUnit), asPage, s.pageAssignHandler)
 	s.handle(r, "assignment.progress", "POST", "/assignments/{aid:[0-9]+}/progress", need(access.IncomingHandle), asPage, s.pageProgress)
 	s.handle(r, "document.grant", "POST", "/documents/{id:[0-9]+}/grants", need(access.DocumentRead), asPage, s.pageGrant)
@@ -225,9 +226,22 @@ type documentView struct {
 	Today      string
 	Signatures signatureCheck
 	ViewerUnit int64
-	CanLead    bool // may name handlers of assignments to the viewer's unit
-	CanGrant   bool // may grant a secret document to someone
+	CanLead    bool            // may name handlers of assignments to the viewer's unit
+	CanGrant   bool            // may grant a secret document to someone
+	CanUpdate  bool            // may correct a sent document (cập nhật)
+	CanAnswer  bool            // may accept or refuse the sender's pending change
+	Agencies   []org.TreeEntry // recipients an update may add
+	Urgencies  []urgencyOption
 }
+
+// urgencyOption is a choice of độ khẩn in a form.
+type urgencyOption struct {
+	Value docs.Urgency
+	Label string
+}
+
+var urgencies = []urgencyOption{{docs.UrgencyNormal, "Thường"}, {docs.UrgencyKhan, "Khẩn"},
+	{docs.UrgencyThuongKhan, "Thượng khẩn"}, {docs.UrgencyHoaToc, "Hỏa tốc"}}
 
 // actionForm is the data of one step's form.
 type actionForm struct {
@@ -301,7 +315,15 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
 	view := documentView{pageBase: base, documentDetail: detail, Units: units, Members: members, Records: records,
 		Today: time.Now().Format("2006-01-02"), CanLead: s.can(r, access.IncomingAssignUnit),
 		Signatures: s.checkSignatures(r.Context(), detail.Files), CanGrant: detail.Record.Secrecy.Secret() &&
-			(detail.Record.CreatedBy == base.User.ID || s.can(r, access.SecretRead))}
+			(detail.Record.CreatedBy == base.User.ID || s.can(r, access.SecretRead)),
+		CanUpdate: detail.Record.OutgoingState == docs.OutSent && s.can(r, access.OutgoingSend),
+		CanAnswer: detail.PendingChange != nil && s.can(r, access.IncomingReceive)}
+	if view.CanUpdate {
+		if view.Agencies, err = org.AgencyTree(r.Context(), s.pool); err != nil {
+			return err
+		}
+		view.Urgencies = urgencies
+	}
 	for _, m := range members {
 		if m.ID == base.User.ID {
 			view.ViewerUnit = m.UnitID

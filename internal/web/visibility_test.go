@@ -117,6 +117,7 @@ type hiddenDocuments struct {
 	unitAbbr             string
 	byState              map[string]int64 // direction/state → document
 	assignment, reminder int64
+	changeRequested      int64 // an incoming document whose sender asks a recall
 }
 
 func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
@@ -149,6 +150,9 @@ func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
 		VALUES ($1, 'chu_tri', $2, current_date + 7, $2, now()) RETURNING id`, assigned, h.drafter).Scan(&h.assignment))
 	must(t, pool.QueryRow(ctx, `INSERT INTO document_reminders (assignment_id, user_id, deadline, days_left, queued_on)
 		VALUES ($1, $2, current_date + 7, 7, current_date) RETURNING id`, h.assignment, h.drafter).Scan(&h.reminder))
+	h.changeRequested = h.byState["incoming/registered"]
+	_, err = pool.Exec(ctx, `INSERT INTO document_change_requests (document_id, business, reason) VALUES ($1, 1, 'Thu hồi')`, h.changeRequested)
+	must(t, err)
 	return h
 }
 
@@ -243,6 +247,12 @@ func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 	case name == "api.document.resend" || name == "document.resend":
 		u, _ := route.URL("id", fmt.Sprint(h.byState["outgoing/sent"]), "organ", demo.YenNinhID)
 		path = u.Path
+	case strings.HasSuffix(name, "document.update"):
+		vars["id"] = h.byState["outgoing/sent"]
+		fields = map[string]any{"subject": "Kiểm tra quyền", "reason": "Kiểm tra quyền"}
+	case strings.HasSuffix(name, "document.change/accept") || strings.HasSuffix(name, "document.change/refuse"):
+		vars["id"] = h.changeRequested
+		fields = map[string]any{"note": "Kiểm tra quyền"}
 	default:
 		return hiddenRequest{}, false
 	}
@@ -319,7 +329,8 @@ func snapshot(t *testing.T, pool *pgxpool.Pool) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, table := range []string{"documents", "document_files", "document_transitions", "document_recipients", "document_grants",
-		"assignments", "document_reminders", "river_job", "record_documents", "records", "blobs", "number_counters", "audit_log"} {
+		"assignments", "document_reminders", "river_job", "record_documents", "records", "blobs", "number_counters", "audit_log",
+		"document_change_requests", "document_recipient_events"} {
 		var sum string
 		must(t, pool.QueryRow(context.Background(), `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '')
 			FROM `+pgx.Identifier{table}.Sanitize()+` t`).Scan(&sum))
