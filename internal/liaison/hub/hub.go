@@ -1,0 +1,102 @@
+package hub
+
+import (
+	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"edms/internal/liaison/wire"
+)
+
+// QueueHub is the River queue of the hub's jobs.
+const QueueHub = "hub"
+
+// DefaultMaxPackage is the largest package a hub accepts unless configured.
+const DefaultMaxPackage = 100 << 20
+
+// Config is what a hub needs to run.
+type Config struct {
+	Pool       *pgxpool.Pool
+	Name       string          // the hub's name, in receipts, hops and directories
+	Cert       tls.Certificate // its TLS certificate and key: server, client and receipt signer
+	PeerCAs    *x509.CertPool  // CAs of peers' client certificates and of their server certificates
+	Trust      *x509.CertPool  // XML-DSig trust anchors for agency signatures
+	MaxPackage int64           // bytes; 0: DefaultMaxPackage
+	Uplink     Uplink          // optional: the national axis
+	// RetryPolicy overrides River's exponential backoff for forwarding (tests).
+	RetryPolicy river.ClientRetryPolicy
+}
+
+// JobInserter inserts River jobs in a caller's transaction.
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Hub is a running hub's services, shared by its handlers and workers.
+type Hub struct {
+	Config
+	jobs    JobInserter
+	http    *http.Client
+	signer  crypto.Signer
+	metrics *metrics
+}
+
+// errNoQueue is returned when a package arrives before the job queue is started.
+var errNoQueue = errors.New("hub: the job queue is not started")
+
+// New checks the configuration and builds the hub.
+func New(cfg Config) (*Hub, error) {
+	if cfg.Pool == nil || cfg.Name == "" || cfg.PeerCAs == nil || cfg.Trust == nil {
+		return nil, errors.New("hub: a database, a name, peer CAs and trust anchors are required")
+	}
+	signer, ok := cfg.Cert.PrivateKey.(crypto.Signer)
+	if !ok {
+		return nil, errors.New("hub: the TLS key cannot sign receipts")
+	}
+	if cfg.MaxPackage <= 0 {
+		cfg.MaxPackage = DefaultMaxPackage
+	}
+	h := &Hub{Config: cfg, signer: signer, metrics: newMetrics(cfg.Pool)}
+	h.http = newHTTPClient(cfg.Cert, cfg.PeerCAs)
+	return h, nil
+}
+
+// StartJobs starts River on the hub queue (8 workers) with the hub's workers and
+// periodic jobs, and makes it the queue new deliveries go to.
+func (h *Hub) StartJobs(ctx context.Context) (*river.Client[pgx.Tx], error) {
+	workers := river.NewWorkers()
+	periodic := h.register(workers)
+	client, err := river.NewClient(riverpgxv5.New(h.Pool), &river.Config{
+		Queues:       map[string]river.QueueConfig{QueueHub: {MaxWorkers: 8}},
+		Workers:      workers,
+		PeriodicJobs: periodic,
+		RetryPolicy:  h.RetryPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hub: unable to create the job queue: %w", err)
+	}
+	if err := client.Start(ctx); err != nil {
+		return nil, fmt.Errorf("hub: unable to start the job queue: %w", err)
+	}
+	h.jobs = client
+	return client, nil
+}
+
+// forwardTimeout bounds one attempt to hand a package to the next hop.
+const forwardTimeout = 10 * time.Minute
+
+// newHTTPClient is the client with which the hub calls its peers.
+func newHTTPClient(cert tls.Certificate, peerCAs *x509.CertPool) *http.Client {
+	return wire.NewHTTPClient(wire.ClientTLS(cert, peerCAs), forwardTimeout)
+}
