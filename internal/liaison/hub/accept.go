@@ -90,10 +90,7 @@ func (h *Hub) judge(ctx context.Context, in incoming, pkg *liaison.Package, read
 		return &wire.Refusal{Status: http.StatusForbidden, ErrorBody: wire.ErrorBody{Code: wire.CodeSenderMismatch,
 			Message: fmt.Sprintf("Gói tin gửi từ %s nhưng %s không phục vụ cơ quan này.", a.from, in.from.Name)}}
 	}
-	to := recipients(pkg)
-	if dup := duplicateOf(to); dup != "" {
-		return refusal(wire.CodeInvalid, fmt.Sprintf("Cơ quan %s xuất hiện hai lần trong danh sách nơi nhận (To).", dup))
-	}
+	to := recipients(pkg) // one OrganId twice in To was refused by the reader (CodeInvalid)
 	a.recipients = to
 	if in.recipient != "" {
 		if !slices.Contains(to, in.recipient) {
@@ -139,17 +136,6 @@ func recipients(pkg *liaison.Package) []string {
 		to[i] = o.OrganID
 	}
 	return to
-}
-
-func duplicateOf(ids []string) string {
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if seen[id] {
-			return id
-		}
-		seen[id] = true
-	}
-	return ""
 }
 
 func refusal(code, message string) *wire.Refusal {
