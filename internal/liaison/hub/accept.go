@@ -61,11 +61,13 @@ func (h *Hub) accept(ctx context.Context, in incoming) (wire.Receipt, error) {
 	}
 	a := accepted{staging: staged.id, sha256: hex.EncodeToString(hash.Sum(nil)), size: staged.size}
 	a.packageID = cmp.Or(in.packageID, a.sha256)
-	if refusal := h.judge(ctx, in, pkg, readErr, &a); refusal != nil {
-		if err := discardStaged(ctx, h.Pool, staged.id); err != nil {
-			return wire.Receipt{}, err
+	if err := h.judge(ctx, in, pkg, readErr, &a); err != nil {
+		var ref *wire.Refusal
+		if errors.As(err, &ref) {
+			slog.Info("hub: package refused", "document_id", a.documentID, "package_id", a.packageID, "peer", in.from.Name,
+				"code", ref.Code, "reason", ref.Message)
 		}
-		return wire.Receipt{}, refusal
+		return wire.Receipt{}, errors.Join(err, discardStaged(ctx, h.Pool, staged.id))
 	}
 	receipt, err := h.store(ctx, in, a)
 	if err != nil || receipt.Duplicate {
@@ -77,11 +79,13 @@ func (h *Hub) accept(ctx context.Context, in incoming) (wire.Receipt, error) {
 // judge applies the protocol's checks in order: the package itself (wire.Judge),
 // the sender binding, the recipients and their routes. It fills a on success.
 func (h *Hub) judge(ctx context.Context, in incoming, pkg *liaison.Package, readErr error, a *accepted) error {
+	if pkg != nil {
+		a.documentID, a.business = documentKey(pkg)
+	}
 	if refusal := wire.Judge(pkg, readErr); refusal != nil {
 		return refusal
 	}
 	a.from, a.kind = wire.Sender(pkg), pkg.Kind
-	a.documentID, a.business = documentKey(pkg)
 	ok, err := h.serves(ctx, in.from, a.from)
 	if err != nil {
 		return err
@@ -115,14 +119,15 @@ func (h *Hub) judge(ctx context.Context, in incoming, pkg *liaison.Package, read
 // documentKey is the DocumentId and business type of the duplicate key; a status
 // package answers the document it names.
 func documentKey(pkg *liaison.Package) (string, int) {
-	if pkg.Kind == liaison.KindStatus {
+	switch {
+	case pkg.Kind == liaison.KindStatus && pkg.Status != nil:
 		return pkg.Status.ResponseFor.DocumentID, 0
+	case pkg.Header == nil:
+		return "", 0
+	case pkg.Business != nil:
+		return pkg.Header.DocumentID, int(pkg.Business.DocType)
 	}
-	business := 0
-	if pkg.Business != nil {
-		business = int(pkg.Business.DocType)
-	}
-	return pkg.Header.DocumentID, business
+	return pkg.Header.DocumentID, 0
 }
 
 // recipients are the OrganIds a package is for: a document's To, a status's

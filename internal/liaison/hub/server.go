@@ -75,7 +75,6 @@ func (h *Hub) handlePackage(w http.ResponseWriter, r *http.Request, p peer) {
 	var ref *wire.Refusal
 	switch {
 	case errors.As(err, &ref):
-		slog.Info("hub: package refused", "peer", p.Name, "package_id", r.Header.Get(wire.HeaderPackageID), "code", ref.Code, "reason", ref.Message)
 		writeRefusal(w, ref)
 	case err != nil:
 		h.unavailable(w, err)
