@@ -112,10 +112,34 @@ func TestUnknownRecipientStoresNothing(t *testing.T) {
 	if _, code := refusalCode(t, err); code != wire.CodeWrongRecipient {
 		t.Fatalf("a transport recipient not among To: code %s", code)
 	}
+	if _, err := s.hub.Pool.Exec(context.Background(), `UPDATE hub_member_agencies SET end_at = now() - interval '1 day' WHERE organ_id = $1`, communeB); err != nil {
+		t.Fatal(err)
+	}
+	_, err = send(t, s.fromA, s.net.signedPackage(t, communeA, communeB), "")
+	if _, code := refusalCode(t, err); code != wire.CodeWrongRecipient {
+		t.Fatalf("an agency whose service ended: code %s", code)
+	}
 	for _, table := range []string{"hub_package_chunks", "hub_packages", "hub_deliveries"} {
 		if n := s.hub.count(t, table); n != 0 {
 			t.Fatalf("%d rows left in %s", n, table)
 		}
+	}
+}
+
+// TestUnclaimedChunksAreDeleted deletes staged bytes that no package claimed after
+// an hour, and keeps fresh ones (an upload still streaming).
+func TestUnclaimedChunksAreDeleted(t *testing.T) {
+	s := newStar(t)
+	ctx := context.Background()
+	if _, err := s.hub.Pool.Exec(ctx, `INSERT INTO hub_package_chunks (staging_id, seq, data, created_at) VALUES
+		(gen_random_uuid(), 0, 'old', now() - interval '2 hours'), (gen_random_uuid(), 0, 'streaming', now())`); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := deleteUnclaimed(ctx, s.hub.Pool); err != nil || n != 1 {
+		t.Fatalf("deleted %d: %v", n, err)
+	}
+	if n := s.hub.count(t, "hub_package_chunks"); n != 1 {
+		t.Fatalf("%d chunks left, want the fresh one", n)
 	}
 }
 
