@@ -31,6 +31,15 @@ CREATE TABLE hub_member_agencies (
 );
 CREATE INDEX hub_member_agencies_organ ON hub_member_agencies (organ_id);
 
+-- The directory of the uplink (the national axis), cached at each pull.
+CREATE TABLE hub_uplink_agencies (
+    organ_id        text PRIMARY KEY CHECK (btrim(organ_id) <> ''),
+    name            text NOT NULL DEFAULT '',
+    parent_organ_id text NOT NULL DEFAULT '',
+    start_at        timestamptz,
+    end_at          timestamptz
+);
+
 -- The raw bytes of packages as they arrived, 1 MiB a row, under a staging id; a
 -- package row claims them once accepted.
 CREATE TABLE hub_package_chunks (
@@ -87,5 +96,6 @@ CREATE INDEX hub_deliveries_failed ON hub_deliveries (updated_at) WHERE state = 
 DROP TABLE hub_deliveries;
 DROP TABLE hub_packages;
 DROP TABLE hub_package_chunks;
+DROP TABLE hub_uplink_agencies;
 DROP TABLE hub_member_agencies;
 DROP TABLE hub_members;

@@ -55,7 +55,7 @@ func (h *Hub) accept(ctx context.Context, in incoming) (wire.Receipt, error) {
 	if readErr == nil {
 		_, readErr = io.Copy(io.Discard, body) // what follows the root element is stored too
 	}
-	if err := errors.Join(staged.err, staged.Close()); err != nil {
+	if err := staged.Close(); err != nil { // also the first write error, if any
 		discardStaged(ctx, h.Pool, staged.id)
 		return wire.Receipt{}, err
 	}

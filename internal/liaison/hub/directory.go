@@ -13,17 +13,21 @@ import (
 )
 
 // Directory lists every agency this hub can route to: its nodes' agencies (Hub =
-// this hub), what its child hubs list, and what its parent lists (Hub = the
-// parent's name); an agency known twice is listed once, the nearest first.
+// this hub), what its child hubs list, what its parent lists (Hub = the parent's
+// name) and what the uplink lists (Hub = the uplink's name); an agency known twice
+// is listed once, the nearest first.
 func (h *Hub) Directory(ctx context.Context) ([]wire.DirectoryEntry, error) {
 	rows, err := h.Pool.Query(ctx, `
-		SELECT DISTINCT ON (a.organ_id) a.organ_id, a.name, a.parent_organ_id,
-		       CASE m.role WHEN 'node' THEN $1 WHEN 'parent' THEN m.name ELSE coalesce(nullif(a.hub, ''), m.name) END,
-		       CASE m.role WHEN 'node' THEN m.name ELSE a.node END,
-		       a.start_at, a.end_at
-		FROM hub_member_agencies a JOIN hub_members m ON m.id = a.member_id
-		WHERE m.enabled AND (m.role <> 'node' OR a.registered)
-		ORDER BY a.organ_id, CASE m.role WHEN 'node' THEN 0 WHEN 'hub' THEN 1 ELSE 2 END, m.name`, h.Name)
+		SELECT DISTINCT ON (organ_id) organ_id, name, parent_organ_id, hub, node, start_at, end_at FROM (
+			SELECT a.organ_id, a.name, a.parent_organ_id,
+			       CASE m.role WHEN 'node' THEN $1 WHEN 'parent' THEN m.name ELSE coalesce(nullif(a.hub, ''), m.name) END AS hub,
+			       CASE m.role WHEN 'node' THEN m.name ELSE a.node END AS node,
+			       a.start_at, a.end_at, CASE m.role WHEN 'node' THEN 0 WHEN 'hub' THEN 1 ELSE 3 END AS nearness
+			FROM hub_member_agencies a JOIN hub_members m ON m.id = a.member_id
+			WHERE m.enabled AND (m.role <> 'node' OR a.registered)
+			UNION ALL
+			SELECT organ_id, name, parent_organ_id, $2, '', start_at, end_at, 2 FROM hub_uplink_agencies WHERE $2 <> ''
+		) e ORDER BY organ_id, nearness, hub`, h.Name, h.uplinkName())
 	if err != nil {
 		return nil, fmt.Errorf("hub: unable to list the directory: %w", err)
 	}
@@ -38,6 +42,13 @@ func (h *Hub) Directory(ctx context.Context) ([]wire.DirectoryEntry, error) {
 	return entries, nil
 }
 
+func (h *Hub) uplinkName() string {
+	if h.Uplink == nil {
+		return ""
+	}
+	return h.Uplink.Name()
+}
+
 func (h *Hub) handleDirectory(w http.ResponseWriter, r *http.Request, _ peer) {
 	entries, err := h.Directory(r.Context())
 	if err != nil {
@@ -47,15 +58,21 @@ func (h *Hub) handleDirectory(w http.ResponseWriter, r *http.Request, _ peer) {
 	writeJSON(w, http.StatusOK, entries)
 }
 
-// PullDirectories fetches the directory of every enabled member: a child hub's or
-// the parent's replaces what it serves (without the entries it learnt from this
-// hub), a node's only names the agencies registered for it.
+// PullDirectories fetches the directory of every enabled member and of the uplink:
+// a child hub's or the parent's replaces what it serves (without the entries it
+// learnt from this hub), a node's only names the agencies registered for it.
 func (h *Hub) PullDirectories(ctx context.Context) error {
 	members, err := ListMembers(ctx, h.Pool)
 	if err != nil {
 		return err
 	}
 	var errs []error
+	if h.Uplink != nil {
+		if err := h.pullUplinkDirectory(ctx); err != nil {
+			slog.Warn("hub: unable to pull the uplink's directory", "uplink", h.Uplink.Name(), "err", err)
+			errs = append(errs, fmt.Errorf("%s: %w", h.Uplink.Name(), err))
+		}
+	}
 	for _, m := range members {
 		if !m.Enabled {
 			continue
@@ -97,6 +114,26 @@ func (h *Hub) saveDirectory(ctx context.Context, m Member, entries []wire.Direct
 				ON CONFLICT (member_id, organ_id) DO UPDATE SET name = excluded.name, parent_organ_id = excluded.parent_organ_id,
 					hub = excluded.hub, node = excluded.node, start_at = excluded.start_at, end_at = excluded.end_at`,
 				m.ID, e.OrganID, e.Name, e.ParentOrganID, e.Hub, e.Node, e.Start, e.End); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// pullUplinkDirectory replaces the cached directory of the uplink.
+func (h *Hub) pullUplinkDirectory(ctx context.Context) error {
+	entries, err := h.Uplink.Directory(ctx)
+	if err != nil {
+		return err
+	}
+	return pgx.BeginFunc(ctx, h.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM hub_uplink_agencies`); err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if _, err := tx.Exec(ctx, `INSERT INTO hub_uplink_agencies (organ_id, name, parent_organ_id, start_at, end_at)
+				VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, e.OrganID, e.Name, e.ParentOrganID, e.Start, e.End); err != nil {
 				return err
 			}
 		}

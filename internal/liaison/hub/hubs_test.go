@@ -205,6 +205,13 @@ func TestUplink(t *testing.T) {
 	if received, _, _, _ := a.snapshot(); len(received) != 1 {
 		t.Fatalf("the commune got %d packages from the uplink", len(received))
 	}
+	if err := h.PullDirectories(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := h.Directory(ctx)
+	if err != nil || len(dir) != 2 || dir[0].OrganID != ministry || dir[0].Hub != uplink.Name() || dir[1].Node != "xa-a" {
+		t.Fatalf("directory %+v, %v", dir, err)
+	}
 }
 
 func memberID(t *testing.T, th *testHub, name string) int64 {
