@@ -64,6 +64,14 @@ func (h *Hub) loadDelivery(ctx context.Context, id int64) (delivery, error) {
 	return d, nil
 }
 
+// senderReceipt is the receipt id the sender got: the first hub's on its way.
+func (d delivery) senderReceipt() string {
+	if len(d.Hops) > 0 {
+		return d.Hops[0].ReceiptID
+	}
+	return d.ReceiptID
+}
+
 func (d delivery) log() *slog.Logger {
 	return slog.With("document_id", d.DocumentID, "package_id", d.PackageID, "recipient", d.Recipient, "next_hop", d.NextHop)
 }
@@ -149,7 +157,7 @@ func (h *Hub) recordOutcome(ctx context.Context, job *river.Job[ForwardArgs], d 
 // fail marks the delivery failed for good and queues a report to the sender.
 func (h *Hub) fail(ctx context.Context, job *river.Job[ForwardArgs], d delivery, code string, cause error) error {
 	report := wire.Report{PackageID: d.PackageID, DocumentID: d.DocumentID, From: d.From, Recipient: d.Recipient, Code: code,
-		Message: cause.Error(), ReportedBy: h.Name, ReportedAt: time.Now().UTC(), OriginalRef: d.ReceiptID}
+		Message: cause.Error(), ReportedBy: h.Name, ReportedAt: time.Now().UTC(), OriginalRef: d.senderReceipt()}
 	err := completeJob(ctx, h, job, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE hub_deliveries SET state = 'failed', attempts = $2, error_code = $3, last_error = $4,
 			updated_at = now() WHERE id = $1`, d.ID, job.Attempt, code, cause.Error()); err != nil {

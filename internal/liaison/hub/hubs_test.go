@@ -222,3 +222,23 @@ func memberID(t *testing.T, th *testHub, name string) int64 {
 	}
 	return id
 }
+
+// TestReportTravelsDown reports a refusal at the provincial node back through the
+// district hub to the commune that sent the package.
+func TestReportTravelsDown(t *testing.T) {
+	tr := newTree(t)
+	tr.provinceNode.answer = func(int) int { return http.StatusBadRequest }
+	receipt, err := send(t, tr.net.client(tr.xaA.cert, tr.distr.url), tr.net.signedPackage(t, communeA, province), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.distr.waitDeliveries(t)
+	if states := tr.provincial.waitDeliveries(t); states[province] != "failed" {
+		t.Fatalf("provincial deliveries %v", states)
+	}
+	r := waitReports(t, tr.xaA)[0]
+	if r.From != communeA || r.Recipient != province || r.Code != wire.CodeWrongRecipient || r.ReportedBy != "truc-tinh" || r.DocumentID != receipt.DocumentID ||
+		r.OriginalRef != receipt.ReceiptID {
+		t.Fatalf("report %+v", r)
+	}
+}
