@@ -107,7 +107,7 @@ func (h *Hub) send(ctx context.Context, d delivery) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	body := newChunkReader(ctx, h.Pool, d.Staging)
+	body := newChunkReader(ctx, h.Pool, d.Staging, d.Size)
 	if next.Role == roleUplink {
 		kind := liaison.KindDocument
 		if d.Kind == liaison.KindStatus.String() {

@@ -42,6 +42,7 @@ type network struct {
 	pool     *x509.CertPool
 	agencies map[string]liaison.Identity
 	serial   atomic.Int64
+	pdfSize  int // bytes of the attachment of each document
 }
 
 func newNetwork(t *testing.T) *network {
@@ -52,7 +53,7 @@ func newNetwork(t *testing.T) *network {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.Cert)
-	return &network{ca: ca, pool: pool, agencies: map[string]liaison.Identity{}}
+	return &network{ca: ca, pool: pool, agencies: map[string]liaison.Identity{}, pdfSize: 200_000}
 }
 
 // tlsCert issues an endpoint certificate (server and client) for loopback.
@@ -126,7 +127,7 @@ func (n *network) unsignedPackage(t *testing.T, from string, to ...string) []byt
 		header.To = append(header.To, liaison.Organization{OrganID: o, OrganName: "Cơ quan " + o})
 	}
 	pdf := filepath.Join(t.TempDir(), "cong-van.pdf")
-	body := make([]byte, 200_000)
+	body := make([]byte, n.pdfSize)
 	rand.Read(body)
 	copy(body, "%PDF-1.7\n")
 	if err := os.WriteFile(pdf, body, 0o644); err != nil {

@@ -53,11 +53,13 @@ func refusalCode(t *testing.T, err error) (int, string) {
 	return ref.Status, ref.Code
 }
 
-// TestRouteToMember sends from one member node to another: the hub answers a signed
-// receipt, forwards the exact bytes with the recipient and the hops beside them, and
-// the forwarded package still verifies with xmlsec1.
+// TestRouteToMember sends a package of several chunks from one member node to
+// another: the hub answers a signed receipt, forwards the exact bytes with the
+// recipient and the hops beside them, and the forwarded package still verifies with
+// xmlsec1.
 func TestRouteToMember(t *testing.T) {
 	s := newStar(t)
+	s.net.pdfSize = 5 * chunkSize / 2
 	body := s.net.signedPackage(t, communeA, communeB)
 	receipt, err := send(t, s.fromA, body, "")
 	if err != nil {

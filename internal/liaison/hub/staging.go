@@ -77,34 +77,39 @@ func discardStaged(ctx context.Context, pool *pgxpool.Pool, id uuid.UUID) error 
 	return nil
 }
 
-// chunkReader streams a staged package back, one short query per chunk.
+// errChunksMissing is returned when a staged package's bytes are gone before its
+// whole size was read.
+var errChunksMissing = errors.New("hub: the staged package is incomplete")
+
+// chunkReader streams a staged package of a known size back, one short query per
+// chunk.
 type chunkReader struct {
 	ctx  context.Context
 	pool *pgxpool.Pool
 	id   uuid.UUID
+	left int64 // bytes not yet fetched
 	seq  int
 	buf  []byte
-	done bool
 }
 
-func newChunkReader(ctx context.Context, pool *pgxpool.Pool, id uuid.UUID) *chunkReader {
-	return &chunkReader{ctx: ctx, pool: pool, id: id}
+func newChunkReader(ctx context.Context, pool *pgxpool.Pool, id uuid.UUID, size int64) *chunkReader {
+	return &chunkReader{ctx: ctx, pool: pool, id: id, left: size}
 }
 
 func (c *chunkReader) Read(p []byte) (int, error) {
-	for len(c.buf) == 0 {
-		if c.done {
+	if len(c.buf) == 0 {
+		if c.left <= 0 {
 			return 0, io.EOF
 		}
 		err := c.pool.QueryRow(c.ctx, `SELECT data FROM hub_package_chunks WHERE staging_id = $1 AND seq = $2`, c.id, c.seq).Scan(&c.buf)
-		if errors.Is(err, pgx.ErrNoRows) {
-			c.done = true
-			continue
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && len(c.buf) == 0) {
+			return 0, fmt.Errorf("%w: %s has no chunk %d", errChunksMissing, c.id, c.seq)
 		}
 		if err != nil {
 			return 0, fmt.Errorf("hub: unable to read staged package %s: %w", c.id, err)
 		}
 		c.seq++
+		c.left -= int64(len(c.buf))
 	}
 	n := copy(p, c.buf)
 	c.buf = c.buf[n:]
