@@ -55,9 +55,11 @@ func (h *Hub) accept(ctx context.Context, in incoming) (wire.Receipt, error) {
 	if readErr == nil {
 		_, readErr = io.Copy(io.Discard, body) // what follows the root element is stored too
 	}
-	if err := staged.Close(); err != nil { // also the first write error, if any
-		discardStaged(ctx, h.Pool, staged.id)
-		return wire.Receipt{}, err
+	if readErr == nil {
+		readErr = staged.Close()
+	}
+	if staged.err != nil { // the hub could not stage: not the package's fault
+		return wire.Receipt{}, errors.Join(staged.err, discardStaged(ctx, h.Pool, staged.id))
 	}
 	a := accepted{staging: staged.id, sha256: hex.EncodeToString(hash.Sum(nil)), size: staged.size}
 	a.packageID = cmp.Or(in.packageID, a.sha256)

@@ -77,7 +77,7 @@ func (h *Hub) PullDirectories(ctx context.Context) error {
 		if !m.Enabled {
 			continue
 		}
-		client := &wire.Client{BaseURL: m.Endpoint, HTTP: h.http}
+		client := h.clientFor(m.Endpoint, m.SPKI)
 		entries, err := client.Directory(ctx)
 		if err == nil {
 			err = h.saveDirectory(ctx, m, entries)

@@ -116,7 +116,7 @@ func (h *Hub) send(ctx context.Context, d delivery) (string, error) {
 		return h.Uplink.Forward(ctx, wire.Forwarded{Body: body, Size: d.Size, PackageID: d.PackageID, From: d.From,
 			DocumentID: d.DocumentID, Recipients: []string{d.Recipient}, Kind: kind})
 	}
-	client := &wire.Client{BaseURL: next.Endpoint, HTTP: h.http}
+	client := h.clientFor(next.Endpoint, next.SPKI)
 	receipt, err := client.Send(ctx, wire.Outgoing{Body: body, Length: d.Size, PackageID: d.PackageID, Recipient: d.Recipient, Hops: d.Hops})
 	return receipt.ReceiptID, err
 }

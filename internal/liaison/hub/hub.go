@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,7 +48,7 @@ type JobInserter interface {
 type Hub struct {
 	Config
 	jobs    JobInserter
-	http    *http.Client
+	clients sync.Map // SPKI fingerprint → *http.Client pinned to it
 	signer  crypto.Signer
 	metrics *metrics
 }
@@ -67,9 +68,7 @@ func New(cfg Config) (*Hub, error) {
 	if cfg.MaxPackage <= 0 {
 		cfg.MaxPackage = DefaultMaxPackage
 	}
-	h := &Hub{Config: cfg, signer: signer, metrics: newMetrics(cfg.Pool)}
-	h.http = newHTTPClient(cfg.Cert, cfg.PeerCAs)
-	return h, nil
+	return &Hub{Config: cfg, signer: signer, metrics: newMetrics(cfg.Pool)}, nil
 }
 
 // StartJobs starts River on the hub queue (8 workers) with the hub's workers and
@@ -96,7 +95,24 @@ func (h *Hub) StartJobs(ctx context.Context) (*river.Client[pgx.Tx], error) {
 // forwardTimeout bounds one attempt to hand a package to the next hop.
 const forwardTimeout = 10 * time.Minute
 
-// newHTTPClient is the client with which the hub calls its peers.
-func newHTTPClient(cert tls.Certificate, peerCAs *x509.CertPool) *http.Client {
-	return wire.NewHTTPClient(wire.ClientTLS(cert, peerCAs), forwardTimeout)
+// errPeerMismatch is returned when a member's endpoint presents another
+// certificate than the one registered for it.
+var errPeerMismatch = errors.New("hub: the endpoint's certificate is not the one registered for the member")
+
+// clientFor is the protocol client for a member's endpoint, whose server
+// certificate must carry the public key registered for it (spki), not merely one
+// that the CAs vouch for. Clients are kept per key, so connections are reused.
+func (h *Hub) clientFor(endpoint, spki string) *wire.Client {
+	c, ok := h.clients.Load(spki)
+	if !ok {
+		cfg := wire.ClientTLS(h.Cert, h.PeerCAs)
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || wire.SPKIFingerprint(cs.PeerCertificates[0]) != spki {
+				return errPeerMismatch
+			}
+			return nil
+		}
+		c, _ = h.clients.LoadOrStore(spki, wire.NewHTTPClient(cfg, forwardTimeout))
+	}
+	return &wire.Client{BaseURL: endpoint, HTTP: c.(*http.Client)}
 }

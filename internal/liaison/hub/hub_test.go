@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -335,4 +336,28 @@ func waitReports(t *testing.T, f *fakeNode) []wire.Report {
 	}
 	t.Fatal("no report reached the sender")
 	return nil
+}
+
+// TestEndpointMustPresentTheRegisteredCertificate does not hand a package to an
+// endpoint whose certificate, though issued by a trusted CA, is not the member's.
+func TestEndpointMustPresentTheRegisteredCertificate(t *testing.T) {
+	s := newStar(t)
+	s.hub.addMember(t, "xa-c", RoleNode, s.b.url, s.net.tlsCert(t, "xa-c"), communeC)
+	if _, err := send(t, s.fromA, s.net.signedPackage(t, communeA, communeC), ""); err != nil {
+		t.Fatal(err)
+	}
+	var lastError string
+	for range 600 {
+		s.hub.Pool.QueryRow(context.Background(), `SELECT last_error FROM hub_deliveries`).Scan(&lastError)
+		if lastError != "" {
+			break
+		}
+		sleep()
+	}
+	if !strings.Contains(lastError, errPeerMismatch.Error()) {
+		t.Fatalf("last error %q", lastError)
+	}
+	if _, _, _, attempts := s.b.snapshot(); attempts != 0 {
+		t.Fatalf("the impostor endpoint got %d packages", attempts)
+	}
 }

@@ -47,7 +47,7 @@ func (w *reportWorker) Work(ctx context.Context, job *river.Job[ReportArgs]) err
 	if err != nil {
 		return err
 	}
-	client := &wire.Client{BaseURL: next.Endpoint, HTTP: w.hub.http}
+	client := w.hub.clientFor(next.Endpoint, next.SPKI)
 	err = client.SendReport(ctx, r)
 	var ref *wire.Refusal
 	if errors.As(err, &ref) {

@@ -17,6 +17,7 @@ type hop struct {
 	Name     string
 	Role     string
 	Endpoint string
+	SPKI     string // of the member's certificate
 }
 
 // route finds the next hop of organID: a member node that serves it, else a child
@@ -24,10 +25,10 @@ type hop struct {
 // package came from. An agency whose service ended is not routable.
 func (h *Hub) route(ctx context.Context, organID, cameFrom string) (hop, error) {
 	rows, err := h.Pool.Query(ctx, `
-		SELECT m.name, m.role, m.endpoint, coalesce(a.end_at < now(), false)
+		SELECT m.name, m.role, m.endpoint, m.spki, coalesce(a.end_at < now(), false)
 		FROM hub_member_agencies a JOIN hub_members m ON m.id = a.member_id
 		WHERE a.organ_id = $1 AND m.enabled AND (m.role <> 'node' OR a.registered)
-		ORDER BY 4, m.role = 'parent', m.role = 'hub', m.name`, organID)
+		ORDER BY 5, m.role = 'parent', m.role = 'hub', m.name`, organID)
 	if err != nil {
 		return hop{}, fmt.Errorf("hub: unable to route %s: %w", organID, err)
 	}
@@ -37,7 +38,7 @@ func (h *Hub) route(ctx context.Context, organID, cameFrom string) (hop, error) 
 	}
 	entries, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (entry, error) {
 		var e entry
-		err := row.Scan(&e.Name, &e.Role, &e.Endpoint, &e.ended)
+		err := row.Scan(&e.Name, &e.Role, &e.Endpoint, &e.SPKI, &e.ended)
 		return e, err
 	})
 	if err != nil {
@@ -60,8 +61,8 @@ func (h *Hub) route(ctx context.Context, organID, cameFrom string) (hop, error) 
 // parent is the enabled parent hub, unless the package came from it.
 func (h *Hub) parent(ctx context.Context, cameFrom string) (hop, error) {
 	var p hop
-	err := h.Pool.QueryRow(ctx, `SELECT name, role, endpoint FROM hub_members WHERE role = 'parent' AND enabled AND name <> $1`,
-		cameFrom).Scan(&p.Name, &p.Role, &p.Endpoint)
+	err := h.Pool.QueryRow(ctx, `SELECT name, role, endpoint, spki FROM hub_members WHERE role = 'parent' AND enabled AND name <> $1`,
+		cameFrom).Scan(&p.Name, &p.Role, &p.Endpoint, &p.SPKI)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hop{}, errUnroutable
 	}
@@ -77,7 +78,7 @@ func (h *Hub) hopNamed(ctx context.Context, name string) (hop, error) {
 		return hop{Name: name, Role: roleUplink}, nil
 	}
 	p := hop{Name: name}
-	err := h.Pool.QueryRow(ctx, `SELECT role, endpoint FROM hub_members WHERE name = $1 AND enabled`, name).Scan(&p.Role, &p.Endpoint)
+	err := h.Pool.QueryRow(ctx, `SELECT role, endpoint, spki FROM hub_members WHERE name = $1 AND enabled`, name).Scan(&p.Role, &p.Endpoint, &p.SPKI)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hop{}, fmt.Errorf("%w: %s is no longer a member", errUnroutable, name)
 	}
