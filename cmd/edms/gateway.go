@@ -113,12 +113,12 @@ func serveGateway(ctx context.Context, h *hub.Hub, gc *gatewayConfig, cert tls.C
 			return fmt.Errorf("cannot listen on %s: %w", addrs[i], err)
 		}
 		if srv.TLSConfig != nil {
-			ln = tls.NewListener(ln, srv.TLSConfig)
 			slog.Info("edms gateway listening", "name", gc.name, "url", "https://"+displayAddr(ln.Addr()))
+			go func() { errc <- srv.ServeTLS(ln, "", "") }() // HTTP/2 when the peer offers it
 		} else {
 			slog.Info("edms gateway operator page", "url", "http://"+displayAddr(ln.Addr()))
+			go func() { errc <- srv.Serve(ln) }()
 		}
-		go func() { errc <- srv.Serve(ln) }()
 	}
 	select {
 	case err := <-errc:
