@@ -45,7 +45,7 @@ type network struct {
 	pdfSize  int // bytes of the attachment of each document
 }
 
-func newNetwork(t *testing.T) *network {
+func newNetwork(t testing.TB) *network {
 	t.Helper()
 	ca, err := pki.NewRootCA("edms test root")
 	if err != nil {
@@ -57,12 +57,12 @@ func newNetwork(t *testing.T) *network {
 }
 
 // tlsCert issues an endpoint certificate (server and client) for loopback.
-func (n *network) tlsCert(t *testing.T, name string) tls.Certificate {
+func (n *network) tlsCert(t testing.TB, name string) tls.Certificate {
 	t.Helper()
 	return issueTLS(t, n.ca, name)
 }
 
-func issueTLS(t *testing.T, ca *pki.Authority, name string) tls.Certificate {
+func issueTLS(t testing.TB, ca *pki.Authority, name string) tls.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -85,7 +85,7 @@ func issueTLS(t *testing.T, ca *pki.Authority, name string) tls.Certificate {
 }
 
 // identity is the signing identity of an agency, its OrganId as the UID.
-func (n *network) identity(t *testing.T, organID string) liaison.Identity {
+func (n *network) identity(t testing.TB, organID string) liaison.Identity {
 	t.Helper()
 	if id, ok := n.agencies[organID]; ok {
 		return id
@@ -95,7 +95,7 @@ func (n *network) identity(t *testing.T, organID string) liaison.Identity {
 	return id
 }
 
-func agencyIdentity(t *testing.T, ca *pki.Authority, organID string) liaison.Identity {
+func agencyIdentity(t testing.TB, ca *pki.Authority, organID string) liaison.Identity {
 	t.Helper()
 	cred, err := ca.IssueAgency(pki.Options{Subject: pki.Subject{CommonName: "Cơ quan " + organID, Identifier: organID}})
 	if err != nil {
@@ -106,7 +106,7 @@ func agencyIdentity(t *testing.T, ca *pki.Authority, organID string) liaison.Ide
 
 // unsignedPackage builds a new document from one agency to others, with a PDF
 // attachment; each call has its own DocumentId.
-func (n *network) unsignedPackage(t *testing.T, from string, to ...string) []byte {
+func (n *network) unsignedPackage(t testing.TB, from string, to ...string) []byte {
 	t.Helper()
 	issued := liaison.Date{Year: 2026, Month: time.March, Day: 2}
 	header := &liaison.MessageHeader{
@@ -143,7 +143,7 @@ func (n *network) unsignedPackage(t *testing.T, from string, to ...string) []byt
 	return out.Bytes()
 }
 
-func sign(t *testing.T, unsigned []byte, id liaison.Identity) []byte {
+func sign(t testing.TB, unsigned []byte, id liaison.Identity) []byte {
 	t.Helper()
 	var out bytes.Buffer
 	if err := liaison.Sign(&out, bytes.NewReader(unsigned), id, liaison.Limits{}); err != nil {
@@ -153,7 +153,7 @@ func sign(t *testing.T, unsigned []byte, id liaison.Identity) []byte {
 }
 
 // signedPackage is a document from one agency, signed with its key.
-func (n *network) signedPackage(t *testing.T, from string, to ...string) []byte {
+func (n *network) signedPackage(t testing.TB, from string, to ...string) []byte {
 	t.Helper()
 	return sign(t, n.unsignedPackage(t, from, to...), n.identity(t, from))
 }
@@ -172,7 +172,7 @@ func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
 	return time.Now().Add(100 * time.Millisecond)
 }
 
-func (n *network) startHub(t *testing.T, name string, maxPackage int64) *testHub {
+func (n *network) startHub(t testing.TB, name string, maxPackage int64) *testHub {
 	t.Helper()
 	cert := n.tlsCert(t, name)
 	h, err := New(Config{Pool: storetest.NewDB(t), Name: name, Cert: cert, PeerCAs: n.pool, Trust: n.pool,
@@ -197,7 +197,7 @@ func (n *network) startHub(t *testing.T, name string, maxPackage int64) *testHub
 }
 
 // addMember registers a peer at the hub.
-func (th *testHub) addMember(t *testing.T, name, role, endpoint string, cert tls.Certificate, agencies ...string) {
+func (th *testHub) addMember(t testing.TB, name, role, endpoint string, cert tls.Certificate, agencies ...string) {
 	t.Helper()
 	if _, err := AddMember(context.Background(), th.Pool, Member{Name: name, Role: role, Endpoint: endpoint, Agencies: agencies}, cert.Leaf); err != nil {
 		t.Fatal(err)
@@ -205,7 +205,7 @@ func (th *testHub) addMember(t *testing.T, name, role, endpoint string, cert tls
 }
 
 // count counts the rows of a hub table.
-func (th *testHub) count(t *testing.T, table string) int {
+func (th *testHub) count(t testing.TB, table string) int {
 	t.Helper()
 	var n int
 	if err := th.Pool.QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
@@ -215,7 +215,7 @@ func (th *testHub) count(t *testing.T, table string) int {
 }
 
 // waitDeliveries waits until no delivery is pending and returns the states.
-func (th *testHub) waitDeliveries(t *testing.T) map[string]string {
+func (th *testHub) waitDeliveries(t testing.TB) map[string]string {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -247,7 +247,7 @@ func (n *network) client(cert tls.Certificate, url string) *wire.Client {
 	return &wire.Client{BaseURL: url, HTTP: wire.NewHTTPClient(wire.ClientTLS(cert, n.pool), 30*time.Second)}
 }
 
-func send(t *testing.T, c *wire.Client, body []byte, recipient string) (wire.Receipt, error) {
+func send(t testing.TB, c *wire.Client, body []byte, recipient string) (wire.Receipt, error) {
 	t.Helper()
 	return c.Send(context.Background(), wire.Outgoing{Body: bytes.NewReader(body), Length: int64(len(body)),
 		PackageID: wire.DefaultPackageID(body), Recipient: recipient})
@@ -269,7 +269,7 @@ type fakeNode struct {
 	reports  []wire.Report
 }
 
-func (n *network) startNode(t *testing.T, name string) *fakeNode {
+func (n *network) startNode(t testing.TB, name string) *fakeNode {
 	t.Helper()
 	f := &fakeNode{name: name, cert: n.tlsCert(t, name), answer: func(int) int { return http.StatusOK }}
 	mux := http.NewServeMux()

@@ -35,7 +35,7 @@ type star struct {
 	fromA *wire.Client
 }
 
-func newStar(t *testing.T) *star {
+func newStar(t testing.TB) *star {
 	t.Helper()
 	n := newNetwork(t)
 	s := &star{net: n, hub: n.startHub(t, "truc-tinh", 0), a: n.startNode(t, "xa-a"), b: n.startNode(t, "xa-b")}
