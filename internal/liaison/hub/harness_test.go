@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/rivertype"
 
 	"edms/internal/liaison"
@@ -174,8 +175,15 @@ func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
 
 func (n *network) startHub(t testing.TB, name string, maxPackage int64) *testHub {
 	t.Helper()
+	return n.startHubOn(t, storetest.NewDB(t), name, maxPackage)
+}
+
+// startHubOn starts a hub instance on a given database (several instances of one
+// hub share it).
+func (n *network) startHubOn(t testing.TB, db *pgxpool.Pool, name string, maxPackage int64) *testHub {
+	t.Helper()
 	cert := n.tlsCert(t, name)
-	h, err := New(Config{Pool: storetest.NewDB(t), Name: name, Cert: cert, PeerCAs: n.pool, Trust: n.pool,
+	h, err := New(Config{Pool: db, Name: name, Cert: cert, PeerCAs: n.pool, Trust: n.pool,
 		MaxPackage: maxPackage, RetryPolicy: fastRetry{}})
 	if err != nil {
 		t.Fatal(err)

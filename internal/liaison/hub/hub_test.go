@@ -361,3 +361,39 @@ func TestEndpointMustPresentTheRegisteredCertificate(t *testing.T) {
 		t.Fatalf("the impostor endpoint got %d packages", attempts)
 	}
 }
+
+// TestTwoInstancesShareOneDatabase runs two instances of one hub on one database:
+// copies of a package sent to both at once make one package and one delivery, and
+// packages sent to either are each delivered once.
+func TestTwoInstancesShareOneDatabase(t *testing.T) {
+	s := newStar(t)
+	second := s.net.startHubOn(t, s.hub.Pool, "truc-tinh", 0)
+	clients := []*wire.Client{s.fromA, s.net.client(s.a.cert, second.url)}
+	same := s.net.signedPackage(t, communeA, communeB)
+	var wg sync.WaitGroup
+	ids := make([]string, 10)
+	for i := range ids {
+		wg.Go(func() {
+			r, err := send(t, clients[i%2], same, "")
+			if err != nil {
+				t.Error(err)
+			}
+			ids[i] = r.ReceiptID
+		})
+	}
+	wg.Wait()
+	for i := range 10 {
+		if _, err := send(t, clients[i%2], s.net.signedPackage(t, communeA, communeB), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.hub.waitDeliveries(t)
+	for _, id := range ids {
+		if id != ids[0] {
+			t.Fatalf("copies got receipts %v", ids)
+		}
+	}
+	if received, _, _, _ := s.b.snapshot(); len(received) != 11 {
+		t.Fatalf("the member got %d packages, want 11", len(received))
+	}
+}
