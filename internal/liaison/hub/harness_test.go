@@ -225,13 +225,14 @@ func (th *testHub) count(t testing.TB, table string) int {
 // waitDeliveries waits until no delivery is pending and returns the states.
 func (th *testHub) waitDeliveries(t testing.TB) map[string]string {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		states := map[string]string{}
+	var states map[string]string
+	waitFor(t, "pending deliveries", func() bool {
+		states = map[string]string{}
 		rows, err := th.Pool.Query(context.Background(), `SELECT recipient, state FROM hub_deliveries`)
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer rows.Close()
 		pending := false
 		for rows.Next() {
 			var r, s string
@@ -239,15 +240,9 @@ func (th *testHub) waitDeliveries(t testing.TB) map[string]string {
 			states[r] = s
 			pending = pending || s == "pending"
 		}
-		rows.Close()
-		if !pending {
-			return states
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("deliveries still pending: %v", states)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return !pending
+	})
+	return states
 }
 
 // client is how a peer holding cert calls the endpoint at url.
@@ -334,4 +329,14 @@ func pemOf(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
-func sleep() { time.Sleep(100 * time.Millisecond) }
+// waitFor polls cond until it holds, failing the test after a minute.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -328,14 +329,12 @@ func TestRefusalIsReportedToSender(t *testing.T) {
 
 func waitReports(t *testing.T, f *fakeNode) []wire.Report {
 	t.Helper()
-	for range 600 {
-		if _, _, reports, _ := f.snapshot(); len(reports) > 0 {
-			return reports
-		}
-		sleep()
-	}
-	t.Fatal("no report reached the sender")
-	return nil
+	var reports []wire.Report
+	waitFor(t, "a report at "+f.name, func() bool {
+		_, _, reports, _ = f.snapshot()
+		return len(reports) > 0
+	})
+	return reports
 }
 
 // TestEndpointMustPresentTheRegisteredCertificate does not hand a package to an
@@ -347,13 +346,10 @@ func TestEndpointMustPresentTheRegisteredCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	var lastError string
-	for range 600 {
+	waitFor(t, "a failed attempt", func() bool {
 		s.hub.Pool.QueryRow(context.Background(), `SELECT last_error FROM hub_deliveries`).Scan(&lastError)
-		if lastError != "" {
-			break
-		}
-		sleep()
-	}
+		return lastError != ""
+	})
 	if !strings.Contains(lastError, errPeerMismatch.Error()) {
 		t.Fatalf("last error %q", lastError)
 	}
@@ -395,5 +391,31 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	}
 	if received, _, _, _ := s.b.snapshot(); len(received) != 11 {
 		t.Fatalf("the member got %d packages, want 11", len(received))
+	}
+}
+
+// TestCutUploadKeepsNothing drops the staged bytes of an upload cut midway, after
+// the hub had stored its first chunk.
+func TestCutUploadKeepsNothing(t *testing.T) {
+	s := newStar(t)
+	s.net.pdfSize = 3 * chunkSize
+	body := s.net.signedPackage(t, communeA, communeB)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.fromA.Send(context.Background(), wire.Outgoing{Body: pr, Length: -1, PackageID: "cut"})
+		done <- err
+	}()
+	if _, err := pw.Write(body[:3*chunkSize/2]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first chunk", func() bool { return s.hub.count(t, "hub_package_chunks") > 0 })
+	pw.CloseWithError(errors.New("the line dropped"))
+	if err := <-done; err == nil {
+		t.Fatal("a cut upload was acknowledged")
+	}
+	waitFor(t, "the chunks to go", func() bool { return s.hub.count(t, "hub_package_chunks") == 0 })
+	if n := s.hub.count(t, "hub_packages"); n != 0 {
+		t.Fatalf("%d packages stored from a cut upload", n)
 	}
 }
