@@ -91,7 +91,7 @@ func (w *forwardWorker) Work(ctx context.Context, job *river.Job[ForwardArgs]) e
 		return err
 	}
 	if d.State != "pending" {
-		return completeJob(ctx, h, job, func(pgx.Tx) error { return nil })
+		return h.completeJob(ctx, job, func(pgx.Tx) error { return nil })
 	}
 	receiptID, err := h.send(ctx, d)
 	return h.recordOutcome(ctx, job, d, receiptID, err)
@@ -126,7 +126,7 @@ func (h *Hub) send(ctx context.Context, d delivery) (string, error) {
 // retry.
 func (h *Hub) recordOutcome(ctx context.Context, job *river.Job[ForwardArgs], d delivery, receiptID string, sendErr error) error {
 	if sendErr == nil {
-		err := completeJob(ctx, h, job, func(tx pgx.Tx) error {
+		err := h.completeJob(ctx, job, func(tx pgx.Tx) error {
 			_, err := tx.Exec(ctx, `UPDATE hub_deliveries SET state = 'delivered', next_receipt_id = $2, delivered_at = now(),
 				attempts = $3, error_code = '', last_error = '', updated_at = now() WHERE id = $1`, d.ID, receiptID, job.Attempt)
 			return err
@@ -158,7 +158,7 @@ func (h *Hub) recordOutcome(ctx context.Context, job *river.Job[ForwardArgs], d 
 func (h *Hub) fail(ctx context.Context, job *river.Job[ForwardArgs], d delivery, code string, cause error) error {
 	report := wire.Report{PackageID: d.PackageID, DocumentID: d.DocumentID, From: d.From, Recipient: d.Recipient, Code: code,
 		Message: cause.Error(), ReportedBy: h.Name, ReportedAt: time.Now().UTC(), OriginalRef: d.senderReceipt()}
-	err := completeJob(ctx, h, job, func(tx pgx.Tx) error {
+	err := h.completeJob(ctx, job, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE hub_deliveries SET state = 'failed', attempts = $2, error_code = $3, last_error = $4,
 			updated_at = now() WHERE id = $1`, d.ID, job.Attempt, code, cause.Error()); err != nil {
 			return err
@@ -174,7 +174,7 @@ func (h *Hub) fail(ctx context.Context, job *river.Job[ForwardArgs], d delivery,
 }
 
 // completeJob runs write and completes the job in one transaction.
-func completeJob(ctx context.Context, h *Hub, job *river.Job[ForwardArgs], write func(pgx.Tx) error) error {
+func (h *Hub) completeJob(ctx context.Context, job *river.Job[ForwardArgs], write func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, h.Pool, func(tx pgx.Tx) error {
 		if err := write(tx); err != nil {
 			return err

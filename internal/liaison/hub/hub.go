@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -15,7 +16,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 
 	"edms/internal/liaison/wire"
 )
@@ -39,16 +39,11 @@ type Config struct {
 	RetryPolicy river.ClientRetryPolicy
 }
 
-// JobInserter inserts River jobs in a caller's transaction.
-type JobInserter interface {
-	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
-
 // Hub is a running hub's services, shared by its handlers and workers.
 type Hub struct {
 	Config
-	jobs    JobInserter
-	clients sync.Map // SPKI fingerprint → *http.Client pinned to it
+	jobs    *river.Client[pgx.Tx] // set by StartJobs
+	clients sync.Map              // SPKI fingerprint → *http.Client pinned to it
 	signer  crypto.Signer
 	metrics *metrics
 }
@@ -77,6 +72,7 @@ func (h *Hub) StartJobs(ctx context.Context) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	periodic := h.register(workers)
 	client, err := river.NewClient(riverpgxv5.New(h.Pool), &river.Config{
+		Logger:       slog.Default(),
 		Queues:       map[string]river.QueueConfig{QueueHub: {MaxWorkers: 8}},
 		Workers:      workers,
 		PeriodicJobs: periodic,
