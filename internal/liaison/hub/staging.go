@@ -28,7 +28,7 @@ type stagingWriter struct {
 }
 
 func newStagingWriter(ctx context.Context, pool *pgxpool.Pool) *stagingWriter {
-	return &stagingWriter{ctx: ctx, pool: pool, id: uuid.New(), buf: make([]byte, 0, chunkSize)}
+	return &stagingWriter{ctx: ctx, pool: pool, id: uuid.New()} // buf grows with the package, up to a chunk
 }
 
 func (s *stagingWriter) Write(p []byte) (int, error) {
