@@ -49,6 +49,9 @@ CREATE TABLE hub_package_chunks (
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (staging_id, seq)
 );
+-- Stored as they come, uncompressed: attachments are mostly compressed already, and
+-- the bytes stay only until delivered.
+ALTER TABLE hub_package_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 CREATE INDEX hub_package_chunks_created ON hub_package_chunks (created_at);
 
 -- A package the hub acknowledged.
