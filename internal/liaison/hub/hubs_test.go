@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -240,5 +241,37 @@ func TestReportTravelsDown(t *testing.T) {
 	if r.From != communeA || r.Recipient != province || r.Code != wire.CodeWrongRecipient || r.ReportedBy != "truc-tinh" || r.DocumentID != receipt.DocumentID ||
 		r.OriginalRef != receipt.ReceiptID {
 		t.Fatalf("report %+v", r)
+	}
+}
+
+// TestRoutingNeverLoops sends nothing back to the hub a package came from (nor up,
+// for an agency in that hub's subtree), sends the rest of the world to the parent,
+// and hands a node a package for another agency it serves.
+func TestRoutingNeverLoops(t *testing.T) {
+	tr := newTree(t)
+	ctx := context.Background()
+	national := tr.net.startNode(t, "truc-quoc-gia")
+	tr.provincial.addMember(t, "truc-quoc-gia", RoleParent, national.url, national.cert)
+	tr.provincial.addMember(t, "xa-bc", RoleNode, "https://127.0.0.1:1", tr.net.tlsCert(t, "xa-bc"), communeB, communeC)
+	cases := []struct {
+		organID, cameFrom, want string
+	}{
+		{communeA, "", "truc-huyen"},
+		{communeA, "truc-huyen", ""},
+		{"000.00.00.G22", "truc-huyen", "truc-quoc-gia"},
+		{"000.00.00.G22", "truc-quoc-gia", ""},
+		{communeC, "xa-bc", "xa-bc"},
+	}
+	for _, c := range cases {
+		next, err := tr.provincial.route(ctx, c.organID, c.cameFrom)
+		if c.want == "" {
+			if !errors.Is(err, errUnroutable) {
+				t.Errorf("route(%s from %q) = %v, %v; want no route", c.organID, c.cameFrom, next.Name, err)
+			}
+			continue
+		}
+		if err != nil || next.Name != c.want {
+			t.Errorf("route(%s from %q) = %v, %v; want %s", c.organID, c.cameFrom, next.Name, err, c.want)
+		}
 	}
 }

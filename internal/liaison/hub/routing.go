@@ -21,8 +21,10 @@ type hop struct {
 }
 
 // route finds the next hop of organID: a member node that serves it, else a child
-// hub that lists it, else the uplink, else the parent; never cameFrom, the peer the
-// package came from. An agency whose service ended is not routable.
+// hub that lists it, else the uplink, else the parent. It never sends a package
+// back to cameFrom, the hub it came from: an agency that only that hub serves is
+// not routable (sending it up would loop). A node may get back a package for
+// another agency it serves. An agency whose service ended is not routable.
 func (h *Hub) route(ctx context.Context, organID, cameFrom string) (hop, error) {
 	rows, err := h.Pool.Query(ctx, `
 		SELECT m.name, m.role, m.endpoint, m.spki, coalesce(a.end_at < now(), false)
@@ -44,13 +46,23 @@ func (h *Hub) route(ctx context.Context, organID, cameFrom string) (hop, error) 
 	if err != nil {
 		return hop{}, fmt.Errorf("hub: unable to route %s: %w", organID, err)
 	}
+	var servedByOrigin *hop
 	for _, e := range entries {
-		if e.ended {
+		switch {
+		case e.ended:
 			return hop{}, errUnroutable
-		}
-		if e.Role != RoleParent && e.Name != cameFrom {
+		case e.Role == RoleParent:
+		case e.Name != cameFrom:
 			return e.hop, nil
+		default:
+			servedByOrigin = &e.hop
 		}
+	}
+	if servedByOrigin != nil {
+		if servedByOrigin.Role == RoleNode {
+			return *servedByOrigin, nil
+		}
+		return hop{}, errUnroutable
 	}
 	if h.Uplink != nil && h.Uplink.Name() != cameFrom && h.Uplink.Serves(organID) {
 		return hop{Name: h.Uplink.Name(), Role: roleUplink}, nil
