@@ -28,6 +28,7 @@ type gatewayConfig struct {
 	cert, key, ca       string
 	trust, name         string
 	maxPackage          int64
+	rescueAfter         time.Duration
 }
 
 func addGatewayFlags(fs *flag.FlagSet) *gatewayConfig {
@@ -41,6 +42,8 @@ func addGatewayFlags(fs *flag.FlagSet) *gatewayConfig {
 	fs.StringVar(&c.adminListen, "admin-listen", envOr("EDMS_GATEWAY_ADMIN_LISTEN", "127.0.0.1:9090"),
 		"plain-HTTP operator listener: /metrics and the hub page; empty: off (env EDMS_GATEWAY_ADMIN_LISTEN)")
 	fs.Int64Var(&c.maxPackage, "max-package", hub.DefaultMaxPackage, "largest package accepted, in bytes (env EDMS_GATEWAY_MAX_PACKAGE)")
+	fs.DurationVar(&c.rescueAfter, "rescue-after", hub.DefaultRescueAfter,
+		"a forward left running by a hub instance that died is retried after this long (env EDMS_GATEWAY_RESCUE_AFTER)")
 	return c
 }
 
@@ -56,7 +59,8 @@ func runGateway(ctx context.Context, args []string) error {
 		"Run an exchange hub: accept signed edXML packages from member nodes and hubs over mutual TLS and route them on.")
 	db := addDBFlags(fs)
 	gc := addGatewayFlags(fs)
-	envErr := setFromEnv(fs, "max-package", "EDMS_GATEWAY_MAX_PACKAGE")
+	envErr := errors.Join(setFromEnv(fs, "max-package", "EDMS_GATEWAY_MAX_PACKAGE"),
+		setFromEnv(fs, "rescue-after", "EDMS_GATEWAY_RESCUE_AFTER"))
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -83,7 +87,8 @@ func runGateway(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeDB()
-	h, err := hub.New(hub.Config{Pool: pool, Name: gc.name, Cert: cert, PeerCAs: peerCAs, Trust: trust, MaxPackage: gc.maxPackage})
+	h, err := hub.New(hub.Config{Pool: pool, Name: gc.name, Cert: cert, PeerCAs: peerCAs, Trust: trust,
+		MaxPackage: gc.maxPackage, RescueAfter: gc.rescueAfter})
 	if err != nil {
 		return err
 	}

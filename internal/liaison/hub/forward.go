@@ -82,7 +82,7 @@ type forwardWorker struct {
 }
 
 // Timeout leaves room for a large package on a slow link.
-func (w *forwardWorker) Timeout(*river.Job[ForwardArgs]) time.Duration { return forwardTimeout }
+func (w *forwardWorker) Timeout(*river.Job[ForwardArgs]) time.Duration { return w.hub.forwardTimeout() }
 
 func (w *forwardWorker) Work(ctx context.Context, job *river.Job[ForwardArgs]) error {
 	h := w.hub

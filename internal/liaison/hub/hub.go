@@ -26,6 +26,10 @@ const QueueHub = "hub"
 // DefaultMaxPackage is the largest package a hub accepts unless configured.
 const DefaultMaxPackage = 100 << 20
 
+// DefaultRescueAfter is how long a forward may run before River takes it for lost
+// (its hub died mid-way) and runs it again.
+const DefaultRescueAfter = 11 * time.Minute
+
 // Config is what a hub needs to run.
 type Config struct {
 	Pool       *pgxpool.Pool
@@ -35,6 +39,9 @@ type Config struct {
 	Trust      *x509.CertPool  // XML-DSig trust anchors for agency signatures
 	MaxPackage int64           // bytes; 0: DefaultMaxPackage
 	Uplink     Uplink          // optional: the national axis
+	// RescueAfter is when a job left running by a hub that died is run again; a
+	// forward gets a minute less to finish (0: DefaultRescueAfter).
+	RescueAfter time.Duration
 	// RetryPolicy overrides River's exponential backoff for forwarding (tests).
 	RetryPolicy river.ClientRetryPolicy
 }
@@ -63,6 +70,9 @@ func New(cfg Config) (*Hub, error) {
 	if cfg.MaxPackage <= 0 {
 		cfg.MaxPackage = DefaultMaxPackage
 	}
+	if cfg.RescueAfter <= 0 {
+		cfg.RescueAfter = DefaultRescueAfter
+	}
 	return &Hub{Config: cfg, signer: signer, metrics: newMetrics(cfg.Pool)}, nil
 }
 
@@ -72,11 +82,13 @@ func (h *Hub) StartJobs(ctx context.Context) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	periodic := h.register(workers)
 	client, err := river.NewClient(riverpgxv5.New(h.Pool), &river.Config{
-		Logger:       slog.Default(),
-		Queues:       map[string]river.QueueConfig{QueueHub: {MaxWorkers: 8}},
-		Workers:      workers,
-		PeriodicJobs: periodic,
-		RetryPolicy:  h.RetryPolicy,
+		Logger:               slog.Default(),
+		Queues:               map[string]river.QueueConfig{QueueHub: {MaxWorkers: 8}},
+		Workers:              workers,
+		PeriodicJobs:         periodic,
+		RetryPolicy:          h.RetryPolicy,
+		JobTimeout:           min(time.Minute, h.RescueAfter/2),
+		RescueStuckJobsAfter: h.RescueAfter,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("hub: unable to create the job queue: %w", err)
@@ -88,8 +100,11 @@ func (h *Hub) StartJobs(ctx context.Context) (*river.Client[pgx.Tx], error) {
 	return client, nil
 }
 
-// forwardTimeout bounds one attempt to hand a package to the next hop.
-const forwardTimeout = 10 * time.Minute
+// forwardTimeout bounds one attempt to hand a package to the next hop: it ends
+// before River would take the job for lost.
+func (h *Hub) forwardTimeout() time.Duration {
+	return max(h.RescueAfter-time.Minute, h.RescueAfter/2)
+}
 
 // errPeerMismatch is returned when a member's endpoint presents another
 // certificate than the one registered for it.
@@ -108,7 +123,7 @@ func (h *Hub) clientFor(endpoint, spki string) *wire.Client {
 			}
 			return nil
 		}
-		c, _ = h.clients.LoadOrStore(spki, wire.NewHTTPClient(cfg, forwardTimeout))
+		c, _ = h.clients.LoadOrStore(spki, wire.NewHTTPClient(cfg, h.forwardTimeout()))
 	}
 	return &wire.Client{BaseURL: endpoint, HTTP: c.(*http.Client)}
 }
