@@ -29,6 +29,7 @@ type command struct {
 // commands lists every subcommand, in the order `edms help` prints them.
 var commands = []command{
 	{"serve", "run an agency node (web UI and JSON API)", runServe},
+	{"gateway", "run an exchange hub (gateway member add|list|remove)", runGateway},
 	{"demo", "create the demo network and serve it", runDemo},
 	{"migrate", "apply database migrations", runMigrate},
 	{"user", "manage users (user add|passwd|list|disable|token)", runUser},

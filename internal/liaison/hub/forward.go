@@ -1,0 +1,185 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"edms/internal/liaison"
+	"edms/internal/liaison/wire"
+)
+
+// forwardMaxAttempts is how often a delivery is tried, with River's exponential
+// backoff (attempt⁴ seconds): about three days before it fails for good.
+const forwardMaxAttempts = 25
+
+// ForwardArgs forwards one delivery to its next hop.
+type ForwardArgs struct {
+	Delivery int64 `json:"delivery"`
+}
+
+// Kind names the job in River's table.
+func (ForwardArgs) Kind() string { return "hub.forward" }
+
+// InsertOpts puts forwarding on the hub queue with its attempts.
+func (ForwardArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueHub, MaxAttempts: forwardMaxAttempts}
+}
+
+// delivery is a delivery with what forwarding it needs from its package.
+type delivery struct {
+	ID         int64
+	Recipient  string
+	NextHop    string
+	State      string
+	Staging    uuid.UUID
+	PackageID  string
+	From       string
+	DocumentID string
+	Kind       string
+	Size       int64
+	ReceiptID  string
+	ReceivedAt time.Time
+	Hops       []wire.Hop
+}
+
+func (h *Hub) loadDelivery(ctx context.Context, id int64) (delivery, error) {
+	var d delivery
+	err := h.Pool.QueryRow(ctx, `
+		SELECT d.id, d.recipient, d.next_hop, d.state, p.staging_id, p.package_id, p.from_organ, p.document_id, p.kind, p.size,
+		       p.receipt_id, p.received_at, p.hops
+		FROM hub_deliveries d JOIN hub_packages p ON p.id = d.package WHERE d.id = $1`, id).Scan(
+		&d.ID, &d.Recipient, &d.NextHop, &d.State, &d.Staging, &d.PackageID, &d.From, &d.DocumentID, &d.Kind, &d.Size,
+		&d.ReceiptID, &d.ReceivedAt, &d.Hops)
+	if err != nil {
+		return d, fmt.Errorf("hub: unable to load delivery %d: %w", id, err)
+	}
+	return d, nil
+}
+
+// senderReceipt is the receipt id the sender got: the first hub's on its way.
+func (d delivery) senderReceipt() string {
+	if len(d.Hops) > 0 {
+		return d.Hops[0].ReceiptID
+	}
+	return d.ReceiptID
+}
+
+func (d delivery) log() *slog.Logger {
+	return slog.With("document_id", d.DocumentID, "package_id", d.PackageID, "recipient", d.Recipient, "next_hop", d.NextHop)
+}
+
+type forwardWorker struct {
+	river.WorkerDefaults[ForwardArgs]
+	hub *Hub
+}
+
+// Timeout leaves room for a large package on a slow link.
+func (w *forwardWorker) Timeout(*river.Job[ForwardArgs]) time.Duration { return w.hub.forwardTimeout() }
+
+func (w *forwardWorker) Work(ctx context.Context, job *river.Job[ForwardArgs]) error {
+	h := w.hub
+	d, err := h.loadDelivery(ctx, job.Args.Delivery)
+	if err != nil {
+		return err
+	}
+	if d.State != "pending" {
+		return h.completeJob(ctx, job, func(pgx.Tx) error { return nil })
+	}
+	receiptID, err := h.send(ctx, d)
+	return h.recordOutcome(ctx, job, d, receiptID, err)
+}
+
+// send streams the staged package to the next hop; the error is a *wire.Refusal
+// when the next hop refused it for good.
+func (h *Hub) send(ctx context.Context, d delivery) (string, error) {
+	next, err := h.hopNamed(ctx, d.NextHop)
+	if errors.Is(err, errUnroutable) {
+		return "", refusal(wire.CodeWrongRecipient, err.Error())
+	}
+	if err != nil {
+		return "", err
+	}
+	body := newChunkReader(ctx, h.Pool, d.Staging, d.Size)
+	if next.Role == roleUplink {
+		kind := liaison.KindDocument
+		if d.Kind == liaison.KindStatus.String() {
+			kind = liaison.KindStatus
+		}
+		return h.Uplink.Forward(ctx, wire.Forwarded{Body: body, Size: d.Size, PackageID: d.PackageID, From: d.From,
+			DocumentID: d.DocumentID, Recipients: []string{d.Recipient}, Kind: kind})
+	}
+	client := h.clientFor(next.Endpoint, next.SPKI)
+	receipt, err := client.Send(ctx, wire.Outgoing{Body: body, Length: d.Size, PackageID: d.PackageID, Recipient: d.Recipient, Hops: d.Hops})
+	return receipt.ReceiptID, err
+}
+
+// recordOutcome writes what became of an attempt and completes the job in the same
+// transaction; a temporary failure before the last attempt is returned for River to
+// retry.
+func (h *Hub) recordOutcome(ctx context.Context, job *river.Job[ForwardArgs], d delivery, receiptID string, sendErr error) error {
+	if sendErr == nil {
+		err := h.completeJob(ctx, job, func(tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE hub_deliveries SET state = 'delivered', next_receipt_id = $2, delivered_at = now(),
+				attempts = $3, error_code = '', last_error = '', updated_at = now() WHERE id = $1`, d.ID, receiptID, job.Attempt)
+			return err
+		})
+		if err == nil {
+			h.metrics.out.WithLabelValues(d.NextHop).Inc()
+			h.metrics.latency.Observe(time.Since(d.ReceivedAt).Seconds())
+			d.log().Info("hub: package delivered", "receipt_id", receiptID, "attempt", job.Attempt)
+		}
+		return err
+	}
+	var ref *wire.Refusal
+	if !errors.As(sendErr, &ref) && job.Attempt < job.MaxAttempts {
+		d.log().Warn("hub: delivery failed, will retry", "attempt", job.Attempt, "err", sendErr)
+		if _, err := h.Pool.Exec(ctx, `UPDATE hub_deliveries SET attempts = $2, last_error = $3, updated_at = now() WHERE id = $1`,
+			d.ID, job.Attempt, sendErr.Error()); err != nil {
+			return errors.Join(sendErr, err)
+		}
+		return sendErr
+	}
+	code := wire.CodeUnavailable
+	if ref != nil {
+		code = ref.Code
+	}
+	return h.fail(ctx, job, d, code, sendErr)
+}
+
+// fail marks the delivery failed for good and queues a report to the sender.
+func (h *Hub) fail(ctx context.Context, job *river.Job[ForwardArgs], d delivery, code string, cause error) error {
+	report := wire.Report{PackageID: d.PackageID, DocumentID: d.DocumentID, From: d.From, Recipient: d.Recipient, Code: code,
+		Message: cause.Error(), ReportedBy: h.Name, ReportedAt: time.Now().UTC(), OriginalRef: d.senderReceipt()}
+	err := h.completeJob(ctx, job, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE hub_deliveries SET state = 'failed', attempts = $2, error_code = $3, last_error = $4,
+			updated_at = now() WHERE id = $1`, d.ID, job.Attempt, code, cause.Error()); err != nil {
+			return err
+		}
+		_, err := h.jobs.InsertTx(ctx, tx, ReportArgs{Report: report}, nil)
+		return err
+	})
+	if err == nil {
+		h.metrics.failed.WithLabelValues(d.NextHop).Inc()
+		d.log().Error("hub: delivery failed for good, reporting to the sender", "code", code, "err", cause, "attempt", job.Attempt)
+	}
+	return err
+}
+
+// completeJob runs write and completes the job in one transaction.
+func (h *Hub) completeJob(ctx context.Context, job *river.Job[ForwardArgs], write func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, h.Pool, func(tx pgx.Tx) error {
+		if err := write(tx); err != nil {
+			return err
+		}
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
+	})
+}
