@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"edms/internal/liaison/axis"
 	"edms/internal/liaison/hub"
 	"edms/internal/liaison/wire"
 )
@@ -29,6 +30,35 @@ type gatewayConfig struct {
 	trust, name         string
 	maxPackage          int64
 	rescueAfter         time.Duration
+	axis                axisConfig
+}
+
+// axisConfig is how a hub reaches the national axis (or a provincial LGSP speaking
+// its API); without a URL the hub has no uplink.
+type axisConfig struct {
+	url, system, secretFile string
+	prefixes                string
+}
+
+func (a axisConfig) uplink() (hub.Uplink, error) {
+	if a.url == "" {
+		return nil, nil
+	}
+	if a.system == "" || a.secretFile == "" {
+		return nil, errors.New("-axis-url needs -axis-system and -axis-secret-file")
+	}
+	secret, err := os.ReadFile(a.secretFile)
+	if err != nil {
+		return nil, fmt.Errorf("axis secret: %w", err)
+	}
+	var prefixes []string
+	for p := range strings.SplitSeq(a.prefixes, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			prefixes = append(prefixes, p)
+		}
+	}
+	client := axis.NewClient(a.url, a.system, strings.TrimSpace(string(secret)))
+	return axis.NewUplink("truc-quoc-gia", client, prefixes...), nil
 }
 
 func addGatewayFlags(fs *flag.FlagSet) *gatewayConfig {
@@ -44,6 +74,13 @@ func addGatewayFlags(fs *flag.FlagSet) *gatewayConfig {
 	fs.Int64Var(&c.maxPackage, "max-package", hub.DefaultMaxPackage, "largest package accepted, in bytes (env EDMS_GATEWAY_MAX_PACKAGE)")
 	fs.DurationVar(&c.rescueAfter, "rescue-after", hub.DefaultRescueAfter,
 		"a forward left running by a hub instance that died is retried after this long (env EDMS_GATEWAY_RESCUE_AFTER)")
+	fs.StringVar(&c.axis.url, "axis-url", os.Getenv("EDMS_AXIS_URL"),
+		"base URL of the national axis (or an LGSP speaking its API), e.g. http://host:8080/XrdAdapter/adapter; empty: no uplink (env EDMS_AXIS_URL)")
+	fs.StringVar(&c.axis.system, "axis-system", os.Getenv("EDMS_AXIS_SYSTEM"), "the system id the axis issued (env EDMS_AXIS_SYSTEM)")
+	fs.StringVar(&c.axis.secretFile, "axis-secret-file", os.Getenv("EDMS_AXIS_SECRET_FILE"),
+		"file holding the secret the axis issued; it signs every request and never travels (env EDMS_AXIS_SECRET_FILE)")
+	fs.StringVar(&c.axis.prefixes, "axis-prefixes", os.Getenv("EDMS_AXIS_PREFIXES"),
+		"comma-separated OrganId prefixes always routed to the axis (e.g. 000.), besides the agencies its directory lists (env EDMS_AXIS_PREFIXES)")
 	return c
 }
 
@@ -87,8 +124,12 @@ func runGateway(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeDB()
+	uplink, err := gc.axis.uplink()
+	if err != nil {
+		return err
+	}
 	h, err := hub.New(hub.Config{Pool: pool, Name: gc.name, Cert: cert, PeerCAs: peerCAs, Trust: trust,
-		MaxPackage: gc.maxPackage, RescueAfter: gc.rescueAfter})
+		MaxPackage: gc.maxPackage, RescueAfter: gc.rescueAfter, Uplink: uplink})
 	if err != nil {
 		return err
 	}

@@ -137,3 +137,28 @@ func TestGatewayCommand(t *testing.T) {
 		t.Fatalf("after remove: %d %q", code, out)
 	}
 }
+
+// TestAxisUplinkFlags: the axis needs its system id and a readable secret, and the
+// uplink it makes serves the prefixes given.
+func TestAxisUplinkFlags(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "axis.secret")
+	if err := os.WriteFile(secret, []byte("example-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if up, err := (axisConfig{}).uplink(); up != nil || err != nil {
+		t.Fatalf("no -axis-url gave %v, %v; want no uplink", up, err)
+	}
+	if _, err := (axisConfig{url: "http://127.0.0.1:1/XrdAdapter/adapter", secretFile: secret}).uplink(); err == nil {
+		t.Fatal("an axis without a system id was accepted")
+	}
+	if _, err := (axisConfig{url: "http://127.0.0.1:1/x", system: "00.53.W00", secretFile: secret + ".missing"}).uplink(); err == nil {
+		t.Fatal("a missing secret file was accepted")
+	}
+	up, err := (axisConfig{url: "http://127.0.0.1:1/x", system: "00.53.W00", secretFile: secret, prefixes: "000., 001."}).uplink()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !up.Serves("000.00.00.G22") || up.Serves("28.22.H17") {
+		t.Fatalf("uplink %s serves the wrong agencies", up.Name())
+	}
+}
