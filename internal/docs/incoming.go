@@ -97,6 +97,9 @@ type ReceiveInput struct {
 	Main        FileInput
 	Attachments []FileInput
 	RequestKey  string
+	// ReplacesExternalID is the edXML DocumentId of the document this one replaces
+	// (business type 3), or "".
+	ReplacesExternalID string
 }
 
 // Receipt is the result of receiving a document.
