@@ -2,8 +2,12 @@ package docs
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"edms/internal/store"
 )
 
 // OutgoingForExchange reads an outgoing document with its recipients for the
@@ -23,4 +27,19 @@ func OutgoingForExchange(ctx context.Context, tx pgx.Tx, docID int64) (*Record, 
 		rec.Recipients = append(rec.Recipients, r.Recipient)
 	}
 	return rec, nil
+}
+
+// OutgoingIDByExternalID finds the outgoing document of one of the given agencies
+// that carries the edXML DocumentId, for the exchange's tracking.
+func OutgoingIDByExternalID(ctx context.Context, db store.DB, agencyIDs []int64, externalID string) (int64, error) {
+	var id int64
+	err := db.QueryRow(ctx, `SELECT id FROM documents WHERE direction = 'outgoing' AND external_id = $1
+		AND agency_id = ANY($2) ORDER BY id LIMIT 1`, externalID, agencyIDs).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("docs: unable to find the outgoing document %q: %w", externalID, err)
+	}
+	return id, nil
 }

@@ -23,13 +23,14 @@ CREATE TABLE exchange_inbox (
     recipient      text NOT NULL,
     package_id     text NOT NULL CHECK (length(package_id) BETWEEN 1 AND 200),
     kind           text NOT NULL CHECK (kind IN ('document', 'status')),
-    receipt_id     uuid NOT NULL CONSTRAINT exchange_inbox_receipt_key UNIQUE,
+    receipt_id     uuid NOT NULL, -- shared by the recipients one request registers
     sha256         text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
     peer           text NOT NULL,
     received_at    timestamptz NOT NULL DEFAULT now(),
     local_document_id bigint REFERENCES documents(id),
     PRIMARY KEY (from_organ_id, document_id, business, recipient, package_id)
 );
+CREATE INDEX exchange_inbox_receipt_idx ON exchange_inbox (receipt_id);
 
 -- The node's sending log: one row per package and recipient, updated at each
 -- attempt, for tracking and metrics.
