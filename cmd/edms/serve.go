@@ -19,6 +19,7 @@ import (
 
 	"edms/internal/access"
 	"edms/internal/docs"
+	"edms/internal/liaison/exchange"
 	"edms/internal/signing"
 	"edms/internal/signing/docsign"
 	"edms/internal/web"
@@ -73,10 +74,14 @@ func runServe(ctx context.Context, args []string) error {
 	db := addDBFlags(fs)
 	hc := addHTTPFlags(fs, "127.0.0.1:8080")
 	keys := addKeyFlags(fs, "")
+	xc := addExchangeFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := hc.validate(); err != nil {
+		return err
+	}
+	if err := xc.validate(); err != nil {
 		return err
 	}
 	if keys.Dir != "" {
@@ -93,6 +98,12 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if n.link, err = xc.newLink(pool, n.documents, keys); err != nil {
+		return err
+	}
+	if err := xc.serveExchange(ctx, n.link); err != nil {
+		return err
+	}
 	return n.serve(ctx, pool, hc, func(url string) { slog.Info("edms node listening", "url", url) })
 }
 
@@ -101,6 +112,7 @@ type node struct {
 	enforcer  *access.Enforcer
 	documents *docs.Service
 	web       web.Config
+	link      *exchange.Link // nil: the node takes no part in the exchange (demo, tests)
 }
 
 // newNode builds the services; with a keys folder, documents are signed for real and
@@ -184,15 +196,22 @@ func (n *node) serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, re
 // database do not repeat them.
 func (n *node) startJobs(ctx context.Context, pool *pgxpool.Pool) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+	config := &river.Config{
 		Logger:       slog.Default(),
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
 		Workers:      workers,
 		PeriodicJobs: n.documents.Jobs(workers, 30*time.Second),
-	})
+	}
+	if n.link != nil {
+		n.link.Register(workers)
+		config.Queues[docs.QueueExchange] = river.QueueConfig{MaxWorkers: 8}
+		config.PeriodicJobs = append(config.PeriodicJobs, n.link.PeriodicJobs(5*time.Minute)...)
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), config)
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
+	n.documents.Queue = client
 	if err := client.Start(ctx); err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}

@@ -289,6 +289,9 @@ func (l *Link) applyChange(ctx context.Context, tx pgx.Tx, c docs.ChangeRequest)
 	if !errors.Is(err, docs.ErrUnknownDocument) {
 		return err
 	}
+	if l.Docs.Queue == nil {
+		return errors.New("exchange: no job queue to answer a change of an unknown document")
+	}
 	_, err = l.Docs.Queue.InsertTx(ctx, tx, docs.SendStatusArgs{AgencyID: c.AgencyID, To: c.From, ResponseFor: c.ExternalID,
 		Code: "16", Note: msgUnknownDocument, At: l.now(), PackageID: uuid.NewString()},
 		&river.InsertOpts{Queue: docs.QueueExchange})
