@@ -51,11 +51,13 @@ CREATE TABLE exchange_outbound (
 CREATE INDEX exchange_outbound_document_idx ON exchange_outbound (document_id);
 
 -- The network's directory as the hub serves it: which node serves each agency, and
--- when its service ended. An agency served by another node is external to this one.
+-- when its service ended. An agency the directory places on another node is
+-- external to this one (served_here false): packages to it go through the hub.
 CREATE TABLE exchange_directory (
     organ_id    text PRIMARY KEY,
     hub         text NOT NULL DEFAULT '',
     node        text NOT NULL DEFAULT '',
+    served_here boolean NOT NULL DEFAULT false,
     start_at    timestamptz,
     end_at      timestamptz,
     synced_at   timestamptz NOT NULL DEFAULT now()

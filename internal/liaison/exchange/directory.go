@@ -20,12 +20,27 @@ import (
 // directory: it never issues documents on this node, so its symbol is never printed.
 const externalAbbreviation = "CQ"
 
+// servedHere is the SQL condition on agencies a that this node serves them: the
+// network's directory does not place them on another node.
+const servedHere = `NOT EXISTS (SELECT 1 FROM exchange_directory x WHERE x.organ_id = a.organ_id AND NOT x.served_here)`
+
+// External tells whether the network's directory places the agency on another
+// node, so that documents for it travel through the hub rather than being handed
+// over inside this node.
+func External(ctx context.Context, db store.DB, organID string) (bool, error) {
+	var external bool
+	err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM exchange_directory WHERE organ_id = $1 AND NOT served_here)`,
+		organID).Scan(&external)
+	if err != nil {
+		return false, fmt.Errorf("exchange: unable to look %s up in the directory: %w", organID, err)
+	}
+	return external, nil
+}
+
 // ownAgencies are the agencies this node serves: its agency list, except those the
 // network's directory places on another node.
 func (l *Link) ownAgencies(ctx context.Context) ([]localAgency, error) {
-	rows, err := l.Pool.Query(ctx, `SELECT a.organ_id, a.id FROM agencies a
-		WHERE NOT EXISTS (SELECT 1 FROM exchange_directory x WHERE x.organ_id = a.organ_id AND x.node NOT IN ('', $1))
-		ORDER BY a.organ_id`, l.NodeName)
+	rows, err := l.Pool.Query(ctx, `SELECT a.organ_id, a.id FROM agencies a WHERE `+servedHere+` ORDER BY a.organ_id`)
 	if err != nil {
 		return nil, fmt.Errorf("exchange: unable to list the node's agencies: %w", err)
 	}
@@ -111,7 +126,7 @@ func (l *Link) SyncDirectory(ctx context.Context) (*org.ImportReport, error) {
 	err = store.InTx(ctx, l.Pool, func(tx pgx.Tx) error {
 		var external []org.DirectoryEntry
 		for i, e := range entries {
-			if err := saveDirectoryEntry(ctx, tx, e); err != nil {
+			if err := saveDirectoryEntry(ctx, tx, e, e.Node == l.NodeName); err != nil {
 				return err
 			}
 			if e.Node == l.NodeName {
@@ -145,11 +160,11 @@ func importEntryOf(ctx context.Context, tx pgx.Tx, line int, e wire.DirectoryEnt
 	return entry, nil
 }
 
-func saveDirectoryEntry(ctx context.Context, tx pgx.Tx, e wire.DirectoryEntry) error {
-	_, err := tx.Exec(ctx, `INSERT INTO exchange_directory (organ_id, hub, node, start_at, end_at, synced_at)
-		VALUES ($1, $2, $3, $4, $5, now())
-		ON CONFLICT (organ_id) DO UPDATE SET hub = excluded.hub, node = excluded.node, start_at = excluded.start_at,
-			end_at = excluded.end_at, synced_at = now()`, e.OrganID, e.Hub, e.Node, e.Start, e.End)
+func saveDirectoryEntry(ctx context.Context, tx pgx.Tx, e wire.DirectoryEntry, here bool) error {
+	_, err := tx.Exec(ctx, `INSERT INTO exchange_directory (organ_id, hub, node, served_here, start_at, end_at, synced_at)
+		VALUES ($1, $2, $3, $4, $5, $6, now())
+		ON CONFLICT (organ_id) DO UPDATE SET hub = excluded.hub, node = excluded.node, served_here = excluded.served_here,
+			start_at = excluded.start_at, end_at = excluded.end_at, synced_at = now()`, e.OrganID, e.Hub, e.Node, here, e.Start, e.End)
 	if err != nil {
 		return fmt.Errorf("exchange: unable to save directory entry %s: %w", e.OrganID, err)
 	}

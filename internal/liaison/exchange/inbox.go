@@ -208,9 +208,8 @@ func recipientsOf(pkg *liaison.Package, transportRecipient string) ([]string, *w
 // localAgencies are the agencies among organIDs that this node serves: those of its
 // agency list that the network's directory does not place on another node.
 func (l *Link) localAgencies(ctx context.Context, organIDs []string) ([]localAgency, error) {
-	rows, err := l.Pool.Query(ctx, `SELECT a.organ_id, a.id FROM agencies a WHERE a.organ_id = ANY($1)
-		AND NOT EXISTS (SELECT 1 FROM exchange_directory x WHERE x.organ_id = a.organ_id AND x.node NOT IN ('', $2))
-		ORDER BY a.organ_id`, organIDs, l.NodeName)
+	rows, err := l.Pool.Query(ctx, `SELECT a.organ_id, a.id FROM agencies a WHERE a.organ_id = ANY($1) AND `+servedHere+`
+		ORDER BY a.organ_id`, organIDs)
 	if err != nil {
 		return nil, fmt.Errorf("exchange: unable to find the local recipients: %w", err)
 	}
@@ -224,6 +223,21 @@ func (l *Link) localAgencies(ctx context.Context, organIDs []string) ([]localAge
 // dispatch hands a registered package to the documents, in the registration's
 // transaction, and returns the local document it created, if any.
 func (l *Link) dispatch(ctx context.Context, tx pgx.Tx, in *incoming, to localAgency, receiptID string) (int64, *wire.Refusal, error) {
+	docID, ref, err := l.handOver(ctx, tx, in, to, receiptID)
+	if permanent(err) {
+		return 0, refusal(http.StatusBadRequest, wire.CodeInvalid, docs.UserMessage(err)), nil
+	}
+	return docID, ref, err
+}
+
+// permanent tells a refusal of the documents, which a resend cannot change, from a
+// failure of this node.
+func permanent(err error) bool {
+	return errors.Is(err, docs.ErrInvalid) || errors.Is(err, docs.ErrDuplicate) || errors.Is(err, docs.ErrIllegalTransition) ||
+		errors.Is(err, docs.ErrForbidden)
+}
+
+func (l *Link) handOver(ctx context.Context, tx pgx.Tx, in *incoming, to localAgency, receiptID string) (int64, *wire.Refusal, error) {
 	if in.pkg.Kind == liaison.KindStatus {
 		ref, err := l.applyStatus(ctx, tx, in.pkg.Status, to, receiptID)
 		return 0, ref, err
@@ -251,9 +265,6 @@ func (l *Link) receiveDocument(ctx context.Context, tx pgx.Tx, in *incoming, to 
 		input.ReplacesExternalID = b.Replacements[0].DocumentID
 	}
 	receipt, err := l.Docs.ReceiveTx(ctx, tx, docs.Actor{AgencyID: to.agencyID}, input)
-	if errors.Is(err, docs.ErrInvalid) {
-		return 0, refusal(http.StatusBadRequest, wire.CodeInvalid, docs.UserMessage(err)), nil
-	}
 	if err != nil {
 		return 0, nil, fmt.Errorf("exchange: unable to receive the document: %w", err)
 	}

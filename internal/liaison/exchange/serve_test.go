@@ -137,6 +137,11 @@ func TestDirectorySync(t *testing.T) {
 	if got := nd.count(t, `SELECT count(*) FROM exchange_directory WHERE organ_id = $1 AND end_at = $2`, otherOrganID, ended); got != 1 {
 		t.Fatal("the ended service is not recorded")
 	}
+	for organID, want := range map[string]bool{remoteOrganID: true, otherOrganID: true, localOrganID: false, "000.00.99.H10": false} {
+		if external, err := External(ctx, nd.pool, organID); err != nil || external != want {
+			t.Errorf("External(%s) = %v %v, want %v", organID, external, err, want)
+		}
+	}
 
 	srv := n.serve(t, n.node, nd.link.Handler())
 	client := n.client(srv.URL, n.hub)
