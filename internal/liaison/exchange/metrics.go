@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/riverqueue/river/rivertype"
 
 	"edms/internal/docs"
 )
@@ -78,14 +79,19 @@ func (m *Metrics) refused(peer, kind string) {
 type queueDepth struct{ pool *pgxpool.Pool }
 
 var queueDepthDesc = prometheus.NewDesc("edms_exchange_queue_jobs",
-	"Jobs of River's exchange queue, by state.", []string{"state"}, nil)
+	"Jobs of River's exchange queue, by state (every state, 0 included).", []string{"state"}, nil)
 
 func (q queueDepth) Describe(ch chan<- *prometheus.Desc) { ch <- queueDepthDesc }
 
 func (q queueDepth) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	rows, err := q.pool.Query(ctx, `SELECT state::text, count(*) FROM river_job WHERE queue = $1 GROUP BY state`, docs.QueueExchange)
+	var states []string
+	for _, st := range rivertype.JobStates() {
+		states = append(states, string(st))
+	}
+	rows, err := q.pool.Query(ctx, `SELECT s.state, count(j.id) FROM unnest($2::text[]) s(state)
+		LEFT JOIN river_job j ON j.state = s.state::river_job_state AND j.queue = $1 GROUP BY s.state`, docs.QueueExchange, states)
 	if err != nil {
 		slog.Warn("exchange: unable to count the queue's jobs", "error", err)
 		return
