@@ -65,15 +65,17 @@ func (h *fakeHub) got(id string) ([]*http.Request, []byte) {
 
 // sentDocument stores an issued outgoing document of the node's agency, with a PDF,
 // addressed to remoteOrganID.
-func (nd *node) sentDocument(t *testing.T, number string) int64 {
+func (nd *node) sentDocument(t *testing.T, number string) int64 { return nd.sentDocumentOf(t, number, "thuong") }
+
+func (nd *node) sentDocumentOf(t *testing.T, number, secrecy string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	var id int64
 	err := store.InTx(ctx, nd.pool, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO documents (agency_id, direction, type, code_number, code_notation, place,
-				issued_date, subject, issuer_organ_id, issuer_name, signer_name, outgoing_state)
+				issued_date, subject, issuer_organ_id, issuer_name, signer_name, outgoing_state, secrecy)
 			VALUES ($1, 'outgoing', 'quyet_dinh', $2, 'QĐ-UBND', 'Yên Ninh', current_date, 'Về việc thử gửi văn bản',
-				$3, 'UBND xã Yên Ninh', 'Nguyễn Văn A', 'sent') RETURNING id`, nd.agency.ID, number, localOrganID).Scan(&id); err != nil {
+				$3, 'UBND xã Yên Ninh', 'Nguyễn Văn A', 'sent', $4) RETURNING id`, nd.agency.ID, number, localOrganID, secrecy).Scan(&id); err != nil {
 			return err
 		}
 		blob, err := docs.PutBlob(ctx, tx, bytes.NewReader(testPDF()), docs.MediaPDF, 1<<20)
@@ -116,9 +118,11 @@ func (nd *node) settled(t *testing.T, packageID string) (jobState, logState, rec
 	return
 }
 
-func (nd *node) queue(t *testing.T, args river.JobArgs) {
+func (nd *node) queue(t *testing.T, args river.JobArgs) { nd.queueTries(t, args, 3) }
+
+func (nd *node) queueTries(t *testing.T, args river.JobArgs, maxAttempts int) {
 	t.Helper()
-	if _, err := nd.jobs.Insert(context.Background(), args, &river.InsertOpts{Queue: docs.QueueExchange, MaxAttempts: 3}); err != nil {
+	if _, err := nd.jobs.Insert(context.Background(), args, &river.InsertOpts{Queue: docs.QueueExchange, MaxAttempts: maxAttempts}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -170,6 +174,22 @@ func TestOutboundDeliveries(t *testing.T) {
 			t.Fatalf("job %s, log %s receipt %q after %d attempts", job, state, receipt, attempts)
 		}
 	})
+	t.Run("given up at the last attempt", func(t *testing.T) {
+		docID := nd.sentDocument(t, "34")
+		nd.queueTries(t, docs.SendPackageArgs{DocumentID: docID, Recipient: remoteOrganID, PackageID: "flaky-2"}, 1)
+		job, state, _, lastError, attempts := nd.settled(t, "flaky-2")
+		if job != "discarded" || state != "failed" || !strings.Contains(lastError, "503") || attempts != 1 {
+			t.Fatalf("job %s, log %s %q after %d attempts", job, state, lastError, attempts)
+		}
+	})
+	t.Run("secret", func(t *testing.T) {
+		docID := nd.sentDocumentOf(t, "35", "mat")
+		nd.queue(t, docs.SendPackageArgs{DocumentID: docID, Recipient: remoteOrganID, PackageID: "ok-secret"})
+		job, state, _, lastError, _ := nd.settled(t, "ok-secret")
+		if reqs, _ := hub.got("ok-secret"); job != "completed" || state != "failed" || lastError != msgSecret || len(reqs) != 0 {
+			t.Fatalf("job %s, log %s %q, %d requests at the hub", job, state, lastError, len(reqs))
+		}
+	})
 	t.Run("status", func(t *testing.T) {
 		nd.queue(t, docs.SendStatusArgs{AgencyID: nd.agency.ID, To: remoteOrganID, ResponseFor: "000.00.00.H10,2026/03/02,15/QĐ-UBND",
 			Code: "03", Note: "Đã vào sổ", At: time.Now(), PackageID: "status-1"})
@@ -183,6 +203,17 @@ func TestOutboundDeliveries(t *testing.T) {
 			t.Fatalf("status package %+v, refusal %v", pkg, ref)
 		}
 	})
+}
+
+// TestOutboundWithoutHub fails a delivery at once when the node has no hub.
+func TestOutboundWithoutHub(t *testing.T) {
+	n := newNetwork(t)
+	nd := newNode(t, n, true)
+	nd.queue(t, docs.SendPackageArgs{DocumentID: nd.sentDocument(t, "36"), Recipient: remoteOrganID, PackageID: "p-nohub"})
+	job, state, _, lastError, _ := nd.settled(t, "p-nohub")
+	if job != "completed" || state != "failed" || lastError != msgNoHub {
+		t.Fatalf("job %s, log %s %q", job, state, lastError)
+	}
 }
 
 func verifyWithXmlsec1(t *testing.T, ca *pki.Authority, body []byte) {
