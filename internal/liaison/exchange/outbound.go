@@ -151,10 +151,16 @@ func (l *Link) post(ctx context.Context, built *Built, packageID, recipient stri
 	return l.Hub.Send(ctx, wire.Outgoing{Body: built, Length: built.Size, PackageID: packageID, Recipient: recipient})
 }
 
+// sendTimeout bounds one delivery attempt: building, signing and posting a package
+// of tens of megabytes.
+const sendTimeout = 10 * time.Minute
+
 type sendPackageWorker struct {
 	river.WorkerDefaults[docs.SendPackageArgs]
 	l *Link
 }
+
+func (w *sendPackageWorker) Timeout(*river.Job[docs.SendPackageArgs]) time.Duration { return sendTimeout }
 
 // Work builds, signs and posts one document package to the hub, outside any
 // transaction, then records the outcome with the job's completion.
@@ -224,6 +230,8 @@ type sendStatusWorker struct {
 	river.WorkerDefaults[docs.SendStatusArgs]
 	l *Link
 }
+
+func (w *sendStatusWorker) Timeout(*river.Job[docs.SendStatusArgs]) time.Duration { return sendTimeout }
 
 // Work builds, signs and posts one status package to the hub; its outcome goes to
 // the sending log.
