@@ -115,10 +115,15 @@ type node struct {
 }
 
 func newNode(t *testing.T, n *network, workers bool) *node {
+	return newNodeOf(t, n, workers, localOrganID, "UBND xã Yên Ninh")
+}
+
+// newNodeOf is a node hosting the agency organID.
+func newNodeOf(t *testing.T, n *network, workers bool, organID, name string) *node {
 	t.Helper()
 	ctx := context.Background()
 	pool := storetest.NewDB(t)
-	agency := &org.Agency{OrganID: localOrganID, Name: "UBND xã Yên Ninh", Abbreviation: "UBND"}
+	agency := &org.Agency{OrganID: organID, Name: name, Abbreviation: "UBND"}
 	if _, _, err := org.SaveAgency(ctx, pool, agency); err != nil {
 		t.Fatal(err)
 	}

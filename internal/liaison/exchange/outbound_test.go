@@ -231,3 +231,57 @@ func verifyWithXmlsec1(t *testing.T, ca *pki.Authority, body []byte) {
 		t.Fatalf("xmlsec1 refuses the package: %v\n%s", err, out)
 	}
 }
+
+// relay is a hub that hands every package on to one node and answers with that
+// node's receipt, signed with its own key.
+func relay(t *testing.T, key crypto.Signer, to *wire.Client) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		receipt, err := to.Send(r.Context(), wire.Outgoing{Body: bytes.NewReader(body), Length: int64(len(body)),
+			PackageID: r.Header.Get(wire.HeaderPackageID), Recipient: r.Header.Get(wire.HeaderRecipient)})
+		if err != nil {
+			t.Errorf("relay: %v", err)
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		out, _ := json.Marshal(receipt)
+		sig, _ := wire.SignReceipt(key, out)
+		w.Header().Set(wire.HeaderReceiptSignature, sig)
+		w.Write(out)
+	})
+}
+
+// TestNodeToNode sends a document from one node's worker through a relaying hub to
+// another node's handler: the package the packer builds is the one the receiving
+// side registers as an incoming document with its file, once.
+func TestNodeToNode(t *testing.T) {
+	n := newNetwork(t)
+	sender := newNode(t, n, true)
+	receiver := newNodeOf(t, n, false, remoteOrganID, "Ủy ban nhân dân tỉnh Thái Nguyên")
+	ctx := context.Background()
+	if _, err := AddPeer(ctx, receiver.pool, "hub", RoleHub, n.hub.Cert, nil); err != nil {
+		t.Fatal(err)
+	}
+	receiverSrv := n.serve(t, n.node, receiver.link.Handler())
+	hubSrv := n.serve(t, n.hub, relay(t, n.hub.Key, n.client(receiverSrv.URL, n.hub)))
+	sender.link.Hub = n.client(hubSrv.URL, n.node)
+
+	docID := sender.sentDocument(t, "70")
+	sender.queue(t, docs.SendPackageArgs{DocumentID: docID, Recipient: remoteOrganID, PackageID: "n2n-1"})
+	job, state, receiptID, lastError, _ := sender.settled(t, "n2n-1")
+	if job != "completed" || state != "sent" || receiptID == "" {
+		t.Fatalf("job %s, log %s %q %q", job, state, receiptID, lastError)
+	}
+	var subject, external, issuer string
+	var files int
+	err := receiver.pool.QueryRow(ctx, `SELECT d.subject, d.external_id, d.issuer_organ_id,
+			(SELECT count(*) FROM document_files f WHERE f.document_id = d.id AND f.kind = 'main')
+		FROM documents d JOIN exchange_inbox i ON i.local_document_id = d.id
+		WHERE d.direction = 'incoming' AND i.receipt_id::text = $1`, receiptID).Scan(&subject, &external, &issuer, &files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subject != "Về việc thử gửi văn bản" || issuer != localOrganID || !strings.HasPrefix(external, localOrganID+",") || files != 1 {
+		t.Fatalf("received %q %q %q with %d main files", subject, external, issuer, files)
+	}
+}
