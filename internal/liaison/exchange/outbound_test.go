@@ -73,9 +73,10 @@ func (nd *node) sentDocumentOf(t *testing.T, number, secrecy string) int64 {
 	var id int64
 	err := store.InTx(ctx, nd.pool, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `INSERT INTO documents (agency_id, direction, type, code_number, code_notation, place,
-				issued_date, subject, issuer_organ_id, issuer_name, signer_name, outgoing_state, secrecy)
+				issued_date, subject, issuer_organ_id, issuer_name, signer_name, outgoing_state, secrecy, external_id)
 			VALUES ($1, 'outgoing', 'quyet_dinh', $2, 'QĐ-UBND', 'Yên Ninh', current_date, 'Về việc thử gửi văn bản',
-				$3, 'UBND xã Yên Ninh', 'Nguyễn Văn A', 'sent', $4) RETURNING id`, nd.agency.ID, number, localOrganID, secrecy).Scan(&id); err != nil {
+				$3, 'UBND xã Yên Ninh', 'Nguyễn Văn A', 'sent', $4, $3 || ',' || to_char(current_date, 'YYYY/MM/DD') || ',' || $2 || '/QĐ-UBND')
+			RETURNING id`, nd.agency.ID, number, localOrganID, secrecy).Scan(&id); err != nil {
 			return err
 		}
 		blob, err := docs.PutBlob(ctx, tx, bytes.NewReader(testPDF()), docs.MediaPDF, 1<<20)

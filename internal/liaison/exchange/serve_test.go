@@ -81,6 +81,17 @@ func TestInboundStatusesAndReports(t *testing.T) {
 		AND last_error = 'Nút nhận từ chối gói tin.'`); got != 1 {
 		t.Fatal("the report did not mark the package failed")
 	}
+	var external string
+	if err := nd.pool.QueryRow(ctx, `SELECT external_id FROM documents WHERE id = $1`, d.documentID).Scan(&external); err != nil {
+		t.Fatal(err)
+	}
+	tracking, err := hub.Tracking(ctx, external)
+	if err != nil || len(tracking) != 1 || tracking[0].Recipient != remoteOrganID || tracking[0].State != "pending" {
+		t.Fatalf("tracking %+v %v", tracking, err)
+	}
+	if _, err := hub.Tracking(ctx, "no-such-document"); err == nil {
+		t.Fatal("tracking of an unknown document answered")
+	}
 	report.PackageID = "never-sent"
 	var ref *wire.Refusal
 	if err := hub.SendReport(ctx, report); !errors.As(err, &ref) || ref.Code != wire.CodeUnknownDocument {
