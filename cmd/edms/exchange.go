@@ -78,6 +78,9 @@ func (c *exchangeConfig) tls() (tls.Certificate, *x509.CertPool, error) {
 // the keys folder's trust anchors.
 func (c *exchangeConfig) newLink(pool *pgxpool.Pool, documents *docs.Service, keys *docsign.Keyring) (*exchange.Link, error) {
 	link := &exchange.Link{Pool: pool, Docs: documents, NodeName: c.nodeName, Packer: exchange.Packer{DB: pool}}
+	if keys.Dir == "" && (c.listen != "" || c.hub != "") {
+		slog.Warn("the exchange runs without a -keys folder: packages can be neither signed nor verified, so every one is refused")
+	}
 	if keys.Dir != "" {
 		link.Packer.Keys = keys
 		trust, err := keys.TrustStore()
