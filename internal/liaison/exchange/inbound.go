@@ -68,6 +68,10 @@ type incoming struct {
 }
 
 func (l *Link) receivePackage(w http.ResponseWriter, r *http.Request, peer *Peer) {
+	if l.ReceiptKey == nil { // nothing could be acknowledged: store nothing
+		unavailable(w, errors.New("exchange: no key to sign receipts with"))
+		return
+	}
 	limit := l.maxPackageBytes()
 	if r.ContentLength > limit {
 		l.Metrics.refused(peer.Name, "unknown")

@@ -17,8 +17,12 @@ import (
 )
 
 // receiveReport records what a hub reports about a package this node sent and
-// could not be delivered for good: the recipient is marked failed with the reason.
+// that could not be delivered for good: the recipient is marked failed with the reason.
 func (l *Link) receiveReport(w http.ResponseWriter, r *http.Request, peer *Peer) {
+	if peer.Role != RoleHub {
+		writeRefusal(w, refusal(http.StatusForbidden, wire.CodeSenderMismatch, "Chỉ trục liên thông được gửi báo cáo chuyển phát."))
+		return
+	}
 	var rep wire.Report
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&rep); err != nil {
 		writeRefusal(w, refusal(http.StatusBadRequest, wire.CodeInvalid, "Báo cáo không đọc được: "+err.Error()))
