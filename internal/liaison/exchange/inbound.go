@@ -33,14 +33,14 @@ func (l *Link) authenticated(next func(http.ResponseWriter, *http.Request, *Peer
 	return func(w http.ResponseWriter, r *http.Request) {
 		spki := wire.PeerFingerprint(r.TLS)
 		if spki == "" {
-			writeRefusal(w, &wire.Refusal{Status: http.StatusUnauthorized, ErrorBody: wire.ErrorBody{
-				Code: wire.CodeUnauthenticated, Message: "Cần chứng thư máy khách của một nút hoặc trục đã đăng ký."}})
+			writeRefusal(w, refusal(http.StatusUnauthorized, wire.CodeUnauthenticated,
+				"Cần chứng thư máy khách của một nút hoặc trục đã đăng ký."))
 			return
 		}
 		peer, err := peerBySPKI(r.Context(), l.Pool, spki)
 		if errors.Is(err, ErrPeerNotFound) {
-			writeRefusal(w, &wire.Refusal{Status: http.StatusUnauthorized, ErrorBody: wire.ErrorBody{
-				Code: wire.CodeUnauthenticated, Message: "Chứng thư máy khách không thuộc nút hoặc trục nào đã đăng ký."}})
+			writeRefusal(w, refusal(http.StatusUnauthorized, wire.CodeUnauthenticated,
+				"Chứng thư máy khách không thuộc nút hoặc trục nào đã đăng ký."))
 			return
 		}
 		if err != nil {

@@ -62,7 +62,7 @@ type outcome struct {
 // first.
 func settle[T river.JobArgs](ctx context.Context, l *Link, job *river.Job[T], d delivery, out outcome, receipt wire.Receipt, sendErr error) error {
 	log := d.logger()
-	var refusal *wire.Refusal
+	var refused *wire.Refusal
 	switch {
 	case sendErr == nil:
 		l.Metrics.sent(l.hubName(), d.kind, time.Since(d.createdAt))
@@ -73,31 +73,33 @@ func settle[T river.JobArgs](ctx context.Context, l *Link, job *river.Job[T], d 
 			}
 			return out.sent(ctx, tx, receipt)
 		})
-	case errors.As(sendErr, &refusal):
+	case errors.As(sendErr, &refused):
 		l.Metrics.failed(l.hubName(), d.kind)
-		log.Warn("exchange: package refused", "code", refusal.Code, "message", refusal.Message)
-		return fail(ctx, l, job, d, out, refusal.Message)
+		log.Warn("exchange: package refused", "code", refused.Code, "message", refused.Message)
+		return fail(ctx, l, job, d, out, refused.Message)
 	case d.lastTry:
 		l.Metrics.failed(l.hubName(), d.kind)
 		log.Error("exchange: package given up after its last attempt", "error", sendErr)
-		if err := store.InTx(ctx, l.Pool, func(tx pgx.Tx) error {
-			if err := recordOutbound(ctx, tx, d, "failed", wire.Receipt{}, sendErr.Error()); err != nil {
-				return err
-			}
+		return unsettled(ctx, l, d, sendErr, "failed", func(tx pgx.Tx) error {
 			return out.failed(ctx, tx, "Không gửi được sau nhiều lần thử: "+sendErr.Error())
-		}); err != nil {
-			return errors.Join(sendErr, err)
-		}
-		return sendErr
+		})
 	default:
 		log.Warn("exchange: package not delivered, will retry", "error", sendErr)
-		if err := store.InTx(ctx, l.Pool, func(tx pgx.Tx) error {
-			return recordOutbound(ctx, tx, d, "pending", wire.Receipt{}, sendErr.Error())
-		}); err != nil {
-			return errors.Join(sendErr, err)
-		}
-		return sendErr
+		return unsettled(ctx, l, d, sendErr, "pending", func(pgx.Tx) error { return nil })
 	}
+}
+
+// unsettled records an attempt that failed for now, with what else the state
+// calls for, and returns its error: River retries the job, or discards it after
+// its last attempt.
+func unsettled(ctx context.Context, l *Link, d delivery, sendErr error, state string, also func(pgx.Tx) error) error {
+	err := store.InTx(ctx, l.Pool, func(tx pgx.Tx) error {
+		if err := recordOutbound(ctx, tx, d, state, wire.Receipt{}, sendErr.Error()); err != nil {
+			return err
+		}
+		return also(tx)
+	})
+	return errors.Join(sendErr, err)
 }
 
 // fail records a delivery that will never succeed and completes its job: no retry.
