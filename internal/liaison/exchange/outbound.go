@@ -125,6 +125,16 @@ func complete[T river.JobArgs](ctx context.Context, l *Link, job *river.Job[T], 
 	})
 }
 
+// enterOutbound puts a delivery in the sending log, if it is not there yet.
+func enterOutbound(ctx context.Context, tx pgx.Tx, d delivery) error {
+	_, err := tx.Exec(ctx, `INSERT INTO exchange_outbound (package_id, recipient, kind, document_id)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (package_id, recipient) DO NOTHING`, d.packageID, d.recipient, d.kind, d.documentID)
+	if err != nil {
+		return fmt.Errorf("exchange: unable to enter package %s in the sending log: %w", d.packageID, err)
+	}
+	return nil
+}
+
 // recordOutbound writes the delivery's latest attempt to the sending log.
 func recordOutbound(ctx context.Context, tx pgx.Tx, d delivery, state string, receipt wire.Receipt, lastError string) error {
 	var hubReceivedAt *time.Time
@@ -180,7 +190,7 @@ func (w *sendPackageWorker) Work(ctx context.Context, job *river.Job[docs.SendPa
 	if l.Hub == nil {
 		return fail(ctx, l, job, d, out, msgNoHub)
 	}
-	rec, business, err := l.loadOutgoing(ctx, a)
+	rec, business, err := l.loadOutgoing(ctx, a, d)
 	if err != nil {
 		return err
 	}
@@ -203,13 +213,18 @@ func (w *sendPackageWorker) Work(ctx context.Context, job *river.Job[docs.SendPa
 }
 
 // loadOutgoing reads the document to send, in a short transaction, and what the
-// package does to it.
-func (l *Link) loadOutgoing(ctx context.Context, a docs.SendPackageArgs) (*docs.Record, *liaison.Business, error) {
+// package does to it. The delivery enters the sending log before the package
+// leaves, so that a hub's report about it finds its document even when it comes
+// back before the receipt is recorded.
+func (l *Link) loadOutgoing(ctx context.Context, a docs.SendPackageArgs, d delivery) (*docs.Record, *liaison.Business, error) {
 	var rec *docs.Record
 	business := &liaison.Business{DocType: liaison.BusinessType(a.Business), Reason: a.Reason}
 	err := store.InTx(ctx, l.Pool, func(tx pgx.Tx) error {
 		var err error
 		if rec, err = docs.OutgoingForExchange(ctx, tx, a.DocumentID); err != nil {
+			return err
+		}
+		if err := enterOutbound(ctx, tx, d); err != nil {
 			return err
 		}
 		if rec.ReplacesID == 0 || business.DocType != liaison.BusinessReplace {
