@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -77,11 +78,12 @@ func (l *Link) serveDirectory(w http.ResponseWriter, r *http.Request, _ *Peer) {
 }
 
 // serveTracking tells, for a document one of this node's agencies sent, where it
-// stands at each recipient.
-func (l *Link) serveTracking(w http.ResponseWriter, r *http.Request, _ *Peer) {
+// stands at each recipient: a hub sees every recipient, a node those it serves.
+func (l *Link) serveTracking(w http.ResponseWriter, r *http.Request, peer *Peer) {
 	documentID := r.URL.Query().Get("document_id")
 	tracking, err := l.tracking(r.Context(), documentID)
-	if errors.Is(err, docs.ErrNotFound) {
+	tracking = slices.DeleteFunc(tracking, func(t wire.Tracking) bool { return !peer.serves(t.Recipient) })
+	if errors.Is(err, docs.ErrNotFound) || (err == nil && len(tracking) == 0) {
 		writeRefusal(w, refusal(http.StatusNotFound, wire.CodeUnknownDocument, "Không có văn bản "+documentID+"."))
 		return
 	}

@@ -85,6 +85,7 @@ func TestInboundStatusesAndReports(t *testing.T) {
 	if err := nd.pool.QueryRow(ctx, `SELECT external_id FROM documents WHERE id = $1`, d.documentID).Scan(&external); err != nil {
 		t.Fatal(err)
 	}
+	var ref *wire.Refusal
 	tracking, err := hub.Tracking(ctx, external)
 	if err != nil || len(tracking) != 1 || tracking[0].Recipient != remoteOrganID || tracking[0].State != "pending" {
 		t.Fatalf("tracking %+v %v", tracking, err)
@@ -92,8 +93,14 @@ func TestInboundStatusesAndReports(t *testing.T) {
 	if _, err := hub.Tracking(ctx, "no-such-document"); err == nil {
 		t.Fatal("tracking of an unknown document answered")
 	}
+	member := n.tlsCredential(t, "member")
+	if _, err := AddPeer(ctx, nd.pool, "member", RoleNode, member.Cert, []string{otherOrganID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.client(srv.URL, member).Tracking(ctx, external); !errors.As(err, &ref) || ref.Code != wire.CodeUnknownDocument {
+		t.Fatalf("tracking asked by a node serving no recipient: %v", err)
+	}
 	report.PackageID = "never-sent"
-	var ref *wire.Refusal
 	if err := hub.SendReport(ctx, report); !errors.As(err, &ref) || ref.Code != wire.CodeUnknownDocument {
 		t.Fatalf("report of a package never sent: %v", err)
 	}
