@@ -118,7 +118,13 @@ func (c *exchangeConfig) serveExchange(ctx context.Context, link *exchange.Link)
 	start := func(srv *http.Server, ln net.Listener, what string) {
 		servers = append(servers, srv)
 		slog.Info("edms "+what+" listening", "address", ln.Addr().String(), "node", c.nodeName)
-		go func() { errc <- srv.Serve(ln) }()
+		go func() {
+			if srv.TLSConfig != nil {
+				errc <- srv.ServeTLS(ln, "", "") // HTTP/2 when the peer offers it
+			} else {
+				errc <- srv.Serve(ln)
+			}
+		}()
 	}
 	if c.listen != "" {
 		cert, cas, err := c.tls()
@@ -129,8 +135,8 @@ func (c *exchangeConfig) serveExchange(ctx context.Context, link *exchange.Link)
 		if err != nil {
 			return fmt.Errorf("cannot listen on %s: %w", c.listen, err)
 		}
-		start(&http.Server{Handler: link.Handler(), ReadHeaderTimeout: 30 * time.Second},
-			tls.NewListener(ln, wire.ServerTLS(cert, cas)), "exchange listener")
+		start(&http.Server{Handler: link.Handler(), ReadHeaderTimeout: 30 * time.Second, TLSConfig: wire.ServerTLS(cert, cas)},
+			ln, "exchange listener")
 	}
 	if c.metricsListen != "" {
 		ln, err := net.Listen("tcp", c.metricsListen)
