@@ -113,7 +113,7 @@ func (l *Link) tracking(ctx context.Context, documentID string) ([]wire.Tracking
 	}
 	out := make([]wire.Tracking, 0, len(recipients))
 	for _, rc := range recipients {
-		state := trackingStates[rc.Status]
+		state := trackingState(rc.Status)
 		out = append(out, wire.Tracking{DocumentID: documentID, Recipient: rc.OrganID, State: state, Detail: rc.Note,
 			History: []wire.TrackingEntry{{Code: state, At: rc.At, Detail: rc.Note}}})
 	}
@@ -126,6 +126,18 @@ var trackingStates = map[docs.RecipientStatus]string{
 	docs.RecipientRejected: "02", docs.RecipientRegistered: "03", docs.RecipientAssigned: "04",
 	docs.RecipientInProgress: "05", docs.RecipientCompleted: "06", docs.RecipientRecalled: "recalled",
 	docs.RecipientRefused: "16",
+}
+
+// trackingState is a recipient status as the protocol's tracking names it; a
+// delivery state of the outbox that the map does not know is pending, or failed.
+func trackingState(s docs.RecipientStatus) string {
+	if state, ok := trackingStates[s]; ok {
+		return state
+	}
+	if s == "failed" {
+		return "failed"
+	}
+	return "pending"
 }
 
 func (l *Link) serveHealth(w http.ResponseWriter, _ *http.Request, _ *Peer) {
