@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"edms/internal/docs"
 	"edms/internal/liaison"
 	"edms/internal/liaison/wire"
 	"edms/internal/org"
@@ -72,15 +74,6 @@ func TestInboundStatusesAndReports(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	report := wire.Report{PackageID: "p-9", From: localOrganID, Recipient: remoteOrganID, Code: wire.CodeWrongRecipient,
-		Message: "Nút nhận từ chối gói tin.", ReportedBy: "hub"}
-	if err := hub.SendReport(ctx, report); err != nil {
-		t.Fatal(err)
-	}
-	if got := nd.count(t, `SELECT count(*) FROM exchange_outbound WHERE package_id = 'p-9' AND state = 'failed'
-		AND last_error = 'Nút nhận từ chối gói tin.'`); got != 1 {
-		t.Fatal("the report did not mark the package failed")
-	}
 	var external string
 	if err := nd.pool.QueryRow(ctx, `SELECT external_id FROM documents WHERE id = $1`, d.documentID).Scan(&external); err != nil {
 		t.Fatal(err)
@@ -99,6 +92,15 @@ func TestInboundStatusesAndReports(t *testing.T) {
 	}
 	if _, err := n.client(srv.URL, member).Tracking(ctx, external); !errors.As(err, &ref) || ref.Code != wire.CodeUnknownDocument {
 		t.Fatalf("tracking asked by a node serving no recipient: %v", err)
+	}
+	report := wire.Report{PackageID: "p-9", From: localOrganID, Recipient: remoteOrganID, Code: wire.CodeWrongRecipient,
+		Message: "Nút nhận từ chối gói tin.", ReportedBy: "hub"}
+	if err := hub.SendReport(ctx, report); err != nil {
+		t.Fatal(err)
+	}
+	if got := nd.count(t, `SELECT count(*) FROM exchange_outbound WHERE package_id = 'p-9' AND state = 'failed'
+		AND last_error = 'Nút nhận từ chối gói tin.'`); got != 1 {
+		t.Fatal("the report did not mark the package failed")
 	}
 	report.PackageID = "never-sent"
 	if err := hub.SendReport(ctx, report); !errors.As(err, &ref) || ref.Code != wire.CodeUnknownDocument {
@@ -199,10 +201,11 @@ func TestMetrics(t *testing.T) {
 	rec := httptest.NewRecorder()
 	nd.link.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
+	available := nd.count(t, `SELECT count(*) FROM river_job WHERE queue = $1 AND state = 'available'`, docs.QueueExchange)
 	for _, want := range []string{
 		`edms_exchange_packages_in_total{kind="document",peer="hub"} 1`,
 		`edms_exchange_packages_failed_total{direction="in",kind="document",peer="hub"} 1`,
-		`edms_exchange_queue_jobs{state="available"} 1`,
+		fmt.Sprintf(`edms_exchange_queue_jobs{state="available"} %d`, available),
 		`edms_exchange_delivery_seconds_bucket`,
 	} {
 		if !strings.Contains(string(body), want) {
