@@ -172,7 +172,9 @@ type sendPackageWorker struct {
 	l *Link
 }
 
-func (w *sendPackageWorker) Timeout(*river.Job[docs.SendPackageArgs]) time.Duration { return sendTimeout }
+func (w *sendPackageWorker) Timeout(*river.Job[docs.SendPackageArgs]) time.Duration {
+	return sendTimeout
+}
 
 // Work builds, signs and posts one document package to the hub, outside any
 // transaction, then records the outcome with the job's completion.

@@ -65,7 +65,9 @@ func (h *fakeHub) got(id string) ([]*http.Request, []byte) {
 
 // sentDocument stores an issued outgoing document of the node's agency, with a PDF,
 // addressed to remoteOrganID.
-func (nd *node) sentDocument(t *testing.T, number string) int64 { return nd.sentDocumentOf(t, number, "thuong") }
+func (nd *node) sentDocument(t *testing.T, number string) int64 {
+	return nd.sentDocumentOf(t, number, "thuong")
+}
 
 func (nd *node) sentDocumentOf(t *testing.T, number, secrecy string) int64 {
 	t.Helper()
