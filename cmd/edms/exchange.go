@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ type exchangeConfig struct {
 	hub           string
 	nodeName      string
 	metricsListen string
+	maxPackage    int64
 }
 
 func addExchangeFlags(fs *flag.FlagSet) *exchangeConfig {
@@ -47,6 +49,9 @@ func addExchangeFlags(fs *flag.FlagSet) *exchangeConfig {
 	fs.StringVar(&c.nodeName, "node-name", envOr("EDMS_NODE_NAME", host), "this node's name in the network (env EDMS_NODE_NAME)")
 	fs.StringVar(&c.metricsListen, "metrics-listen", os.Getenv("EDMS_METRICS_LISTEN"),
 		"address serving Prometheus metrics on /metrics; empty: off (env EDMS_METRICS_LISTEN)")
+	maxPackage, _ := strconv.ParseInt(envOr("EDMS_EXCHANGE_MAX_PACKAGE", strconv.Itoa(exchange.DefaultMaxPackageBytes)), 10, 64)
+	fs.Int64Var(&c.maxPackage, "exchange-max-package", maxPackage,
+		"largest package the exchange listener accepts, in bytes; a larger one is refused with 413 (env EDMS_EXCHANGE_MAX_PACKAGE)")
 	return c
 }
 
@@ -77,7 +82,8 @@ func (c *exchangeConfig) tls() (tls.Certificate, *x509.CertPool, error) {
 // newLink builds the node's exchange link; package signatures are checked against
 // the keys folder's trust anchors.
 func (c *exchangeConfig) newLink(pool *pgxpool.Pool, documents *docs.Service, keys *docsign.Keyring) (*exchange.Link, error) {
-	link := &exchange.Link{Pool: pool, Docs: documents, NodeName: c.nodeName, Packer: exchange.Packer{DB: pool}}
+	link := &exchange.Link{Pool: pool, Docs: documents, NodeName: c.nodeName, Packer: exchange.Packer{DB: pool},
+		MaxPackageBytes: c.maxPackage}
 	if keys.Dir == "" && (c.listen != "" || c.hub != "") {
 		slog.Warn("the exchange runs without a -keys folder: packages can be neither signed nor verified, so every one is refused")
 	}
