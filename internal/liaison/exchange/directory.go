@@ -113,7 +113,8 @@ func (w *syncDirectoryWorker) Work(ctx context.Context, _ *river.Job[SyncDirecto
 
 // SyncDirectory fetches the hub's directory and saves the agencies other nodes
 // serve in the node's agency list, so that clerks can address them; where each is
-// served and when its service ended go to exchange_directory.
+// served and when its service ended go to exchange_directory. An agency is served
+// here when the directory names this node, or when this node holds its key.
 func (l *Link) SyncDirectory(ctx context.Context) (*org.ImportReport, error) {
 	if l.Hub == nil {
 		return nil, errors.New("exchange: no hub to sync the directory from")
@@ -126,10 +127,11 @@ func (l *Link) SyncDirectory(ctx context.Context) (*org.ImportReport, error) {
 	err = store.InTx(ctx, l.Pool, func(tx pgx.Tx) error {
 		var external []org.DirectoryEntry
 		for i, e := range entries {
-			if err := saveDirectoryEntry(ctx, tx, e, e.Node == l.NodeName); err != nil {
+			here := e.Node == l.NodeName || l.hosts(e.OrganID)
+			if err := saveDirectoryEntry(ctx, tx, e, here); err != nil {
 				return err
 			}
-			if e.Node == l.NodeName {
+			if here {
 				continue
 			}
 			entry, err := importEntryOf(ctx, tx, i+1, e)
@@ -142,6 +144,20 @@ func (l *Link) SyncDirectory(ctx context.Context) (*org.ImportReport, error) {
 		return err
 	})
 	return report, err
+}
+
+// hosts tells whether this node holds the agency's signing key: then it acts for
+// the agency, whatever name the hub's directory gives the node that serves it.
+func (l *Link) hosts(organID string) bool {
+	if l.Packer.Keys == nil {
+		return false
+	}
+	id, err := l.Packer.Keys.Agency(organID)
+	if err != nil {
+		return false
+	}
+	id.Close()
+	return true
 }
 
 // importEntryOf maps a directory entry to an import row, keeping the abbreviation of

@@ -72,10 +72,15 @@ func (n *network) tlsCredential(t *testing.T, name string) *pki.Credential {
 	return cred
 }
 
-// Agency opens an agency's signing key (the Packer's AgencyKeys).
-func (n *network) Agency(organID string) (*signing.Identity, error) {
-	cred, ok := n.agencies[organID]
-	if !ok {
+// keysOf are the signing keys of the agencies a node hosts (the Packer's AgencyKeys).
+type keysOf struct {
+	n       *network
+	organID string
+}
+
+func (k keysOf) Agency(organID string) (*signing.Identity, error) {
+	cred := k.n.agencies[organID]
+	if organID != k.organID || cred == nil {
 		return nil, os.ErrNotExist
 	}
 	return signing.NewIdentity(cred.Key, cred.Cert, cred.Chain)
@@ -128,7 +133,7 @@ func newNodeOf(t *testing.T, n *network, workers bool, organID, name string) *no
 		t.Fatal(err)
 	}
 	svc := &docs.Service{Pool: pool, Access: nobody{}}
-	link := &Link{Pool: pool, Docs: svc, Packer: Packer{DB: pool, Keys: n}, NodeName: "yen-ninh",
+	link := &Link{Pool: pool, Docs: svc, Packer: Packer{DB: pool, Keys: keysOf{n, organID}}, NodeName: "yen-ninh",
 		Roots: n.roots, ReceiptKey: n.node.Key}
 	riverWorkers := river.NewWorkers()
 	link.Register(riverWorkers)

@@ -1,7 +1,6 @@
 package exchange
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -55,17 +54,9 @@ type registration struct {
 // hands it to the documents in the same transaction. A package whose every key has
 // arrived before is answered with the first receipt, marked duplicate.
 func (l *Link) register(ctx context.Context, in *incoming, transportRecipient string, peer *Peer) (wire.Receipt, *wire.Refusal, error) {
-	candidates, ref := recipientsOf(in.pkg, transportRecipient)
-	if ref != nil {
-		return wire.Receipt{}, ref, nil
-	}
-	local, err := l.localAgencies(ctx, candidates)
-	if err != nil {
-		return wire.Receipt{}, nil, err
-	}
-	if len(local) == 0 {
-		return wire.Receipt{}, refusal(http.StatusBadRequest, wire.CodeWrongRecipient,
-			fmt.Sprintf("Nút %s không phục vụ nơi nhận nào của gói tin (%s).", l.NodeName, strings.Join(candidates, ", "))), nil
+	local, ref, err := l.addressees(ctx, in, transportRecipient)
+	if ref != nil || err != nil {
+		return wire.Receipt{}, ref, err
 	}
 	receipt := wire.Receipt{PackageID: in.packageID, DocumentID: documentIDOf(in), ReceivedBy: l.NodeName}
 	err = store.InTx(ctx, l.Pool, func(tx pgx.Tx) error {
@@ -177,16 +168,72 @@ func insertRegistration(ctx context.Context, tx pgx.Tx, k inboxKey, in *incoming
 	return nil
 }
 
+// addressees are the agencies of this node that a package is for on this request.
+// A document package names them (To, or the transport recipient); a status package
+// without a transport recipient is for the agency it is about: the document's
+// sender for 01–16, the agencies that received the document for a recall (13).
+func (l *Link) addressees(ctx context.Context, in *incoming, transportRecipient string) ([]localAgency, *wire.Refusal, error) {
+	candidates, ref := recipientsOf(in.pkg, transportRecipient)
+	if ref != nil {
+		return nil, ref, nil
+	}
+	if candidates == nil {
+		return l.statusAddressees(ctx, in.pkg.Status)
+	}
+	local, err := l.localAgencies(ctx, candidates)
+	if err == nil && len(local) == 0 {
+		ref = refusal(http.StatusBadRequest, wire.CodeWrongRecipient,
+			fmt.Sprintf("Nút %s không phục vụ nơi nhận nào của gói tin (%s).", l.NodeName, strings.Join(candidates, ", ")))
+	}
+	return local, ref, err
+}
+
+// statusAddressees finds whom an unaddressed status is for; a status about a
+// document none of this node's agencies sent or received is an unknown document.
+func (l *Link) statusAddressees(ctx context.Context, st *liaison.Status) ([]localAgency, *wire.Refusal, error) {
+	candidates := []string{st.ResponseFor.OrganID}
+	if st.StatusCode == statusRecall {
+		var err error
+		if candidates, err = l.holders(ctx, st.From.OrganID, st.ResponseFor.DocumentID); err != nil {
+			return nil, nil, err
+		}
+	}
+	local, err := l.localAgencies(ctx, candidates)
+	if err != nil || len(local) > 0 {
+		return local, nil, err
+	}
+	if st.StatusCode == statusRecall { // answered 16 by the one agency of this node, if it has only one
+		if own, err := l.ownAgencies(ctx); err != nil || len(own) == 1 {
+			return own, nil, err
+		}
+	}
+	return nil, refusal(http.StatusBadRequest, wire.CodeUnknownDocument,
+		fmt.Sprintf("Không cơ quan nào trên nút %s gửi hay nhận văn bản %s.", l.NodeName, st.ResponseFor.DocumentID)), nil
+}
+
+// holders are the recipients for which this node registered a document of sender.
+func (l *Link) holders(ctx context.Context, sender, documentID string) ([]string, error) {
+	rows, err := l.Pool.Query(ctx, `SELECT DISTINCT recipient FROM exchange_inbox
+		WHERE from_organ_id = $1 AND document_id = $2 AND kind = 'document'`, sender, documentID)
+	if err != nil {
+		return nil, fmt.Errorf("exchange: unable to find who received %s: %w", documentID, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
 // recipientsOf are the OrganIds a package is addressed to on this request: the
-// transport recipient when given (it must be among To), else every To; a status
-// package goes to the transport recipient or else to the document's sender.
+// transport recipient when given (it must be among To), else every To. A status
+// package goes to the transport recipient, or nil: to whom it is about.
 func recipientsOf(pkg *liaison.Package, transportRecipient string) ([]string, *wire.Refusal) {
 	if pkg.Kind == liaison.KindStatus {
 		code := pkg.Status.StatusCode
 		if code != statusRecall && !slices.Contains(appliedStatuses, code) {
 			return nil, refusal(http.StatusBadRequest, wire.CodeInvalid, fmt.Sprintf("Mã trạng thái %q không có trong danh mục.", code))
 		}
-		return []string{cmp.Or(transportRecipient, pkg.Status.ResponseFor.OrganID)}, nil
+		if transportRecipient == "" {
+			return nil, nil
+		}
+		return []string{transportRecipient}, nil
 	}
 	var to []string
 	for _, o := range pkg.Header.To {

@@ -33,7 +33,8 @@ func TestRecipientsOf(t *testing.T) {
 		{"the transport recipient", document(localOrganID, otherOrganID), otherOrganID, []string{otherOrganID}, ""},
 		{"transport recipient not among To", document(localOrganID), otherOrganID, nil, wire.CodeWrongRecipient},
 		{"one OrganId twice in To", document(localOrganID, localOrganID), "", nil, wire.CodeInvalid},
-		{"status to the document's sender", status("03"), "", []string{localOrganID}, ""},
+		{"status to whom it is about", status("03"), "", nil, ""},
+		{"status to the transport recipient", status("03"), localOrganID, []string{localOrganID}, ""},
 		{"recall to the transport recipient", status("13"), otherOrganID, []string{otherOrganID}, ""},
 		{"status outside the catalogue", status("07"), "", nil, wire.CodeInvalid},
 	}

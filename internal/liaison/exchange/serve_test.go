@@ -120,8 +120,8 @@ func directoryHub(entries []wire.DirectoryEntry) http.Handler {
 }
 
 // TestDirectorySync fetches the hub's directory: the agencies of other nodes join
-// the agency list, an ended one is recorded so, the node's own entry changes
-// nothing, and packages for an agency of another node are no longer registered
+// the agency list, an ended one is recorded so, the node's own entry (known by the
+// key the node holds, under whatever node name the hub gives) changes nothing, and packages for an agency of another node are no longer registered
 // here; the node's own directory lists only its agencies.
 func TestDirectorySync(t *testing.T) {
 	n := newNetwork(t)
@@ -134,7 +134,7 @@ func TestDirectorySync(t *testing.T) {
 	hubSrv := n.serve(t, n.hub, directoryHub([]wire.DirectoryEntry{
 		{OrganID: remoteOrganID, Name: "Ủy ban nhân dân tỉnh Thái Nguyên", Hub: "tinh", Node: "tinh"},
 		{OrganID: otherOrganID, Name: "Văn phòng Chính phủ", ParentOrganID: remoteOrganID, Hub: "tinh", Node: "vpcp", End: &ended},
-		{OrganID: localOrganID, Name: "Tên khác", Hub: "tinh", Node: "yen-ninh"},
+		{OrganID: localOrganID, Name: "Tên khác", Hub: "tinh", Node: "target"}, // the hub's name for this node: it holds the key
 	}))
 	nd.link.Hub = n.client(hubSrv.URL, n.node)
 	report, err := nd.link.SyncDirectory(ctx)
