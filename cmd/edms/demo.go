@@ -41,7 +41,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := demo.ProvisionKeys(ctx, pool, *keys); err != nil {
 		return err
 	}
-	n, err := newNode(ctx, pool, hc, keys)
+	n, err := newNode(ctx, pool, hc, keys, nil)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,7 @@ var commands = []command{
 	{"migrate", "apply database migrations", runMigrate},
 	{"user", "manage users (user add|passwd|list|disable|token)", runUser},
 	{"org", "manage agencies and units (org list|add|unit|import)", runOrg},
+	{"exchange", "manage the node's exchange peers (exchange peer add|list|remove)", runExchange},
 	{"audit", "check the audit trail (audit verify)", runAudit},
 	{"version", "print the version", runVersion},
 	{"edxml", "inspect, validate, build, sign and verify edXML packages", runEdxml},

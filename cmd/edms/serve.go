@@ -19,6 +19,8 @@ import (
 
 	"edms/internal/access"
 	"edms/internal/docs"
+	"edms/internal/liaison/conformance"
+	"edms/internal/liaison/exchange"
 	"edms/internal/signing"
 	"edms/internal/signing/docsign"
 	"edms/internal/web"
@@ -73,10 +75,14 @@ func runServe(ctx context.Context, args []string) error {
 	db := addDBFlags(fs)
 	hc := addHTTPFlags(fs, "127.0.0.1:8080")
 	keys := addKeyFlags(fs, "")
+	xc := addExchangeFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := hc.validate(); err != nil {
+		return err
+	}
+	if err := xc.validate(); err != nil {
 		return err
 	}
 	if keys.Dir != "" {
@@ -89,8 +95,11 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeDB()
-	n, err := newNode(ctx, pool, hc, keys)
+	n, err := newNode(ctx, pool, hc, keys, xc)
 	if err != nil {
+		return err
+	}
+	if err := xc.serveExchange(ctx, n.link); err != nil {
 		return err
 	}
 	return n.serve(ctx, pool, hc, func(url string) { slog.Info("edms node listening", "url", url) })
@@ -102,21 +111,27 @@ type node struct {
 	documents *docs.Service
 	jobs      *river.Client[pgx.Tx] // inserts from the start; works once serve starts it
 	web       web.Config
-	// exchangeWorkers registers the workers of the exchange's jobs (the node's link,
-	// exchange.Link.Register). Until it is set the exchange queue is not worked: its
-	// jobs wait in River rather than fail for want of a worker.
-	exchangeWorkers func(*river.Workers)
+	link      *exchange.Link // nil: the node takes no part in the exchange (one-process demo, tests)
+	// testAgency is the conformance kit's test agency, run by its autopilot ("": none).
+	testAgency string
 }
 
 // newNode builds the services; with a keys folder, documents are signed for real and
-// signatures are checked against its trust anchors.
-func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docsign.Keyring) (*node, error) {
+// signatures are checked against its trust anchors; with an exchange configuration
+// (nil: none), the node's link to its hub delivers and receives packages.
+func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docsign.Keyring, xc *exchangeConfig) (*node, error) {
 	enforcer, err := access.NewEnforcer(ctx, pool)
 	if err != nil {
 		return nil, err
 	}
 	n := &node{enforcer: enforcer, documents: &docs.Service{Pool: pool, Access: enforcer, Converter: &docs.Converter{}},
 		web: web.Config{TrustProxy: hc.trustProxy, ProxyHops: hc.proxyHops, ForceSecureCookies: hc.secureCookies}}
+	if xc != nil {
+		if n.link, err = xc.newLink(pool, n.documents, keys); err != nil {
+			return nil, err
+		}
+		n.testAgency = xc.testAgency
+	}
 	if err := n.newJobs(pool); err != nil {
 		return nil, err
 	}
@@ -207,9 +222,13 @@ func (n *node) newJobs(pool *pgxpool.Pool) error {
 	workers := river.NewWorkers()
 	periodic := n.documents.Jobs(workers, 30*time.Second)
 	queues := map[string]river.QueueConfig{river.QueueDefault: defaultQueue}
-	if n.exchangeWorkers != nil {
-		n.exchangeWorkers(workers)
+	if n.link != nil {
+		n.link.Register(workers)
 		queues[docs.QueueExchange] = exchangeQueue
+		periodic = append(periodic, n.link.PeriodicJobs(5*time.Minute)...)
+	}
+	if n.testAgency != "" {
+		periodic = append(periodic, conformance.Autopilot(workers, n.documents, n.testAgency))
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger:                      slog.Default(),
@@ -218,7 +237,7 @@ func (n *node) newJobs(pool *pgxpool.Pool) error {
 		PeriodicJobs:                periodic,
 		DiscardedJobRetentionPeriod: discardedJobsKept,
 		// Without the link, the exchange's kinds have no worker here yet still queue.
-		SkipUnknownJobCheck: n.exchangeWorkers == nil,
+		SkipUnknownJobCheck: n.link == nil,
 	})
 	if err != nil {
 		return fmt.Errorf("job queue: %w", err)

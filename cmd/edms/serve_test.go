@@ -54,7 +54,7 @@ func TestServeTLSAndGracefulShutdown(t *testing.T) {
 	certFile, keyFile := selfSignedCert(t)
 	hc := &httpConfig{listen: "127.0.0.1:0", tlsCert: certFile, tlsKey: keyFile}
 	ctx, cancel := context.WithCancel(context.Background())
-	n, err := newNode(ctx, pool, hc, &docsign.Keyring{})
+	n, err := newNode(ctx, pool, hc, &docsign.Keyring{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestNodeSharesOneVerifier(t *testing.T) {
 	if err := pki.WriteCertPEM(filepath.Join(keys.TrustDir(), "root.pem"), root.Cert); err != nil {
 		t.Fatal(err)
 	}
-	n, err := newNode(context.Background(), pool, &httpConfig{listen: "127.0.0.1:0"}, keys)
+	n, err := newNode(context.Background(), pool, &httpConfig{listen: "127.0.0.1:0"}, keys, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

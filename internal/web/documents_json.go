@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"edms/internal/docs"
+	"edms/internal/liaison/exchange"
 	"edms/internal/org"
 )
 
@@ -65,7 +66,15 @@ func (in documentIn) toDocument(ctx context.Context, s *Server) (docs.Document, 
 		if err != nil {
 			return d, err
 		}
-		d.Recipients = append(d.Recipients, docs.Recipient{AgencyID: a.ID, OrganID: a.OrganID, Name: a.Name})
+		recipient := docs.Recipient{AgencyID: a.ID, OrganID: a.OrganID, Name: a.Name}
+		external, err := exchange.External(ctx, s.pool, a.OrganID)
+		if err != nil {
+			return d, err
+		}
+		if external { // served by another node: the document travels through the hub
+			recipient.AgencyID = 0
+		}
+		d.Recipients = append(d.Recipients, recipient)
 	}
 	return d, nil
 }

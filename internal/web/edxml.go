@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +13,7 @@ import (
 	"edms/internal/docs"
 	"edms/internal/liaison"
 	"edms/internal/liaison/docmap"
+	"edms/internal/liaison/exchange"
 	"edms/internal/org"
 )
 
@@ -133,7 +132,8 @@ func (s *Server) pageReceiveEdxml(w http.ResponseWriter, r *http.Request) error 
 }
 
 // exportEdxml writes an issued outgoing document as an edXML package with its current
-// files, signed with the agency's key when the node has one.
+// files, signed with the agency's key when the node has one (the exchange's packer,
+// so that a downloaded package is the one the exchange sends).
 func (s *Server) exportEdxml(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	rec, err := s.docs.Get(ctx, s.actorOf(r), documentID(r))
@@ -147,29 +147,11 @@ func (s *Server) exportEdxml(w http.ResponseWriter, r *http.Request) error {
 	for _, rc := range recipients {
 		rec.Recipients = append(rec.Recipients, rc.Recipient)
 	}
-	agency, err := org.AgencyByID(ctx, s.pool, rec.AgencyID)
-	if err != nil {
-		return err
+	packer := exchange.Packer{DB: s.pool, Keys: s.cfg.AgencyKeys}
+	out, err := packer.Document(ctx, rec, nil, time.Now())
+	if errors.Is(err, exchange.ErrNotExportable) {
+		return badRequest("edxml_not_exportable", "Chỉ xuất được gói edXML cho văn bản đi đã cấp số, có tệp, không mật.")
 	}
-	sender := liaison.Organization{OrganID: agency.OrganID, OrganName: agency.Name, OrganAdd: agency.Address, Email: agency.Email, Telephone: agency.Phone}
-	pkg, err := docmap.FromDocument(&rec.Document, sender, time.Now())
-	if err != nil {
-		return badRequest("edxml_not_exportable", "Chỉ xuất được gói edXML cho văn bản đi đã cấp số, không mật.")
-	}
-	sources, err := s.currentFiles(r, rec.ID)
-	if err != nil {
-		return err
-	}
-	unsigned, err := os.CreateTemp("", "edms-edxml-*.edxml")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(unsigned.Name())
-	defer unsigned.Close()
-	if err := liaison.Write(unsigned, pkg, sources); err != nil {
-		return badRequest("edxml_invalid", "Không tạo được gói edXML: "+err.Error())
-	}
-	out, err := s.signPackage(agency.OrganID, unsigned)
 	if err != nil {
 		return err
 	}
@@ -178,65 +160,6 @@ func (s *Server) exportEdxml(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"%s.edxml\"", safeFileName(rec.NumberSymbol())))
 	_, err = io.Copy(w, out)
 	return err
-}
-
-// currentFiles are the latest main file and the attachments, read from the blob store.
-func (s *Server) currentFiles(r *http.Request, docID int64) ([]liaison.AttachmentSource, error) {
-	files, err := docs.Files(r.Context(), s.pool, docID)
-	if err != nil {
-		return nil, err
-	}
-	main, ok := latestMain(files)
-	if !ok {
-		return nil, badRequest("file_missing", "Văn bản chưa có tệp.")
-	}
-	var attachments []docs.File
-	for _, f := range files {
-		if f.Kind == docs.KindAttachment {
-			attachments = append(attachments, f)
-		}
-	}
-	var out []liaison.AttachmentSource
-	for i, f := range append([]docs.File{main}, attachments...) {
-		var buf bytes.Buffer
-		if _, err := docs.CopyBlob(r.Context(), s.pool, f.BlobID, &buf); err != nil {
-			return nil, err
-		}
-		out = append(out, liaison.AttachmentSource{AttachmentMeta: liaison.AttachmentMeta{ContentID: fmt.Sprint(i + 1), Name: f.Name, ContentType: f.MediaType}, Body: &buf})
-	}
-	return out, nil
-}
-
-// signPackage signs the package file with the agency's key and returns the signed
-// file, rewound. Without an agency key the package goes unsigned, and the receiver
-// sees it as such.
-func (s *Server) signPackage(organID string, unsigned *os.File) (*os.File, error) {
-	rewind := func(f *os.File) (*os.File, error) {
-		_, err := f.Seek(0, io.SeekStart)
-		return f, err
-	}
-	if s.cfg.AgencyKeys == nil {
-		return rewind(unsigned)
-	}
-	id, err := s.cfg.AgencyKeys.Agency(organID)
-	if err != nil {
-		return rewind(unsigned)
-	}
-	defer id.Close()
-	if _, err := unsigned.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	signed, err := os.CreateTemp("", "edms-edxml-signed-*.edxml")
-	if err != nil {
-		return nil, err
-	}
-	os.Remove(signed.Name()) // unlinked: gone when closed
-	chain := append([]*x509.Certificate{id.Certificate}, id.Chain...)
-	if err := liaison.Sign(signed, unsigned, liaison.Identity{Signer: id.Signer, Chain: chain}, liaison.Limits{}); err != nil {
-		signed.Close()
-		return nil, fmt.Errorf("web: signing the package: %w", err)
-	}
-	return rewind(signed)
 }
 
 // safeFileName keeps letters, digits and dashes of a number/symbol for a file name.

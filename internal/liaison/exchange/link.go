@@ -1,0 +1,62 @@
+package exchange
+
+import (
+	"crypto"
+	"crypto/x509"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"edms/internal/docs"
+	"edms/internal/liaison/wire"
+)
+
+// DefaultMaxPackageBytes is the largest package the node accepts when the Link
+// sets no limit.
+const DefaultMaxPackageBytes = 256 << 20
+
+// Link is the node's link to the exchange: its workers send what the documents'
+// steps queue, its Handler receives what peers deliver.
+type Link struct {
+	Pool     *pgxpool.Pool
+	Docs     *docs.Service // its Queue takes the status jobs the link queues itself
+	Packer   Packer
+	Hub      *wire.Client // nil: the node is not connected to a hub
+	NodeName string
+
+	Roots           *x509.CertPool // trust anchors of package signatures
+	ReceiptKey      crypto.Signer  // the listener's TLS key, which signs receipts
+	MaxPackageBytes int64          // 0: DefaultMaxPackageBytes
+	Metrics         *Metrics       // nil: no metrics
+	Now             func() time.Time
+}
+
+// Register adds the link's workers to River's.
+func (l *Link) Register(workers *river.Workers) {
+	river.AddWorker(workers, &sendPackageWorker{l: l})
+	river.AddWorker(workers, &sendStatusWorker{l: l})
+	river.AddWorker(workers, &syncDirectoryWorker{l: l})
+}
+
+func (l *Link) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+func (l *Link) maxPackageBytes() int64 {
+	if l.MaxPackageBytes > 0 {
+		return l.MaxPackageBytes
+	}
+	return DefaultMaxPackageBytes
+}
+
+// hubName labels metrics of what the node sends: its one peer out is the hub.
+func (l *Link) hubName() string {
+	if l.Hub == nil {
+		return "none"
+	}
+	return l.Hub.BaseURL
+}
