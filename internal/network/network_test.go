@@ -3,6 +3,7 @@ package network_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -58,6 +59,15 @@ func TestStartGivesEachNodeItsDatabaseKeysAndProcess(t *testing.T) {
 	}
 	if _, err := os.Stat(docsign.Keyring{Dir: huyen.KeysDir}.AgencyPath(demo.YenNinhID)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the district's node holds Yên Ninh's key: %v", err)
+	}
+
+	// The node signs for real with the keys the harness gave it.
+	sender := commune(t, n)
+	id := sender.issue("Báo cáo công tác văn thư năm 2026", demo.DistrictID)
+	_, out := sender.clerk.do("GET", fmt.Sprintf("/documents/%d", id), "", nil)
+	doc, _ := out["document"].(map[string]any)
+	if doc["state"] != "sealed" || doc["leader_signed"] != true || doc["agency_signed"] != true {
+		t.Errorf("the issued letter: %v", doc)
 	}
 
 	// A crash, then a restart on the same database.
