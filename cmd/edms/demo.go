@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -38,6 +39,9 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	if *single {
 		return runSingleDemo(ctx, db, hc, keys, *password)
+	}
+	if db.url != "" {
+		return errors.New("the demo network runs its own PostgreSQL cluster in -data-dir: give -database-url only with -single")
 	}
 	return runNetworkDemo(ctx, db.dataDir, keys.Password, *password)
 }

@@ -64,43 +64,49 @@ type Node struct {
 // and keys, the registrations — and starts every process, returning once each
 // answers its health check. Running it again on the same folder reuses everything.
 // On error, whatever was started is stopped.
-func Start(ctx context.Context, plan Plan) (n *Network, err error) {
+func Start(ctx context.Context, plan Plan) (*Network, error) {
 	plan.withDefaults()
 	if err := plan.validate(); err != nil {
 		return nil, err
 	}
-	if plan.Dir, err = filepath.Abs(plan.Dir); err != nil {
-		return nil, fmt.Errorf("network: %w", err)
-	}
-	if err := os.MkdirAll(plan.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("network: %w", err)
-	}
-	n = &Network{Plan: plan}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, n.Stop())
-		}
-	}()
-	if err := n.prepareAuthorities(); err != nil {
-		return nil, err
-	}
-	ports, err := loadOrAllocatePorts(plan)
+	dir, err := filepath.Abs(plan.Dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("network: %w", err)
 	}
-	if n.pg, err = store.StartLocal(ctx, filepath.Join(plan.Dir, "postgres"), store.LocalOptions{Ephemeral: plan.Ephemeral}); err != nil {
-		return nil, err
+	plan.Dir = dir
+	n := &Network{Plan: plan}
+	if err := n.start(ctx); err != nil {
+		return nil, errors.Join(err, n.Stop())
 	}
+	return n, nil
+}
+
+func (n *Network) start(ctx context.Context) error {
+	if err := os.MkdirAll(n.Plan.Dir, 0o755); err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	if err := n.prepareAuthorities(); err != nil {
+		return err
+	}
+	ports, err := loadOrAllocatePorts(n.Plan)
+	if err != nil {
+		return err
+	}
+	pg, err := store.StartLocal(ctx, filepath.Join(n.Plan.Dir, "postgres"), store.LocalOptions{Ephemeral: n.Plan.Ephemeral})
+	if err != nil {
+		return err
+	}
+	n.pg = pg
 	if err := n.prepareHubs(ctx, ports); err != nil {
-		return nil, err
+		return err
 	}
 	if err := n.prepareNodes(ctx, ports); err != nil {
-		return nil, err
+		return err
 	}
 	if err := n.registerOnce(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	return n, n.startAll(ctx)
+	return n.startAll(ctx)
 }
 
 // prepareAuthorities loads or creates the two CAs and the harness's identity.
