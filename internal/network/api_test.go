@@ -158,38 +158,61 @@ func (u *apiUser) waitInbox(subject string) int64 {
 	return id
 }
 
-// waitRecipient waits until the sender's document shows the recipient's status.
-func (u *apiUser) waitRecipient(id int64, organID, status string) {
+// waitRecipient waits until the sender's document shows the recipient as ok says
+// (what names it), and returns the recipient as the API shows it.
+func (u *apiUser) waitRecipient(id int64, organID, what string, ok func(recipient map[string]any) bool) map[string]any {
 	u.t.Helper()
-	var last any
-	what := func() string {
-		return fmt.Sprintf("status %s of %s on document %d (last: %v)", status, organID, id, last)
-	}
-	u.waitFor(what, func() bool {
+	var last map[string]any
+	u.waitFor(func() string { return fmt.Sprintf("%s of %s on document %d (last: %v)", what, organID, id, last) }, func() bool {
 		_, out := u.do("GET", fmt.Sprintf("/documents/%d", id), "", nil)
 		recipients, _ := out["recipients"].([]any)
 		for _, r := range recipients {
-			r, _ := r.(map[string]any)
-			if r["organ_id"] == organID {
-				last = r["status"]
-				return r["status"] == status
+			if r, _ := r.(map[string]any); r["organ_id"] == organID {
+				last = r
+				return ok(r)
 			}
 		}
 		return false
 	})
+	return last
 }
 
-// answerRecall accepts or refuses the sender's pending recall of an incoming copy,
-// through the change-request steps of the incoming lifecycle.
+// hasStatus is a recipient whose current status is status.
+func hasStatus(status string) func(map[string]any) bool {
+	return func(r map[string]any) bool { return r["status"] == status }
+}
+
+// answered is a recipient that answered the change asked of it with code (15, 16).
+func answered(code string) func(map[string]any) bool {
+	return func(r map[string]any) bool {
+		change, _ := r["change"].(map[string]any)
+		return change != nil && change["answer"] == code
+	}
+}
+
+// appliedCodes lists the status codes of a recipient's history that were applied.
+func appliedCodes(r map[string]any) []string {
+	var codes []string
+	history, _ := r["history"].([]any)
+	for _, h := range history {
+		if h, _ := h.(map[string]any); h["stale"] != true {
+			codes = append(codes, fmt.Sprint(h["code"]))
+		}
+	}
+	return codes
+}
+
+// answerRecall accepts or refuses the sender's recall of an incoming copy, once the
+// request has arrived.
 func (u *apiUser) answerRecall(id int64, accept bool, reason string) {
 	u.t.Helper()
-	action := "change_refuse"
+	action := "refuse"
 	if accept {
-		action = "change_accept"
+		action = "accept"
 	}
 	u.waitFor(says(fmt.Sprintf("the recall request on document %d", id)), func() bool {
 		body, _ := json.Marshal(map[string]string{"note": reason})
-		status, _ := u.do("POST", fmt.Sprintf("/documents/%d/incoming/%s", id, action), "application/json", bytes.NewReader(body))
+		status, _ := u.do("POST", fmt.Sprintf("/documents/%d/change/%s", id, action), "application/json", bytes.NewReader(body))
 		return status == http.StatusOK
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -58,17 +59,20 @@ func TestExchangeEndToEnd(t *testing.T) {
 
 			subject := "Báo cáo kết quả tự kiểm tra công tác văn thư năm 2026 — " + shape
 			id := sender.issueAndSend(subject, demo.DistrictID, demo.DuTownID)
-			sender.clerk.waitRecipient(id, demo.DistrictID, "arrived") // 01
-			sender.clerk.waitRecipient(id, demo.DuTownID, "arrived")   // 01
+			sender.clerk.waitRecipient(id, demo.DistrictID, "01", hasStatus("arrived"))
+			sender.clerk.waitRecipient(id, demo.DuTownID, "01", hasStatus("arrived"))
 			copyID := districtClerk.waitInbox(subject)
 			districtClerk.step(copyID, "incoming", "register", ``)
-			sender.clerk.waitRecipient(id, demo.DistrictID, "registered") // 03
+			sender.clerk.waitRecipient(id, demo.DistrictID, "03", hasStatus("registered"))
 			districtClerk.step(copyID, "incoming", "submit", ``)
 			chairman.step(copyID, "incoming", "assign", fmt.Sprintf(
 				`{"note":"Giao Phòng Tài chính - Kế hoạch theo dõi","assignments":[{"role":"chu_tri","user_id":%d}]}`, officer.userID))
-			sender.clerk.waitRecipient(id, demo.DistrictID, "assigned") // 04
+			sender.clerk.waitRecipient(id, demo.DistrictID, "04", hasStatus("assigned"))
 			officer.step(copyID, "incoming", "complete", `{"note":"Đã tổng hợp"}`)
-			sender.clerk.waitRecipient(id, demo.DistrictID, "completed") // 06
+			district := sender.clerk.waitRecipient(id, demo.DistrictID, "06", hasStatus("completed"))
+			if codes := appliedCodes(district); !containsAll(codes, "01", "03", "04", "06") {
+				t.Errorf("the district's statuses at the sender: %v", codes)
+			}
 
 			recalled := "Đề nghị hỗ trợ kinh phí sửa chữa trụ sở — " + shape
 			id = sender.issueAndSend(recalled, demo.DistrictID, demo.DuTownID)
@@ -78,8 +82,11 @@ func TestExchangeEndToEnd(t *testing.T) {
 			sender.leader.step(id, "outgoing", "recall", `{"note":"Gửi nhầm nội dung, sẽ gửi lại"}`)
 			districtClerk.answerRecall(districtCopy, true, "")
 			duClerk.answerRecall(duCopy, false, "Thị trấn đã triển khai theo văn bản này")
-			sender.clerk.waitRecipient(id, demo.DistrictID, "recalled")     // 15
-			sender.clerk.waitRecipient(id, demo.DuTownID, "recall_refused") // 16
+			sender.clerk.waitRecipient(id, demo.DistrictID, "15", answered("15"))
+			du := sender.clerk.waitRecipient(id, demo.DuTownID, "16", answered("16"))
+			if note := du["change"].(map[string]any)["note"]; note != "Thị trấn đã triển khai theo văn bản này" {
+				t.Errorf("Đu's reason at the sender: %v", note)
+			}
 		})
 	}
 }
@@ -127,9 +134,18 @@ func TestExchangeSurvivesFaults(t *testing.T) {
 
 	registered := `SELECT count(*), count(DISTINCT subject) FROM documents WHERE direction = 'incoming' AND subject LIKE $1 || '%'`
 	acknowledged := `SELECT count(*), count(DISTINCT d.id) FROM documents d JOIN document_recipients r ON r.document_id = d.id
-		WHERE d.direction = 'outgoing' AND d.subject LIKE $1 || '%' AND r.status <> 'pending' AND r.status <> 'sent'`
+		WHERE d.direction = 'outgoing' AND d.subject LIKE $1 || '%' AND r.status = 'arrived'`
 	waitCount(t, n.Node("yenninh").DatabaseURL, acknowledged, prefix, total)
 	waitCount(t, district.DatabaseURL, registered, prefix, total)
+}
+
+func containsAll(have []string, want ...string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // waitCount waits until the query's two counts (rows, distinct) reach want, then
