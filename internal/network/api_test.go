@@ -217,14 +217,19 @@ func (u *apiUser) answerRecall(id int64, accept bool, reason string) {
 	})
 }
 
-// waitFor polls until done, or fails the test after deliveryTimeout with what it
-// waited for (called then, so it can say what it saw last).
 func (u *apiUser) waitFor(what func() string, done func() bool) {
 	u.t.Helper()
+	waitUntil(u.t, what, done)
+}
+
+// waitUntil polls until done, or fails the test after deliveryTimeout with what it
+// waited for (called then, so it can say what it saw last).
+func waitUntil(t *testing.T, what func() string, done func() bool) {
+	t.Helper()
 	deadline := time.Now().Add(deliveryTimeout)
 	for !done() {
 		if time.Now().After(deadline) {
-			u.t.Fatalf("waited %s for %s", deliveryTimeout, what())
+			t.Fatalf("waited %s for %s", deliveryTimeout, what())
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -45,6 +45,48 @@ func plansOfBothShapes() map[string]network.Plan {
 	}
 }
 
+// TestNetworkOfHubsAndNodesStarts: both shapes start with real gateways and exchange
+// listeners, every endpoint answers its health over mutual TLS to a registered peer,
+// and the provincial hub's directory lists every agency of the network.
+func TestNetworkOfHubsAndNodesStarts(t *testing.T) {
+	ctx := context.Background()
+	for shape, plan := range plansOfBothShapes() {
+		t.Run(shape, func(t *testing.T) {
+			n := networktest.Start(t, plan)
+			peer, err := n.NewPeer("kiem-thu")
+			if err != nil {
+				t.Fatal(err)
+			}
+			me := network.Member{Name: peer.Name, Role: "node", Endpoint: "https://127.0.0.1:9", CertPath: peer.CertPath}
+			for _, h := range n.Hubs() {
+				if err := n.RegisterMember(ctx, h.Name, me); err != nil {
+					t.Fatal(err)
+				}
+				if health, err := peer.Client(h.ExchangeURL).Health(ctx); err != nil || health.Status != "ok" || health.Role != "hub" {
+					t.Errorf("hub %s: %+v, %v", h.Name, health, err)
+				}
+			}
+			for _, nd := range n.Nodes() {
+				if err := n.RegisterPeer(ctx, nd.Name, me); err != nil {
+					t.Fatal(err)
+				}
+				if health, err := peer.Client(nd.ExchangeURL).Health(ctx); err != nil || health.Status != "ok" || health.Role != "node" {
+					t.Errorf("node %s: %+v, %v", nd.Name, health, err)
+				}
+			}
+			var listed []string
+			waitUntil(t, func() string { return fmt.Sprintf("the provincial hub's directory (%v)", listed) }, func() bool {
+				entries, err := peer.Client(n.Hub("hub-tinh").ExchangeURL).Directory(ctx)
+				listed = listed[:0]
+				for _, e := range entries {
+					listed = append(listed, e.OrganID)
+				}
+				return err == nil && containsAll(listed, demo.DistrictID, demo.YenNinhID, demo.DuTownID)
+			})
+		})
+	}
+}
+
 // TestExchangeEndToEnd: a commune sends to the district (through the provincial hub,
 // or up through the district hub), the district's people take the document through
 // its steps and the commune sees 01, 03, 04 and 06 arrive; a recall of a second

@@ -71,6 +71,21 @@ func (n *Network) RegisterMember(ctx context.Context, hub string, m Member) erro
 	return n.edms(ctx, args...)
 }
 
+// RegisterPeer allows a hub or node (Role "hub" or "node"; a node with the
+// agencies it serves) to call a node's exchange endpoint (`edms exchange peer add`).
+// The endpoint is not used: a node calls only its hub.
+func (n *Network) RegisterPeer(ctx context.Context, node string, m Member) error {
+	nd := n.Node(node)
+	if nd == nil {
+		return fmt.Errorf("network: no node %q", node)
+	}
+	args := []string{"exchange", "peer", "add", "-database-url", nd.DatabaseURL, "-name", m.Name, "-role", m.Role, "-cert", m.CertPath}
+	if len(m.Agencies) > 0 {
+		args = append(args, "-agencies", strings.Join(m.Agencies, ","))
+	}
+	return n.edms(ctx, args...)
+}
+
 // registerOnce makes the first start's registrations: each node and child hub at its
 // hub, each child hub's parent, and each node's hub at the node. A marker file keeps
 // later starts from repeating them.
@@ -102,8 +117,7 @@ func (n *Network) registerOnce(ctx context.Context) error {
 			CertPath: nd.CertPath, Agencies: nd.Agencies}); err != nil {
 			return err
 		}
-		if err := n.edms(ctx, "exchange", "peer", "add", "-database-url", nd.DatabaseURL, "-name", hub.Name,
-			"-role", "hub", "-cert", hub.CertPath); err != nil {
+		if err := n.RegisterPeer(ctx, nd.Name, Member{Name: hub.Name, Role: "hub", CertPath: hub.CertPath}); err != nil {
 			return err
 		}
 	}
