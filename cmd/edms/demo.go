@@ -101,7 +101,7 @@ func printNetwork(n *network.Network, password string) {
 	fmt.Printf("\nedms demo network is ready (accounts' password %q for new accounts):\n\n", password)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	for _, h := range n.Hubs() {
-		fmt.Fprintf(w, "  hub %s\t%s\texchange %s\n", h.Name, h.AdminURL, h.ExchangeURL)
+		fmt.Fprintf(w, "  hub %s\tadmin %s\texchange %s\n", h.Name, h.AdminURL, h.ExchangeURL)
 	}
 	fmt.Fprintln(w, "\n  node\tweb\tusername\tname\trole\tagency")
 	for _, nd := range n.Nodes() {
