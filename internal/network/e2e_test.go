@@ -138,13 +138,7 @@ func TestExchangeEndToEnd(t *testing.T) {
 // them; afterwards every document is registered exactly once at the district and
 // every 01 is back at Yên Ninh. EDMS_E2E_PACKAGES sets how many (default 200).
 func TestExchangeSurvivesFaults(t *testing.T) {
-	total := 200
-	if v := os.Getenv("EDMS_E2E_PACKAGES"); v != "" {
-		var err error
-		if total, err = strconv.Atoi(v); err != nil || total < 3 {
-			t.Fatalf("EDMS_E2E_PACKAGES=%q: want a number of at least 3", v)
-		}
-	}
+	total := packagesToStream(t)
 	plan := plansOfBothShapes()["communes on the provincial hub"]
 	n := networktest.Start(t, plan)
 	sender := commune(t, n)
@@ -179,6 +173,20 @@ func TestExchangeSurvivesFaults(t *testing.T) {
 		WHERE d.direction = 'outgoing' AND d.subject LIKE $1 || '%' AND r.status = 'arrived'`
 	waitCount(t, n.Node("yenninh").DatabaseURL, acknowledged, prefix, total)
 	waitCount(t, district.DatabaseURL, registered, prefix, total)
+}
+
+// packagesToStream is how many packages the fault tests stream: EDMS_E2E_PACKAGES,
+// default 200.
+func packagesToStream(t *testing.T) int {
+	v := os.Getenv("EDMS_E2E_PACKAGES")
+	if v == "" {
+		return 200
+	}
+	total, err := strconv.Atoi(v)
+	if err != nil || total < 4 {
+		t.Fatalf("EDMS_E2E_PACKAGES=%q: want a number of at least 4", v)
+	}
+	return total
 }
 
 func containsAll(have []string, want ...string) bool {
