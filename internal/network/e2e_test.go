@@ -3,7 +3,10 @@
 // The end-to-end tests of the exchange (issue 10's Proof): separate edms processes
 // with their own databases and TLS certificates, documents and statuses travelling
 // through real hubs. They need `edms gateway` and the exchange flags of `edms serve`,
-// hence the build tag until both are merged.
+// hence the build tag until both are merged. A delivery may wait for River's backoff,
+// so they run past go test's default ten minutes:
+//
+//	go test -p 1 -tags exchange_e2e -timeout 30m ./internal/network/
 
 package network_test
 
