@@ -2,30 +2,132 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"text/tabwriter"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
 	"edms/internal/demo"
+	"edms/internal/network"
+	"edms/internal/signing"
+	"edms/internal/signing/docsign"
+	"edms/internal/store"
 )
 
 func runDemo(ctx context.Context, args []string) error {
 	fs := newFlagSet("demo", "[flags]",
-		"Create (idempotently) the demo network — UBND tỉnh Thái Nguyên, UBND huyện Phú Lương with its\n"+
-			"departments, its towns and communes — with a user for every role, then serve it.")
+		"Create (idempotently) and run the demo network: the provincial hub (edms gateway) and one node\n"+
+			"(edms serve) per installation — UBND tỉnh Thái Nguyên, UBND huyện Phú Lương with its departments,\n"+
+			"its towns and communes — each with its own database in the private cluster, with a user for every\n"+
+			"role. With -single, everything runs in one process on one database instead.")
 	db := addDBFlags(fs)
 	hc := addHTTPFlags(fs, "127.0.0.1:8080")
-	password := fs.String("password", envOr("EDMS_DEMO_PASSWORD", "PhuLuong@2026"), "password given to new demo accounts (env EDMS_DEMO_PASSWORD)")
+	password := fs.String("password", envOr("EDMS_DEMO_PASSWORD", demo.DefaultPassword), "password given to new demo accounts (env EDMS_DEMO_PASSWORD)")
+	single := fs.Bool("single", false, "one process and one database for every agency, without hub or exchange")
 	keys := addKeyFlags(fs, "")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if keys.Dir == "" {
-		keys.Dir = filepath.Join(db.dataDir, "keys")
-	}
 	if keys.Password == "" {
 		keys.Password = "edms-demo-keys"
+	}
+	if *single {
+		return runSingleDemo(ctx, db, hc, keys, *password)
+	}
+	if db.url != "" {
+		return errors.New("the demo network runs its own PostgreSQL cluster in -data-dir: give -database-url only with -single")
+	}
+	return runNetworkDemo(ctx, db.dataDir, keys.Password, *password)
+}
+
+// runNetworkDemo starts the demo network's processes from this binary, seeds the
+// district's documents, prints where everything is and runs until ctx ends; then it
+// stops every process and the cluster.
+func runNetworkDemo(ctx context.Context, dataDir, keyPassword, password string) error {
+	binary, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	plan := network.DemoPlan(binary, filepath.Join(dataDir, "network"))
+	plan.Password, plan.KeyPassword = password, keyPassword
+	slog.Info("starting the demo network", "dir", plan.Dir)
+	n, err := network.Start(ctx, plan)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := n.Stop(); err != nil {
+			slog.Error("stopping the demo network", "err", err)
+		}
+	}()
+	if err := seedNetworkDocuments(ctx, n.NodeOf(demo.DistrictID), keyPassword); err != nil {
+		return err
+	}
+	printNetwork(n, password)
+	<-ctx.Done()
+	slog.Info("stopping the demo network")
+	return nil
+}
+
+// seedNetworkDocuments seeds the district's documents into its node's database, as
+// the node's own steps would: signed with its keys, exchange work queued for the
+// node's link.
+func seedNetworkDocuments(ctx context.Context, district *network.Node, keyPassword string) error {
+	pool, err := store.Open(ctx, district.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	keys := &docsign.Keyring{Dir: district.KeysDir, Password: keyPassword, Revocation: signing.RevocationAuto}
+	services, err := newNode(ctx, pool, &httpConfig{}, keys)
+	if err != nil {
+		return err
+	}
+	queue, err := river.NewClient(riverpgxv5.New(pool), &river.Config{}) // insert only: the node works the jobs
+	if err != nil {
+		return fmt.Errorf("demo: job queue: %w", err)
+	}
+	services.documents.Queue = queue
+	return demo.SeedDocuments(ctx, services.documents)
+}
+
+func printNetwork(n *network.Network, password string) {
+	fmt.Printf("\nedms demo network is ready (accounts' password %q for new accounts):\n\n", password)
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	for _, h := range n.Hubs() {
+		fmt.Fprintf(w, "  hub %s\tadmin %s\texchange %s\n", h.Name, h.AdminURL, h.ExchangeURL)
+	}
+	fmt.Fprintln(w, "\n  node\tweb\tusername\tname\trole\tagency")
+	for _, nd := range n.Nodes() {
+		first := true
+		for _, a := range demo.Accounts {
+			if !slices.Contains(nd.Agencies, a.Agency) {
+				continue
+			}
+			name, url := "", ""
+			if first {
+				name, url, first = nd.Name, nd.WebURL, false
+			}
+			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\n", name, url, a.Username, a.FullName, a.Role.Label(), a.Agency)
+		}
+		if first {
+			fmt.Fprintf(w, "  %s\t%s\t(no accounts)\t\t\t%v\n", nd.Name, nd.WebURL, nd.Agencies)
+		}
+	}
+	w.Flush()
+	fmt.Println("\nLogs: " + filepath.Join(n.Plan.Dir, "{hubs,nodes}/<name>/*.log") + ". Press Ctrl+C to stop.")
+}
+
+// runSingleDemo serves the whole demo network from one process and one database.
+func runSingleDemo(ctx context.Context, db *dbConfig, hc *httpConfig, keys *docsign.Keyring, password string) error {
+	if keys.Dir == "" {
+		keys.Dir = filepath.Join(db.dataDir, "keys")
 	}
 	if err := hc.validate(); err != nil {
 		return err
@@ -35,7 +137,7 @@ func runDemo(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeDB()
-	if err := demo.Seed(ctx, pool, *password); err != nil {
+	if err := demo.Seed(ctx, pool, password); err != nil {
 		return err
 	}
 	if err := demo.ProvisionKeys(ctx, pool, *keys); err != nil {
@@ -48,7 +150,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := demo.SeedDocuments(ctx, n.documents); err != nil {
 		return err
 	}
-	return n.serve(ctx, pool, hc, func(url string) { printDemoLogins(url, *password) })
+	return n.serve(ctx, pool, hc, func(url string) { printDemoLogins(url, password) })
 }
 
 func printDemoLogins(url, password string) {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -94,8 +95,52 @@ var Accounts = []Account{
 	{"lanhdao.tinh", "Trịnh Việt Hùng", ProvinceID, "", "Chủ tịch", access.LanhDao},
 }
 
-// Seed creates or completes the demo network, giving new accounts the password.
+// DefaultPassword is the password of new demo accounts unless another is given.
+const DefaultPassword = "PhuLuong@2026"
+
+// Installation is one installation (node) of the demo network and the agencies it
+// hosts; the others reach them through the exchange.
+type Installation struct {
+	Name     string   // the node's name on the network
+	Agencies []string // organ ids of the agencies it hosts
+}
+
+// Installations split the demo network as the province runs it since July 2025: the
+// province, the district with its departments, and the communes, each on its own node
+// (the smaller communes share one), all members of the provincial hub.
+var Installations = []Installation{
+	{Name: "tinh", Agencies: []string{ProvinceID}},
+	{Name: "huyen", Agencies: []string{DistrictID}},
+	{Name: "du", Agencies: []string{DuTownID}},
+	{Name: "yenninh", Agencies: []string{YenNinhID}},
+	{Name: "xa", Agencies: []string{GiangTien, "000.04.09.H56", "000.05.09.H56", "000.06.09.H56", "000.07.09.H56"}},
+}
+
+// AgencyIDs lists the organ ids of every agency of the demo network, parents first.
+func AgencyIDs() []string {
+	ids := make([]string, len(agencies))
+	for i, a := range agencies {
+		ids[i] = a.OrganID
+	}
+	return ids
+}
+
+// Seed creates or completes the whole demo network in one database, giving new
+// accounts the password.
 func Seed(ctx context.Context, pool *pgxpool.Pool, password string) error {
+	return SeedNode(ctx, pool, AgencyIDs(), password)
+}
+
+// SeedNode creates or completes one installation of the demo network: the hosted
+// agencies with their units and accounts (new accounts get the password), and every
+// other agency of the network as a directory entry without units or users, so that
+// clerks can address them.
+func SeedNode(ctx context.Context, pool *pgxpool.Pool, hosted []string, password string) error {
+	for _, organID := range hosted {
+		if !slices.Contains(AgencyIDs(), organID) {
+			return fmt.Errorf("demo: %s is not an agency of the demo network", organID)
+		}
+	}
 	ids := map[string]int64{}
 	for _, seed := range agencies {
 		a := seed.Agency
@@ -107,6 +152,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, password string) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 		ids[a.OrganID] = a.ID
+		if !slices.Contains(hosted, a.OrganID) {
+			continue
+		}
 		for _, u := range seed.Units {
 			u.AgencyID = a.ID
 			if _, err := org.SaveUnit(ctx, pool, &u); err != nil {
@@ -115,6 +163,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, password string) error {
 		}
 	}
 	for _, acc := range Accounts {
+		if !slices.Contains(hosted, acc.Agency) {
+			continue
+		}
 		if err := seedAccount(ctx, pool, acc, ids[acc.Agency], password); err != nil {
 			return fmt.Errorf("demo: account %s: %w", acc.Username, err)
 		}

@@ -19,17 +19,33 @@ import (
 // and for every leader (lanh_dao), in the keyring's folder. Existing files are kept,
 // so running it again changes nothing.
 func ProvisionKeys(ctx context.Context, pool *pgxpool.Pool, keys docsign.Keyring) error {
-	ca, err := loadOrCreateCA(keys)
+	ca, err := LoadOrCreateCA(filepath.Join(keys.Dir, "ca", "demo-root.p12"), pki.DemoRootName, keys.Password)
 	if err != nil {
 		return err
 	}
+	rows, err := pool.Query(ctx, `SELECT organ_id FROM agencies ORDER BY organ_id`)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	all, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return IssueKeys(ctx, pool, ca, keys, all)
+}
+
+// IssueKeys writes into the keyring's folder what one installation signs and
+// verifies with: ca's root as its trust anchor, a signing certificate for each
+// hosted agency (certified by ca, its organ id as UID) and for every leader in the
+// database. Existing files are kept, so running it again changes nothing.
+func IssueKeys(ctx context.Context, pool *pgxpool.Pool, ca *pki.Authority, keys docsign.Keyring, hosted []string) error {
 	if err := os.MkdirAll(keys.TrustDir(), 0o755); err != nil {
 		return err
 	}
 	if err := pki.WriteCertPEM(filepath.Join(keys.TrustDir(), "edms-demo-root.pem"), ca.Cert); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	agencies, err := query[agencyRow](ctx, pool, `SELECT organ_id, name FROM agencies ORDER BY organ_id`)
+	agencies, err := query[agencyRow](ctx, pool, `SELECT organ_id, name FROM agencies WHERE organ_id = ANY($1) ORDER BY organ_id`, hosted)
 	if err != nil {
 		return err
 	}
@@ -64,27 +80,28 @@ type agencyRow struct{ OrganID, Name string }
 
 type leaderRow struct{ Username, FullName, Position, Agency string }
 
-func query[T any](ctx context.Context, pool *pgxpool.Pool, sql string) ([]T, error) {
-	rows, err := pool.Query(ctx, sql)
+func query[T any](ctx context.Context, pool *pgxpool.Pool, sql string, args ...any) ([]T, error) {
+	rows, err := pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[T])
 }
 
-func loadOrCreateCA(keys docsign.Keyring) (*pki.Authority, error) {
-	path := filepath.Join(keys.Dir, "ca", "demo-root.p12")
+// LoadOrCreateCA reads the root CA kept in the PKCS#12 file at path, or creates one
+// with the common name and keeps it there.
+func LoadOrCreateCA(path, commonName, password string) (*pki.Authority, error) {
 	if _, err := os.Stat(path); err == nil {
-		return pki.LoadAuthority(path, keys.Password)
+		return pki.LoadAuthority(path, password)
 	}
-	ca, err := pki.NewRootCA(pki.DemoRootName)
+	ca, err := pki.NewRootCA(commonName)
 	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	return ca, ca.Credential().WritePKCS12(path, keys.Password)
+	return ca, ca.Credential().WritePKCS12(path, password)
 }
 
 // issueOnce writes a new credential to path unless a file is already there.
