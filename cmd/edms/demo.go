@@ -10,8 +10,6 @@ import (
 	"slices"
 	"text/tabwriter"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"edms/internal/demo"
 	"edms/internal/network"
@@ -85,15 +83,12 @@ func seedNetworkDocuments(ctx context.Context, district *network.Node, keyPasswo
 	}
 	defer pool.Close()
 	keys := &docsign.Keyring{Dir: district.KeysDir, Password: keyPassword, Revocation: signing.RevocationAuto}
-	services, err := newNode(ctx, pool, &httpConfig{}, keys)
+	// The services' job queue is never started here: it only inserts, and the node's
+	// process works the jobs.
+	services, err := newNode(ctx, pool, &httpConfig{}, keys, nil)
 	if err != nil {
 		return err
 	}
-	queue, err := river.NewClient(riverpgxv5.New(pool), &river.Config{}) // insert only: the node works the jobs
-	if err != nil {
-		return fmt.Errorf("demo: job queue: %w", err)
-	}
-	services.documents.Queue = queue
 	return demo.SeedDocuments(ctx, services.documents)
 }
 
