@@ -131,6 +131,9 @@ func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docs
 			return nil, err
 		}
 		n.testAgency = xc.testAgency
+		if n.link.Hub != nil {
+			n.web.Exchange = n.link
+		}
 	}
 	if err := n.newJobs(pool); err != nil {
 		return nil, err

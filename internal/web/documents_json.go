@@ -67,7 +67,7 @@ func (in documentIn) toDocument(ctx context.Context, s *Server) (docs.Document, 
 			return d, err
 		}
 		recipient := docs.Recipient{AgencyID: a.ID, OrganID: a.OrganID, Name: a.Name}
-		external, err := exchange.External(ctx, s.pool, a.OrganID)
+		external, err := s.external(ctx, a.OrganID)
 		if err != nil {
 			return d, err
 		}
@@ -77,6 +77,15 @@ func (in documentIn) toDocument(ctx context.Context, s *Server) (docs.Document, 
 		d.Recipients = append(d.Recipients, recipient)
 	}
 	return d, nil
+}
+
+// external tells whether a recipient is served by another node, so that documents
+// for it travel through the hub.
+func (s *Server) external(ctx context.Context, organID string) (bool, error) {
+	if s.cfg.Exchange != nil {
+		return s.cfg.Exchange.External(ctx, organID)
+	}
+	return exchange.External(ctx, s.pool, organID)
 }
 
 // documentOut is a document as the API returns it.

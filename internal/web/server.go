@@ -39,6 +39,11 @@ type Config struct {
 	// Trust holds the anchors the digital signatures of documents are checked against
 	// (the national root CAs; the demo's own root); nil: signatures are not checked.
 	Trust *signing.TrustStore
+	// Exchange, when set (a node connected to a hub), tells which recipients another
+	// node serves; without it the network's directory alone decides.
+	Exchange interface {
+		External(ctx context.Context, organID string) (bool, error)
+	}
 	// AgencyKeys, when set, signs the edXML packages an agency exports.
 	AgencyKeys interface {
 		Agency(organID string) (*signing.Identity, error)

@@ -37,6 +37,27 @@ func External(ctx context.Context, db store.DB, organID string) (bool, error) {
 	return external, nil
 }
 
+// External tells, for a node connected to a hub, whether documents for the agency
+// travel through the hub. Where the directory places the agency decides; an agency
+// it does not place (yet) is local only when people work for it here or this node
+// holds its key, so that an agency known only as an address (seeded, imported, or
+// listed before the first sync) is never handed over inside a node where nobody
+// would ever open it.
+func (l *Link) External(ctx context.Context, organID string) (bool, error) {
+	var placed, servedHere, staffed bool
+	err := l.Pool.QueryRow(ctx, `SELECT x.organ_id IS NOT NULL, coalesce(x.served_here, false),
+			EXISTS (SELECT 1 FROM memberships m JOIN agencies a ON a.id = m.agency_id WHERE a.organ_id = $1)
+		FROM (SELECT $1::text AS organ_id) q LEFT JOIN exchange_directory x ON x.organ_id = q.organ_id`, organID).
+		Scan(&placed, &servedHere, &staffed)
+	if err != nil {
+		return false, fmt.Errorf("exchange: unable to tell where %s is served: %w", organID, err)
+	}
+	if placed {
+		return !servedHere, nil
+	}
+	return !staffed && !l.hosts(organID), nil
+}
+
 // ownAgencies are the agencies this node serves: its agency list, except those the
 // network's directory places on another node.
 func (l *Link) ownAgencies(ctx context.Context) ([]localAgency, error) {

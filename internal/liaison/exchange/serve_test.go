@@ -184,6 +184,16 @@ func TestDirectorySync(t *testing.T) {
 	if err != nil || health.Status != "ok" || health.Role != RoleNode || health.Name != "yen-ninh" {
 		t.Fatalf("health %+v %v", health, err)
 	}
+	// An address the directory does not place, with nobody working for it here and no
+	// key on this node, is external for a node connected to a hub.
+	if _, _, err := org.SaveAgency(ctx, nd.pool, &org.Agency{OrganID: "000.00.98.H10", Name: "UBND xã Mới", Abbreviation: "UBND"}); err != nil {
+		t.Fatal(err)
+	}
+	for organID, want := range map[string]bool{remoteOrganID: true, localOrganID: false, "000.00.98.H10": true} {
+		if external, err := nd.link.External(ctx, organID); err != nil || external != want {
+			t.Errorf("Link.External(%s) = %v %v, want %v", organID, external, err, want)
+		}
+	}
 }
 
 // TestMetrics counts what the handler registers and refuses, and the queue's jobs.
