@@ -94,7 +94,7 @@ func seedNetworkDocuments(ctx context.Context, district *network.Node, keyPasswo
 		return fmt.Errorf("demo: job queue: %w", err)
 	}
 	services.documents.Queue = queue
-	return demo.SeedDocuments(ctx, services.documents)
+	return demo.SeedNodeDocuments(ctx, services.documents, district.Agencies)
 }
 
 func printNetwork(n *network.Network, password string) {
