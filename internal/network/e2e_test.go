@@ -111,8 +111,10 @@ func TestExchangeEndToEnd(t *testing.T) {
 			districtClerk.step(copyID, "incoming", "register", ``)
 			sender.clerk.waitRecipient(id, demo.DistrictID, "03", hasStatus("registered"))
 			districtClerk.step(copyID, "incoming", "submit", ``)
+			deadline := time.Now().AddDate(0, 0, 10).Format("2006-01-02")
 			chairman.step(copyID, "incoming", "assign", fmt.Sprintf(
-				`{"note":"Giao Phòng Tài chính - Kế hoạch theo dõi","assignments":[{"role":"chu_tri","user_id":%d}]}`, officer.userID))
+				`{"note":"Giao Phòng Tài chính - Kế hoạch theo dõi","assignments":[{"role":"chu_tri","user_id":%d,"deadline":%q}]}`,
+				officer.userID, deadline))
 			sender.clerk.waitRecipient(id, demo.DistrictID, "04", hasStatus("assigned"))
 			officer.step(copyID, "incoming", "complete", `{"note":"Đã tổng hợp"}`)
 			district := sender.clerk.waitRecipient(id, demo.DistrictID, "06", hasStatus("completed"))
