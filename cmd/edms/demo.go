@@ -89,7 +89,7 @@ func seedNetworkDocuments(ctx context.Context, district *network.Node, keyPasswo
 	if err != nil {
 		return err
 	}
-	return demo.SeedDocuments(ctx, services.documents)
+	return demo.SeedNodeDocuments(ctx, services.documents, district.Agencies)
 }
 
 func printNetwork(n *network.Network, password string) {

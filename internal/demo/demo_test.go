@@ -6,6 +6,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"edms/internal/access"
+	"edms/internal/docs"
 	"edms/internal/org"
 	"edms/internal/signing/docsign"
 	"edms/internal/signing/pki"
@@ -63,5 +68,36 @@ func TestSeedNodeHostsItsAgenciesAndAddressesTheOthers(t *testing.T) {
 		if _, err := os.Stat(path); (err == nil) != want {
 			t.Errorf("%s: %v, want present %v", path, err, want)
 		}
+	}
+}
+
+func TestSeedNodeDocumentsAddressesOtherNodesThroughTheExchange(t *testing.T) {
+	ctx := context.Background()
+	pool := storetest.NewDB(t)
+	hosted := []string{DistrictID}
+	if err := SeedNode(ctx, pool, hosted, DefaultPassword); err != nil {
+		t.Fatal(err)
+	}
+	enforcer, err := access.NewEnforcer(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue, err := river.NewClient(riverpgxv5.New(pool), &river.Config{}) // insert only
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &docs.Service{Pool: pool, Access: enforcer, Queue: queue}
+	if err := SeedNodeDocuments(ctx, svc, hosted); err != nil {
+		t.Fatal(err)
+	}
+	var copies, local, sent int
+	if err := pool.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM documents d JOIN agencies a ON a.id = d.agency_id WHERE a.organ_id <> $1),
+			(SELECT count(*) FROM document_recipients WHERE agency_id IS NOT NULL),
+			(SELECT count(*) FROM document_recipients WHERE organ_id = $2)`, DistrictID, YenNinhID).Scan(&copies, &local, &sent); err != nil {
+		t.Fatal(err)
+	}
+	if copies != 0 || local != 0 || sent == 0 {
+		t.Errorf("%d documents of other agencies, %d recipients handed over inside, %d addressed to Yên Ninh", copies, local, sent)
 	}
 }

@@ -3,8 +3,8 @@ package demo
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"edms/internal/docs"
@@ -15,20 +15,27 @@ import (
 // lifecycles, signed for real when the service has a signing hook: a plan issued and
 // sent to the communes (and being handled at Yên Ninh), a letter waiting for the
 // chairman's signature, a report waiting for the head of unit, and a decision of the
-// province registered and waiting for the chairman's assignment. It does nothing
-// when the database already holds documents, or does not host the district: on a
-// network of installations the district's node gets these documents, and the plan is
-// handled at Yên Ninh only when Yên Ninh shares its database (otherwise it travels
-// there through the exchange).
+// province registered and waiting for the chairman's assignment. Every agency of the
+// demo lives in the service's database. It does nothing when the database already
+// holds documents.
 func SeedDocuments(ctx context.Context, svc *docs.Service) error {
+	return SeedNodeDocuments(ctx, svc, AgencyIDs())
+}
+
+// SeedNodeDocuments seeds the documents of SeedDocuments into one installation of a
+// network, which hosts the agencies given: nothing unless it hosts the district;
+// recipients it does not host are addressed through the exchange (the service then
+// queues their packages), and the plan is handled at Yên Ninh only when Yên Ninh is
+// hosted too.
+func SeedNodeDocuments(ctx context.Context, svc *docs.Service, hosted []string) error {
 	var n int
 	if err := svc.Pool.QueryRow(ctx, `SELECT count(*) FROM documents`).Scan(&n); err != nil || n > 0 {
 		return err
 	}
-	s := &seeder{ctx: ctx, svc: svc}
-	if !s.hosts("chuyenvien.tckh") {
-		return s.err
+	if !slices.Contains(hosted, DistrictID) {
+		return nil
 	}
+	s := &seeder{ctx: ctx, svc: svc, hosted: hosted}
 	s.issuedPlan()
 	s.letterToSign()
 	s.reportInReview()
@@ -38,9 +45,10 @@ func SeedDocuments(ctx context.Context, svc *docs.Service) error {
 
 // seeder runs a sequence of service calls, stopping at the first error.
 type seeder struct {
-	ctx context.Context
-	svc *docs.Service
-	err error
+	ctx    context.Context
+	svc    *docs.Service
+	hosted []string // organ ids of the agencies in this database
+	err    error
 }
 
 func (s *seeder) actor(username, organID string) docs.Actor {
@@ -58,18 +66,6 @@ func (s *seeder) actor(username, organID string) docs.Actor {
 		return docs.Actor{}
 	}
 	return docs.Actor{UserID: u.ID, AgencyID: a.ID}
-}
-
-// hosts reports whether the account lives in this database.
-func (s *seeder) hosts(username string) bool {
-	if s.err != nil {
-		return false
-	}
-	_, err := org.UserByUsername(s.ctx, s.svc.Pool, username)
-	if err != nil && !errors.Is(err, org.ErrUserNotFound) {
-		s.err = fmt.Errorf("demo: %s: %w", username, err)
-	}
-	return err == nil
 }
 
 // do runs one step unless an earlier one failed.
@@ -93,7 +89,11 @@ func (s *seeder) draft(t docs.TypeCode, subject, body string, recipients ...stri
 			if err != nil {
 				return err
 			}
-			d.Recipients = append(d.Recipients, docs.Recipient{AgencyID: a.ID, OrganID: a.OrganID, Name: a.Name})
+			r := docs.Recipient{AgencyID: a.ID, OrganID: a.OrganID, Name: a.Name}
+			if !slices.Contains(s.hosted, organID) {
+				r.AgencyID = 0 // on another node: the document travels through the hub
+			}
+			d.Recipients = append(d.Recipients, r)
 			places = append(places, a.Name)
 		}
 		pdf, err := docs.ComposePDF(docs.ComposeInput{IssuerName: "Ủy ban nhân dân huyện Phú Lương", Type: typ,
@@ -129,7 +129,7 @@ func (s *seeder) issuedPlan() {
 	s.do("issue", func() error { _, err := s.svc.Issue(s.ctx, clerk, id, ""); return err })
 	s.do("seal", func() error { return s.svc.Seal(s.ctx, clerk, id, "") })
 	s.do("send", func() error { return s.svc.Send(s.ctx, clerk, id, "") })
-	if s.hosts("vanthu.yenninh") {
+	if slices.Contains(s.hosted, YenNinhID) {
 		s.handleAtYenNinh()
 	}
 }

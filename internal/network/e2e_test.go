@@ -98,6 +98,7 @@ func TestExchangeEndToEnd(t *testing.T) {
 	for shape, plan := range plansOfBothShapes() {
 		t.Run(shape, func(t *testing.T) {
 			n := networktest.Start(t, plan)
+			waitDirectories(t, n)
 			sender := commune(t, n)
 			districtClerk, chairman := user(t, n, "vanthu.huyen"), user(t, n, "chutich.huyen")
 			officer := user(t, n, "chuyenvien.tckh")
@@ -110,8 +111,10 @@ func TestExchangeEndToEnd(t *testing.T) {
 			districtClerk.step(copyID, "incoming", "register", ``)
 			sender.clerk.waitRecipient(id, demo.DistrictID, "03", hasStatus("registered"))
 			districtClerk.step(copyID, "incoming", "submit", ``)
+			deadline := time.Now().AddDate(0, 0, 10).Format("2006-01-02")
 			chairman.step(copyID, "incoming", "assign", fmt.Sprintf(
-				`{"note":"Giao Phòng Tài chính - Kế hoạch theo dõi","assignments":[{"role":"chu_tri","user_id":%d}]}`, officer.userID))
+				`{"note":"Giao Phòng Tài chính - Kế hoạch theo dõi","assignments":[{"role":"chu_tri","user_id":%d,"deadline":%q}]}`,
+				officer.userID, deadline))
 			sender.clerk.waitRecipient(id, demo.DistrictID, "04", hasStatus("assigned"))
 			officer.step(copyID, "incoming", "complete", `{"note":"Đã tổng hợp"}`)
 			district := sender.clerk.waitRecipient(id, demo.DistrictID, "06", hasStatus("completed"))
@@ -144,6 +147,7 @@ func TestExchangeSurvivesFaults(t *testing.T) {
 	total := packagesToStream(t)
 	plan := plansOfBothShapes()["communes on the provincial hub"]
 	n := networktest.Start(t, plan)
+	waitDirectories(t, n)
 	sender := commune(t, n)
 	prefix := "Kiểm thử sự cố " + uuid.NewString()[:8]
 	ctx := context.Background()
@@ -176,6 +180,33 @@ func TestExchangeSurvivesFaults(t *testing.T) {
 		WHERE d.direction = 'outgoing' AND d.subject LIKE $1 || '%' AND r.status = 'arrived'`
 	waitCount(t, n.Node("yenninh").DatabaseURL, acknowledged, prefix, total)
 	waitCount(t, district.DatabaseURL, registered, prefix, total)
+}
+
+// waitDirectories waits until every node has learnt from its hub's directory that
+// the plan's other agencies live elsewhere, so that its drafts address them through
+// the exchange instead of handing copies over inside the node.
+func waitDirectories(t *testing.T, n *network.Network) {
+	t.Helper()
+	ctx := context.Background()
+	for _, nd := range n.Nodes() {
+		var elsewhere []string
+		for _, other := range n.Nodes() {
+			if other != nd {
+				elsewhere = append(elsewhere, other.Agencies...)
+			}
+		}
+		pool, err := store.Open(ctx, nd.DatabaseURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pool.Close()
+		var learnt int
+		waitUntil(t, func() string { return fmt.Sprintf("%s to learn where %v live (%d known)", nd.Name, elsewhere, learnt) }, func() bool {
+			err := pool.QueryRow(ctx, `SELECT count(*) FROM exchange_directory WHERE organ_id = ANY($1) AND NOT served_here`,
+				elsewhere).Scan(&learnt)
+			return err == nil && learnt == len(elsewhere)
+		})
+	}
 }
 
 // packagesToStream is how many packages the fault tests stream: EDMS_E2E_PACKAGES,

@@ -21,6 +21,7 @@ import (
 	"edms/internal/network"
 	"edms/internal/network/networktest"
 	"edms/internal/signing/pki"
+	"edms/internal/store"
 )
 
 // yenDo is the agency the test's own peer serves: in the demo, but on no node of
@@ -44,6 +45,9 @@ func TestPeerPackageRegisteredOnceThroughTheHubs(t *testing.T) {
 			if err := n.RegisterMember(ctx, hub.Name, network.Member{Name: peer.Name, Role: "node",
 				Endpoint: "https://127.0.0.1:9", CertPath: peer.CertPath, Agencies: []string{yenDo}}); err != nil {
 				t.Fatal(err)
+			}
+			if hub.Parent != "" {
+				waitListed(t, n.Hub(hub.Parent), yenDo)
 			}
 			client := peer.Client(hub.ExchangeURL)
 			yenDoKey := agencyIdentity(t, n, yenDo)
@@ -73,6 +77,23 @@ func TestPeerPackageRegisteredOnceThroughTheHubs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitListed waits until the hub has pulled its children's directories and knows
+// the agency: until then it refuses the agency's packages as sent by a stranger.
+func waitListed(t *testing.T, hub *network.Hub, organID string) {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := store.Open(ctx, hub.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	waitUntil(t, says(hub.Name+" to list "+organID), func() bool {
+		var listed bool
+		err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM hub_member_agencies WHERE organ_id = $1)`, organID).Scan(&listed)
+		return err == nil && listed
+	})
 }
 
 // agencyIdentity is a signing key for the agency, certified by the network's signing CA.
