@@ -10,7 +10,6 @@ import (
 	"slices"
 	"text/tabwriter"
 
-
 	"edms/internal/demo"
 	"edms/internal/network"
 	"edms/internal/signing"

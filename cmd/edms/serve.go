@@ -217,6 +217,12 @@ var (
 // table, where the operator page lists the exchange's failures.
 const discardedJobsKept = 30 * 24 * time.Hour
 
+// stuckJobsRescuedAfter is when a job left running by a node that died (kill -9, a
+// lost machine) is run again by another instance or after the restart: longer than
+// any job's own time limit (a delivery's is ten minutes), far shorter than River's
+// default hour, so that a crash delays a delivery by minutes.
+const stuckJobsRescuedAfter = 11 * time.Minute
+
 // newJobs creates River, the job queue, and gives it to the documents service, which
 // inserts jobs in its steps' transactions from now on; serve starts it working. Its
 // periodic jobs (pending number stamps, deadline reminders) run on the node River
@@ -239,6 +245,7 @@ func (n *node) newJobs(pool *pgxpool.Pool) error {
 		Workers:                     workers,
 		PeriodicJobs:                periodic,
 		DiscardedJobRetentionPeriod: discardedJobsKept,
+		RescueStuckJobsAfter:        stuckJobsRescuedAfter,
 		// Without the link, the exchange's kinds have no worker here yet still queue.
 		SkipUnknownJobCheck: n.link == nil,
 	})

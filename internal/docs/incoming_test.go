@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // received is an electronic incoming document from the province.
@@ -123,7 +122,6 @@ func TestIncomingCycleEmitsEveryEventInOrder(t *testing.T) {
 		t.Fatalf("last event %+v, want 02 with the reason", last)
 	}
 }
-
 
 // Real producers exceed the standard's lengths; a received document keeps the whole
 // value up to the reader's hard bounds, while what edms drafts keeps to the standard.
