@@ -234,7 +234,7 @@ func (n *node) newJobs(pool *pgxpool.Pool) error {
 	if n.link != nil {
 		n.link.Register(workers)
 		queues[docs.QueueExchange] = exchangeQueue
-		periodic = append(periodic, n.link.PeriodicJobs(5*time.Minute)...)
+		periodic = append(periodic, n.link.PeriodicJobs(2*time.Minute)...)
 	}
 	if n.testAgency != "" {
 		periodic = append(periodic, conformance.Autopilot(workers, n.documents, n.testAgency))

@@ -11,7 +11,7 @@ import (
 // Periodic job intervals.
 const (
 	cleanupInterval   = 10 * time.Minute
-	directoryInterval = 5 * time.Minute
+	directoryInterval = time.Minute // one GET per member: cheap; a member that joins or returns is routable within a minute
 	uplinkInterval    = 30 * time.Second
 )
 
