@@ -15,7 +15,7 @@ test: deps-test
 	$(GO) vet ./...
 	$(GO) test -race $(RACE_PKGS)
 	$(GO) test -run '^TestConcurrentWritersNeverHang$$' ./internal/web/
-	$(GO) test $(shell $(GO) list ./... | grep -v -E '/internal/(store|access|audit|docs|web|liaison)(/|$$)')
+	$(GO) test -timeout 40m $(shell $(GO) list ./... | grep -v -E '/internal/(store|access|audit|docs|web|liaison)(/|$$)')
 
 build:
 	$(GO) build -o edms ./cmd/edms

@@ -1,5 +1,3 @@
-//go:build exchange_e2e
-
 package network_test
 
 import (
@@ -110,7 +108,7 @@ func agencyIdentity(t *testing.T, n *network.Network, organID string) liaison.Id
 // district through the provincial hub while the hub is killed, then the district's
 // node, then PostgreSQL restarts under all of them, resending what was not
 // acknowledged as a real sender would; afterwards the district has registered every
-// package exactly once. EDMS_E2E_PACKAGES sets how many (default 200).
+// package exactly once. EDMS_E2E_PACKAGES sets how many (default 1000).
 func TestPeerStreamRegisteredOnceThroughFaults(t *testing.T) {
 	ctx := context.Background()
 	total := packagesToStream(t)
