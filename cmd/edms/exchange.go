@@ -96,7 +96,7 @@ func (c *exchangeConfig) newLink(pool *pgxpool.Pool, documents *docs.Service, ke
 		if err != nil {
 			return nil, fmt.Errorf("trust anchors: %w", err)
 		}
-		link.Roots = trust.Pool()
+		link.Roots, link.Revocation = trust.Pool(), trust.Revocation
 	}
 	if c.metricsListen != "" {
 		link.Metrics = exchange.NewMetrics(pool)

@@ -21,6 +21,7 @@ import (
 	"edms/internal/liaison/axis"
 	"edms/internal/liaison/hub"
 	"edms/internal/liaison/wire"
+	"edms/internal/signing"
 )
 
 // gatewayConfig is how a hub runs.
@@ -129,7 +130,7 @@ func runGateway(ctx context.Context, args []string) error {
 		return err
 	}
 	h, err := hub.New(hub.Config{Pool: pool, Name: gc.name, Cert: cert, PeerCAs: peerCAs, Trust: trust,
-		MaxPackage: gc.maxPackage, RescueAfter: gc.rescueAfter, Uplink: uplink})
+		Revocation: signing.NewRevocationChecker(signing.RevocationAuto), MaxPackage: gc.maxPackage, RescueAfter: gc.rescueAfter, Uplink: uplink})
 	if err != nil {
 		return err
 	}
