@@ -147,7 +147,7 @@ func serveGateway(ctx context.Context, h *hub.Hub, gc *gatewayConfig, cert tls.C
 		return err
 	}
 	defer jobs.Stop(context.WithoutCancel(ctx))
-	servers := []*http.Server{{Handler: h.Handler(), TLSConfig: wire.ServerTLS(cert, peerCAs), ReadHeaderTimeout: 10 * time.Second}}
+	servers := []*http.Server{{Handler: h.Handler(), TLSConfig: refuseRevokedClients(wire.ServerTLS(cert, peerCAs), h.Revocation), ReadHeaderTimeout: 10 * time.Second}}
 	addrs := []string{gc.listen}
 	if gc.adminListen != "" {
 		servers = append(servers, &http.Server{Handler: h.AdminHandler(), ReadHeaderTimeout: 10 * time.Second})
