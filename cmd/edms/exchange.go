@@ -22,6 +22,7 @@ import (
 	"edms/internal/liaison"
 	"edms/internal/liaison/exchange"
 	"edms/internal/liaison/wire"
+	"edms/internal/signing"
 	"edms/internal/signing/docsign"
 )
 
@@ -96,7 +97,7 @@ func (c *exchangeConfig) newLink(pool *pgxpool.Pool, documents *docs.Service, ke
 		if err != nil {
 			return nil, fmt.Errorf("trust anchors: %w", err)
 		}
-		link.Roots = trust.Pool()
+		link.Roots, link.Revocation = trust.Pool(), trust.Revocation
 	}
 	if c.metricsListen != "" {
 		link.Metrics = exchange.NewMetrics(pool)
@@ -144,7 +145,7 @@ func (c *exchangeConfig) serveExchange(ctx context.Context, link *exchange.Link)
 		if err != nil {
 			return fmt.Errorf("cannot listen on %s: %w", c.listen, err)
 		}
-		start(&http.Server{Handler: link.Handler(), ReadHeaderTimeout: 30 * time.Second, TLSConfig: wire.ServerTLS(cert, cas)},
+		start(&http.Server{Handler: link.Handler(), ReadHeaderTimeout: 30 * time.Second, TLSConfig: refuseRevokedClients(wire.ServerTLS(cert, cas), link.Revocation)},
 			ln, "exchange listener")
 	}
 	if c.metricsListen != "" {
@@ -247,4 +248,18 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// refuseRevokedClients makes an exchange listener refuse, once the client's
+// certificate is verified, a chain holding a certificate its CA has revoked.
+func refuseRevokedClients(conf *tls.Config, revocation *signing.RevocationChecker) *tls.Config {
+	conf.VerifyConnection = func(cs tls.ConnectionState) error {
+		for _, chain := range cs.VerifiedChains {
+			if st, revoked := revocation.RevokedInChain(chain); revoked {
+				return fmt.Errorf("exchange: the client certificate %q is revoked", st.Subject)
+			}
+		}
+		return nil
+	}
+	return conf
 }

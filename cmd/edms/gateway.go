@@ -21,6 +21,7 @@ import (
 	"edms/internal/liaison/axis"
 	"edms/internal/liaison/hub"
 	"edms/internal/liaison/wire"
+	"edms/internal/signing"
 )
 
 // gatewayConfig is how a hub runs.
@@ -129,7 +130,7 @@ func runGateway(ctx context.Context, args []string) error {
 		return err
 	}
 	h, err := hub.New(hub.Config{Pool: pool, Name: gc.name, Cert: cert, PeerCAs: peerCAs, Trust: trust,
-		MaxPackage: gc.maxPackage, RescueAfter: gc.rescueAfter, Uplink: uplink})
+		Revocation: signing.NewRevocationChecker(signing.RevocationAuto), MaxPackage: gc.maxPackage, RescueAfter: gc.rescueAfter, Uplink: uplink})
 	if err != nil {
 		return err
 	}
@@ -146,7 +147,7 @@ func serveGateway(ctx context.Context, h *hub.Hub, gc *gatewayConfig, cert tls.C
 		return err
 	}
 	defer jobs.Stop(context.WithoutCancel(ctx))
-	servers := []*http.Server{{Handler: h.Handler(), TLSConfig: wire.ServerTLS(cert, peerCAs), ReadHeaderTimeout: 10 * time.Second}}
+	servers := []*http.Server{{Handler: h.Handler(), TLSConfig: refuseRevokedClients(wire.ServerTLS(cert, peerCAs), h.Revocation), ReadHeaderTimeout: 10 * time.Second}}
 	addrs := []string{gc.listen}
 	if gc.adminListen != "" {
 		servers = append(servers, &http.Server{Handler: h.AdminHandler(), ReadHeaderTimeout: 10 * time.Second})

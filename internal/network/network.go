@@ -174,17 +174,27 @@ func (n *Network) prepareNodes(ctx context.Context, ports map[string]processPort
 				"-listen", p.addr(p.Web), "-keys", nd.KeysDir}}
 		web := webHealthy(nd.WebURL)
 		nd.ready = web
-		if np.Hub != "" {
-			hub := n.Hub(np.Hub)
+		if hubURL := n.hubURLOf(np); hubURL != "" {
 			nd.ExchangeURL, nd.MetricsURL = p.url("https", p.Exchange), p.url("http", p.Operator)+"/metrics"
 			nd.args = append(nd.args, "-exchange-listen", p.addr(p.Exchange), "-exchange-cert", nd.CertPath,
-				"-exchange-key", nd.KeyPath, "-exchange-ca", n.CAPath, "-hub", hub.ExchangeURL,
+				"-exchange-key", nd.KeyPath, "-exchange-ca", n.CAPath, "-hub", hubURL,
 				"-node-name", np.Name, "-metrics-listen", p.addr(p.Operator))
 			nd.ready = allOf(web, n.exchangeHealthy(nd.ExchangeURL))
+		}
+		if np.TestAgency != "" {
+			nd.args = append(nd.args, "-test-agency", np.TestAgency)
 		}
 		n.nodes = append(n.nodes, nd)
 	}
 	return nil
+}
+
+// hubURLOf is the exchange endpoint of the node's hub, or "" for a standalone node.
+func (n *Network) hubURLOf(np NodePlan) string {
+	if np.Hub != "" {
+		return n.Hub(np.Hub).ExchangeURL
+	}
+	return np.HubURL
 }
 
 // seedNode gives a node's database its agencies, accounts and signing keys.

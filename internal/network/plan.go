@@ -44,6 +44,11 @@ type NodePlan struct {
 	Name     string
 	Hub      string // the hub it is a member of; "": a standalone node without exchange
 	Agencies []string
+	// HubURL connects the node to a hub outside the plan instead (the conformance
+	// kit): nobody registers the node there, nor that hub at the node.
+	HubURL string
+	// TestAgency is the agency the node's conformance autopilot runs (-test-agency).
+	TestAgency string
 }
 
 // ErrPlan marks a plan that cannot be started as written.
@@ -94,6 +99,9 @@ func (p *Plan) validate() error {
 		names = append(names, n.Name)
 		if _, ok := hubs[n.Hub]; n.Hub != "" && !ok {
 			return fmt.Errorf("%w: node %s names an unknown hub %q", ErrPlan, n.Name, n.Hub)
+		}
+		if n.Hub != "" && n.HubURL != "" {
+			return fmt.Errorf("%w: node %s names both a hub and a hub URL", ErrPlan, n.Name)
 		}
 		if len(n.Agencies) == 0 {
 			return fmt.Errorf("%w: node %s hosts no agency", ErrPlan, n.Name)

@@ -404,3 +404,17 @@ func (v *verification) checkRevocation(chain []*x509.Certificate, data embeddedR
 		}
 	}
 }
+
+// RevokedInChain checks a verified chain (signer first, each certificate issued by
+// the next) as of now, asking the certificates' services in auto mode, and returns
+// the status of the first certificate found revoked. A status that cannot be found
+// does not count as revoked: an unreachable service must not stop the exchange.
+// A nil checker finds nothing revoked.
+func (rc *RevocationChecker) RevokedInChain(chain []*x509.Certificate) (CertificateStatus, bool) {
+	for i := 0; i+1 < len(chain); i++ {
+		if st := rc.status(chain[i], chain[i+1], embeddedRevocation{}, time.Now(), false); st.Status == StatusRevoked {
+			return st, true
+		}
+	}
+	return CertificateStatus{}, false
+}

@@ -2,6 +2,7 @@ package signing
 
 import (
 	"bytes"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -376,5 +377,31 @@ func TestDSSBehindHybridCrossReference(t *testing.T) {
 	requireStatus(t, sig, StatusGood, "OCSP, embedded")
 	if !sig.Valid() {
 		t.Errorf("a /DSS update is a permitted change: %+v", sig)
+	}
+}
+
+// TestRevokedInChain: a chain is clean until its CA revokes the signer; an
+// unreachable service, revocation off and a nil checker find nothing revoked.
+func TestRevokedInChain(t *testing.T) {
+	rp := newRevocationPKI(t, false, true)
+	chain := []*x509.Certificate{rp.person.Cert, rp.root.Cert}
+	auto := NewRevocationChecker(RevocationAuto)
+	if st, revoked := auto.RevokedInChain(chain); revoked {
+		t.Fatalf("nothing is revoked yet: %+v", st)
+	}
+	rp.list.Revoke(rp.person.Cert, time.Now().Add(-time.Minute))
+	fresh := NewRevocationChecker(RevocationAuto) // the first one keeps the CRL until its nextUpdate
+	if st, revoked := fresh.RevokedInChain(chain); !revoked || st.Subject != "Trần Thị Thu" {
+		t.Errorf("revoked signer: %+v, %v", st, revoked)
+	}
+	var none *RevocationChecker
+	for name, rc := range map[string]*RevocationChecker{"off": NewRevocationChecker(RevocationOff), "nil": none} {
+		if _, revoked := rc.RevokedInChain(chain); revoked {
+			t.Errorf("%s checker found a revocation", name)
+		}
+	}
+	rp.crlSrv.Close()
+	if _, revoked := NewRevocationChecker(RevocationAuto).RevokedInChain(chain); revoked {
+		t.Error("an unreachable CRL must not count as a revocation")
 	}
 }

@@ -233,7 +233,7 @@ func (s *session) statusCode07() ([]byte, error) {
 // recall sends status 13 about a document and waits for the answers it causes.
 func (s *session) recall(ctx context.Context, about liaison.ResponseFor) ([]arrival, string, bool) {
 	earlier := len(s.answersTo(about.DocumentID))
-	if _, _, err := s.sendStatus(ctx, about, "13", "Thu hồi để kiểm thử", time.Now()); err != nil {
+	if _, _, err := s.sendStatusTo(ctx, s.cfg.TestAgency, about, "13", "Thu hồi để kiểm thử", time.Now()); err != nil {
 		return nil, "13: " + err.Error(), false
 	}
 	return s.awaitNewAnswers(ctx, about.DocumentID, earlier)

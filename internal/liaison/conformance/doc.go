@@ -66,6 +66,13 @@
 //     kit always declares a Content-Length of 1 TiB, which must be refused with 413
 //     before the body is read, and cuts an upload midway, after which the whole
 //     package must still be new to the target.
+//   - 9.1, 9.3 and 9.6 deliver the recall (13) naming the test agency in
+//     Edms-Recipient, as a hub does when it delivers to a node: without it a node
+//     cannot tell whom a recall of a document it never saw is for, unless it
+//     serves a single agency.
+//   - 5.2 and 7.3 check revocation against kit.crl, which the kit serves while it
+//     runs: a target that finds no CRL or OCSP answer does not count the
+//     certificate as revoked, so the kit must run where the target reaches it.
 //   - 8.2 judges order by rank against Timestamp (no higher status earlier than a
 //     lower one), not by arrival: the transport may reorder.
 //   - 3.4 "to another recipient", 9.1 "tracking: recalled", 9.3 "update's metadata

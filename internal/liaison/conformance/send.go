@@ -51,6 +51,12 @@ func (s *session) sendDocument(ctx context.Context, caseID, subject string) (*do
 
 // sendStatus signs a status of T1 about a document and posts it.
 func (s *session) sendStatus(ctx context.Context, about liaison.ResponseFor, code, note string, at time.Time) ([]byte, wire.Receipt, error) {
+	return s.sendStatusTo(ctx, "", about, code, note, at)
+}
+
+// sendStatusTo is sendStatus with the transport recipient (Edms-Recipient) a hub
+// names when it delivers a recall to the node of an agency it sent the document to.
+func (s *session) sendStatusTo(ctx context.Context, recipient string, about liaison.ResponseFor, code, note string, at time.Time) ([]byte, wire.Receipt, error) {
 	unsigned, err := status(OrganT1, about, code, note, at)
 	if err != nil {
 		return nil, wire.Receipt{}, err
@@ -59,7 +65,7 @@ func (s *session) sendStatus(ctx context.Context, about liaison.ResponseFor, cod
 	if err != nil {
 		return nil, wire.Receipt{}, err
 	}
-	receipt, err := s.post(ctx, s.target, body, "", "")
+	receipt, err := s.post(ctx, s.target, body, "", recipient)
 	return body, receipt, err
 }
 

@@ -129,6 +129,9 @@ func (l *Link) read(body io.Reader, h http.Header, dir string, peer *Peer) (*inc
 	if _, err := io.Copy(digest, body); err != nil { // what follows the root element
 		return in, wire.Judge(pkg, err)
 	}
+	if st, revoked := l.Revocation.RevokedInChain(pkg.Signature.Chain); revoked {
+		return in, wire.RevokedSigner(st.Subject)
+	}
 	if from := wire.Sender(pkg); !peer.serves(from) {
 		return in, refusal(http.StatusForbidden, wire.CodeSenderMismatch,
 			fmt.Sprintf("Nút %s không phục vụ cơ quan gửi %s.", peer.Name, from))

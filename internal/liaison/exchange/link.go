@@ -10,6 +10,7 @@ import (
 
 	"edms/internal/docs"
 	"edms/internal/liaison/wire"
+	"edms/internal/signing"
 )
 
 // DefaultMaxPackageBytes is the largest package the node accepts when the Link
@@ -25,10 +26,12 @@ type Link struct {
 	Hub      *wire.Client // nil: the node is not connected to a hub
 	NodeName string
 
-	Roots           *x509.CertPool // trust anchors of package signatures
-	ReceiptKey      crypto.Signer  // the listener's TLS key, which signs receipts
-	MaxPackageBytes int64          // 0: DefaultMaxPackageBytes
-	Metrics         *Metrics       // nil: no metrics
+	Roots *x509.CertPool // trust anchors of package signatures
+	// Revocation checks the chains of package signers once verified; nil: not checked.
+	Revocation      *signing.RevocationChecker
+	ReceiptKey      crypto.Signer // the listener's TLS key, which signs receipts
+	MaxPackageBytes int64         // 0: DefaultMaxPackageBytes
+	Metrics         *Metrics      // nil: no metrics
 	Now             func() time.Time
 }
 

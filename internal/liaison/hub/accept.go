@@ -87,6 +87,9 @@ func (h *Hub) judge(ctx context.Context, in incoming, pkg *liaison.Package, read
 	if refusal := wire.Judge(pkg, readErr); refusal != nil {
 		return refusal
 	}
+	if st, revoked := h.Revocation.RevokedInChain(pkg.Signature.Chain); revoked {
+		return wire.RevokedSigner(st.Subject)
+	}
 	a.from, a.kind = wire.Sender(pkg), pkg.Kind
 	ok, err := h.serves(ctx, in.from, a.from)
 	if err != nil {

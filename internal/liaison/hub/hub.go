@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"edms/internal/liaison/wire"
+	"edms/internal/signing"
 )
 
 // QueueHub is the River queue of the hub's jobs.
@@ -32,13 +33,15 @@ const DefaultRescueAfter = 11 * time.Minute
 
 // Config is what a hub needs to run.
 type Config struct {
-	Pool       *pgxpool.Pool
-	Name       string          // the hub's name, in receipts, hops and directories
-	Cert       tls.Certificate // its TLS certificate and key: server, client and receipt signer
-	PeerCAs    *x509.CertPool  // CAs of peers' client certificates and of their server certificates
-	Trust      *x509.CertPool  // XML-DSig trust anchors for agency signatures
-	MaxPackage int64           // bytes; 0: DefaultMaxPackage
-	Uplink     Uplink          // optional: the national axis
+	Pool    *pgxpool.Pool
+	Name    string          // the hub's name, in receipts, hops and directories
+	Cert    tls.Certificate // its TLS certificate and key: server, client and receipt signer
+	PeerCAs *x509.CertPool  // CAs of peers' client certificates and of their server certificates
+	Trust   *x509.CertPool  // XML-DSig trust anchors for agency signatures
+	// Revocation checks the chains of agency signers once verified; nil: not checked.
+	Revocation *signing.RevocationChecker
+	MaxPackage int64  // bytes; 0: DefaultMaxPackage
+	Uplink     Uplink // optional: the national axis
 	// RescueAfter is when a job left running by a hub that died is run again; a
 	// forward gets a minute less to finish (0: DefaultRescueAfter).
 	RescueAfter time.Duration

@@ -104,3 +104,9 @@ func problem(sig liaison.SignatureInfo) string {
 func refuse(code, message string) *Refusal {
 	return &Refusal{Status: http.StatusBadRequest, ErrorBody: ErrorBody{Code: code, Message: message}}
 }
+
+// RevokedSigner is the refusal of a package whose signer's verified chain holds a
+// revoked certificate (the subject's), which Judge cannot see: it checks no CRL or OCSP.
+func RevokedSigner(subject string) *Refusal {
+	return refuse(CodeUntrustedSigner, fmt.Sprintf("Chứng thư %q trong chuỗi chứng thư của người ký gói tin đã bị thu hồi.", subject))
+}
