@@ -1,5 +1,3 @@
-//go:build exchange_e2e
-
 package network_test
 
 import (

@@ -72,7 +72,8 @@ func (l *Link) ownAgencies(ctx context.Context) ([]localAgency, error) {
 	})
 }
 
-// ownDirectory is the directory this node serves: its own agencies.
+// ownDirectory is the directory this node serves: its own agencies, without those
+// it knows only as addresses (External).
 func (l *Link) ownDirectory(ctx context.Context) ([]wire.DirectoryEntry, error) {
 	own, err := l.ownAgencies(ctx)
 	if err != nil {
@@ -80,6 +81,13 @@ func (l *Link) ownDirectory(ctx context.Context) ([]wire.DirectoryEntry, error) 
 	}
 	entries := make([]wire.DirectoryEntry, 0, len(own))
 	for _, a := range own {
+		external, err := l.External(ctx, a.organID)
+		if err != nil {
+			return nil, err
+		}
+		if external {
+			continue
+		}
 		agency, err := org.AgencyByID(ctx, l.Pool, a.agencyID)
 		if err != nil {
 			return nil, err
