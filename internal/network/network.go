@@ -165,7 +165,7 @@ func (n *Network) prepareHubs(ctx context.Context, ports map[string]processPorts
 				args = append(args, "-rescue-after", n.Plan.RescueAfter.String())
 			}
 			return &Process{Name: hp.Name, LogPath: filepath.Join(dir, logName("gateway", hp.Name, instance)), env: n.childEnv(),
-				args: args, ready: n.exchangeHealthy(own.url("https", own.Exchange))}
+				args: args, ready: n.exchangeHealthy(own.url("https", own.Exchange)), OperatorURL: own.url("http", own.Operator)}
 		})
 		h.Process = h.Instances[0]
 		n.hubs = append(n.hubs, h)
@@ -202,6 +202,7 @@ func (n *Network) prepareNodes(ctx context.Context, ports map[string]processPort
 					"-exchange-key", nd.KeyPath, "-exchange-ca", n.CAPath, "-hub", n.Hub(np.Hub).ExchangeURL,
 					"-node-name", np.Name, "-metrics-listen", own.addr(own.Operator))
 				proc.ready = allOf(proc.ready, n.exchangeHealthy(own.url("https", own.Exchange)))
+				proc.OperatorURL = own.url("http", own.Operator)
 			}
 			return proc
 		})
