@@ -31,15 +31,23 @@ type Network struct {
 	pg      *store.LocalServer
 	hubs    []*Hub
 	nodes   []*Node
-	harness *Peer // the identity health checks call the exchange endpoints with
+	harness *Peer   // the identity health checks call the exchange endpoints with
+	fronts  []front // the balancers before several instances
+}
+
+// front is a load balancer's address and the instances' behind it.
+type front struct {
+	addr     string
+	backends []string
 }
 
 // Hub is a running `edms gateway`.
 type Hub struct {
-	*Process           // Name is the hub's name
-	Parent      string // the parent hub's name, or ""
-	ExchangeURL string // its mTLS listener
-	AdminURL    string // its operator page and /metrics (plain HTTP)
+	*Process               // the first instance; Name is the hub's name when it runs alone
+	Instances   []*Process // every instance, on the one database
+	Parent      string     // the parent hub's name, or ""
+	ExchangeURL string     // its mTLS listener
+	AdminURL    string     // its operator page and /metrics (plain HTTP)
 	DatabaseURL string
 	CertPath    string // its TLS certificate, as peers register it
 	KeyPath     string
@@ -47,12 +55,13 @@ type Hub struct {
 
 // Node is a running `edms serve`.
 type Node struct {
-	*Process             // Name is the node's name
-	Hub         string   // its hub's name ("" when standalone)
-	Agencies    []string // the organ ids it hosts
-	WebURL      string   // the web UI and JSON API
-	ExchangeURL string   // its mTLS exchange listener ("" for a standalone node)
-	MetricsURL  string   // its /metrics ("" for a standalone node)
+	*Process               // the first instance; Name is the node's name when it runs alone
+	Instances   []*Process // every instance, on the one database
+	Hub         string     // its hub's name ("" when standalone)
+	Agencies    []string   // the organ ids it hosts
+	WebURL      string     // the web UI and JSON API
+	ExchangeURL string     // its mTLS exchange listener ("" for a standalone node)
+	MetricsURL  string     // its /metrics ("" for a standalone node)
 	DatabaseURL string
 	KeysDir     string // its agencies' and leaders' signing keys and trust anchors
 	CertPath    string // its TLS certificate, as its hub registers it
@@ -106,6 +115,11 @@ func (n *Network) start(ctx context.Context) error {
 	if err := n.registerOnce(ctx); err != nil {
 		return err
 	}
+	for _, f := range n.fronts {
+		if err := n.Plan.Balance(f.addr, f.backends); err != nil {
+			return fmt.Errorf("network: unable to balance %s: %w", f.addr, err)
+		}
+	}
 	return n.startAll(ctx)
 }
 
@@ -143,11 +157,17 @@ func (n *Network) prepareHubs(ctx context.Context, ports map[string]processPorts
 		if err := n.issueTLSOnce(dir, hp.Name); err != nil {
 			return err
 		}
-		h.Process = &Process{Name: hp.Name, LogPath: filepath.Join(dir, "gateway.log"), env: n.childEnv(),
-			args: []string{n.Plan.Binary, "gateway", "-database-url", h.DatabaseURL,
-				"-listen", p.addr(p.Exchange), "-cert", h.CertPath, "-key", h.KeyPath, "-ca", n.CAPath,
-				"-trust", n.TrustPath, "-name", hp.Name, "-admin-listen", p.addr(p.Operator)}}
-		h.ready = n.exchangeHealthy(h.ExchangeURL)
+		h.Instances = n.instances(processPlan{hp.Name, hp.Instances}, ports, func(instance string, own processPorts) *Process {
+			args := []string{n.Plan.Binary, "gateway", "-database-url", h.DatabaseURL,
+				"-listen", own.addr(own.Exchange), "-cert", h.CertPath, "-key", h.KeyPath, "-ca", n.CAPath,
+				"-trust", n.TrustPath, "-name", hp.Name, "-admin-listen", own.addr(own.Operator)}
+			if n.Plan.RescueAfter > 0 {
+				args = append(args, "-rescue-after", n.Plan.RescueAfter.String())
+			}
+			return &Process{Name: hp.Name, LogPath: filepath.Join(dir, logName("gateway", hp.Name, instance)), env: n.childEnv(),
+				args: args, ready: n.exchangeHealthy(own.url("https", own.Exchange)), OperatorURL: own.url("http", own.Operator)}
+		})
+		h.Process = h.Instances[0]
 		n.hubs = append(n.hubs, h)
 	}
 	return nil
@@ -169,21 +189,28 @@ func (n *Network) prepareNodes(ctx context.Context, ports map[string]processPort
 		if err := n.issueTLSOnce(dir, np.Name); err != nil {
 			return err
 		}
-		nd.Process = &Process{Name: np.Name, LogPath: filepath.Join(dir, "serve.log"), env: n.childEnv(),
-			args: []string{n.Plan.Binary, "serve", "-database-url", nd.DatabaseURL,
-				"-listen", p.addr(p.Web), "-keys", nd.KeysDir}}
-		web := webHealthy(nd.WebURL)
-		nd.ready = web
-		if hubURL := n.hubURLOf(np); hubURL != "" {
+		hubURL := n.hubURLOf(np)
+		if hubURL != "" {
 			nd.ExchangeURL, nd.MetricsURL = p.url("https", p.Exchange), p.url("http", p.Operator)+"/metrics"
-			nd.args = append(nd.args, "-exchange-listen", p.addr(p.Exchange), "-exchange-cert", nd.CertPath,
-				"-exchange-key", nd.KeyPath, "-exchange-ca", n.CAPath, "-hub", hubURL,
-				"-node-name", np.Name, "-metrics-listen", p.addr(p.Operator))
-			nd.ready = allOf(web, n.exchangeHealthy(nd.ExchangeURL))
 		}
-		if np.TestAgency != "" {
-			nd.args = append(nd.args, "-test-agency", np.TestAgency)
-		}
+		nd.Instances = n.instances(processPlan{np.Name, np.Instances}, ports, func(instance string, own processPorts) *Process {
+			proc := &Process{Name: np.Name, LogPath: filepath.Join(dir, logName("serve", np.Name, instance)), env: n.childEnv(),
+				args: []string{n.Plan.Binary, "serve", "-database-url", nd.DatabaseURL,
+					"-listen", own.addr(own.Web), "-keys", nd.KeysDir},
+				ready: webHealthy(own.url("http", own.Web))}
+			if hubURL != "" {
+				proc.args = append(proc.args, "-exchange-listen", own.addr(own.Exchange), "-exchange-cert", nd.CertPath,
+					"-exchange-key", nd.KeyPath, "-exchange-ca", n.CAPath, "-hub", hubURL,
+					"-node-name", np.Name, "-metrics-listen", own.addr(own.Operator))
+				proc.ready = allOf(proc.ready, n.exchangeHealthy(own.url("https", own.Exchange)))
+				proc.OperatorURL = own.url("http", own.Operator)
+			}
+			if np.TestAgency != "" {
+				proc.args = append(proc.args, "-test-agency", np.TestAgency)
+			}
+			return proc
+		})
+		nd.Process = nd.Instances[0]
 		n.nodes = append(n.nodes, nd)
 	}
 	return nil
@@ -195,6 +222,34 @@ func (n *Network) hubURLOf(np NodePlan) string {
 		return n.Hub(np.Hub).ExchangeURL
 	}
 	return np.HubURL
+}
+
+// instances builds the processes of a hub or node, one per instance on its own
+// ports; when several run, it plans a balancer on each public port over theirs.
+func (n *Network) instances(pp processPlan, ports map[string]processPorts, build func(instance string, own processPorts) *Process) []*Process {
+	var procs []*Process
+	for _, name := range pp.instanceNames() {
+		procs = append(procs, build(name, ports[name]))
+	}
+	if pp.instances <= 1 {
+		return procs
+	}
+	public := ports[pp.name]
+	for i, port := range public.list() {
+		f := front{addr: public.addr(port)}
+		for _, name := range pp.instanceNames() {
+			own := ports[name]
+			f.backends = append(f.backends, own.addr(own.list()[i]))
+		}
+		n.fronts = append(n.fronts, f)
+	}
+	return procs
+}
+
+// logName is an instance's log file: base.log when it runs alone, else with its
+// number (base.2.log).
+func logName(base, name, instance string) string {
+	return base + strings.TrimPrefix(instance, name) + ".log"
 }
 
 // seedNode gives a node's database its agencies, accounts and signing keys.
@@ -295,14 +350,7 @@ func (n *Network) startAll(ctx context.Context) error {
 
 // processes lists the hubs, then the nodes.
 func (n *Network) processes() []*Process {
-	var out []*Process
-	for _, h := range n.hubs {
-		out = append(out, h.Process)
-	}
-	for _, nd := range n.nodes {
-		out = append(out, nd.Process)
-	}
-	return out
+	return append(n.hubProcesses(), n.nodeProcesses()...)
 }
 
 // Hub returns the named hub, or nil.
@@ -375,7 +423,7 @@ func (n *Network) Stop() error {
 func (n *Network) nodeProcesses() []*Process {
 	var out []*Process
 	for _, nd := range n.nodes {
-		out = append(out, nd.Process)
+		out = append(out, nd.Instances...)
 	}
 	return out
 }
@@ -383,7 +431,7 @@ func (n *Network) nodeProcesses() []*Process {
 func (n *Network) hubProcesses() []*Process {
 	var out []*Process
 	for _, h := range n.hubs {
-		out = append(out, h.Process)
+		out = append(out, h.Instances...)
 	}
 	return out
 }

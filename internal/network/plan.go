@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"time"
 
 	"edms/internal/demo"
 )
@@ -29,21 +30,31 @@ type Plan struct {
 	KeyPassword string
 	// Ephemeral trades the cluster's durability for speed (fsync off), for tests.
 	Ephemeral bool
+	// RescueAfter is when a hub runs again a job that a killed instance left running
+	// (the gateway's -rescue-after; 0: its default). Tests shorten it.
+	RescueAfter time.Duration
+	// Balance starts a loopback load balancer at the front address that spreads
+	// connections over the backend addresses until the network's test or program
+	// ends (networktest gives one). A plan with several instances of a hub or node
+	// requires it.
+	Balance func(front string, backends []string) error
 }
 
 // HubPlan is one hub: the provincial hub has no parent; a district hub names the
 // provincial one.
 type HubPlan struct {
-	Name   string
-	Parent string // the parent hub's name, or ""
+	Name      string
+	Parent    string // the parent hub's name, or ""
+	Instances int    // processes of the hub on its one database, behind Balance (0: one)
 }
 
 // NodePlan is one agency node, seeded with the demo agencies it hosts (organ ids of
 // package demo) and the accounts of their people.
 type NodePlan struct {
-	Name     string
-	Hub      string // the hub it is a member of; "": a standalone node without exchange
-	Agencies []string
+	Name      string
+	Hub       string // the hub it is a member of; "": a standalone node without exchange
+	Agencies  []string
+	Instances int // processes of the node on its one database, behind Balance (0: one)
 	// HubURL connects the node to a hub outside the plan instead (the conformance
 	// kit): nobody registers the node there, nor that hub at the node.
 	HubURL string
@@ -79,6 +90,9 @@ func (p *Plan) withDefaults() {
 func (p *Plan) validate() error {
 	if p.Binary == "" || p.Dir == "" {
 		return fmt.Errorf("%w: the binary and the folder are required", ErrPlan)
+	}
+	if p.Balance == nil && slices.ContainsFunc(p.processes(), func(pp processPlan) bool { return pp.instances > 1 }) {
+		return fmt.Errorf("%w: several instances of a hub or node need a load balancer", ErrPlan)
 	}
 	var names []string
 	hubs := map[string]HubPlan{}
@@ -150,4 +164,35 @@ func (p *Plan) subtree(hub string) []string {
 		}
 	}
 	return out
+}
+
+// processPlan is how many instances of a hub or node run.
+type processPlan struct {
+	name      string
+	instances int
+}
+
+// processes lists the hubs, then the nodes.
+func (p *Plan) processes() []processPlan {
+	var out []processPlan
+	for _, h := range p.Hubs {
+		out = append(out, processPlan{h.Name, h.Instances})
+	}
+	for _, n := range p.Nodes {
+		out = append(out, processPlan{n.Name, n.Instances})
+	}
+	return out
+}
+
+// instanceNames are the names of its processes: its own when it runs alone, else
+// the name with the instance's number.
+func (pp processPlan) instanceNames() []string {
+	if pp.instances <= 1 {
+		return []string{pp.name}
+	}
+	names := make([]string, pp.instances)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s.%d", pp.name, i+1)
+	}
+	return names
 }

@@ -18,6 +18,9 @@ type processPorts struct {
 	Operator int `json:"operator"` // a hub's admin page, a node's metrics
 }
 
+// list is the ports in a fixed order.
+func (p processPorts) list() []int { return []int{p.Exchange, p.Web, p.Operator} }
+
 func (processPorts) addr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 
 func (p processPorts) url(scheme string, port int) string { return scheme + "://" + p.addr(port) }
@@ -37,11 +40,11 @@ func loadOrAllocatePorts(plan Plan) (map[string]processPorts, error) {
 		return nil, fmt.Errorf("network: %w", err)
 	}
 	var names []string
-	for _, h := range plan.Hubs {
-		names = append(names, h.Name)
-	}
-	for _, n := range plan.Nodes {
-		names = append(names, n.Name)
+	for _, pp := range plan.processes() {
+		names = append(names, pp.name) // the public ports, a balancer's when several instances run
+		if pp.instances > 1 {
+			names = append(names, pp.instanceNames()...)
+		}
 	}
 	for _, name := range names {
 		if _, ok := ports[name]; ok {

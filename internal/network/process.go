@@ -25,11 +25,12 @@ var ErrNotRunning = errors.New("network: the process is not running")
 // Process is one edms process of the network (a hub or a node). Its output goes to
 // its log file, appended across restarts.
 type Process struct {
-	Name    string
-	LogPath string
-	args    []string
-	env     []string
-	ready   func(ctx context.Context) error // nil once the process answers healthy
+	Name        string
+	LogPath     string
+	OperatorURL string // its own plain-HTTP listener with /metrics ("" for a standalone node)
+	args        []string
+	env         []string
+	ready       func(ctx context.Context) error // nil once the process answers healthy
 
 	mu      sync.Mutex
 	cmd     *exec.Cmd

@@ -135,6 +135,7 @@ func (h *Hub) recordOutcome(ctx context.Context, job *river.Job[ForwardArgs], d 
 			h.metrics.out.WithLabelValues(d.NextHop).Inc()
 			h.metrics.latency.Observe(time.Since(d.ReceivedAt).Seconds())
 			d.log().Info("hub: package delivered", "receipt_id", receiptID, "attempt", job.Attempt)
+			h.retryWaitingFor(ctx, d.NextHop)
 		}
 		return err
 	}
@@ -182,4 +183,34 @@ func (h *Hub) completeJob(ctx context.Context, job *river.Job[ForwardArgs], writ
 		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
 		return err
 	})
+}
+
+// retryWaitingFor makes the forwards to hop that wait out a backoff run now: a
+// delivery to it just succeeded, so it is back. Without this a package whose
+// attempts failed while the hop, this hub or the database was down (a job rescued
+// after a crash counts one more failure) waits out River's exponential backoff,
+// minutes after the hop returned. Best effort: the backoff still retries them.
+func (h *Hub) retryWaitingFor(ctx context.Context, hop string) {
+	ids, err := h.waitingFor(ctx, hop)
+	for i := 0; err == nil && i < len(ids); i++ {
+		_, err = h.jobs.JobRetry(ctx, ids[i])
+	}
+	if err != nil {
+		slog.Warn("hub: unable to retry the forwards waiting for a hop that is back", "next_hop", hop, "err", err)
+	} else if len(ids) > 0 {
+		slog.Info("hub: forwards waiting for a hop that is back retried now", "next_hop", hop, "count", len(ids))
+	}
+}
+
+// waitingFor lists the forwarding jobs of pending deliveries to hop that wait out
+// a backoff.
+func (h *Hub) waitingFor(ctx context.Context, hop string) ([]int64, error) {
+	rows, _ := h.Pool.Query(ctx, `
+		SELECT j.id FROM river_job j JOIN hub_deliveries d ON d.id = (j.args->>'delivery')::bigint
+		WHERE j.kind = $1 AND j.state = 'retryable' AND d.next_hop = $2 AND d.state = 'pending'`, ForwardArgs{}.Kind(), hop)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64]) // a failed query's error comes with its rows
+	if err != nil {
+		return nil, fmt.Errorf("hub: unable to list the forwards waiting for %s: %w", hop, err)
+	}
+	return ids, nil
 }

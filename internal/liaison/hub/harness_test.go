@@ -182,9 +182,15 @@ func (n *network) startHub(t testing.TB, name string, maxPackage int64) *testHub
 // hub share it).
 func (n *network) startHubOn(t testing.TB, db *pgxpool.Pool, name string, maxPackage int64) *testHub {
 	t.Helper()
-	cert := n.tlsCert(t, name)
-	h, err := New(Config{Pool: db, Name: name, Cert: cert, PeerCAs: n.pool, Trust: n.pool,
-		MaxPackage: maxPackage, RetryPolicy: fastRetry{}})
+	return n.startHubWith(t, Config{Pool: db, Name: name, MaxPackage: maxPackage, RetryPolicy: fastRetry{}})
+}
+
+// startHubWith starts a hub instance of cfg, with the network's certificates.
+func (n *network) startHubWith(t testing.TB, cfg Config) *testHub {
+	t.Helper()
+	cert := n.tlsCert(t, cfg.Name)
+	cfg.Cert, cfg.PeerCAs, cfg.Trust = cert, n.pool, n.pool
+	h, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"edms/internal/network"
 	"edms/internal/store"
@@ -51,8 +52,13 @@ func build() (string, error) {
 	return target, os.Rename(tmp, target) // a process still running the old one keeps it
 }
 
+// RescueAfter is how soon the hubs of a test network run again a job that a killed
+// instance left running: a minute, where production waits eleven.
+const RescueAfter = time.Minute
+
 // Start starts the plan's network (Binary defaults to BuildBinary's, Dir to a
-// temporary folder removed afterwards, the cluster is ephemeral) and stops it when
+// temporary folder removed afterwards, the cluster is ephemeral, hubs rescue after
+// RescueAfter, several instances stand behind Balancers) and stops it when
 // the test ends. A machine without PostgreSQL skips the test, or fails it under
 // EDMS_REQUIRE_TOOLS.
 func Start(t testing.TB, plan network.Plan) *network.Network {
@@ -70,6 +76,12 @@ func Start(t testing.TB, plan network.Plan) *network.Network {
 		plan.Dir = dir
 	}
 	plan.Ephemeral = true
+	if plan.RescueAfter == 0 {
+		plan.RescueAfter = RescueAfter
+	}
+	if plan.Balance == nil {
+		plan.Balance = Balancers(t)
+	}
 	n, err := network.Start(context.Background(), plan)
 	if err != nil {
 		if errors.Is(err, store.ErrNoPostgres) {
