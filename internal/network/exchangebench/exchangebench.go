@@ -67,13 +67,15 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return Report{}, err
 	}
 	defer b.close()
+	meter := newCPUMeter(n)
 	rep := Report{Options: o, LoadBefore: loadAverage()}
+	before := meter.read()
 	if o.Rate > 0 {
 		rep.Samples, rep.Failures, rep.Elapsed = b.openLoop(ctx)
 	} else {
 		rep.Samples, rep.Failures, rep.Elapsed = b.closedLoop(ctx)
 	}
-	rep.LoadAfter = loadAverage()
+	rep.CPU, rep.LoadAfter = meter.read().since(before), loadAverage()
 	if o.Pgbench > 0 {
 		if rep.Pgbench, err = runPgbench(ctx, n.Node("huyen").DatabaseURL, o.Pgbench, o.PgbenchClients); err != nil {
 			return rep, err

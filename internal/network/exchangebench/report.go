@@ -24,21 +24,23 @@ type Report struct {
 	Elapsed    time.Duration
 	LoadBefore string // /proc/loadavg's 1, 5 and 15 minute averages
 	LoadAfter  string
+	CPU        CPU // used by each part while packages were sent
 	Pgbench    PgbenchResult
 }
 
 // Summary is what a report prints.
 type Summary struct {
-	Mode        string  `json:"mode"`
-	Completed   int     `json:"completed"`
-	Failed      int     `json:"failed"`
-	ElapsedSec  float64 `json:"elapsed_s"`
-	PerSecond   float64 `json:"packages_per_s"`
-	Phases      []Phase `json:"phases"`
-	LoadBefore  string  `json:"load_before"`
-	LoadAfter   string  `json:"load_after"`
-	PgbenchTPS  float64 `json:"pgbench_tps,omitempty"`
-	PgbenchArgs string  `json:"pgbench,omitempty"`
+	Mode        string             `json:"mode"`
+	Completed   int                `json:"completed"`
+	Failed      int                `json:"failed"`
+	ElapsedSec  float64            `json:"elapsed_s"`
+	PerSecond   float64            `json:"packages_per_s"`
+	Phases      []Phase            `json:"phases"`
+	LoadBefore  string             `json:"load_before"`
+	LoadAfter   string             `json:"load_after"`
+	CPUPerPkgMs map[string]float64 `json:"cpu_ms_per_package"`
+	PgbenchTPS  float64            `json:"pgbench_tps,omitempty"`
+	PgbenchArgs string             `json:"pgbench,omitempty"`
 }
 
 // Phase is the distribution of one phase over the completed packages, in ms.
@@ -57,6 +59,11 @@ func (r Report) Summarize() Summary {
 	s.Mode = fmt.Sprintf("closed loop, %d senders", r.Options.Concurrency)
 	if r.Options.Rate > 0 {
 		s.Mode = fmt.Sprintf("open loop, %.0f packages/s", r.Options.Rate)
+	}
+	if n := len(r.Samples) + len(r.Failures); n > 0 {
+		per := func(d time.Duration) float64 { return ms(d) / float64(n) }
+		s.CPUPerPkgMs = map[string]float64{"sender": per(r.CPU.Sender), "hub": per(r.CPU.Hub),
+			"node": per(r.CPU.Node), "postgresql": per(r.CPU.PostgreSQL)}
 	}
 	if r.Elapsed > 0 {
 		s.PerSecond = float64(len(r.Samples)) / r.Elapsed.Seconds()
@@ -96,6 +103,10 @@ func (r Report) Print(w io.Writer, asJSON bool) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if c := s.CPUPerPkgMs; c != nil {
+		fmt.Fprintf(w, "CPU per package sent: sender %.1f ms, hub %.1f ms, node %.1f ms, PostgreSQL %.1f ms\n",
+			c["sender"], c["hub"], c["node"], c["postgresql"])
 	}
 	if s.PgbenchArgs != "" {
 		fmt.Fprintf(w, "pgbench ceiling on the same cluster (%s): %.0f transactions/s\n", s.PgbenchArgs, s.PgbenchTPS)
