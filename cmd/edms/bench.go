@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"edms/internal/docs/docsbench"
+	"edms/internal/network/exchangebench"
 	"edms/internal/store"
 	"edms/internal/web/webbench"
 )
@@ -21,6 +22,7 @@ import (
 func runBench(ctx context.Context, args []string) error {
 	return runGroup(ctx, "bench", args, []command{
 		{"docs", "measure inbox, search and number issuance on generated documents", runBenchDocs},
+		{"exchange", "send signed packages node → hub → node and time each until its status 01 is back", runBenchExchange},
 		{"web", "find the highest request rate the HTTP server serves within its latency bounds", runBenchWeb},
 	})
 }
@@ -82,6 +84,42 @@ func runBenchWeb(ctx context.Context, args []string) error {
 		}
 		return err
 	})
+}
+
+func runBenchExchange(ctx context.Context, args []string) error {
+	fs := newFlagSet("bench exchange", "[flags]",
+		"Start a hub and a receiving node as processes on a private PostgreSQL cluster and play a\n"+
+			"sending node: build and sign packages with attachments of -attachment-size bytes, post them to\n"+
+			"the hub, which forwards them to the node, which registers them and sends status 01 back\n"+
+			"through the hub. Open loop at -rate packages/s (latency percentiles), or, with -rate 0,\n"+
+			"-concurrency senders each waiting for its 01 (throughput). Then pgbench's simple-insert rate on\n"+
+			"the same cluster, the ceiling (see BENCHMARKS.md).")
+	o := exchangebench.Options{}
+	fs.Float64Var(&o.Rate, "rate", 100, "packages per second, open loop; 0: closed loop with -concurrency")
+	fs.IntVar(&o.Concurrency, "concurrency", 16, "concurrent senders when -rate is 0")
+	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long packages are sent")
+	fs.DurationVar(&o.Drain, "drain", 30*time.Second, "how long the last packages' 01 may take after -duration")
+	fs.IntVar(&o.AttachmentSize, "attachment-size", 50<<10, "bytes of each package's attachments")
+	fs.DurationVar(&o.Pgbench, "pgbench", 10*time.Second, "how long pgbench runs afterwards (0: not run)")
+	fs.IntVar(&o.PgbenchClients, "pgbench-clients", 8, "pgbench's clients")
+	fs.StringVar(&o.Dir, "dir", "", "folder of the network (default: a temporary one, removed)")
+	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	binary, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.Binary = binary
+	if !*asJSON {
+		fmt.Printf("edms bench exchange: %d CPUs, %s\n", runtime.NumCPU(), runtime.Version())
+	}
+	rep, err := exchangebench.Run(ctx, o)
+	if err != nil {
+		return err
+	}
+	return rep.Print(os.Stdout, *asJSON)
 }
 
 // benchDB is where a benchmark runs: a server given by URL, or a private cluster.
