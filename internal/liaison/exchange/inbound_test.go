@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
+	"edms/internal/docs"
 	"edms/internal/liaison/wire"
 )
 
@@ -181,4 +183,19 @@ func readAll(t *testing.T, resp *http.Response) string {
 	var b bytes.Buffer
 	b.ReadFrom(resp.Body)
 	return b.String()
+}
+
+// TestPermanentRefusals: what the documents refuse for good (bad metadata, a file
+// they do not take) is answered with a refusal, never a 503 that a hub would retry
+// for ever; anything else is temporary.
+func TestPermanentRefusals(t *testing.T) {
+	for _, err := range []error{docs.ErrInvalid, docs.ErrMediaNotAllowed, fmt.Errorf("storing: %w", docs.ErrFileTooLarge),
+		docs.ErrFileWrongType, docs.ErrFileEmpty, docs.ErrDuplicate} {
+		if !permanent(err) {
+			t.Errorf("%v is retried", err)
+		}
+	}
+	if permanent(errors.New("connection reset")) {
+		t.Error("a transport failure is refused for good")
+	}
 }

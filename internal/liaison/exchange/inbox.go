@@ -280,8 +280,13 @@ func (l *Link) dispatch(ctx context.Context, tx pgx.Tx, in *incoming, to localAg
 // permanent tells a refusal of the documents, which a resend cannot change, from a
 // failure of this node.
 func permanent(err error) bool {
-	return errors.Is(err, docs.ErrInvalid) || errors.Is(err, docs.ErrDuplicate) || errors.Is(err, docs.ErrIllegalTransition) ||
-		errors.Is(err, docs.ErrForbidden)
+	for _, kind := range []error{docs.ErrInvalid, docs.ErrDuplicate, docs.ErrIllegalTransition, docs.ErrForbidden,
+		docs.ErrFileTooLarge, docs.ErrFileWrongType, docs.ErrFileEmpty, docs.ErrMediaNotAllowed} {
+		if errors.Is(err, kind) {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *Link) handOver(ctx context.Context, tx pgx.Tx, in *incoming, to localAgency, receiptID string) (int64, *wire.Refusal, error) {
