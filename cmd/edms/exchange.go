@@ -198,13 +198,9 @@ func runExchangePeerAdd(ctx context.Context, args []string) error {
 	certFile := fs.String("cert", "", "the peer's TLS certificate (PEM)")
 	agencies := fs.String("agencies", "", "the OrganIds a node peer serves, comma-separated")
 	return runWithDB(ctx, fs, db, args, func(pool *pgxpool.Pool) error {
-		data, err := os.ReadFile(*certFile)
+		certs, err := loadCerts(*certFile)
 		if err != nil {
 			return fmt.Errorf("peer certificate: %w", err)
-		}
-		certs, err := liaison.PEMCertificates(data)
-		if err != nil || len(certs) == 0 {
-			return fmt.Errorf("peer certificate %s: no certificate (%v)", *certFile, err)
 		}
 		p, err := exchange.AddPeer(ctx, pool, *name, *role, certs[0], splitList(*agencies))
 		if err != nil {

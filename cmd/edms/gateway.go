@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"edms/internal/liaison"
 	"edms/internal/liaison/axis"
 	"edms/internal/liaison/hub"
 	"edms/internal/liaison/wire"
@@ -52,14 +52,8 @@ func (a axisConfig) uplink() (hub.Uplink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("axis secret: %w", err)
 	}
-	var prefixes []string
-	for p := range strings.SplitSeq(a.prefixes, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			prefixes = append(prefixes, p)
-		}
-	}
 	client := axis.NewClient(a.url, a.system, strings.TrimSpace(string(secret)))
-	return axis.NewUplink("truc-quoc-gia", client, prefixes...), nil
+	return axis.NewUplink("truc-quoc-gia", client, splitList(a.prefixes)...), nil
 }
 
 func addGatewayFlags(fs *flag.FlagSet) *gatewayConfig {
@@ -186,13 +180,13 @@ func serveGateway(ctx context.Context, h *hub.Hub, gc *gatewayConfig, cert tls.C
 
 // loadCertPool reads a PEM bundle of certificates into a pool.
 func loadCertPool(path string) (*x509.CertPool, error) {
-	certs, err := loadCerts(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	pool := x509.NewCertPool()
-	for _, c := range certs {
-		pool.AddCert(c)
+	pool, err := liaison.PEMCertPool(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return pool, nil
 }
@@ -203,19 +197,9 @@ func loadCerts(path string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	var certs []*x509.Certificate
-	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		cert, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		certs = append(certs, cert)
-	}
-	if len(certs) == 0 {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	certs, err := liaison.PEMCertificates(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return certs, nil
 }
@@ -240,11 +224,7 @@ func runGatewayMemberAdd(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		for _, a := range strings.Split(agencies, ",") {
-			if a = strings.TrimSpace(a); a != "" {
-				m.Agencies = append(m.Agencies, a)
-			}
-		}
+		m.Agencies = splitList(agencies)
 		if _, err := hub.AddMember(ctx, pool, m, certs[0]); err != nil {
 			return err
 		}
