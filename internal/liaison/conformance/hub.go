@@ -64,31 +64,31 @@ func (h *hub) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+wire.PathPackages, h.receive)
 	mux.HandleFunc("POST "+wire.PathReports, h.report)
-	mux.HandleFunc("GET "+wire.PathDirectory, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, h.directory) })
+	mux.HandleFunc("GET "+wire.PathDirectory, func(w http.ResponseWriter, r *http.Request) { wire.WriteJSON(w, http.StatusOK, h.directory) })
 	mux.HandleFunc("GET "+wire.PathHealth, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, wire.Health{Status: "ok", Role: "hub", Name: h.name, Version: wire.Version})
+		wire.WriteJSON(w, http.StatusOK, wire.Health{Status: "ok", Role: "hub", Name: h.name, Version: wire.Version})
 	})
 	return mux
 }
 
 func (h *hub) receive(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get(wire.HeaderVersion) != wire.Version {
-		refuse(w, &wire.Refusal{Status: http.StatusBadRequest, ErrorBody: wire.ErrorBody{Code: wire.CodeUnsupportedVersion, Message: "Thiếu hoặc sai phiên bản giao thức."}})
+		wire.WriteRefusal(w, &wire.Refusal{Status: http.StatusBadRequest, ErrorBody: wire.ErrorBody{Code: wire.CodeUnsupportedVersion, Message: "Thiếu hoặc sai phiên bản giao thức."}})
 		return
 	}
 	tooLarge := &wire.Refusal{Status: http.StatusRequestEntityTooLarge, ErrorBody: wire.ErrorBody{Code: wire.CodeTooLarge, Message: fmt.Sprintf("Gói tin vượt quá giới hạn %d byte.", maxArrival)}}
 	if r.ContentLength > maxArrival {
-		refuse(w, tooLarge)
+		wire.WriteRefusal(w, tooLarge)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxArrival))
 	var overLimit *http.MaxBytesError
 	switch {
 	case errors.As(err, &overLimit):
-		refuse(w, tooLarge)
+		wire.WriteRefusal(w, tooLarge)
 		return
 	case err != nil:
-		refuse(w, &wire.Refusal{Status: http.StatusBadRequest, ErrorBody: wire.ErrorBody{Code: wire.CodeInvalid, Message: "Không đọc được gói tin: " + err.Error()}})
+		wire.WriteRefusal(w, &wire.Refusal{Status: http.StatusBadRequest, ErrorBody: wire.ErrorBody{Code: wire.CodeInvalid, Message: "Không đọc được gói tin: " + err.Error()}})
 		return
 	}
 	pkg, readErr := liaison.Read(bytes.NewReader(body), liaison.Options{Roots: h.roots, RequireSignature: true})
@@ -98,7 +98,7 @@ func (h *hub) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	receipt := h.record(a)
 	if a.Refusal != nil {
-		refuse(w, a.Refusal)
+		wire.WriteRefusal(w, a.Refusal)
 		return
 	}
 	out, _ := json.Marshal(receipt)
@@ -138,10 +138,10 @@ func (h *hub) record(a arrival) wire.Receipt {
 func (h *hub) report(w http.ResponseWriter, r *http.Request) {
 	var rep wire.Report
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&rep); err != nil {
-		refuse(w, &wire.Refusal{Status: http.StatusBadRequest, ErrorBody: wire.ErrorBody{Code: wire.CodeInvalid, Message: err.Error()}})
+		wire.WriteRefusal(w, &wire.Refusal{Status: http.StatusBadRequest, ErrorBody: wire.ErrorBody{Code: wire.CodeInvalid, Message: err.Error()}})
 		return
 	}
-	writeJSON(w, map[string]bool{"ok": true})
+	wire.WriteJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 // statuses are the status packages the target sent about a document, in order of
@@ -213,17 +213,6 @@ func documentIDOf(pkg *liaison.Package) string {
 		return pkg.Header.DocumentID
 	}
 	return ""
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
-}
-
-func refuse(w http.ResponseWriter, r *wire.Refusal) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(r.Status)
-	json.NewEncoder(w).Encode(r.ErrorBody)
 }
 
 // String names an arrival for a table's detail.

@@ -33,13 +33,13 @@ func (l *Link) authenticated(next func(http.ResponseWriter, *http.Request, *Peer
 	return func(w http.ResponseWriter, r *http.Request) {
 		spki := wire.PeerFingerprint(r.TLS)
 		if spki == "" {
-			writeRefusal(w, refusal(http.StatusUnauthorized, wire.CodeUnauthenticated,
+			wire.WriteRefusal(w, refusal(http.StatusUnauthorized, wire.CodeUnauthenticated,
 				"Cần chứng thư máy khách của một nút hoặc trục đã đăng ký."))
 			return
 		}
 		peer, err := peerBySPKI(r.Context(), l.Pool, spki)
 		if errors.Is(err, ErrPeerNotFound) {
-			writeRefusal(w, refusal(http.StatusUnauthorized, wire.CodeUnauthenticated,
+			wire.WriteRefusal(w, refusal(http.StatusUnauthorized, wire.CodeUnauthenticated,
 				"Chứng thư máy khách không thuộc nút hoặc trục nào đã đăng ký."))
 			return
 		}
@@ -48,7 +48,7 @@ func (l *Link) authenticated(next func(http.ResponseWriter, *http.Request, *Peer
 			return
 		}
 		if v := r.Header.Get(wire.HeaderVersion); v != wire.Version {
-			writeRefusal(w, refusal(http.StatusBadRequest, wire.CodeUnsupportedVersion,
+			wire.WriteRefusal(w, refusal(http.StatusBadRequest, wire.CodeUnsupportedVersion,
 				fmt.Sprintf("Phiên bản giao thức %q không được hỗ trợ; cần %s = %s.", v, wire.HeaderVersion, wire.Version)))
 			return
 		}
@@ -75,7 +75,7 @@ func (l *Link) receivePackage(w http.ResponseWriter, r *http.Request, peer *Peer
 	limit := l.maxPackageBytes()
 	if r.ContentLength > limit {
 		l.Metrics.refused(peer.Name, "unknown")
-		writeRefusal(w, refusal(http.StatusRequestEntityTooLarge, wire.CodeTooLarge,
+		wire.WriteRefusal(w, refusal(http.StatusRequestEntityTooLarge, wire.CodeTooLarge,
 			fmt.Sprintf("Gói tin vượt quá giới hạn %d byte.", limit)))
 		return
 	}
@@ -90,7 +90,7 @@ func (l *Link) receivePackage(w http.ResponseWriter, r *http.Request, peer *Peer
 		l.Metrics.refused(peer.Name, kindOf(in))
 		slog.Warn("exchange: package refused", "peer", peer.Name, "code", ref.Code, "message", ref.Message,
 			"document_id", documentIDOf(in), "package_id", r.Header.Get(wire.HeaderPackageID))
-		writeRefusal(w, ref)
+		wire.WriteRefusal(w, ref)
 		return
 	}
 	receipt, ref, err := l.register(r.Context(), in, r.Header.Get(wire.HeaderRecipient), peer)
@@ -103,7 +103,7 @@ func (l *Link) receivePackage(w http.ResponseWriter, r *http.Request, peer *Peer
 	case ref != nil:
 		l.Metrics.refused(peer.Name, kindOf(in))
 		log.Warn("exchange: package refused", "code", ref.Code, "message", ref.Message)
-		writeRefusal(w, ref)
+		wire.WriteRefusal(w, ref)
 		return
 	}
 	if !receipt.Duplicate {
@@ -205,19 +205,9 @@ func refusal(status int, code, message string) *wire.Refusal {
 	return &wire.Refusal{Status: status, ErrorBody: wire.ErrorBody{Code: code, Message: message}}
 }
 
-func writeRefusal(w http.ResponseWriter, ref *wire.Refusal) {
-	writeJSON(w, ref.Status, ref.ErrorBody)
-}
-
 // unavailable answers a failure of this node (the database, the disk): the sender
 // retries.
 func unavailable(w http.ResponseWriter, err error) {
 	slog.Error("exchange: unable to serve a request", "error", err)
-	writeRefusal(w, refusal(http.StatusServiceUnavailable, wire.CodeUnavailable, "Nút tạm thời không lưu được gói tin; hãy gửi lại sau."))
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	wire.WriteRefusal(w, refusal(http.StatusServiceUnavailable, wire.CodeUnavailable, "Nút tạm thời không lưu được gói tin; hãy gửi lại sau."))
 }

@@ -46,7 +46,7 @@ func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Unlock()
 	switch {
 	case strings.HasPrefix(id, "refuse-"):
-		writeRefusal(w, refusal(http.StatusBadRequest, wire.CodeWrongRecipient, "Không có nơi nhận này trong mạng."))
+		wire.WriteRefusal(w, refusal(http.StatusBadRequest, wire.CodeWrongRecipient, "Không có nơi nhận này trong mạng."))
 	case strings.HasPrefix(id, "flaky-") && tries == 1:
 		http.Error(w, "restarting", http.StatusServiceUnavailable)
 	default:

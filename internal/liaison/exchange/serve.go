@@ -21,12 +21,12 @@ import (
 // that could not be delivered for good: the recipient is marked failed with the reason.
 func (l *Link) receiveReport(w http.ResponseWriter, r *http.Request, peer *Peer) {
 	if peer.Role != RoleHub {
-		writeRefusal(w, refusal(http.StatusForbidden, wire.CodeSenderMismatch, "Chỉ trục liên thông được gửi báo cáo chuyển phát."))
+		wire.WriteRefusal(w, refusal(http.StatusForbidden, wire.CodeSenderMismatch, "Chỉ trục liên thông được gửi báo cáo chuyển phát."))
 		return
 	}
 	var rep wire.Report
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&rep); err != nil {
-		writeRefusal(w, refusal(http.StatusBadRequest, wire.CodeInvalid, "Báo cáo không đọc được: "+err.Error()))
+		wire.WriteRefusal(w, refusal(http.StatusBadRequest, wire.CodeInvalid, "Báo cáo không đọc được: "+err.Error()))
 		return
 	}
 	log := slog.With("peer", peer.Name, "document_id", rep.DocumentID, "package_id", rep.PackageID, "recipient", rep.Recipient)
@@ -43,13 +43,13 @@ func (l *Link) receiveReport(w http.ResponseWriter, r *http.Request, peer *Peer)
 	})
 	switch {
 	case errors.Is(err, docs.ErrUnknownDocument):
-		writeRefusal(w, refusal(http.StatusBadRequest, wire.CodeUnknownDocument,
+		wire.WriteRefusal(w, refusal(http.StatusBadRequest, wire.CodeUnknownDocument,
 			fmt.Sprintf("Nút chưa gửi gói %s cho %s.", rep.PackageID, rep.Recipient)))
 	case err != nil:
 		unavailable(w, err)
 	default:
 		log.Warn("exchange: package reported undeliverable", "code", rep.Code, "message", rep.Message, "reported_by", rep.ReportedBy)
-		writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+		wire.WriteJSON(w, http.StatusOK, map[string]bool{"ok": true})
 	}
 }
 
@@ -74,7 +74,7 @@ func (l *Link) serveDirectory(w http.ResponseWriter, r *http.Request, _ *Peer) {
 		unavailable(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, entries)
+	wire.WriteJSON(w, http.StatusOK, entries)
 }
 
 // serveTracking tells, for a document one of this node's agencies sent, where it
@@ -84,14 +84,14 @@ func (l *Link) serveTracking(w http.ResponseWriter, r *http.Request, peer *Peer)
 	tracking, err := l.tracking(r.Context(), documentID)
 	tracking = slices.DeleteFunc(tracking, func(t wire.Tracking) bool { return !peer.serves(t.Recipient) })
 	if errors.Is(err, docs.ErrNotFound) || (err == nil && len(tracking) == 0) {
-		writeRefusal(w, refusal(http.StatusNotFound, wire.CodeUnknownDocument, "Không có văn bản "+documentID+"."))
+		wire.WriteRefusal(w, refusal(http.StatusNotFound, wire.CodeUnknownDocument, "Không có văn bản "+documentID+"."))
 		return
 	}
 	if err != nil {
 		unavailable(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, tracking)
+	wire.WriteJSON(w, http.StatusOK, tracking)
 }
 
 func (l *Link) tracking(ctx context.Context, documentID string) ([]wire.Tracking, error) {
@@ -141,5 +141,5 @@ func trackingState(s docs.RecipientStatus) string {
 }
 
 func (l *Link) serveHealth(w http.ResponseWriter, _ *http.Request, _ *Peer) {
-	writeJSON(w, http.StatusOK, wire.Health{Status: "ok", Role: RoleNode, Name: l.NodeName, Version: wire.Version})
+	wire.WriteJSON(w, http.StatusOK, wire.Health{Status: "ok", Role: RoleNode, Name: l.NodeName, Version: wire.Version})
 }

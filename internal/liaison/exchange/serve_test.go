@@ -121,7 +121,7 @@ func directoryHub(entries []wire.DirectoryEntry) http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		writeJSON(w, http.StatusOK, entries)
+		wire.WriteJSON(w, http.StatusOK, entries)
 	})
 }
 

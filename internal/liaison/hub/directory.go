@@ -55,7 +55,7 @@ func (h *Hub) handleDirectory(w http.ResponseWriter, r *http.Request, _ peer) {
 		h.unavailable(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, entries)
+	wire.WriteJSON(w, http.StatusOK, entries)
 }
 
 // PullDirectories fetches the directory of every enabled member and of the uplink:

@@ -34,10 +34,10 @@ func (h *Hub) withPeer(next peerHandler) http.HandlerFunc {
 		case err != nil:
 			h.unavailable(w, err)
 		case !ok:
-			writeRefusal(w, &wire.Refusal{Status: http.StatusUnauthorized, ErrorBody: wire.ErrorBody{Code: wire.CodeUnauthenticated,
+			wire.WriteRefusal(w, &wire.Refusal{Status: http.StatusUnauthorized, ErrorBody: wire.ErrorBody{Code: wire.CodeUnauthenticated,
 				Message: "Chứng thư của bên gọi không thuộc thành viên nào của trục liên thông."}})
 		case r.Header.Get(wire.HeaderVersion) != wire.Version:
-			writeRefusal(w, refusal(wire.CodeUnsupportedVersion, "Phiên bản giao thức không được hỗ trợ: cần "+wire.HeaderVersion+": "+wire.Version+"."))
+			wire.WriteRefusal(w, refusal(wire.CodeUnsupportedVersion, "Phiên bản giao thức không được hỗ trợ: cần "+wire.HeaderVersion+": "+wire.Version+"."))
 		default:
 			next(w, r, p)
 		}
@@ -55,13 +55,13 @@ func (h *Hub) peerOf(r *http.Request) (peer, bool, error) {
 
 func (h *Hub) handlePackage(w http.ResponseWriter, r *http.Request, p peer) {
 	if r.ContentLength > h.MaxPackage {
-		writeRefusal(w, tooLarge(h.MaxPackage))
+		wire.WriteRefusal(w, tooLarge(h.MaxPackage))
 		return
 	}
 	var hops []wire.Hop
 	if raw := r.Header.Get(wire.HeaderHops); raw != "" {
 		if err := json.Unmarshal([]byte(raw), &hops); err != nil {
-			writeRefusal(w, refusal(wire.CodeInvalid, "Tiêu đề "+wire.HeaderHops+" không hợp lệ: "+err.Error()))
+			wire.WriteRefusal(w, refusal(wire.CodeInvalid, "Tiêu đề "+wire.HeaderHops+" không hợp lệ: "+err.Error()))
 			return
 		}
 	}
@@ -75,7 +75,7 @@ func (h *Hub) handlePackage(w http.ResponseWriter, r *http.Request, p peer) {
 	var ref *wire.Refusal
 	switch {
 	case errors.As(err, &ref):
-		writeRefusal(w, ref)
+		wire.WriteRefusal(w, ref)
 	case err != nil:
 		h.unavailable(w, err)
 	default:
@@ -101,41 +101,31 @@ func (h *Hub) writeReceipt(w http.ResponseWriter, receipt wire.Receipt) {
 	w.Write(body)
 }
 
-func writeRefusal(w http.ResponseWriter, ref *wire.Refusal) {
-	writeJSON(w, ref.Status, ref.ErrorBody)
-}
-
 // unavailable answers 503: the hub could not store or look up now; the peer retries.
 func (h *Hub) unavailable(w http.ResponseWriter, err error) {
 	slog.Error("hub: request failed", "err", err)
 	w.Header().Set("Retry-After", "5")
-	writeJSON(w, http.StatusServiceUnavailable, wire.ErrorBody{Code: wire.CodeUnavailable, Message: "Trục liên thông tạm thời không lưu được gói tin, vui lòng gửi lại sau."})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	wire.WriteJSON(w, http.StatusServiceUnavailable, wire.ErrorBody{Code: wire.CodeUnavailable, Message: "Trục liên thông tạm thời không lưu được gói tin, vui lòng gửi lại sau."})
 }
 
 // handleReport takes a Report from a child or parent hub and routes it on toward
 // the sender.
 func (h *Hub) handleReport(w http.ResponseWriter, r *http.Request, p peer) {
 	if p.Role == RoleNode {
-		writeRefusal(w, &wire.Refusal{Status: http.StatusForbidden, ErrorBody: wire.ErrorBody{Code: wire.CodeSenderMismatch,
+		wire.WriteRefusal(w, &wire.Refusal{Status: http.StatusForbidden, ErrorBody: wire.ErrorBody{Code: wire.CodeSenderMismatch,
 			Message: "Chỉ trục liên thông cấp trên hoặc cấp dưới được gửi báo cáo chuyển phát."}})
 		return
 	}
 	var report wire.Report
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&report); err != nil || report.From == "" {
-		writeRefusal(w, refusal(wire.CodeInvalid, "Báo cáo chuyển phát không hợp lệ."))
+		wire.WriteRefusal(w, refusal(wire.CodeInvalid, "Báo cáo chuyển phát không hợp lệ."))
 		return
 	}
 	if err := h.queueReport(r.Context(), report, p.Name); err != nil {
 		h.unavailable(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	wire.WriteJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 func (h *Hub) handleHealth(w http.ResponseWriter, r *http.Request) {
@@ -144,7 +134,7 @@ func (h *Hub) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if err := h.Pool.Ping(r.Context()); err != nil {
 		health.Status, status = "unavailable", http.StatusServiceUnavailable
 	}
-	writeJSON(w, status, health)
+	wire.WriteJSON(w, status, health)
 }
 
 // queueReport inserts a hub.report job.

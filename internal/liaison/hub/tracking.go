@@ -52,7 +52,7 @@ func (h *Hub) tracking(ctx context.Context, documentID string, p peer) ([]wire.T
 func (h *Hub) handleTracking(w http.ResponseWriter, r *http.Request, p peer) {
 	documentID := r.URL.Query().Get("document_id")
 	if documentID == "" {
-		writeRefusal(w, refusal(wire.CodeInvalid, "Thiếu tham số document_id."))
+		wire.WriteRefusal(w, refusal(wire.CodeInvalid, "Thiếu tham số document_id."))
 		return
 	}
 	t, err := h.tracking(r.Context(), documentID, p)
@@ -63,5 +63,5 @@ func (h *Hub) handleTracking(w http.ResponseWriter, r *http.Request, p peer) {
 	if t == nil {
 		t = []wire.Tracking{}
 	}
-	writeJSON(w, http.StatusOK, t)
+	wire.WriteJSON(w, http.StatusOK, t)
 }
