@@ -6,7 +6,7 @@ GO        ?= go
 # run under the race detector.
 RACE_PKGS := ./internal/store/... ./internal/access/... ./internal/audit/... ./internal/docs/... ./internal/web/... ./internal/liaison/...
 
-.PHONY: demo test build deps-demo deps-test bench fuzz
+.PHONY: demo test build deps-demo deps-test bench fuzz screenshots
 
 demo: deps-demo
 	$(GO) run ./cmd/edms demo
@@ -25,6 +25,11 @@ deps-demo:
 
 deps-test:
 	@scripts/install-deps.sh test
+
+# The README's screenshots, taken in Chromium from the seeded demo (signed documents).
+screenshots: deps-test
+	mkdir -p docs/screenshots
+	EDMS_README_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestDesktopLayoutInChromium$$' ./internal/web/
 
 bench: deps-test
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -173,6 +173,7 @@ func TestPhoneLayoutInChromium(t *testing.T) {
 		if len(links) < 2 {
 			t.Errorf("the menu of %s offers %v", user.name, links)
 		}
+		saveScreenshot(t, "phone-menu-"+user.name+".png", browse(t, ctx, chromedp.CaptureScreenshot()))
 		for _, link := range links {
 			visitOnPhone(t, ctx, ts.URL, link, user.name)
 			if doc := firstDocument(t, ctx); doc != "" {
@@ -200,6 +201,7 @@ func TestPhoneLayoutInChromium(t *testing.T) {
 	actOnPhone(t, ctx, ts.URL, "/documents?direction=outgoing", report, "Trả lại để sửa", "Bị trả lại để sửa",
 		chromedp.SendKeys(chromedp.Search(returnForm+`//textarea[@name="note"]`), "Đề nghị bổ sung số liệu tháng 11."))
 	actOnPhone(t, ctx, ts.URL, "/documents?direction=outgoing", letter, "Ký ban hành", "Đã ký, chờ cấp số")
+	checkFits(t, ctx, "the signed letter")
 	saveScreenshot(t, "phone-signed.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 	deadline := time.Now().AddDate(0, 0, 10).Format("2006-01-02")
 	actOnPhone(t, ctx, ts.URL, "/documents?direction=incoming", decision, "Phân công xử lý", "Đã phân công",
@@ -222,7 +224,7 @@ func TestDesktopLayoutInChromium(t *testing.T) {
 
 	signIn(t, ctx, ts.URL, "chutich.huyen")
 	checkDesktopPage(t, ctx, "home")
-	saveReadmeScreenshot(t, ctx, "home.png")
+	saveReadmeScreenshot(t, ctx, "home.png", chromedp.FullScreenshot(100))
 
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/documents?direction=outgoing"),
@@ -244,18 +246,39 @@ func TestDesktopLayoutInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDesktopPage(t, ctx, "the issued plan")
+	plan := browse(t, ctx, chromedp.Location())
 	columns := browse(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('.columns')).gridTemplateColumns`))
 	if len(strings.Fields(columns)) != 2 {
 		t.Errorf("on a desktop the document page's columns are %q", columns)
 	}
-	saveReadmeScreenshot(t, ctx, "document.png")
+	saveReadmeScreenshot(t, ctx, "document.png", chromedp.FullScreenshot(100))
 
 	err = chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/statistics"), chromedp.WaitVisible(chromedp.CSS(`.figures`)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkDesktopPage(t, ctx, "statistics")
-	saveReadmeScreenshot(t, ctx, "statistics.png")
+	saveReadmeScreenshot(t, ctx, "statistics.png", chromedp.FullScreenshot(100))
+
+	// 200 % zoom halves the CSS viewport: the phone layout takes over and still fits.
+	err = chromedp.Do(ctx,
+		chromedp.EmulateViewport(desktopWidth/2, desktopHeight/2),
+		chromedp.Navigate(plan), chromedp.WaitVisible(chromedp.CSS(`.badge.green`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFits(t, ctx, "the issued plan at 200 % zoom")
+	if !browse(t, ctx, chromedp.Evaluate[bool](`document.querySelector('.menu-toggle').offsetParent !== null`)) {
+		t.Error("at 200 % zoom the navigation does not collapse behind the menu button")
+	}
+	saveScreenshot(t, "zoom-200-document.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(phoneWidth, phoneHeight), chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	checkFits(t, ctx, "the issued plan on a phone")
+	saveReadmeScreenshot(t, ctx, "document-phone.png", chromedp.CaptureScreenshot())
 }
 
 // checkDesktopPage checks the page fits and shows its navigation without a menu button.
@@ -271,14 +294,14 @@ func checkDesktopPage(t *testing.T, ctx context.Context, page string) {
 	saveScreenshot(t, "desktop-"+strings.ReplaceAll(page, " ", "-")+".png", browse(t, ctx, chromedp.FullScreenshot(100)))
 }
 
-// saveReadmeScreenshot writes the whole page as a PNG into EDMS_README_SCREENSHOTS.
-func saveReadmeScreenshot(t *testing.T, ctx context.Context, name string) {
+// saveReadmeScreenshot writes the PNG that shot takes into EDMS_README_SCREENSHOTS.
+func saveReadmeScreenshot(t *testing.T, ctx context.Context, name string, shot chromedp.Action[[]byte]) {
 	t.Helper()
 	dir := os.Getenv("EDMS_README_SCREENSHOTS")
 	if dir == "" {
 		return
 	}
-	png := browse(t, ctx, chromedp.FullScreenshot(100))
+	png := browse(t, ctx, shot)
 	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
