@@ -10,11 +10,14 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
-// The widths the layout is proven at: a phone (390×844) and a laptop (1366×768).
+// The widths the layout is proven at: a phone (390×844), a tablet (768×1024) and a
+// laptop (1366×768).
 const (
 	phoneWidth, phoneHeight     = 390, 844
+	tabletWidth, tabletHeight   = 768, 1024
 	desktopWidth, desktopHeight = 1366, 768
 )
 
@@ -128,6 +131,39 @@ func actOnPhone(t *testing.T, ctx context.Context, base, listPath, subject, labe
 	waitText(t, ctx, `.state`, state)
 }
 
+// focusedJS describes the focused element: its class and whether its outline shows.
+const focusedJS = `document.activeElement.className + (getComputedStyle(document.activeElement).outlineStyle === 'none' ? ' without outline' : '')`
+
+// checkKeyboardMenu uses the page from the keyboard alone: the first Tab reaches the
+// skip link, Enter on the menu button opens the menu and Escape closes it again.
+func checkKeyboardMenu(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
+		t.Fatal(err)
+	}
+	if focused := browse(t, ctx, chromedp.Evaluate[string](focusedJS)); focused != "skip" {
+		t.Errorf("the first Tab focuses %q, not the visible skip link", focused)
+	}
+	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`.menu-toggle`)), chromedp.KeyEvent(kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	if expanded := browse(t, ctx, chromedp.AttributeValue(chromedp.CSS(`.menu-toggle`), "aria-expanded")).Value; expanded != "true" {
+		t.Errorf("Enter on the menu button leaves aria-expanded=%q", expanded)
+	}
+	if !browse(t, ctx, chromedp.Evaluate[bool](`document.querySelector('.topbar nav').offsetParent !== null`)) {
+		t.Error("Enter on the menu button does not show the navigation")
+	}
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape)); err != nil {
+		t.Fatal(err)
+	}
+	if expanded := browse(t, ctx, chromedp.AttributeValue(chromedp.CSS(`.menu-toggle`), "aria-expanded")).Value; expanded != "false" {
+		t.Errorf("Escape leaves the menu's aria-expanded=%q", expanded)
+	}
+	if focused := browse(t, ctx, chromedp.Evaluate[string](focusedJS)); focused != "menu-toggle" {
+		t.Errorf("after Escape the focus is on %q, not the menu button with its outline", focused)
+	}
+}
+
 // signInOnPhone signs in as user and waits for the page the server sends next.
 func signInOnPhone(t *testing.T, ctx context.Context, base, user string) {
 	t.Helper()
@@ -166,6 +202,8 @@ func TestPhoneLayoutInChromium(t *testing.T) {
 	defer cancel()
 
 	visitOnPhone(t, ctx, ts.URL, "/login", "guest")
+	signInOnPhone(t, ctx, ts.URL, "vanthu.huyen")
+	checkKeyboardMenu(t, ctx)
 	for _, user := range layoutUsers {
 		signInOnPhone(t, ctx, ts.URL, user.name)
 		visitOnPhone(t, ctx, ts.URL, user.start, user.name)
@@ -212,7 +250,8 @@ func TestPhoneLayoutInChromium(t *testing.T) {
 
 // TestDesktopLayoutInChromium checks at 1366×768 that the phone layout left the
 // desktop alone: the navigation shows without a menu button, tables keep their
-// header row, the document page keeps two columns, nothing scrolls sideways.
+// header row, the document page keeps two columns, nothing scrolls sideways; then
+// the same pages fit at 200 % zoom and on a tablet.
 // With EDMS_README_SCREENSHOTS=<dir> it writes the README's screenshots there
 // (`make screenshots`).
 func TestDesktopLayoutInChromium(t *testing.T) {
@@ -279,6 +318,16 @@ func TestDesktopLayoutInChromium(t *testing.T) {
 	}
 	checkFits(t, ctx, "the issued plan on a phone")
 	saveReadmeScreenshot(t, ctx, "document-phone.png", chromedp.CaptureScreenshot())
+
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(tabletWidth, tabletHeight)); err != nil {
+		t.Fatal(err)
+	}
+	for _, page := range []string{plan, ts.URL + "/documents?direction=outgoing", ts.URL + "/statistics"} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitReady(chromedp.CSS(`body`))); err != nil {
+			t.Fatal(err)
+		}
+		checkFits(t, ctx, page+" on a tablet")
+	}
 }
 
 // checkDesktopPage checks the page fits and shows its navigation without a menu button.
