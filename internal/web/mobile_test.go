@@ -81,7 +81,7 @@ func visitOnPhone(t *testing.T, ctx context.Context, base, path, user string) {
 	page := fmt.Sprintf("%s (as %s)", path, user)
 	checkFits(t, ctx, page)
 	checkTouchSized(t, ctx, page)
-	saveScreenshot(t, "phone-"+user+strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(path)+".png", browse(t, ctx, chromedp.FullScreenshot(100)))
+	keepScreenshot(t, ctx, lookDir, "phone-"+user+strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(path)+".png", chromedp.FullScreenshot(100))
 }
 
 // openMenu checks the navigation is collapsed, opens it with the menu button and
@@ -198,7 +198,7 @@ func TestPhoneLayoutInChromium(t *testing.T) {
 	t.Parallel()
 	ts, _ := newSigningDemoServer(t)
 	ctx := newSizedChromium(t, phoneWidth, phoneHeight)
-	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute) // a guard against a hang, not a timing check
 	defer cancel()
 
 	visitOnPhone(t, ctx, ts.URL, "/login", "guest")
@@ -211,7 +211,7 @@ func TestPhoneLayoutInChromium(t *testing.T) {
 		if len(links) < 2 {
 			t.Errorf("the menu of %s offers %v", user.name, links)
 		}
-		saveScreenshot(t, "phone-menu-"+user.name+".png", browse(t, ctx, chromedp.CaptureScreenshot()))
+		keepScreenshot(t, ctx, lookDir, "phone-menu-"+user.name+".png", chromedp.CaptureScreenshot())
 		for _, link := range links {
 			visitOnPhone(t, ctx, ts.URL, link, user.name)
 			if doc := firstDocument(t, ctx); doc != "" {
@@ -240,7 +240,7 @@ func TestPhoneLayoutInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.Search(returnForm+`//textarea[@name="note"]`), "Đề nghị bổ sung số liệu tháng 11."))
 	actOnPhone(t, ctx, ts.URL, "/documents?direction=outgoing", letter, "Ký ban hành", "Đã ký, chờ cấp số")
 	checkFits(t, ctx, "the signed letter")
-	saveScreenshot(t, "phone-signed.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+	keepScreenshot(t, ctx, lookDir, "phone-signed.png", chromedp.FullScreenshot(100))
 	deadline := time.Now().AddDate(0, 0, 10).Format("2006-01-02")
 	actOnPhone(t, ctx, ts.URL, "/documents?direction=incoming", decision, "Phân công xử lý", "Đã phân công",
 		chromedp.SetValue(chromedp.CSS(`select[name=lead_unit]`), "TCKH"),
@@ -258,12 +258,12 @@ func TestDesktopLayoutInChromium(t *testing.T) {
 	t.Parallel()
 	ts, _ := newSigningDemoServer(t)
 	ctx := newSizedChromium(t, desktopWidth, desktopHeight)
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute) // a guard against a hang, not a timing check
 	defer cancel()
 
 	signIn(t, ctx, ts.URL, "chutich.huyen")
 	checkDesktopPage(t, ctx, "home")
-	saveReadmeScreenshot(t, ctx, "home.png", chromedp.FullScreenshot(100))
+	keepScreenshot(t, ctx, readmeDir, "home.png", chromedp.FullScreenshot(100))
 
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/documents?direction=outgoing"),
@@ -290,14 +290,14 @@ func TestDesktopLayoutInChromium(t *testing.T) {
 	if len(strings.Fields(columns)) != 2 {
 		t.Errorf("on a desktop the document page's columns are %q", columns)
 	}
-	saveReadmeScreenshot(t, ctx, "document.png", chromedp.FullScreenshot(100))
+	keepScreenshot(t, ctx, readmeDir, "document.png", chromedp.FullScreenshot(100))
 
 	err = chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/statistics"), chromedp.WaitVisible(chromedp.CSS(`.figures`)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkDesktopPage(t, ctx, "statistics")
-	saveReadmeScreenshot(t, ctx, "statistics.png", chromedp.FullScreenshot(100))
+	keepScreenshot(t, ctx, readmeDir, "statistics.png", chromedp.FullScreenshot(100))
 
 	// 200 % zoom halves the CSS viewport: the phone layout takes over and still fits.
 	err = chromedp.Do(ctx,
@@ -311,13 +311,13 @@ func TestDesktopLayoutInChromium(t *testing.T) {
 	if !browse(t, ctx, chromedp.Evaluate[bool](`document.querySelector('.menu-toggle').offsetParent !== null`)) {
 		t.Error("at 200 % zoom the navigation does not collapse behind the menu button")
 	}
-	saveScreenshot(t, "zoom-200-document.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+	keepScreenshot(t, ctx, lookDir, "zoom-200-document.png", chromedp.FullScreenshot(100))
 
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(phoneWidth, phoneHeight), chromedp.Reload()); err != nil {
 		t.Fatal(err)
 	}
 	checkFits(t, ctx, "the issued plan on a phone")
-	saveReadmeScreenshot(t, ctx, "document-phone.png", chromedp.CaptureScreenshot())
+	keepScreenshot(t, ctx, readmeDir, "document-phone.png", chromedp.CaptureScreenshot())
 
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(tabletWidth, tabletHeight)); err != nil {
 		t.Fatal(err)
@@ -340,18 +340,26 @@ func checkDesktopPage(t *testing.T, ctx context.Context, page string) {
 	if browse(t, ctx, chromedp.Evaluate[bool](`document.querySelector('.menu-toggle').offsetParent !== null`)) {
 		t.Errorf("on a desktop %s shows the menu button", page)
 	}
-	saveScreenshot(t, "desktop-"+strings.ReplaceAll(page, " ", "-")+".png", browse(t, ctx, chromedp.FullScreenshot(100)))
+	keepScreenshot(t, ctx, lookDir, "desktop-"+strings.ReplaceAll(page, " ", "-")+".png", chromedp.FullScreenshot(100))
 }
 
-// saveReadmeScreenshot writes the PNG that shot takes into EDMS_README_SCREENSHOTS.
-func saveReadmeScreenshot(t *testing.T, ctx context.Context, name string, shot chromedp.Action[[]byte]) {
+// Where the screenshots go: EDMS_SCREENSHOT_DIR for a look at every page,
+// EDMS_README_SCREENSHOTS for the README's (`make screenshots`).
+const (
+	lookDir   = "EDMS_SCREENSHOT_DIR"
+	readmeDir = "EDMS_README_SCREENSHOTS"
+)
+
+// keepScreenshot writes the PNG that shot takes into the directory the environment
+// variable dirVar names; without it the screenshot is not taken at all, since on a
+// loaded machine full-page captures are the slowest step of these tests.
+func keepScreenshot(t *testing.T, ctx context.Context, dirVar, name string, shot chromedp.Action[[]byte]) {
 	t.Helper()
-	dir := os.Getenv("EDMS_README_SCREENSHOTS")
+	dir := os.Getenv(dirVar)
 	if dir == "" {
 		return
 	}
-	png := browse(t, ctx, shot)
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name), browse(t, ctx, shot), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
