@@ -218,3 +218,18 @@ func (s *Server) apiAssignees(w http.ResponseWriter, r *http.Request) error {
 func (p *assignPanel) Checks(field string) map[string]any {
 	return map[string]any{"Choices": p.Choices, "Field": field}
 }
+
+// offersStep hides the completion from whoever does not lead the document's handling,
+// as the service refuses it: leaders may handle documents, but only the chủ trì (the
+// person named or the handler) completes one.
+func offersStep(action string, assignments []docs.Assignment, userID int64) bool {
+	if action != "complete" {
+		return true
+	}
+	for _, as := range assignments {
+		if as.Role == docs.RoleLead && (as.UserID == userID || as.HandlerID == userID) {
+			return true
+		}
+	}
+	return false
+}

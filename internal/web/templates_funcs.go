@@ -38,7 +38,7 @@ var templateFuncs = template.FuncMap{
 		switch action {
 		case "return", "return_signature":
 			return "Ý kiến (lý do trả lại)"
-		case "reject", "recall":
+		case "reject", "recall", "take_back":
 			return "Lý do"
 		case "assign":
 			return "Bút phê (ý kiến chỉ đạo)"
