@@ -89,7 +89,7 @@ func openIncoming(d *Record) error {
 }
 
 // Forward hands a document the actor holds (named in an open chủ trì or phối hợp line,
-// or its handler) to another person of the agency, who becomes the line's handler and
+// its handler, or the head of its unit) to another person of the agency, who becomes the line's handler and
 // can open and handle it (chuyển xử lý). Someone who merely sees the document cannot.
 func (s *Service) Forward(ctx context.Context, a Actor, docID, toUserID int64, note string) error {
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
@@ -100,7 +100,7 @@ func (s *Service) Forward(ctx context.Context, a Actor, docID, toUserID int64, n
 		if err := openIncoming(d); err != nil {
 			return err
 		}
-		as, err := heldAssignment(ctx, tx, d.ID, a.UserID)
+		as, err := s.heldAssignment(ctx, tx, a, d.ID)
 		if err != nil {
 			return err
 		}
@@ -129,16 +129,25 @@ func (s *Service) Forward(ctx context.Context, a Actor, docID, toUserID int64, n
 	})
 }
 
-// heldAssignment is the open line (chủ trì first, then phối hợp) that names the user
-// or has them as its handler.
-func heldAssignment(ctx context.Context, tx pgx.Tx, docID, userID int64) (*Assignment, error) {
+// heldAssignment is the open line (chủ trì first, then phối hợp) that names the actor,
+// has them as its handler, or is given to the unit they head.
+func (s *Service) heldAssignment(ctx context.Context, tx pgx.Tx, a Actor, docID int64) (*Assignment, error) {
+	var ledUnit int64
+	if s.Access.Can(a.UserID, a.AgencyID, access.IncomingAssignUnit) {
+		unit, err := membershipUnit(ctx, tx, a)
+		if err != nil {
+			return nil, err
+		}
+		ledUnit = unit
+	}
 	var as Assignment
 	err := tx.QueryRow(ctx, `SELECT id, role, deadline FROM assignments
-		WHERE document_id = $1 AND role <> 'de_biet' AND completed_at IS NULL AND (user_id = $2 OR handler_id = $2)
-		ORDER BY array_position(ARRAY['chu_tri', 'phoi_hop'], role), id LIMIT 1`, docID, userID).Scan(&as.ID, &as.Role, &as.Deadline)
+		WHERE document_id = $1 AND role <> 'de_biet' AND completed_at IS NULL
+		  AND (user_id = $2 OR handler_id = $2 OR unit_id = $3)
+		ORDER BY array_position(ARRAY['chu_tri', 'phoi_hop'], role), id LIMIT 1`, docID, a.UserID, nullID(ledUnit)).Scan(&as.ID, &as.Role, &as.Deadline)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, forbidden("Chỉ người đang giữ văn bản (được giao chủ trì hoặc phối hợp) mới chuyển xử lý được.",
-			"user %d holds no open assignment of document %d", userID, docID)
+		return nil, forbidden("Chỉ người đang giữ văn bản (được giao chủ trì hoặc phối hợp, hoặc lãnh đạo đơn vị được giao) mới chuyển xử lý được.",
+			"user %d holds no open assignment of document %d", a.UserID, docID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("docs: unable to read the held assignment: %w", err)

@@ -150,6 +150,11 @@ func TestReassignAndTakeBack(t *testing.T) {
 		t.Error("the head of the unit the line was re-assigned to cannot see the document")
 	}
 	must(t, f.svc.AssignHandler(ctx, f.in(f.tpHead), lead, f.tpSpecialist))
+	// The head of the unit holds its line: he may forward it outside the unit too.
+	must(t, f.svc.Forward(ctx, f.in(f.tpHead), id, f.specialist, "Nhờ Văn phòng xử lý"))
+	if !f.sees(t, f.in(f.specialist), id) {
+		t.Error("the person a unit head forwarded the line to cannot see the document")
+	}
 
 	if err := f.svc.TakeBack(ctx, f.in(f.leader), id, ""); !errors.Is(err, ErrInvalid) {
 		t.Errorf("take back without a reason: %v", err)
@@ -167,7 +172,7 @@ func TestReassignAndTakeBack(t *testing.T) {
 		t.Errorf("%d assignments left after take back", len(as))
 	}
 	must(t, f.svc.Assign(ctx, f.in(f.leader), id, []AssignmentInput{{Role: RoleLead, UnitID: f.unitVP, Deadline: &deadline}}, ""))
-	want := []HandoverKind{HandoverAssign, HandoverReassign, HandoverHandler, HandoverTakeBack, HandoverAssign}
+	want := []HandoverKind{HandoverAssign, HandoverReassign, HandoverHandler, HandoverForward, HandoverTakeBack, HandoverAssign}
 	if got := handoverKinds(t, f, f.in(f.leader), id); !slices.Equal(got, want) {
 		t.Errorf("hand-overs %v, want %v", got, want)
 	}

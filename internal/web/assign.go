@@ -33,7 +33,7 @@ func (s *Server) routeAssignAPI(api *mux.Router) {
 type assignPanel struct {
 	Choices     *docs.AssignChoices
 	Handovers   []docs.Handover
-	CanForward  bool // the viewer holds an open line
+	CanForward  bool // the viewer holds an open line (named, handler, or head of its unit)
 	CanReassign bool // the viewer is the leader and the document is being handled
 	Open        []docs.Assignment
 	DocID       int64
@@ -52,7 +52,7 @@ func (p *assignPanel) ProposedDeadline() string {
 }
 
 // assignPanelOf loads the hand-over panel of an incoming document (nil otherwise).
-func (s *Server) assignPanelOf(r *http.Request, d *documentDetail, csrf string) (*assignPanel, error) {
+func (s *Server) assignPanelOf(r *http.Request, d *documentDetail, csrf string, viewerUnit int64) (*assignPanel, error) {
 	if d.Record.Direction != docs.Incoming {
 		return nil, nil
 	}
@@ -71,7 +71,9 @@ func (s *Server) assignPanelOf(r *http.Request, d *documentDetail, csrf string) 
 			continue
 		}
 		p.Open = append(p.Open, as)
-		if as.Role != docs.RoleInformation && (as.HandlerID == a.UserID || as.UserID == a.UserID) {
+		holds := as.HandlerID == a.UserID || as.UserID == a.UserID ||
+			(as.UnitID != 0 && as.UnitID == viewerUnit && s.can(r, access.IncomingAssignUnit))
+		if as.Role != docs.RoleInformation && holds {
 			p.CanForward = s.can(r, access.IncomingHandle)
 		}
 	}

@@ -325,7 +325,7 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
 			view.ViewerUnit = m.UnitID
 		}
 	}
-	if view.Assign, err = s.assignPanelOf(r, detail, base.CSRF); err != nil {
+	if view.Assign, err = s.assignPanelOf(r, detail, base.CSRF, view.ViewerUnit); err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "document.html", view)
