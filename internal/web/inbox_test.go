@@ -8,9 +8,10 @@ import (
 	"edms/internal/demo"
 )
 
-// TestMyInboxAPI: the work list in JSON names each waiting document once per step, with
-// the group's count, and the same for a forward through the API: the person it goes to
-// finds it in their list; the clerk who cannot forward is refused.
+// TestMyInboxAPI: the work list in JSON names each waiting document under its step, with
+// the group's count and one deadline per document; a person assigned through the API
+// finds it to handle and forwards it, which the hand-over history shows; the clerk, who
+// holds no line, cannot forward it.
 func TestMyInboxAPI(t *testing.T) {
 	t.Parallel()
 	ts, srv := newDemoServer(t)
