@@ -108,7 +108,7 @@ var rolePermissions = map[Role][]Permission{
 	LanhDaoPhong: {HomeView, OrgRead, DocumentRead, OutgoingDraft, OutgoingReview, OutgoingApprove, IncomingAssignUnit,
 		IncomingHandle, RecordManage, ReportRead},
 	LanhDao: {HomeView, OrgRead, DocumentRead, OutgoingApprove, OutgoingSign, OutgoingRecall, OutgoingReadAll,
-		IncomingAssign, IncomingReadAll, RegisterPrint, ReportRead, SecretRead, AuditRead},
+		IncomingAssign, IncomingReadAll, IncomingHandle, RegisterPrint, ReportRead, SecretRead, AuditRead},
 	QuanTri: {HomeView, OrgRead, OrgManage, UserRead, UserAdmin, AuditRead, RegisterAdmin},
 }
 

@@ -178,17 +178,19 @@ func (s *seeder) reportInReview() {
 	s.do("submit report", func() error { return s.svc.Submit(s.ctx, specialist, id, "Kính trình Trưởng phòng.") })
 }
 
-// decisionFromProvince registers a paper decision of the province at the district.
+// decisionFromProvince registers a paper decision of the province at the district,
+// with the deadline the province asks for (proposed to the chairman who assigns it).
 func (s *seeder) decisionFromProvince() {
 	clerk := s.actor("vanthu.huyen", DistrictID)
 	issued := time.Now().AddDate(0, 0, -2)
 	issued = time.Date(issued.Year(), issued.Month(), issued.Day(), 0, 0, 0, 0, time.UTC)
+	requested := issued.AddDate(0, 0, 15) // the province asks for the districts' plans within 15 days
 	var id int64
 	s.do("receive", func() error {
 		r, err := s.svc.Receive(s.ctx, clerk, docs.ReceiveInput{Document: docs.Document{Type: docs.TypeQuyetDinh,
 			CodeNumber: "2150", CodeNotation: "QĐ-UBND", IssuedDate: &issued, Place: "Thái Nguyên",
 			Subject:       "Giao chỉ tiêu chuyển đổi số năm 2027 cho các huyện, thành phố",
-			IssuerOrganID: ProvinceID, IssuerName: "Ủy ban nhân dân tỉnh Thái Nguyên", PageCount: 3, Paper: true,
+			IssuerOrganID: ProvinceID, IssuerName: "Ủy ban nhân dân tỉnh Thái Nguyên", PageCount: 3, Paper: true, DueDate: &requested,
 			Signer: docs.SignerInfo{Competence: "KT. CHỦ TỊCH", Position: "Phó Chủ tịch", FullName: "Trịnh Việt Hùng"}}})
 		id = r.DocumentID
 		return err

@@ -90,6 +90,29 @@ func (s *Service) checkAssignments(lines []AssignmentInput) error {
 }
 
 func (s *Service) insertAssignment(ctx context.Context, tx pgx.Tx, a Actor, d *Record, l AssignmentInput) error {
+	if err := s.checkAssignee(ctx, tx, d, &l); err != nil {
+		return err
+	}
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO assignments (document_id, role, unit_id, user_id, deadline, direction_note, assigned_by, assigned_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, d.ID, l.Role, nullID(l.UnitID), nullID(l.UserID), l.Deadline, l.Note,
+		a.UserID, s.now()).Scan(&id); err != nil {
+		return fmt.Errorf("docs: unable to save the assignment: %w", err)
+	}
+	if d.Secrecy.Secret() {
+		if err := grant(ctx, tx, d.ID, l.UserID, a.UserID); err != nil {
+			return err
+		}
+	}
+	return s.recordHandover(ctx, tx, Handover{DocumentID: d.ID, AssignmentID: id, Kind: HandoverAssign, Role: l.Role,
+		FromUserID: a.UserID, ToUserID: l.UserID, ToUnitID: l.UnitID, Deadline: l.Deadline, Note: l.Note})
+}
+
+// checkAssignee resolves a line's unit abbreviation and checks that its unit or person
+// belongs to the document's agency, that a unit has a head who can name its handler
+// (otherwise nobody could: the document would be stuck), and that a secret document
+// goes to a named person.
+func (s *Service) checkAssignee(ctx context.Context, tx pgx.Tx, d *Record, l *AssignmentInput) error {
 	if l.UnitID == 0 && l.Unit != "" {
 		err := tx.QueryRow(ctx, `SELECT id FROM units WHERE agency_id = $1 AND abbreviation = $2`, d.AgencyID, l.Unit).Scan(&l.UnitID)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -102,7 +125,8 @@ func (s *Service) insertAssignment(ctx context.Context, tx pgx.Tx, a Actor, d *R
 	var ok bool
 	if err := tx.QueryRow(ctx, `SELECT CASE WHEN $1::bigint IS NOT NULL
 			THEN EXISTS (SELECT 1 FROM units WHERE id = $1 AND agency_id = $3)
-			ELSE EXISTS (SELECT 1 FROM memberships WHERE user_id = $2 AND agency_id = $3) END`,
+			ELSE EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+				WHERE m.user_id = $2 AND m.agency_id = $3 AND u.disabled_at IS NULL) END`,
 		nullID(l.UnitID), nullID(l.UserID), d.AgencyID).Scan(&ok); err != nil {
 		return fmt.Errorf("docs: unable to check the assignee: %w", err)
 	}
@@ -112,14 +136,38 @@ func (s *Service) insertAssignment(ctx context.Context, tx pgx.Tx, a Actor, d *R
 	if d.Secrecy.Secret() && l.UserID == 0 {
 		return invalid("Văn bản mật phải giao cho cá nhân cụ thể.", "secret document %d assigned to a unit", d.ID)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO assignments (document_id, role, unit_id, user_id, deadline, direction_note, assigned_by, assigned_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, d.ID, l.Role, nullID(l.UnitID), nullID(l.UserID), l.Deadline, l.Note, a.UserID, s.now()); err != nil {
-		return fmt.Errorf("docs: unable to save the assignment: %w", err)
+	if l.UnitID == 0 {
+		return nil
 	}
-	if d.Secrecy.Secret() {
-		return grant(ctx, tx, d.ID, l.UserID, a.UserID)
+	heads, err := s.unitHeads(ctx, tx, d.AgencyID, l.UnitID)
+	if err != nil {
+		return err
+	}
+	if len(heads) == 0 {
+		return invalid("Đơn vị được giao chưa có lãnh đạo đơn vị để giao người xử lý; hãy giao trực tiếp cho cá nhân.",
+			"unit %d has no head who can name a handler", l.UnitID)
 	}
 	return nil
+}
+
+// unitHeads lists the active members of a unit who may name its handlers.
+func (s *Service) unitHeads(ctx context.Context, db store.DB, agencyID, unitID int64) ([]int64, error) {
+	rows, err := db.Query(ctx, `SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.agency_id = $1 AND m.unit_id = $2 AND u.disabled_at IS NULL ORDER BY m.user_id`, agencyID, unitID)
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to list the members of unit %d: %w", unitID, err)
+	}
+	members, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to list the members of unit %d: %w", unitID, err)
+	}
+	var heads []int64
+	for _, m := range members {
+		if s.Access.Can(m, agencyID, access.IncomingAssignUnit) {
+			heads = append(heads, m)
+		}
+	}
+	return heads, nil
 }
 
 func grant(ctx context.Context, tx pgx.Tx, docID, userID, by int64) error {
@@ -223,6 +271,10 @@ func (s *Service) AssignHandler(ctx context.Context, a Actor, assignmentID, hand
 		if _, err := tx.Exec(ctx, `UPDATE assignments SET handler_id = $1, handler_assigned_by = $2 WHERE id = $3`,
 			handlerID, a.UserID, as.ID); err != nil {
 			return fmt.Errorf("docs: unable to save the handler: %w", err)
+		}
+		if err := s.recordHandover(ctx, tx, Handover{DocumentID: d.ID, AssignmentID: as.ID, Kind: HandoverHandler, Role: as.Role,
+			FromUserID: a.UserID, ToUserID: handlerID, Deadline: as.Deadline}); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, a, "assign_handler", d.ID, map[string]any{"assignment": as.ID, "handler": handlerID})
 	})

@@ -28,6 +28,7 @@ var incoming = newMachine(Incoming, "incoming_state", func(d *Record) IncomingSt
 		newTransition("assign", []IncomingState{InSubmitted}, InAssigned, access.IncomingAssign, "lãnh đạo cơ quan", "phân công xử lý"),
 		newTransition("start", []IncomingState{InAssigned}, InProgress, access.IncomingHandle, "người được giao xử lý", "bắt đầu xử lý"),
 		newTransition("complete", []IncomingState{InAssigned, InProgress}, InCompleted, access.IncomingHandle, "người được giao chủ trì", "hoàn thành"),
+		newTransition("take_back", []IncomingState{InAssigned, InProgress}, InSubmitted, access.IncomingAssign, "lãnh đạo cơ quan", "thu hồi phân công"),
 		newTransition("file", []IncomingState{InCompleted}, InFiled, access.RecordManage, "người xử lý hoặc văn thư", "lập hồ sơ"),
 		newTransition("recalled", []IncomingState{InReceived, InRegistered, InSubmitted, InAssigned, InProgress, InCompleted}, InRecalled,
 			access.IncomingReceive, "nơi gửi (thu hồi)", "hủy theo yêu cầu thu hồi"),
@@ -134,6 +135,9 @@ func (s *Service) ReceiveTx(ctx context.Context, tx pgx.Tx, a Actor, in ReceiveI
 		return Receipt{}, err
 	}
 	if err := s.storeIncomingFiles(ctx, tx, d.ID, a.UserID, in); err != nil {
+		return Receipt{}, err
+	}
+	if err := keepRequestedDeadline(ctx, tx, d.ID, in.Document.DueDate); err != nil {
 		return Receipt{}, err
 	}
 	if in.ReplacesExternalID != "" {

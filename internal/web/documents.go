@@ -53,12 +53,13 @@ var lifecycleSteps = map[docs.Direction]map[string]stepFunc{
 		"recall":           noteStep((*docs.Service).Recall, "Đã thu hồi văn bản; nơi nhận được yêu cầu hủy bản đã nhận."),
 	},
 	docs.Incoming: {
-		"reject":   noteStep((*docs.Service).Reject, "Đã trả lại văn bản cho nơi gửi."),
-		"register": registerStep,
-		"submit":   noteStep((*docs.Service).SubmitToLeader, "Đã trình lãnh đạo."),
-		"assign":   assignStep,
-		"complete": completeStep,
-		"file":     fileStep,
+		"reject":    noteStep((*docs.Service).Reject, "Đã trả lại văn bản cho nơi gửi."),
+		"register":  registerStep,
+		"submit":    noteStep((*docs.Service).SubmitToLeader, "Đã trình lãnh đạo."),
+		"assign":    assignStep,
+		"complete":  completeStep,
+		"take_back": noteStep((*docs.Service).TakeBack, "Đã thu hồi phân công; văn bản chờ phân công lại."),
+		"file":      fileStep,
 	},
 }
 

@@ -60,7 +60,7 @@ func (s *Server) loadDetail(r *http.Request, id int64) (*documentDetail, error) 
 		return nil, err
 	}
 	for _, a := range docs.NextActions(rec) {
-		if _, web := lifecycleSteps[rec.Direction][a.Action]; web && s.can(r, a.Permission) {
+		if _, web := lifecycleSteps[rec.Direction][a.Action]; web && s.can(r, a.Permission) && offersStep(a.Action, d.Assignments, principalOf(r).User.ID) {
 			d.Actions = append(d.Actions, a)
 		}
 	}

@@ -220,7 +220,6 @@ func (s *Server) receiveCreate(w http.ResponseWriter, r *http.Request) error {
 type documentView struct {
 	pageBase
 	*documentDetail
-	Units      []org.Unit
 	Members    []memberView
 	Records    []docs.RecordFolder
 	Today      string
@@ -232,6 +231,7 @@ type documentView struct {
 	CanAnswer  bool            // may accept or refuse the sender's pending change
 	Agencies   []org.TreeEntry // recipients an update may add
 	Urgencies  []urgencyOption
+	Assign     *assignPanel // hand-overs of an incoming document
 }
 
 // urgencyOption is a choice of độ khẩn in a form.
@@ -248,14 +248,14 @@ type actionForm struct {
 	Doc     *docs.Record
 	Action  docs.ActionInfo
 	CSRF    string
-	Units   []org.Unit
 	Records []docs.RecordFolder
 	Today   string
+	Assign  *assignPanel
 }
 
 // ActionForm gives the template of a step what its form needs.
 func (v documentView) ActionForm(a docs.ActionInfo) actionForm {
-	return actionForm{Doc: v.Record, Action: a, CSRF: v.CSRF, Units: v.Units, Records: v.Records, Today: v.Today}
+	return actionForm{Doc: v.Record, Action: a, CSRF: v.CSRF, Records: v.Records, Today: v.Today, Assign: v.Assign}
 }
 
 // assignmentForms is the data of the forms on one assignment row.
@@ -300,10 +300,6 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	units, err := org.Units(r.Context(), s.pool, detail.Record.AgencyID)
-	if err != nil {
-		return err
-	}
 	members, err := s.members(r, detail.Record.AgencyID)
 	if err != nil {
 		return err
@@ -312,7 +308,7 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view := documentView{pageBase: base, documentDetail: detail, Units: units, Members: members, Records: records,
+	view := documentView{pageBase: base, documentDetail: detail, Members: members, Records: records,
 		Today: time.Now().Format("2006-01-02"), CanLead: s.can(r, access.IncomingAssignUnit),
 		Signatures: s.checkSignatures(r.Context(), detail.Files), CanGrant: detail.Record.Secrecy.Secret() &&
 			(detail.Record.CreatedBy == base.User.ID || s.can(r, access.SecretRead)),
@@ -328,6 +324,9 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
 		if m.ID == base.User.ID {
 			view.ViewerUnit = m.UnitID
 		}
+	}
+	if view.Assign, err = s.assignPanelOf(r, detail, base.CSRF, view.ViewerUnit); err != nil {
+		return err
 	}
 	return s.render(w, http.StatusOK, "document.html", view)
 }
@@ -350,21 +349,12 @@ func (s *Server) members(r *http.Request, agencyID int64) ([]memberView, error) 
 	return out, rows.Err()
 }
 
-// formAction reads a step's fields from a form; the assignment form names a lead
-// unit, coordinating units and units informed, each group with its deadline.
+// formAction reads a step's fields from a form, the assignment's lines included.
 func formAction(r *http.Request) actionInput {
 	in := actionInput{Note: r.FormValue("note"), Competence: r.FormValue("competence"), Position: r.FormValue("position")}
 	in.RecordID, _ = strconv.ParseInt(r.FormValue("record_id"), 10, 64)
 	in.ReplyID, _ = strconv.ParseInt(r.FormValue("reply_id"), 10, 64)
-	if lead := r.FormValue("lead_unit"); lead != "" {
-		in.Assignments = append(in.Assignments, assignmentJSON{Role: docs.RoleLead, Unit: lead, Deadline: r.FormValue("lead_deadline")})
-	}
-	for _, u := range r.Form["coordinate_units"] {
-		in.Assignments = append(in.Assignments, assignmentJSON{Role: docs.RoleCoordinate, Unit: u, Deadline: r.FormValue("coordinate_deadline")})
-	}
-	for _, u := range r.Form["inform_units"] {
-		in.Assignments = append(in.Assignments, assignmentJSON{Role: docs.RoleInformation, Unit: u})
-	}
+	in.Assignments = assignmentForm(r)
 	return in
 }
 

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -53,31 +52,6 @@ func (s *Server) statisticsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, http.StatusOK, "statistics.html", statisticsView{pageBase: base, From: from.Format("2006-01-02"),
 		To: to.Format("2006-01-02"), Stats: stats, Names: names, UnitNames: units})
-}
-
-// awaiting lists the documents of the agency in a state from which the principal may
-// take a step: drafts to review for a unit head, letters to sign for a leader,
-// documents to register or send for a clerk.
-func (s *Server) awaiting(r *http.Request) ([]*docs.Record, error) {
-	var out []*docs.Record
-	for dir, steps := range lifecycleSteps {
-		var states []string
-		for _, a := range docs.Actions(dir) {
-			if _, person := steps[a.Action]; person && s.can(r, a.Permission) {
-				states = append(states, a.From...)
-			}
-		}
-		if len(states) == 0 {
-			continue
-		}
-		page, err := s.docs.Search(r.Context(), s.actorOf(r), docs.Query{Direction: dir, States: states, Limit: 20})
-		if err != nil {
-			return nil, docsError(err)
-		}
-		out = append(out, page.Items...)
-	}
-	slices.SortFunc(out, func(a, b *docs.Record) int { return b.CreatedAt.Compare(a.CreatedAt) })
-	return out, nil
 }
 
 func reminderID(r *http.Request) int64 {

@@ -175,9 +175,8 @@ type homeView struct {
 	Current     org.MembershipView
 	Roles       []access.Role
 	Can         []string
-	Deadlines   []docs.DeadlineItem // overdue and due within a week
-	Awaiting    []*docs.Record      // documents waiting for a step the user may take
-	Reminders   []docs.Reminder     // deadline reminders not yet dismissed
+	Inbox       *docs.Inbox     // what waits for the user, by step, and their deadlines
+	Reminders   []docs.Reminder // deadline reminders not yet dismissed
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -199,20 +198,16 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	deadlines, err := s.docs.Deadlines(ctx, s.actorOf(r), 7)
+	inbox, err := s.docs.WaitingFor(ctx, s.actorOf(r), inboxHorizon)
 	if err != nil {
 		return docsError(err)
-	}
-	awaiting, err := s.awaiting(r)
-	if err != nil {
-		return err
 	}
 	reminders, err := s.docs.Reminders(ctx, s.actorOf(r))
 	if err != nil {
 		return docsError(err)
 	}
-	view := homeView{pageBase: base, Agency: agency, Memberships: memberships, Roles: roles, Deadlines: deadlines,
-		Awaiting: awaiting, Reminders: reminders}
+	view := homeView{pageBase: base, Agency: agency, Memberships: memberships, Roles: roles, Inbox: inbox,
+		Reminders: reminders}
 	for _, m := range memberships {
 		if m.AgencyID == p.AgencyID {
 			view.Current = m

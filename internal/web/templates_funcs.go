@@ -38,7 +38,7 @@ var templateFuncs = template.FuncMap{
 		switch action {
 		case "return", "return_signature":
 			return "Ý kiến (lý do trả lại)"
-		case "reject", "recall":
+		case "reject", "recall", "take_back":
 			return "Lý do"
 		case "assign":
 			return "Bút phê (ý kiến chỉ đạo)"
@@ -46,9 +46,9 @@ var templateFuncs = template.FuncMap{
 		return "Ghi chú"
 	},
 	"noteRequired": func(action string) bool {
-		return action == "return" || action == "return_signature" || action == "reject" || action == "recall"
+		return action == "return" || action == "return_signature" || action == "reject" || action == "recall" || action == "take_back"
 	},
-	"dangerous":  func(action string) bool { return action == "reject" || action == "recall" },
+	"dangerous":  func(action string) bool { return action == "reject" || action == "recall" || action == "take_back" },
 	"neg":        func(n int) int { return -n },
 	"percent":    func(v float64) string { return strings.Replace(fmt.Sprintf("%.1f%%", v), ".", ",", 1) },
 	"statsRows":  statsRows,

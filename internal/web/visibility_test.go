@@ -243,6 +243,14 @@ func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 		fields = map[string]any{"user_id": h.drafter}
 	case name == "api.assignment.progress" || name == "assignment.progress":
 		fields = map[string]any{"percent": 50, "note": "Kiểm tra quyền"}
+	case name == "api.document.forward" || name == "document.forward":
+		vars["id"] = h.byState["incoming/assigned"]
+		fields = map[string]any{"user_id": h.drafter, "note": "Kiểm tra quyền"}
+	case name == "api.assignment.reassign" || name == "assignment.reassign":
+		fields = map[string]any{"user_id": h.drafter, "note": "Kiểm tra quyền"}
+		if !api {
+			fields["to"] = fmt.Sprintf("user:%d", h.drafter)
+		}
 	case name == "api.reminders.dismiss" || name == "reminder.dismiss":
 	case name == "api.document.resend" || name == "document.resend":
 		u, _ := route.URL("id", fmt.Sprint(h.byState["outgoing/sent"]), "organ", demo.YenNinhID)
@@ -330,7 +338,7 @@ func snapshot(t *testing.T, pool *pgxpool.Pool) map[string]string {
 	out := map[string]string{}
 	for _, table := range []string{"documents", "document_files", "document_transitions", "document_recipients", "document_grants",
 		"assignments", "document_reminders", "river_job", "record_documents", "records", "blobs", "number_counters", "audit_log",
-		"document_change_requests", "document_recipient_events"} {
+		"document_change_requests", "document_recipient_events", "document_handovers"} {
 		var sum string
 		must(t, pool.QueryRow(context.Background(), `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '')
 			FROM `+pgx.Identifier{table}.Sanitize()+` t`).Scan(&sum))
