@@ -95,6 +95,9 @@ func (s *Service) ExportRecord(ctx context.Context, a Actor, recordID int64, w i
 		if err != nil {
 			return err
 		}
+		if entry.OrganID == "" { // an outgoing document of the agency itself
+			entry.OrganID, entry.OrganName = index.OrganID, index.OrganName
+		}
 		index.Documents = append(index.Documents, entry)
 	}
 	if err := writeIndex(z, index); err != nil {
