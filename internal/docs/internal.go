@@ -50,9 +50,9 @@ type InternalInput struct {
 	Note    string
 }
 
-// distributable reports whether a document is decided enough to be sent inside the
+// Distributable reports whether a document is decided enough to be sent inside the
 // agency: an outgoing one signed by the competent person, an incoming one registered.
-func distributable(d *Record) bool {
+func Distributable(d *Record) bool {
 	if d.Direction == Outgoing {
 		return slices.Contains([]OutgoingState{OutSigned, OutNumbered, OutSealed, OutSent}, d.OutgoingState)
 	}
@@ -75,7 +75,7 @@ func (s *Service) Distribute(ctx context.Context, a Actor, docID int64, in Inter
 		if d.Secrecy.Secret() {
 			return invalid("Văn bản mật không gửi nội bộ được; hãy cấp quyền xem cho từng người.", "secret document %d", d.ID)
 		}
-		if !distributable(d) {
+		if !Distributable(d) {
 			return invalid("Chỉ gửi nội bộ văn bản đã được người có thẩm quyền ký duyệt hoặc văn bản đến đã vào sổ.",
 				"document %d is not decided yet", d.ID)
 		}

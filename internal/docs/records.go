@@ -33,7 +33,7 @@ type RecordFolder struct {
 }
 
 // Closed reports whether the record was closed.
-func (r *RecordFolder) Closed() bool { return r.ClosedAt != nil }
+func (r RecordFolder) Closed() bool { return r.ClosedAt != nil }
 
 // RecordInput is what opening a record takes.
 type RecordInput struct {

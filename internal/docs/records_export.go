@@ -80,31 +80,48 @@ type exportItem struct {
 	files []File
 }
 
-// ExportRecord writes a closed record of the actor's agency as a zip package for the
-// archive: each document's PDF and attachments under NN-number/, then index.json and
-// index.xml. A record holding a document the actor may not see is refused. The
-// metadata is read first; the files are then streamed with no transaction open.
-func (s *Service) ExportRecord(ctx context.Context, a Actor, recordID int64, w io.Writer) error {
+// RecordPackage is a closed record checked for export, ready to be written.
+type RecordPackage struct {
+	Index *RecordIndex // Documents is filled as the files are written
+	items []exportItem
+	db    store.DB
+}
+
+// FileName is the name of the package's zip file, from the record's code.
+func (p *RecordPackage) FileName() string { return "ho-so-" + safeFileName(p.Index.FileCode) + ".zip" }
+
+// ExportRecord checks that a record of the actor's agency may be exported — it is
+// closed and holds no document the actor may not see — and reads what goes into the
+// package, so that a refusal comes before any byte of it.
+func (s *Service) ExportRecord(ctx context.Context, a Actor, recordID int64) (*RecordPackage, error) {
 	index, items, err := s.exportPlan(ctx, a, recordID)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return &RecordPackage{Index: index, items: items, db: s.Pool}, nil
+}
+
+// Write writes the package as a zip for the archive: each document's PDF and
+// attachments under NN-id/, then index.json and index.xml. The files are streamed
+// with no transaction open.
+func (p *RecordPackage) Write(ctx context.Context, w io.Writer) error {
 	z := zip.NewWriter(w)
-	for i, it := range items {
-		entry, err := writeDocumentFiles(ctx, s.Pool, z, i+1, it)
+	p.Index.Documents = nil
+	for i, it := range p.items {
+		entry, err := writeDocumentFiles(ctx, p.db, z, i+1, it)
 		if err != nil {
 			return err
 		}
 		if entry.OrganID == "" { // an outgoing document of the agency itself
-			entry.OrganID, entry.OrganName = index.OrganID, index.OrganName
+			entry.OrganID, entry.OrganName = p.Index.OrganID, p.Index.OrganName
 		}
-		index.Documents = append(index.Documents, entry)
+		p.Index.Documents = append(p.Index.Documents, entry)
 	}
-	if err := writeIndex(z, index); err != nil {
+	if err := writeIndex(z, p.Index); err != nil {
 		return err
 	}
 	if err := z.Close(); err != nil {
-		return fmt.Errorf("docs: unable to finish the package of record %d: %w", recordID, err)
+		return fmt.Errorf("docs: unable to finish the package %s: %w", p.Index.FileCode, err)
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func TestRecordLifecycleAndExport(t *testing.T) {
 	}
 	must(t, f.svc.RemoveFromRecord(ctx, clerk, rid, first))
 	must(t, f.svc.AddToRecord(ctx, clerk, rid, first))
-	if err := f.svc.ExportRecord(ctx, clerk, rid, io.Discard); !errors.Is(err, ErrInvalid) {
+	if _, err := f.svc.ExportRecord(ctx, clerk, rid); !errors.Is(err, ErrInvalid) {
 		t.Errorf("exporting an open record: %v", err)
 	}
 	must(t, f.svc.CloseRecord(ctx, clerk, rid))
@@ -66,12 +66,14 @@ func TestRecordLifecycleAndExport(t *testing.T) {
 	if _, err := f.svc.OpenedRecord(ctx, Actor{UserID: f.communeClerk, AgencyID: f.commune}, rid); !errors.Is(err, ErrNotFound) {
 		t.Errorf("another agency's clerk opens the record: %v", err)
 	}
-	if err := f.svc.ExportRecord(ctx, f.in(f.tpSpecialist), rid, io.Discard); !errors.Is(err, ErrForbidden) {
+	if _, err := f.svc.ExportRecord(ctx, f.in(f.tpSpecialist), rid); !errors.Is(err, ErrForbidden) {
 		t.Errorf("someone who sees none of its documents exports it: %v", err)
 	}
 
+	pkg, err := f.svc.ExportRecord(ctx, clerk, rid)
+	must(t, err)
 	var buf bytes.Buffer
-	must(t, f.svc.ExportRecord(ctx, clerk, rid, &buf))
+	must(t, pkg.Write(ctx, &buf))
 	checkRecordPackage(t, buf.Bytes(), "000.00.21.H55.2026.05.KK", []string{"Kế hoạch kiểm kê đất đai năm 2026", "Về việc kiểm kê đất đai năm 2026"})
 }
 
