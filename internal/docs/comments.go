@@ -62,16 +62,13 @@ func mentionedUsernames(body string) []string {
 // are notified (a row of notifications, kind 'mention').
 func (s *Service) AddComment(ctx context.Context, a Actor, docID int64, body string) (int64, error) {
 	body = strings.TrimSpace(body)
-	if body == "" {
-		return 0, invalid("Nhập nội dung ý kiến.", "empty comment")
-	}
-	if utf8.RuneCountInString(body) > maxCommentLength {
-		return 0, invalid(fmt.Sprintf("Ý kiến dài quá %d ký tự.", maxCommentLength), "comment too long")
-	}
 	var id int64
 	err := store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		d, err := s.get(ctx, tx, a, docID, " FOR SHARE OF d")
+		d, err := s.get(ctx, tx, a, docID, " FOR SHARE OF d") // first: a hidden document is not found, whatever the body
 		if err != nil {
+			return err
+		}
+		if err := checkComment(body); err != nil {
 			return err
 		}
 		mentioned, err := s.mentionedUsers(ctx, tx, d, mentionedUsernames(body))
@@ -88,6 +85,16 @@ func (s *Service) AddComment(ctx context.Context, a Actor, docID int64, body str
 		return s.audit(ctx, tx, a, "comment", d.ID, map[string]any{"comment": id, "mentions": mentioned})
 	})
 	return id, err
+}
+
+func checkComment(body string) error {
+	if body == "" {
+		return invalid("Nhập nội dung ý kiến.", "empty comment")
+	}
+	if utf8.RuneCountInString(body) > maxCommentLength {
+		return invalid(fmt.Sprintf("Ý kiến dài quá %d ký tự.", maxCommentLength), "comment too long")
+	}
+	return nil
 }
 
 // mentionedUsers resolves usernames to the members of the document's agency, refusing

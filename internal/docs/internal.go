@@ -63,14 +63,14 @@ func Distributable(d *Record) bool {
 // each person (and each member of a unit) is notified. A unit or person already sent
 // the document is not sent it twice.
 func (s *Service) Distribute(ctx context.Context, a Actor, docID int64, in InternalInput) error {
-	if len(in.UnitIDs)+len(in.UserIDs) == 0 {
-		return invalid("Chọn ít nhất một đơn vị hoặc một người nhận.", "internal distribution without recipients")
-	}
 	note := strings.TrimSpace(in.Note)
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		d, err := s.lockDocument(ctx, tx, a, docID)
+		d, err := s.lockDocument(ctx, tx, a, docID) // first: a hidden document is not found, whatever the input
 		if err != nil {
 			return err
+		}
+		if len(in.UnitIDs)+len(in.UserIDs) == 0 {
+			return invalid("Chọn ít nhất một đơn vị hoặc một người nhận.", "internal distribution without recipients")
 		}
 		if d.Secrecy.Secret() {
 			return invalid("Văn bản mật không gửi nội bộ được; hãy cấp quyền xem cho từng người.", "secret document %d", d.ID)

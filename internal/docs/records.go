@@ -43,8 +43,14 @@ type RecordInput struct {
 	Retention   string
 }
 
-// errRecordNotFound is a record that does not exist in the actor's agency.
-var errRecordNotFound = &Error{Kind: ErrNotFound, Message: "Không tìm thấy hồ sơ của cơ quan.", Detail: "record not in the actor's agency"}
+var (
+	// errRecordNotFound is a record that does not exist in the actor's agency.
+	errRecordNotFound = &Error{Kind: ErrNotFound, Message: "Không tìm thấy hồ sơ của cơ quan.", Detail: "record not in the actor's agency"}
+	// errRecordHidden: the record holds a document the actor may not see, so they can
+	// neither close nor export it; like a hidden document, it is not found.
+	errRecordHidden = &Error{Kind: ErrNotFound, Message: "Hồ sơ có văn bản bạn không được xem; chỉ người xem được mọi văn bản của hồ sơ mới kết thúc hay xuất được hồ sơ.",
+		Detail: "record holds documents hidden from the actor"}
+)
 
 const recordColumns = `r.id, r.agency_id, r.code, r.title, r.year, r.description, r.retention, r.created_by, r.created_at,
 	coalesce(r.closed_by, 0), r.closed_at, (SELECT count(*) FROM record_documents x WHERE x.record_id = r.id)`
@@ -256,11 +262,32 @@ func (s *Service) CloseRecord(ctx context.Context, a Actor, recordID int64) erro
 		if folder.Documents == 0 {
 			return invalid("Hồ sơ chưa có văn bản nào; thêm văn bản trước khi kết thúc.", "record %d is empty", recordID)
 		}
+		if err := s.seesWholeRecord(ctx, tx, a, folder); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE records SET closed_by = $1, closed_at = $2 WHERE id = $3`, a.UserID, s.now(), folder.ID); err != nil {
 			return fmt.Errorf("docs: unable to close record %d: %w", recordID, err)
 		}
 		return nil
 	})
+}
+
+// seesWholeRecord refuses a record holding a document the actor may not see.
+func (s *Service) seesWholeRecord(ctx context.Context, db store.DB, a Actor, folder *RecordFolder) error {
+	v, err := s.viewer(ctx, db, a)
+	if err != nil {
+		return err
+	}
+	var visible int
+	err = db.QueryRow(ctx, `SELECT count(*) FROM record_documents x JOIN documents d ON d.id = x.document_id
+		WHERE x.record_id = @record AND `+v.sql(), v.args(pgx.NamedArgs{"record": folder.ID})).Scan(&visible)
+	if err != nil {
+		return fmt.Errorf("docs: unable to check the documents of record %d: %w", folder.ID, err)
+	}
+	if visible < folder.Documents {
+		return errRecordHidden
+	}
+	return nil
 }
 
 // File puts a completed incoming document into an open record of its agency: the last

@@ -136,8 +136,7 @@ func (s *Service) exportPlan(ctx context.Context, a Actor, recordID int64) (*Rec
 		return nil, nil, invalid("Chỉ xuất được hồ sơ đã kết thúc.", "record %d is open", recordID)
 	}
 	if contents.Hidden > 0 {
-		return nil, nil, forbidden("Hồ sơ có văn bản bạn không được xem; người có quyền xem toàn bộ hồ sơ mới xuất được.",
-			"record %d holds %d documents hidden from user %d", recordID, contents.Hidden, a.UserID)
+		return nil, nil, errRecordHidden
 	}
 	var organID, organName string
 	if err := s.Pool.QueryRow(ctx, `SELECT organ_id, name FROM agencies WHERE id = $1`, a.AgencyID).Scan(&organID, &organName); err != nil {

@@ -20,26 +20,26 @@ func (s *Server) routeRecords(r *mux.Router) {
 	manage := need(access.RecordManage)
 	s.handle(r, "records", "GET", "/records", manage, asPage, s.recordsPage)
 	s.handle(r, "records.open", "POST", "/records", manage, asPage, s.pageOpenRecord)
-	s.handle(r, "record", "GET", "/records/{rid:[0-9]+}", manage, asPage, s.recordPage)
-	s.handle(r, "record.add", "POST", "/records/{rid:[0-9]+}/documents", manage, asPage, s.pageAddToRecord)
-	s.handle(r, "record.remove", "POST", "/records/{rid:[0-9]+}/documents/{id:[0-9]+}/remove", manage, asPage, s.pageRemoveFromRecord)
-	s.handle(r, "record.close", "POST", "/records/{rid:[0-9]+}/close", manage, asPage, s.pageCloseRecord)
-	s.handle(r, "record.export", "GET", "/records/{rid:[0-9]+}/export.zip", manage, asPage, s.exportRecord)
+	s.handle(r, "record", "GET", "/records/{record:[0-9]+}", manage, asPage, s.recordPage)
+	s.handle(r, "record.add", "POST", "/records/{record:[0-9]+}/documents", manage, asPage, s.pageAddToRecord)
+	s.handle(r, "record.remove", "POST", "/records/{record:[0-9]+}/documents/{id:[0-9]+}/remove", manage, asPage, s.pageRemoveFromRecord)
+	s.handle(r, "record.close", "POST", "/records/{record:[0-9]+}/close", manage, asPage, s.pageCloseRecord)
+	s.handle(r, "record.export", "GET", "/records/{record:[0-9]+}/export.zip", manage, asPage, s.exportRecord)
 }
 
 // routeRecordsAPI declares the JSON API of records (creation is api.records.create).
 func (s *Server) routeRecordsAPI(api *mux.Router) {
 	manage := need(access.RecordManage)
 	s.handle(api, "api.records", "GET", "/records", manage, asAPI, s.apiRecords)
-	s.handle(api, "api.record", "GET", "/records/{rid:[0-9]+}", manage, asAPI, s.apiRecord)
-	s.handle(api, "api.record.add", "POST", "/records/{rid:[0-9]+}/documents", manage, asAPI, s.apiAddToRecord)
-	s.handle(api, "api.record.remove", "DELETE", "/records/{rid:[0-9]+}/documents/{id:[0-9]+}", manage, asAPI, s.apiRemoveFromRecord)
-	s.handle(api, "api.record.close", "POST", "/records/{rid:[0-9]+}/close", manage, asAPI, s.apiCloseRecord)
-	s.handle(api, "api.record.export", "GET", "/records/{rid:[0-9]+}/export.zip", manage, asAPI, s.exportRecord)
+	s.handle(api, "api.record", "GET", "/records/{record:[0-9]+}", manage, asAPI, s.apiRecord)
+	s.handle(api, "api.record.add", "POST", "/records/{record:[0-9]+}/documents", manage, asAPI, s.apiAddToRecord)
+	s.handle(api, "api.record.remove", "DELETE", "/records/{record:[0-9]+}/documents/{id:[0-9]+}", manage, asAPI, s.apiRemoveFromRecord)
+	s.handle(api, "api.record.close", "POST", "/records/{record:[0-9]+}/close", manage, asAPI, s.apiCloseRecord)
+	s.handle(api, "api.record.export", "GET", "/records/{record:[0-9]+}/export.zip", manage, asAPI, s.exportRecord)
 }
 
 func recordID(r *http.Request) int64 {
-	id, _ := strconv.ParseInt(mux.Vars(r)["rid"], 10, 64)
+	id, _ := strconv.ParseInt(mux.Vars(r)["record"], 10, 64)
 	return id
 }
 
