@@ -366,39 +366,3 @@ func Assignments(ctx context.Context, db store.DB, docID int64) ([]Assignment, e
 		return as, err
 	})
 }
-
-// CreateRecord opens a record (hồ sơ) of the agency for a year.
-func (s *Service) CreateRecord(ctx context.Context, a Actor, code, title string, year int) (int64, error) {
-	if err := s.require(a, access.RecordManage, "người được phép lập hồ sơ"); err != nil {
-		return 0, err
-	}
-	code, title = strings.TrimSpace(code), strings.TrimSpace(title)
-	if code == "" || title == "" {
-		return 0, invalid("Hồ sơ cần có ký hiệu và tiêu đề.", "record without code or title")
-	}
-	var id int64
-	err := s.Pool.QueryRow(ctx, `INSERT INTO records (agency_id, code, title, year, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-		a.AgencyID, code, title, year, a.UserID).Scan(&id)
-	if store.IsUniqueViolation(err, "records_code_key") {
-		return 0, &Error{Kind: ErrDuplicate, Message: "Ký hiệu hồ sơ " + code + " đã có trong năm.", Detail: "record code " + code + " exists"}
-	}
-	if err != nil {
-		return 0, fmt.Errorf("docs: unable to create the record: %w", err)
-	}
-	return id, nil
-}
-
-// File puts a completed document into a record of its agency.
-func (s *Service) File(ctx context.Context, a Actor, docID, recordID int64, note string) error {
-	return s.transition(ctx, a, incoming, docID, "file", note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO record_documents (record_id, document_id, filed_by)
-			SELECT id, $2, $3 FROM records WHERE id = $1 AND agency_id = $4`, recordID, d.ID, a.UserID, d.AgencyID)
-		if err != nil {
-			return fmt.Errorf("docs: unable to file the document: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return invalid("Không tìm thấy hồ sơ của cơ quan.", "record %d not in agency %d", recordID, d.AgencyID)
-		}
-		return nil
-	})
-}

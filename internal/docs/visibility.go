@@ -46,8 +46,9 @@ func (s *Service) viewer(ctx context.Context, db store.DB, a Actor) (viewer, err
 // user sees a document of the agency they act in when they drafted or keep it, hold
 // an explicit grant, or — for a document that is not secret — hold a role covering
 // all documents of its direction, head its unit, or are assigned it (in person, as
-// handler, or as head of an assigned unit) or were ever handed it (forwarded,
-// re-assigned: document_handovers). Secret documents are seen only by their
+// handler, or as head of an assigned unit), were ever handed it (forwarded,
+// re-assigned: document_handovers) or were sent it inside the agency
+// (internal_recipients: in person or through their unit). Secret documents are seen only by their
 // keeper and by grant. The cheap tests come first and the viewer's own assignments
 // and grants are read once per query (hashed subplans over index-only scans), not
 // once per row, so that a list walking the newest documents stays fast for every role.
@@ -65,7 +66,8 @@ func (v viewer) sql() string {
 	if !v.allOutgoing || !v.allIncoming {
 		assigned := `SELECT x.document_id FROM assignments x WHERE x.user_id = @v_user
 			UNION ALL SELECT x.document_id FROM assignments x WHERE x.handler_id = @v_user
-			UNION ALL SELECT h.document_id FROM document_handovers h WHERE h.to_user_id = @v_user`
+			UNION ALL SELECT h.document_id FROM document_handovers h WHERE h.to_user_id = @v_user
+			UNION ALL ` + internalReceived
 		if v.ledUnit != nil {
 			assigned += ` UNION ALL SELECT x.document_id FROM assignments x WHERE x.unit_id = @v_unit`
 		}

@@ -20,6 +20,7 @@ type documentDetail struct {
 	History     []docs.Transition
 	Recipients  []docs.RecipientTracking // with each recipient's status history
 	Assignments []docs.Assignment
+	Thread      []docs.ThreadEntry // comments, bút phê and progress (comments.html)
 	Actions     []docs.ActionInfo
 	// PendingChange is the recall or update the sender of an incoming document asks.
 	PendingChange *docs.PendingChange
@@ -57,6 +58,9 @@ func (s *Server) loadDetail(r *http.Request, id int64) (*documentDetail, error) 
 		}
 	}
 	if d.Assignments, err = docs.Assignments(ctx, s.pool, id); err != nil {
+		return nil, err
+	}
+	if d.Thread, err = s.docs.Thread(ctx, s.actorOf(r), id); err != nil {
 		return nil, err
 	}
 	for _, a := range docs.NextActions(rec) {

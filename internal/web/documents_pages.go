@@ -47,6 +47,7 @@ type pageBase struct {
 	CanPrint   bool
 	CanSend    bool
 	CanReport  bool
+	CanRecords bool // hồ sơ: open, fill, close, export
 	CanOperate bool // the agency's administrator: the exchange queue
 	Year       int
 	Flash      *flash
@@ -61,7 +62,7 @@ func (s *Server) base(w http.ResponseWriter, r *http.Request) (pageBase, error) 
 	return pageBase{User: p.User, CSRF: p.CSRFToken, AgencyName: agency.Name,
 		CanDraft: s.can(r, access.OutgoingDraft), CanReceive: s.can(r, access.IncomingReceive),
 		CanPrint: s.can(r, access.RegisterPrint), CanSend: s.can(r, access.OutgoingSend),
-		CanReport: s.can(r, access.ReportRead), CanOperate: s.can(r, access.OrgManage), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil
+		CanReport: s.can(r, access.ReportRead), CanRecords: s.can(r, access.RecordManage), CanOperate: s.can(r, access.OrgManage), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil
 }
 
 // flash is a one-time message shown on the next page after a form post.

@@ -24,6 +24,9 @@ func (s *Server) routes(r *mux.Router) {
 	s.handle(r, "agency.switch", "POST", "/agency", need(access.HomeView), asPage, s.switchAgency)
 	s.routeDocumentPages(r)
 	s.routeAssign(r)
+	s.routeComments(r)
+	s.routeRecords(r)
+	s.routeInternal(r)
 	s.handle(r, "exchange.queue", "GET", "/exchange/queue", need(access.OrgManage), asPage, s.exchangeQueuePage)
 
 	// JSON API.
@@ -39,4 +42,7 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeDocumentsAPI(api)
 	s.routeAssignAPI(api)
 	s.routeInboxAPI(api)
+	s.routeCommentsAPI(api)
+	s.routeRecordsAPI(api)
+	s.routeInternalAPI(api)
 }

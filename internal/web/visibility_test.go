@@ -33,7 +33,7 @@ var routesWithoutDocument = map[string]string{
 	"login": "session", "logout": "session", "agency.switch": "session",
 	"draft.create": "creates a draft (the form cannot name a replaced document)", "receive.create": "creates a document",
 	"receive.edxml": "creates a document", "api.incoming.receive": "creates a document", "api.incoming.edxml": "creates a document",
-	"api.users.create": "directory", "api.records.create": "creates a record",
+	"api.users.create": "directory", "api.records.create": "creates a record", "records.open": "creates a record",
 }
 
 // TestHiddenDocumentsRefuseEveryWrite walks the route table and, for every
@@ -118,6 +118,7 @@ type hiddenDocuments struct {
 	byState              map[string]int64 // direction/state → document
 	assignment, reminder int64
 	changeRequested      int64 // an incoming document whose sender asks a recall
+	record               int64 // an open record of the district holding a hidden document
 }
 
 func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
@@ -150,6 +151,11 @@ func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
 		VALUES ($1, 'chu_tri', $2, current_date + 7, $2, now()) RETURNING id`, assigned, h.drafter).Scan(&h.assignment))
 	must(t, pool.QueryRow(ctx, `INSERT INTO document_reminders (assignment_id, user_id, deadline, days_left, queued_on)
 		VALUES ($1, $2, current_date + 7, 7, current_date) RETURNING id`, h.assignment, h.drafter).Scan(&h.reminder))
+	must(t, pool.QueryRow(ctx, `INSERT INTO records (agency_id, code, title, year, created_by) VALUES ($1, 'KT', 'Hồ sơ kiểm tra quyền', 2026, $2)
+		RETURNING id`, h.district, h.drafter).Scan(&h.record))
+	_, err = pool.Exec(ctx, `INSERT INTO record_documents (record_id, document_id, filed_by) VALUES ($1, $2, $3)`,
+		h.record, h.byState["incoming/completed"], h.drafter)
+	must(t, err)
 	h.changeRequested = h.byState["incoming/registered"]
 	_, err = pool.Exec(ctx, `INSERT INTO document_change_requests (document_id, business, reason) VALUES ($1, 1, 'Thu hồi')`, h.changeRequested)
 	must(t, err)
@@ -216,7 +222,7 @@ var stepRoute = regexp.MustCompile(`^(?:api|page)\.(outgoing|incoming)\.([a-z_]+
 func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 	name := route.GetName()
 	api := strings.HasPrefix(name, "api.")
-	vars := map[string]int64{"aid": h.assignment, "rid": h.reminder}
+	vars := map[string]int64{"aid": h.assignment, "rid": h.reminder, "record": h.record}
 	var fields map[string]any
 	var path string
 	switch {
@@ -260,6 +266,22 @@ func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 		fields = map[string]any{"subject": "Kiểm tra quyền", "reason": "Kiểm tra quyền"}
 	case strings.HasSuffix(name, "document.change/accept") || strings.HasSuffix(name, "document.change/refuse"):
 		vars["id"] = h.changeRequested
+		fields = map[string]any{"note": "Kiểm tra quyền"}
+	case name == "api.document.comment" || name == "document.comment":
+		vars["id"] = h.byState["outgoing/draft"]
+		fields = map[string]any{"body": "Kiểm tra quyền"}
+	case name == "api.record.add" || name == "record.add":
+		fields = map[string]any{"document_id": h.byState["outgoing/draft"]}
+	case name == "api.record.remove" || name == "record.remove" || name == "api.record.close" || name == "record.close":
+		vars["id"] = h.byState["incoming/completed"]
+	case name == "api.internal.send":
+		vars["id"] = h.byState["outgoing/signed"]
+		fields = map[string]any{"user_ids": []int64{h.drafter}}
+	case name == "internal.send":
+		vars["id"] = h.byState["outgoing/signed"]
+		fields = map[string]any{"user_id": h.drafter}
+	case strings.HasPrefix(name, "api.internal.") || name == "internal.handled":
+		vars["id"] = h.byState["outgoing/signed"]
 		fields = map[string]any{"note": "Kiểm tra quyền"}
 	default:
 		return hiddenRequest{}, false
