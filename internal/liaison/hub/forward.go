@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -135,13 +136,16 @@ func (h *Hub) recordOutcome(ctx context.Context, job *river.Job[ForwardArgs], d 
 			h.metrics.out.WithLabelValues(d.NextHop).Inc()
 			h.metrics.latency.Observe(time.Since(d.ReceivedAt).Seconds())
 			d.log().Info("hub: package delivered", "receipt_id", receiptID, "attempt", job.Attempt)
-			h.retryWaitingFor(ctx, d.NextHop)
+			if h.hopChecks.due(d.NextHop, job.Attempt > 1, time.Now()) {
+				h.retryWaitingFor(ctx, d.NextHop)
+			}
 		}
 		return err
 	}
 	var ref *wire.Refusal
 	if !errors.As(sendErr, &ref) && job.Attempt < job.MaxAttempts {
 		d.log().Warn("hub: delivery failed, will retry", "attempt", job.Attempt, "err", sendErr)
+		h.hopChecks.failed(d.NextHop)
 		if _, err := h.Pool.Exec(ctx, `UPDATE hub_deliveries SET attempts = $2, last_error = $3, updated_at = now() WHERE id = $1`,
 			d.ID, job.Attempt, sendErr.Error()); err != nil {
 			return errors.Join(sendErr, err)
@@ -199,6 +203,49 @@ func (h *Hub) retryWaitingFor(ctx context.Context, hop string) {
 		slog.Warn("hub: unable to retry the forwards waiting for a hop that is back", "next_hop", hop, "err", err)
 	} else if len(ids) > 0 {
 		slog.Info("hub: forwards waiting for a hop that is back retried now", "next_hop", hop, "count", len(ids))
+	}
+}
+
+// hopChecks decides when a delivery that succeeded looks for the forwards waiting
+// for its hop: after a failure to that hop seen here, when the delivery itself had
+// waited (a retry, or a job rescued after a crash), and otherwise at most once per
+// hopCheckInterval — the failures another instance saw are caught within it —,
+// instead of one query over River's jobs per package.
+type hopChecks struct {
+	mu      sync.Mutex
+	checked map[string]time.Time
+	failing map[string]bool
+}
+
+// hopCheckInterval bounds how long a forward waiting out a backoff can miss that
+// its hop is back because the failures were seen by another instance.
+const hopCheckInterval = time.Second
+
+// due reports whether the forwards waiting for hop should be looked for now, and
+// if so records the look.
+func (c *hopChecks) due(hop string, retried bool, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	last, seen := c.checked[hop]
+	if !retried && !c.failing[hop] && seen && now.Sub(last) < hopCheckInterval {
+		return false
+	}
+	c.makeMaps()
+	c.checked[hop], c.failing[hop] = now, false
+	return true
+}
+
+// failed records that a forward to hop failed and will be retried.
+func (c *hopChecks) failed(hop string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.makeMaps()
+	c.failing[hop] = true
+}
+
+func (c *hopChecks) makeMaps() {
+	if c.checked == nil {
+		c.checked, c.failing = map[string]time.Time{}, map[string]bool{}
 	}
 }
 

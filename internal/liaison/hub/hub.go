@@ -56,6 +56,8 @@ type Hub struct {
 	clients sync.Map              // SPKI fingerprint → *http.Client pinned to it
 	signer  crypto.Signer
 	metrics *metrics
+	// hopChecks spares a successful delivery the look for forwards waiting for its hop.
+	hopChecks hopChecks
 }
 
 // errNoQueue is returned when a package arrives before the job queue is started.
