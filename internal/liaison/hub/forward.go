@@ -49,20 +49,41 @@ type delivery struct {
 	ReceiptID  string
 	ReceivedAt time.Time
 	Hops       []wire.Hop
+	member     *hop // the next hop's member row when it is an enabled member
 }
 
+// loadDelivery reads a delivery, its package and, in the same query, its next
+// hop's member row (see nextHop).
 func (h *Hub) loadDelivery(ctx context.Context, id int64) (delivery, error) {
 	var d delivery
+	var role, endpoint, spki *string
 	err := h.Pool.QueryRow(ctx, `
 		SELECT d.id, d.recipient, d.next_hop, d.state, p.staging_id, p.package_id, p.from_organ, p.document_id, p.kind, p.size,
-		       p.receipt_id, p.received_at, p.hops
-		FROM hub_deliveries d JOIN hub_packages p ON p.id = d.package WHERE d.id = $1`, id).Scan(
+		       p.receipt_id, p.received_at, p.hops, m.role, m.endpoint, m.spki
+		FROM hub_deliveries d JOIN hub_packages p ON p.id = d.package
+		LEFT JOIN hub_members m ON m.name = d.next_hop AND m.enabled
+		WHERE d.id = $1`, id).Scan(
 		&d.ID, &d.Recipient, &d.NextHop, &d.State, &d.Staging, &d.PackageID, &d.From, &d.DocumentID, &d.Kind, &d.Size,
-		&d.ReceiptID, &d.ReceivedAt, &d.Hops)
+		&d.ReceiptID, &d.ReceivedAt, &d.Hops, &role, &endpoint, &spki)
 	if err != nil {
 		return d, fmt.Errorf("hub: unable to load delivery %d: %w", id, err)
 	}
+	if role != nil {
+		d.member = &hop{Name: d.NextHop, Role: *role, Endpoint: *endpoint, SPKI: *spki}
+	}
 	return d, nil
+}
+
+// nextHop is where the delivery goes: the uplink by its name, else the enabled
+// member loadDelivery found.
+func (h *Hub) nextHop(d delivery) (hop, error) {
+	switch {
+	case h.Uplink != nil && h.Uplink.Name() == d.NextHop:
+		return hop{Name: d.NextHop, Role: roleUplink}, nil
+	case d.member == nil:
+		return hop{}, fmt.Errorf("%w: %s is no longer a member", errUnroutable, d.NextHop)
+	}
+	return *d.member, nil
 }
 
 // senderReceipt is the receipt id the sender got: the first hub's on its way.
@@ -101,12 +122,9 @@ func (w *forwardWorker) Work(ctx context.Context, job *river.Job[ForwardArgs]) e
 // send streams the staged package to the next hop; the error is a *wire.Refusal
 // when the next hop refused it for good.
 func (h *Hub) send(ctx context.Context, d delivery) (string, error) {
-	next, err := h.hopNamed(ctx, d.NextHop)
-	if errors.Is(err, errUnroutable) {
-		return "", refusal(wire.CodeWrongRecipient, err.Error())
-	}
+	next, err := h.nextHop(d)
 	if err != nil {
-		return "", err
+		return "", refusal(wire.CodeWrongRecipient, err.Error())
 	}
 	body := newChunkReader(ctx, h.Pool, d.Staging, d.Size)
 	if next.Role == roleUplink {
