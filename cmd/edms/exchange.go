@@ -92,7 +92,7 @@ func (c *exchangeConfig) newLink(pool *pgxpool.Pool, documents *docs.Service, ke
 		slog.Warn("the exchange runs without a -keys folder: packages can be neither signed nor verified, so every one is refused")
 	}
 	if keys.Dir != "" {
-		link.Packer.Keys = keys
+		link.Packer.Keys = &exchange.CachedKeys{Keyring: *keys}
 		trust, err := keys.TrustStore()
 		if err != nil {
 			return nil, fmt.Errorf("trust anchors: %w", err)

@@ -70,6 +70,7 @@ func run(args []string, stderr io.Writer) int {
 	setupLogging(stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	defer startCPUProfile(cmd.name)()
 	err := cmd.run(ctx, args[1:])
 	switch {
 	case err == nil:

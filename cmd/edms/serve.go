@@ -210,7 +210,7 @@ func (n *node) serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, re
 // conversion.
 var (
 	defaultQueue  = river.QueueConfig{MaxWorkers: 2}
-	exchangeQueue = river.QueueConfig{MaxWorkers: 8}
+	exchangeQueue = exchange.QueueConfig
 )
 
 // discardedJobsKept is how long a job that used all its attempts stays in River's

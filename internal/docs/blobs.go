@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -32,6 +33,13 @@ const (
 
 // chunkSize bounds the memory one stored file takes while streaming in or out.
 const chunkSize = 1 << 20
+
+// chunkBuffers recycles the chunk-sized buffers files are stored through: a new
+// zeroed megabyte for every file cost more than storing a small one.
+var chunkBuffers = sync.Pool{New: func() any {
+	b := make([]byte, chunkSize)
+	return &b
+}}
 
 // sniffSize is how much of the head of a file is inspected to recognise its type.
 const sniffSize = 8 << 10
@@ -158,7 +166,9 @@ func PutBlob(ctx context.Context, tx pgx.Tx, r io.Reader, mediaType string, maxS
 
 func writeChunks(ctx context.Context, db store.DB, r io.Reader, b *Blob, matches func([]byte) bool, maxSize int64) error {
 	h := sha256.New()
-	buf := make([]byte, chunkSize)
+	pooled := chunkBuffers.Get().(*[]byte)
+	defer chunkBuffers.Put(pooled)
+	buf := *pooled
 	for seq := 0; ; seq++ {
 		n, err := io.ReadFull(r, buf)
 		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 )
 
@@ -272,12 +273,25 @@ type asyncWriter struct {
 	free    chan []byte
 	done    chan struct{}
 	failure atomic.Pointer[error]
+	owned   []*[]byte // the buffers taken from asyncBuffers, given back by Close
 }
+
+// asyncBufferSize is the largest buffer an asyncWriter may ask for.
+const asyncBufferSize = 256 << 10
+
+// asyncBuffers recycles the asyncWriters' buffers across attachments and packages:
+// allocating (and zeroing) them anew for every attachment cost more than reading it.
+var asyncBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, asyncBufferSize)
+	return &b
+}}
 
 func newAsyncWriter(w io.Writer, bufSize, depth int) *asyncWriter {
 	a := &asyncWriter{w: w, work: make(chan []byte, depth), free: make(chan []byte, depth), done: make(chan struct{})}
 	for range depth {
-		a.free <- make([]byte, 0, bufSize)
+		b := asyncBuffers.Get().(*[]byte)
+		a.owned = append(a.owned, b)
+		a.free <- (*b)[:0:min(bufSize, asyncBufferSize)]
 	}
 	go a.loop()
 	return a
@@ -313,6 +327,10 @@ func (a *asyncWriter) Write(p []byte) (int, error) {
 func (a *asyncWriter) Close() error {
 	close(a.work)
 	<-a.done
+	for _, b := range a.owned {
+		asyncBuffers.Put(b)
+	}
+	a.owned = nil
 	if errp := a.failure.Load(); errp != nil {
 		return *errp
 	}

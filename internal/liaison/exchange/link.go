@@ -17,6 +17,16 @@ import (
 // sets no limit.
 const DefaultMaxPackageBytes = 256 << 20
 
+// QueueConfig is the River queue of the node's exchange jobs (docs.QueueExchange):
+// eight deliveries at once, fetched at most FetchCooldown after the last fetch.
+var QueueConfig = river.QueueConfig{MaxWorkers: 8, FetchCooldown: FetchCooldown}
+
+// FetchCooldown is how soon after its last fetch an exchange queue (the node's, the
+// hub's) fetches new jobs. River's default, 100 ms, is paid up to three times by each
+// package (the hub's forward, the node's status, the hub's forward back), a third
+// of its latency at a low rate; a shorter wait costs a few cheap fetches more.
+const FetchCooldown = 20 * time.Millisecond
+
 // Link is the node's link to the exchange: its workers send what the documents'
 // steps queue, its Handler receives what peers deliver.
 type Link struct {

@@ -32,7 +32,7 @@ type incoming struct {
 
 // accepted is what the hub read from a package that passed its checks.
 type accepted struct {
-	staging    uuid.UUID
+	staged     *stagingWriter
 	sha256     string
 	size       int64
 	packageID  string
@@ -55,13 +55,10 @@ func (h *Hub) accept(ctx context.Context, in incoming) (wire.Receipt, error) {
 	if readErr == nil {
 		_, readErr = io.Copy(io.Discard, body) // what follows the root element is stored too
 	}
-	if readErr == nil {
-		readErr = staged.Close()
-	}
 	if staged.err != nil { // the hub could not stage: not the package's fault
-		return wire.Receipt{}, errors.Join(staged.err, discardStaged(ctx, h.Pool, staged.id))
+		return wire.Receipt{}, errors.Join(staged.err, staged.discard(ctx))
 	}
-	a := accepted{staging: staged.id, sha256: hex.EncodeToString(hash.Sum(nil)), size: staged.size}
+	a := accepted{staged: staged, sha256: hex.EncodeToString(hash.Sum(nil)), size: staged.size}
 	a.packageID = cmp.Or(in.packageID, a.sha256)
 	if err := h.judge(ctx, in, pkg, readErr, &a); err != nil {
 		var ref *wire.Refusal
@@ -69,11 +66,11 @@ func (h *Hub) accept(ctx context.Context, in incoming) (wire.Receipt, error) {
 			slog.Info("hub: package refused", "document_id", a.documentID, "package_id", a.packageID, "peer", in.from.Name,
 				"code", ref.Code, "reason", ref.Message)
 		}
-		return wire.Receipt{}, errors.Join(err, discardStaged(ctx, h.Pool, staged.id))
+		return wire.Receipt{}, errors.Join(err, staged.discard(ctx))
 	}
 	receipt, err := h.store(ctx, in, a)
 	if err != nil || receipt.Duplicate {
-		err = errors.Join(err, discardStaged(ctx, h.Pool, staged.id))
+		err = errors.Join(err, staged.discard(ctx))
 	}
 	return receipt, err
 }
@@ -222,18 +219,21 @@ func knownRecipients(ctx context.Context, tx pgx.Tx, a accepted) (wire.Receipt, 
 	return first, fresh, nil
 }
 
-// insertPackage inserts the package, its deliveries to the fresh recipients and
-// their forwarding jobs.
+// insertPackage inserts the package, its last staged chunk, its deliveries to the
+// fresh recipients and their forwarding jobs.
 func (h *Hub) insertPackage(ctx context.Context, tx pgx.Tx, in incoming, a accepted, fresh []string) (wire.Receipt, error) {
 	now := time.Now().UTC()
 	receipt := wire.Receipt{ReceiptID: uuid.NewString(), SHA256: a.sha256, PackageID: a.packageID, DocumentID: a.documentID, ReceivedAt: now}
 	receipt.Hops = append(slices.Clone(in.hops), wire.Hop{Name: h.Name, ReceiptID: receipt.ReceiptID, ReceivedAt: now})
 	hops, _ := json.Marshal(receipt.Hops)
+	if err := a.staged.storeTail(ctx, tx); err != nil {
+		return receipt, err
+	}
 	var id int64
 	err := tx.QueryRow(ctx, `
 		INSERT INTO hub_packages (receipt_id, staging_id, package_id, sha256, from_organ, document_id, business, kind, size, received_at, came_from, hops)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-		receipt.ReceiptID, a.staging, a.packageID, a.sha256, a.from, a.documentID, a.business, a.kind.String(), a.size, now, in.from.Name, hops).Scan(&id)
+		receipt.ReceiptID, a.staged.id, a.packageID, a.sha256, a.from, a.documentID, a.business, a.kind.String(), a.size, now, in.from.Name, hops).Scan(&id)
 	if err != nil {
 		return receipt, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -48,20 +49,41 @@ type delivery struct {
 	ReceiptID  string
 	ReceivedAt time.Time
 	Hops       []wire.Hop
+	member     *hop // the next hop's member row when it is an enabled member
 }
 
+// loadDelivery reads a delivery, its package and, in the same query, its next
+// hop's member row (see nextHop).
 func (h *Hub) loadDelivery(ctx context.Context, id int64) (delivery, error) {
 	var d delivery
+	var role, endpoint, spki *string
 	err := h.Pool.QueryRow(ctx, `
 		SELECT d.id, d.recipient, d.next_hop, d.state, p.staging_id, p.package_id, p.from_organ, p.document_id, p.kind, p.size,
-		       p.receipt_id, p.received_at, p.hops
-		FROM hub_deliveries d JOIN hub_packages p ON p.id = d.package WHERE d.id = $1`, id).Scan(
+		       p.receipt_id, p.received_at, p.hops, m.role, m.endpoint, m.spki
+		FROM hub_deliveries d JOIN hub_packages p ON p.id = d.package
+		LEFT JOIN hub_members m ON m.name = d.next_hop AND m.enabled
+		WHERE d.id = $1`, id).Scan(
 		&d.ID, &d.Recipient, &d.NextHop, &d.State, &d.Staging, &d.PackageID, &d.From, &d.DocumentID, &d.Kind, &d.Size,
-		&d.ReceiptID, &d.ReceivedAt, &d.Hops)
+		&d.ReceiptID, &d.ReceivedAt, &d.Hops, &role, &endpoint, &spki)
 	if err != nil {
 		return d, fmt.Errorf("hub: unable to load delivery %d: %w", id, err)
 	}
+	if role != nil {
+		d.member = &hop{Name: d.NextHop, Role: *role, Endpoint: *endpoint, SPKI: *spki}
+	}
 	return d, nil
+}
+
+// nextHop is where the delivery goes: the uplink by its name, else the enabled
+// member loadDelivery found.
+func (h *Hub) nextHop(d delivery) (hop, error) {
+	switch {
+	case h.Uplink != nil && h.Uplink.Name() == d.NextHop:
+		return hop{Name: d.NextHop, Role: roleUplink}, nil
+	case d.member == nil:
+		return hop{}, fmt.Errorf("%w: %s is no longer a member", errUnroutable, d.NextHop)
+	}
+	return *d.member, nil
 }
 
 // senderReceipt is the receipt id the sender got: the first hub's on its way.
@@ -100,12 +122,9 @@ func (w *forwardWorker) Work(ctx context.Context, job *river.Job[ForwardArgs]) e
 // send streams the staged package to the next hop; the error is a *wire.Refusal
 // when the next hop refused it for good.
 func (h *Hub) send(ctx context.Context, d delivery) (string, error) {
-	next, err := h.hopNamed(ctx, d.NextHop)
-	if errors.Is(err, errUnroutable) {
-		return "", refusal(wire.CodeWrongRecipient, err.Error())
-	}
+	next, err := h.nextHop(d)
 	if err != nil {
-		return "", err
+		return "", refusal(wire.CodeWrongRecipient, err.Error())
 	}
 	body := newChunkReader(ctx, h.Pool, d.Staging, d.Size)
 	if next.Role == roleUplink {
@@ -135,13 +154,16 @@ func (h *Hub) recordOutcome(ctx context.Context, job *river.Job[ForwardArgs], d 
 			h.metrics.out.WithLabelValues(d.NextHop).Inc()
 			h.metrics.latency.Observe(time.Since(d.ReceivedAt).Seconds())
 			d.log().Info("hub: package delivered", "receipt_id", receiptID, "attempt", job.Attempt)
-			h.retryWaitingFor(ctx, d.NextHop)
+			if h.hopChecks.due(d.NextHop, job.Attempt > 1, time.Now()) {
+				h.retryWaitingFor(ctx, d.NextHop)
+			}
 		}
 		return err
 	}
 	var ref *wire.Refusal
 	if !errors.As(sendErr, &ref) && job.Attempt < job.MaxAttempts {
 		d.log().Warn("hub: delivery failed, will retry", "attempt", job.Attempt, "err", sendErr)
+		h.hopChecks.failed(d.NextHop)
 		if _, err := h.Pool.Exec(ctx, `UPDATE hub_deliveries SET attempts = $2, last_error = $3, updated_at = now() WHERE id = $1`,
 			d.ID, job.Attempt, sendErr.Error()); err != nil {
 			return errors.Join(sendErr, err)
@@ -199,6 +221,49 @@ func (h *Hub) retryWaitingFor(ctx context.Context, hop string) {
 		slog.Warn("hub: unable to retry the forwards waiting for a hop that is back", "next_hop", hop, "err", err)
 	} else if len(ids) > 0 {
 		slog.Info("hub: forwards waiting for a hop that is back retried now", "next_hop", hop, "count", len(ids))
+	}
+}
+
+// hopChecks decides when a delivery that succeeded looks for the forwards waiting
+// for its hop: after a failure to that hop seen here, when the delivery itself had
+// waited (a retry, or a job rescued after a crash), and otherwise at most once per
+// hopCheckInterval — the failures another instance saw are caught within it —,
+// instead of one query over River's jobs per package.
+type hopChecks struct {
+	mu      sync.Mutex
+	checked map[string]time.Time
+	failing map[string]bool
+}
+
+// hopCheckInterval bounds how long a forward waiting out a backoff can miss that
+// its hop is back because the failures were seen by another instance.
+const hopCheckInterval = time.Second
+
+// due reports whether the forwards waiting for hop should be looked for now, and
+// if so records the look.
+func (c *hopChecks) due(hop string, retried bool, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	last, seen := c.checked[hop]
+	if !retried && !c.failing[hop] && seen && now.Sub(last) < hopCheckInterval {
+		return false
+	}
+	c.makeMaps()
+	c.checked[hop], c.failing[hop] = now, false
+	return true
+}
+
+// failed records that a forward to hop failed and will be retried.
+func (c *hopChecks) failed(hop string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.makeMaps()
+	c.failing[hop] = true
+}
+
+func (c *hopChecks) makeMaps() {
+	if c.checked == nil {
+		c.checked, c.failing = map[string]time.Time{}, map[string]bool{}
 	}
 }
 

@@ -83,16 +83,3 @@ func (h *Hub) parent(ctx context.Context, cameFrom string) (hop, error) {
 	}
 	return p, nil
 }
-
-// hopNamed finds a hop by the name a delivery recorded.
-func (h *Hub) hopNamed(ctx context.Context, name string) (hop, error) {
-	if h.Uplink != nil && h.Uplink.Name() == name {
-		return hop{Name: name, Role: roleUplink}, nil
-	}
-	p := hop{Name: name}
-	err := h.Pool.QueryRow(ctx, `SELECT role, endpoint, spki FROM hub_members WHERE name = $1 AND enabled`, name).Scan(&p.Role, &p.Endpoint, &p.SPKI)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return hop{}, fmt.Errorf("%w: %s is no longer a member", errUnroutable, name)
-	}
-	return p, err
-}

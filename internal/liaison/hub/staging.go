@@ -15,8 +15,11 @@ import (
 const chunkSize = 1 << 20
 
 // stagingWriter writes a package's bytes to hub_package_chunks as they stream in,
-// one short INSERT per chunk, so that nothing holds a transaction while the body
-// arrives. The first write error sticks and is returned by every later call.
+// one short INSERT per full chunk, so that nothing holds a transaction while the
+// body arrives. The last chunk (the only one of most packages) stays in memory until
+// storeTail inserts it in the transaction that stores the package: one transaction
+// fewer per package, and nothing to delete when the package is refused. The first
+// write error sticks and is returned by every later call.
 type stagingWriter struct {
 	ctx  context.Context
 	pool *pgxpool.Pool
@@ -50,16 +53,27 @@ func (s *stagingWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// Close stores what is left in the buffer.
-func (s *stagingWriter) Close() error {
-	if s.err == nil && len(s.buf) > 0 {
-		return s.flush()
+// storeTail inserts the chunk still in memory in tx, the package's transaction.
+func (s *stagingWriter) storeTail(ctx context.Context, tx pgx.Tx) error {
+	if len(s.buf) == 0 {
+		return nil
 	}
-	return s.err
+	if _, err := tx.Exec(ctx, `INSERT INTO hub_package_chunks (staging_id, seq, data) VALUES ($1, $2, $3)`, s.id, s.seq, s.buf); err != nil {
+		return fmt.Errorf("hub: unable to stage the package: %w", err)
+	}
+	return nil
 }
 
-// flush inserts the buffered chunk. Its commit does not wait for the WAL to reach
-// the disk: the transaction that stores the package row does, later, and the WAL
+// discard deletes the chunks already flushed of a package that is not kept.
+func (s *stagingWriter) discard(ctx context.Context) error {
+	if s.seq == 0 {
+		return nil
+	}
+	return discardStaged(ctx, s.pool, s.id)
+}
+
+// flush inserts a full chunk. Its commit does not wait for the WAL to reach the
+// disk: the transaction that stores the package row and its last chunk does, later, and the WAL
 // is flushed in order, so the chunks are durable when the package is acknowledged,
 // for one disk flush per package instead of one per chunk.
 func (s *stagingWriter) flush() error {
