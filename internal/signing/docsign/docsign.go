@@ -148,12 +148,25 @@ func positionLines(s docs.SignerInfo) string {
 	return position
 }
 
-// StampNumber writes the number and date of issue into the areas the form reserves.
+// StampNumber writes the number and date of issue over the placeholders of the
+// document's text, or into the areas the form reserves.
 func (h *Hook) StampNumber(_ context.Context, in io.Reader, out io.Writer, n docs.NumberStamp) error {
-	stamp := signing.NumberAndDate(n.CodeNumber+"/"+n.CodeNotation, h.Layout.Number, n.Place, n.IssuedDate, h.Layout.Date)
+	numberRect, numberSize := areaOr(n.Placement.Number, h.Layout.Number)
+	dateRect, dateSize := areaOr(n.Placement.Date, h.Layout.Date)
+	stamp := signing.NumberAndDate(n.CodeNumber+"/"+n.CodeNotation, numberRect, n.Place, n.IssuedDate, dateRect)
+	stamp.Boxes[0].SizePt, stamp.Boxes[1].SizePt = numberSize, dateSize
 	return transform(in, out, func(doc signing.Document, w io.Writer) error {
 		return signing.AddIssueStamp(doc, w, stamp)
 	})
+}
+
+// areaOr is the rectangle and text size of a placed area, or the form's rectangle at
+// the default size.
+func areaOr(a *docs.Area, form signing.Rect) (signing.Rect, float64) {
+	if a == nil {
+		return form, 0
+	}
+	return signing.Rect{LLX: a.LLX, LLY: a.LLY, URX: a.URX, URY: a.URY}, a.SizePt
 }
 
 // SealAsAgency applies the agency's signature with the seal image.
