@@ -33,7 +33,7 @@ var fontFiles = map[fontStyle][]string{
 var (
 	fontsOnce   sync.Once
 	loadedFonts map[fontStyle]*opentype.Font
-	fontData  map[fontStyle][]byte // the files themselves, embedded in the stamp's text
+	fontData    map[fontStyle][]byte // the files themselves, embedded in the stamp's text
 	fontsErr    error
 )
 
