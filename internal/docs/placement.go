@@ -92,3 +92,17 @@ func (s *Service) SetPlacement(ctx context.Context, a Actor, docID int64, p Plac
 		return nil
 	})
 }
+
+// FormPlacement is the form's number and date areas, the ones ComposePDF leaves
+// empty, in PDF points on an A4 page.
+func FormPlacement() Placement {
+	return Placement{Number: NumberArea.PDFArea(), Date: DateArea.PDFArea()}
+}
+
+// PDFArea converts a form area, in millimetres from the top left of an A4 page, into
+// PDF points from the bottom left.
+func (a FormArea) PDFArea() *Area {
+	const pt = 72 / 25.4
+	const a4Height = 297 * pt
+	return &Area{LLX: a.X * pt, LLY: a4Height - (a.Y+a.H)*pt, URX: (a.X + a.W) * pt, URY: a4Height - a.Y*pt}
+}

@@ -101,18 +101,15 @@ type Layout struct {
 	Signature signing.Rect // the signer's block, last page, right column
 }
 
-// a4Height is the height of an A4 page in points.
-var a4Height = signing.MM(297)
-
 // FormLayout is the layout of the administrative document form of Phụ lục I, the
 // one docs.ComposePDF lays drafts out on: number and date on the line under the
 // header, the signer's block in the right half of the last page.
 var FormLayout = Layout{Number: rectOf(docs.NumberArea), Date: rectOf(docs.DateArea), Signature: rectOf(docs.SignatureArea)}
 
-// rectOf converts an area in millimetres from the top left of an A4 page into points
-// from the bottom left, as PDF counts.
+// rectOf converts a form area into points from the bottom left, as PDF counts.
 func rectOf(a docs.FormArea) signing.Rect {
-	return signing.Rect{LLX: signing.MM(a.X), LLY: a4Height - signing.MM(a.Y+a.H), URX: signing.MM(a.X + a.W), URY: a4Height - signing.MM(a.Y)}
+	r, _ := areaOr(a.PDFArea(), signing.Rect{})
+	return r
 }
 
 // Hook signs documents for the docs service. It reads no database: the service
