@@ -223,3 +223,39 @@ func pdfWords(t *testing.T, html string) map[string][]wordBox {
 	}
 	return words
 }
+
+// TestPlacementAPI stores the number and date areas through the API, for the clerk of
+// a signed document only.
+func TestPlacementAPI(t *testing.T) {
+	t.Parallel()
+	ts, srv := newDemoServer(t)
+	specialist := newAPIClient(t, ts, srv, "chuyenvien.tckh")
+	unitHead := newAPIClient(t, ts, srv, "truongphong.tckh")
+	chairman := newAPIClient(t, ts, srv, "chutich.huyen")
+	clerk := newAPIClient(t, ts, srv, "vanthu.huyen")
+	draft := map[string]any{"type": "quyet_dinh", "subject": "Ban hành quy chế", "place": "Phú Lương", "page_count": 1, "request_key": "placement-api"}
+	status, out := specialist.upload("/documents", draft, minimalPDF)
+	if status != http.StatusCreated {
+		t.Fatalf("create draft: %d %v", status, out)
+	}
+	id := int64(out["id"].(float64))
+	path := fmt.Sprintf("/documents/%d/placement", id)
+	body := `{"number":{"llx":60,"lly":740,"urx":250,"ury":756,"size":13},"date":{"llx":300,"lly":740,"urx":560,"ury":756},"source":"manual"}`
+	if status, out := clerk.do("PUT", path, "application/json", strings.NewReader(body)); status != http.StatusConflict {
+		t.Errorf("placement of a draft: %d %v", status, out)
+	}
+	specialist.step(id, "outgoing", "submit", ``)
+	unitHead.step(id, "outgoing", "approve", ``)
+	unitHead.step(id, "outgoing", "submit_signature", ``)
+	chairman.step(id, "outgoing", "sign", ``)
+	if status, out := specialist.do("PUT", path, "application/json", strings.NewReader(body)); status != http.StatusForbidden {
+		t.Errorf("placement by the specialist: %d %v", status, out)
+	}
+	if status, out := clerk.do("PUT", path, "application/json", strings.NewReader(`{"number":{"llx":-5,"lly":0,"urx":1,"ury":1},"date":null,"source":"manual"}`)); status != http.StatusBadRequest {
+		t.Errorf("placement outside the page: %d %v", status, out)
+	}
+	status, out = clerk.do("PUT", path, "application/json", strings.NewReader(body))
+	if status != http.StatusOK || out["source"] != "manual" || out["number"].(map[string]any)["size"] != 13.0 {
+		t.Errorf("placement by the clerk: %d %v", status, out)
+	}
+}
