@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
+	"edms/internal/docs"
 	"edms/internal/testenv"
 )
 
@@ -38,23 +40,13 @@ func TestViewerAndPlacementInChromium(t *testing.T) {
 	unitHead := newAPIClient(t, ts, srv, "truongphong.tckh")
 	chairman := newAPIClient(t, ts, srv, "chutich.huyen")
 	clerk := newAPIClient(t, ts, srv, "vanthu.huyen")
-	draft := map[string]any{"type": "quyet_dinh", "subject": "Ban hành Quy chế văn thư, lưu trữ điện tử",
-		"place": "Phú Lương", "page_count": 1, "request_key": "viewer-placeholders"}
-	status, out := specialist.upload("/documents", draft, string(fixture))
-	if status != http.StatusCreated {
-		t.Fatalf("create draft: %d %v", status, out)
-	}
-	id := int64(out["id"].(float64))
-	specialist.step(id, "outgoing", "submit", ``)
-	unitHead.step(id, "outgoing", "approve", ``)
-	unitHead.step(id, "outgoing", "submit_signature", ``)
-	chairman.step(id, "outgoing", "sign", ``)
+	id := uploadSigned(t, []*apiClient{specialist, unitHead, chairman}, string(fixture), "viewer-placeholders")
 
 	ctx := newChromium(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/login")); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 120*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 240*time.Second)
 	defer cancel()
 	signIn(t, ctx, ts.URL, "vanthu.huyen")
 	page := fmt.Sprintf("%s/documents/%d", ts.URL, id)
@@ -113,6 +105,13 @@ func TestViewerAndPlacementInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "viewer-sealed-1366.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 
+	decision, _ := docs.LookupType(docs.TypeQuyetDinh)
+	plain, err := docs.ComposePDF(docs.ComposeInput{IssuerName: "Ủy ban nhân dân huyện Phú Lương", Type: decision, Notation: "QĐ-UBND", Subject: "Quy chế", Body: "Điều 1."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dragPlacement(t, ctx, ts.URL, uploadSigned(t, []*apiClient{specialist, unitHead, chairman}, string(plain), "viewer-no-placeholders"))
+
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(page)); err != nil {
 		t.Fatal(err)
 	}
@@ -123,27 +122,94 @@ func TestViewerAndPlacementInChromium(t *testing.T) {
 	saveScreenshot(t, "viewer-390.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 }
 
+// uploadSigned has the specialist upload a decision with content, the head of unit
+// approve it and the chairman sign it.
+func uploadSigned(t *testing.T, people []*apiClient, content, key string) int64 {
+	t.Helper()
+	specialist, unitHead, chairman := people[0], people[1], people[2]
+	draft := map[string]any{"type": "quyet_dinh", "subject": "Ban hành Quy chế văn thư, lưu trữ điện tử (" + key + ")",
+		"place": "Phú Lương", "page_count": 1, "request_key": key}
+	status, out := specialist.upload("/documents", draft, content)
+	if status != http.StatusCreated {
+		t.Fatalf("create draft: %d %v", status, out)
+	}
+	id := int64(out["id"].(float64))
+	specialist.step(id, "outgoing", "submit", ``)
+	unitHead.step(id, "outgoing", "approve", ``)
+	unitHead.step(id, "outgoing", "submit_signature", ``)
+	chairman.step(id, "outgoing", "sign", ``)
+	return id
+}
+
+// dragPlacement opens a signed document whose PDF prints no placeholder: the page
+// says so, the clerk drags the number's box 60 px down and saves, and the stored
+// area moved with it.
+func dragPlacement(t *testing.T, ctx context.Context, base string, id int64) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/documents/%d", base, id))); err != nil {
+		t.Fatal(err)
+	}
+	waitDrawn(t, ctx)
+	waitContains(t, ctx, "#placement-status", "Không tìm thấy đủ chỗ ghi số, ngày")
+	box := `document.querySelector('.stamp-box[data-area="number"]').getBoundingClientRect()`
+	before := browse(t, ctx, chromedp.Evaluate[map[string]float64](`(() => { const r = ` + box + `; return {x: r.x + r.width / 2, y: r.y + r.height / 2, top: r.top}; })()`))
+	x, y := before["x"], before["y"]
+	err := chromedp.Do(ctx,
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y+30, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y+60, chromedp.ButtonLeft),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x, y+60, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if top := browse(t, ctx, chromedp.Evaluate[float64](box+`.top`)); math.Abs(top-before["top"]-60) > 1 {
+		t.Errorf("the dragged box moved from %v to %v px, want 60 px down", before["top"], top)
+	}
+	waitContains(t, ctx, "#placement-status", "Vị trí đã thay đổi")
+	saveScreenshot(t, "viewer-drag-1366.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#placement-save`))); err != nil {
+		t.Fatal(err)
+	}
+	waitContains(t, ctx, ".flash", "Đã lưu vị trí ghi số, ngày ban hành.")
+	waitDrawn(t, ctx)
+	stored := browse(t, ctx, chromedp.Evaluate[map[string]any](`JSON.parse(document.getElementById("placement-data").textContent)`))
+	number, _ := stored["number"].(map[string]any)
+	form := browse(t, ctx, chromedp.Evaluate[map[string]any](`JSON.parse(document.getElementById("placement-form-areas").textContent).number`))
+	if stored["source"] != "manual" || number == nil || number["ury"].(float64) >= form["ury"].(float64)-20 {
+		t.Errorf("stored %v, want the number's area dragged below the form's %v", stored, form)
+	}
+}
+
 // waitDrawn waits until the viewer has drawn a page and checks that the canvas holds
 // more than white: the PDF was rendered, not just the element laid out.
 func waitDrawn(t *testing.T, ctx context.Context) {
 	t.Helper()
 	js := `(() => {
 		const c = document.getElementById("viewer-canvas");
-		if (!c || !c.dataset.rendered || c.width === 0) return -1;
+		const status = (document.getElementById("viewer-status") || {}).innerText || "";
+		if (!c || !c.dataset.rendered || c.width === 0) return {ink: -1, status};
 		const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
 		let ink = 0;
 		for (let i = 0; i < px.length; i += 4) if (px[i] < 128 && px[i+3] > 0) ink++;
-		return ink;
+		return {ink, status};
 	})()`
+	type drawn struct {
+		Ink    int    `json:"ink"`
+		Status string `json:"status"`
+	}
+	var last drawn
 	for {
-		ink, err := chromedp.Run(ctx, chromedp.Evaluate[int](js))
-		if err == nil && ink > 500 {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[drawn](js))
+		if err == nil && got.Ink > 500 {
 			return
+		}
+		if err == nil {
+			last = got
 		}
 		select {
 		case <-ctx.Done():
-			status, _ := chromedp.Run(context.Background(), chromedp.Text(chromedp.CSS(`#viewer-status`)))
-			t.Fatalf("the viewer never drew the PDF (dark pixels %d, %v; status %q)", ink, err, status)
+			t.Fatalf("the viewer never drew the PDF (dark pixels %d; status %q)", last.Ink, last.Status)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -152,16 +218,19 @@ func waitDrawn(t *testing.T, ctx context.Context) {
 // waitContains waits until the element's text contains want.
 func waitContains(t *testing.T, ctx context.Context, selector, want string) {
 	t.Helper()
-	js := fmt.Sprintf(`((document.querySelector(%q) || {}).innerText || "").includes(%q)`, selector, want)
+	js := fmt.Sprintf(`(document.querySelector(%q) || {}).innerText || ""`, selector)
+	var last string
 	for {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
-		if err == nil && ok {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err == nil && strings.Contains(got, want) {
 			return
+		}
+		if err == nil {
+			last = got
 		}
 		select {
 		case <-ctx.Done():
-			got, _ := chromedp.Run(context.Background(), chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {}).innerText`, selector)))
-			t.Fatalf("%s never contained %q (reads %q)", selector, want, got)
+			t.Fatalf("%s never contained %q (reads %q)", selector, want, last)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
