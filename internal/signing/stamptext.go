@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/sfnt"
@@ -21,7 +22,6 @@ import (
 // widths and the ToUnicode map.
 type stampFont struct {
 	font *sfnt.Font
-	data []byte
 	buf  sfnt.Buffer
 	upem fixed.Int26_6
 	used map[sfnt.GlyphIndex]rune
@@ -34,7 +34,7 @@ func newStampFont() (*stampFont, error) {
 		return nil, err
 	}
 	f := fonts[regular]
-	return &stampFont{font: f, data: fontData[regular], upem: fixed.Int26_6(f.UnitsPerEm()),
+	return &stampFont{font: f, upem: fixed.Int26_6(f.UnitsPerEm()),
 		used: map[sfnt.GlyphIndex]rune{}, adv: map[sfnt.GlyphIndex]int{}}, nil
 }
 
@@ -62,12 +62,18 @@ func (f *stampFont) encode(s string) (string, float64, error) {
 // objects adds the font's objects to the update, the Type0 font as object id (which
 // the boxes' appearances, written before every glyph was known, already name).
 func (f *stampFont) objects(u *update, id uint32) {
-	file := u.add(streamObject(fmt.Sprintf("/Length1 %d", len(f.data)), f.data))
+	file := u.add(fontFileObject())
 	descriptor := u.add(fmt.Appendf(nil, "<< /Type /FontDescriptor /FontName /EdmsStampSerif /Flags 34 /FontBBox [-600 -300 2000 1000] /ItalicAngle 0 /Ascent 891 /Descent -216 /CapHeight 662 /StemV 80 /FontFile2 %d 0 R >>", file))
 	cid := u.add(fmt.Appendf(nil, "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /EdmsStampSerif /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /CIDToGIDMap /Identity /DW 500 /W [%s] >>", descriptor, f.widths()))
 	toUnicode := u.add(streamObject("", f.toUnicode()))
 	u.replace(id, fmt.Appendf(nil, "<< /Type /Font /Subtype /Type0 /BaseFont /EdmsStampSerif /Encoding /Identity-H /DescendantFonts [%d 0 R] /ToUnicode %d 0 R >>", cid, toUnicode))
 }
+
+// fontFileObject is the embedded font file stream, compressed once per process:
+// every stamp embeds the same file.
+var fontFileObject = sync.OnceValue(func() []byte {
+	return streamObject(fmt.Sprintf("/Length1 %d", len(fontData[regular])), fontData[regular])
+})
 
 func (f *stampFont) glyphs() []sfnt.GlyphIndex {
 	gs := make([]sfnt.GlyphIndex, 0, len(f.used))
