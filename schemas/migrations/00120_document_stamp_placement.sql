@@ -1,8 +1,8 @@
 -- +goose Up
 -- Where the issue stamp writes the number and the date on page 1 of an uploaded PDF,
--- as the clerk placed them on the preview (docs.Placement as JSON: the areas in PDF
--- points and their text size). NULL: found in the PDF's text at stamping time, or
--- the form's fixed areas.
+-- as the clerk confirmed or dragged them on the preview (docs.Placement as JSON: the
+-- areas in PDF points, their text size, and how they were placed). NULL: the form's
+-- fixed areas (a composed draft, or an issuance nobody placed).
 ALTER TABLE documents ADD COLUMN stamp_placement jsonb;
 
 -- +goose Down
