@@ -106,7 +106,8 @@ func (s *Service) saveTransformed(ctx context.Context, tx pgx.Tx, docID, actorID
 }
 
 // stampNumber writes the number and date of a numbered document onto its PDF when
-// the stamp is pending: the data and the PDF are read without a lock, the stamp is
+// the stamp is pending, where the clerk placed them (see Placement) or in the form's
+// areas: the data and the PDF are read without a lock, the stamp is
 // made outside every transaction, and a short transaction saves it if the document
 // still waits for it with the same PDF. Several nodes may try at once; one saves.
 func (s *Service) stampNumber(ctx context.Context, docID int64) error {
@@ -117,10 +118,15 @@ func (s *Service) stampNumber(ctx context.Context, docID int64) error {
 	if err != nil || !pending {
 		return err
 	}
+	stored, err := storedPlacement(ctx, s.Pool, docID)
+	if err != nil {
+		return err
+	}
 	src, err := currentPDF(ctx, s.Pool, docID)
 	if err != nil {
 		return err
 	}
+	stamp.Placement = stored
 	out, err := s.transformPDF(ctx, src, func(in io.Reader, out io.Writer) error { return s.Signing.StampNumber(ctx, in, out, stamp) })
 	if err != nil {
 		return fmt.Errorf("docs: stamping the number of document %d failed: %w", docID, err)

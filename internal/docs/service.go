@@ -53,6 +53,9 @@ type NumberStamp struct {
 	CodeNotation string
 	Place        string
 	IssuedDate   time.Time
+	// Placement is where the number and date go on page 1 (see FindPlacement); an
+	// area it lacks is the form's.
+	Placement Placement
 }
 
 // AgencySeal describes the agency signature applied by the clerk.

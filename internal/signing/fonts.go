@@ -33,6 +33,7 @@ var fontFiles = map[fontStyle][]string{
 var (
 	fontsOnce   sync.Once
 	loadedFonts map[fontStyle]*opentype.Font
+	fontData    map[fontStyle][]byte // the files themselves, embedded in the stamp's text
 	fontsErr    error
 )
 
@@ -42,19 +43,20 @@ var ErrNoFont = errors.New("signing: no Unicode serif font found (install fonts-
 func loadFonts() (map[fontStyle]*opentype.Font, error) {
 	fontsOnce.Do(func() {
 		loadedFonts = map[fontStyle]*opentype.Font{}
+		fontData = map[fontStyle][]byte{}
 		for style, names := range fontFiles {
-			f, err := findFont(names)
+			f, data, err := findFont(names)
 			if err != nil {
 				fontsErr = err
 				return
 			}
-			loadedFonts[style] = f
+			loadedFonts[style], fontData[style] = f, data
 		}
 	})
 	return loadedFonts, fontsErr
 }
 
-func findFont(names []string) (*opentype.Font, error) {
+func findFont(names []string) (*opentype.Font, []byte, error) {
 	for _, name := range names {
 		for _, dir := range FontDirs {
 			data, err := os.ReadFile(dir + "/" + name)
@@ -63,12 +65,12 @@ func findFont(names []string) (*opentype.Font, error) {
 			}
 			f, err := opentype.Parse(data)
 			if err != nil {
-				return nil, fmt.Errorf("signing: parse font %s: %w", name, err)
+				return nil, nil, fmt.Errorf("signing: parse font %s: %w", name, err)
 			}
-			return f, nil
+			return f, data, nil
 		}
 	}
-	return nil, ErrNoFont
+	return nil, nil, ErrNoFont
 }
 
 // face returns a face of the style at size pixels (em height).

@@ -3,7 +3,6 @@ package signing
 import (
 	"bytes"
 	"fmt"
-	"image"
 	"io"
 	"strings"
 	"time"
@@ -62,14 +61,20 @@ func AddIssueStamp(doc Document, w io.Writer, st IssueStamp) (err error) {
 		return fmt.Errorf("signing: issue stamp: %w", err)
 	}
 	u := newUpdate(doc, rdr)
+	f, err := newStampFont()
+	if err != nil {
+		return err
+	}
+	fontID := u.add(nil) // written once every box has named its glyphs
 	var annots []string
 	for _, box := range st.Boxes {
-		id, err := u.stampAnnotation(box, objID(page))
+		id, err := u.stampAnnotation(f, fontID, box, objID(page))
 		if err != nil {
 			return err
 		}
 		annots = append(annots, fmt.Sprintf("%d 0 R", id))
 	}
+	f.objects(u, fontID)
 	var pageDict bytes.Buffer
 	writeDict(&pageDict, page, objID(page), map[string]string{"Annots": annotsWith(page, annots)})
 	u.replace(objID(page), pageDict.Bytes())
@@ -92,51 +97,28 @@ func annotsWith(page pdf.Value, refs []string) string {
 	return b.String()
 }
 
-// stampAnnotation adds one box: its image, the appearance form and the annotation.
-func (u *update) stampAnnotation(box StampBox, pageID uint32) (uint32, error) {
+// stampAnnotation adds one box: its appearance form and the annotation. A box
+// narrower than its text grows to the right, so that a number longer than the
+// placeholder it fills starts where the placeholder did.
+func (u *update) stampAnnotation(f *stampFont, fontID uint32, box StampBox, pageID uint32) (uint32, error) {
 	if box.Rect.empty() {
 		return 0, fmt.Errorf("signing: issue stamp box %q has an empty rectangle", strings.Join(box.Lines, " "))
 	}
-	png, err := stampBoxImage(box)
+	width, err := textWidth(f, box)
 	if err != nil {
 		return 0, err
 	}
-	img, err := decodePNG(png)
-	if err != nil {
-		return 0, err
-	}
-	nrgba, ok := img.(*image.NRGBA)
-	if !ok {
-		return 0, fmt.Errorf("signing: unexpected stamp image type %T", img)
-	}
-	imgID := u.imageObjects(nrgba)
-	w, h := box.Rect.Width(), box.Rect.Height()
-	content := fmt.Sprintf("q %s 0 0 %s 0 0 cm /Im1 Do Q", num(w), num(h))
-	form := u.add(streamObject(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << /XObject << /Im1 %d 0 R >> >>", num(w), num(h), imgID), []byte(content)))
 	r := box.Rect
+	r.URX = max(r.URX, r.LLX+width+4)
+	w, h := r.Width(), r.Height()
+	content, err := stampContent(f, box, w, h)
+	if err != nil {
+		return 0, err
+	}
+	form := u.add(streamObject(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 %s %s] /Resources << /Font << /F1 %d 0 R >> >>", num(w), num(h), fontID), content))
 	annot := fmt.Sprintf("<< /Type /Annot /Subtype /Stamp /Rect [%s %s %s %s] /F 644 /P %d 0 R /Contents %s /EdmsStamp /%s /AP << /N %d 0 R >> >>",
 		num(r.LLX), num(r.LLY), num(r.URX), num(r.URY), pageID, textString(strings.Join(box.Lines, "\n")), issueStampMark, form)
 	return u.add([]byte(annot)), nil
 }
 
 func num(f float64) string { return fmt.Sprintf("%.2f", f) }
-
-// stampBoxImage renders the box's lines centred, in black.
-func stampBoxImage(box StampBox) ([]byte, error) {
-	size := box.SizePt
-	if size == 0 {
-		size = 13
-	}
-	style := regular
-	if box.Italic {
-		style = italic
-	}
-	c := newCanvas(int(box.Rect.Width()*pxPerPt), int(box.Rect.Height()*pxPerPt))
-	px := size * pxPerPt
-	for i, l := range box.Lines {
-		if err := c.centredText(style, px, l, c.width()/2, px*(1.15*float64(i)+1), c.width(), textInk); err != nil {
-			return nil, err
-		}
-	}
-	return c.png()
-}

@@ -225,6 +225,7 @@ type documentView struct {
 	Records    []docs.RecordFolder
 	Today      string
 	Signatures signatureCheck
+	Viewer     viewerData
 	ViewerUnit int64
 	CanLead    bool            // may name handlers of assignments to the viewer's unit
 	CanGrant   bool            // may grant a secret document to someone
@@ -327,6 +328,9 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if view.Assign, err = s.assignPanelOf(r, detail, base.CSRF, view.ViewerUnit); err != nil {
+		return err
+	}
+	if view.Viewer, err = s.viewerFor(r, detail); err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "document.html", view)

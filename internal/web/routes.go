@@ -27,6 +27,7 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeComments(r)
 	s.routeRecords(r)
 	s.routeInternal(r)
+	s.routeViewer(r)
 	s.handle(r, "exchange.queue", "GET", "/exchange/queue", need(access.OrgManage), asPage, s.exchangeQueuePage)
 
 	// JSON API.
@@ -45,4 +46,5 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeCommentsAPI(api)
 	s.routeRecordsAPI(api)
 	s.routeInternalAPI(api)
+	s.routeViewerAPI(api)
 }

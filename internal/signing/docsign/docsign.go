@@ -101,18 +101,15 @@ type Layout struct {
 	Signature signing.Rect // the signer's block, last page, right column
 }
 
-// a4Height is the height of an A4 page in points.
-var a4Height = signing.MM(297)
-
 // FormLayout is the layout of the administrative document form of Phụ lục I, the
 // one docs.ComposePDF lays drafts out on: number and date on the line under the
 // header, the signer's block in the right half of the last page.
 var FormLayout = Layout{Number: rectOf(docs.NumberArea), Date: rectOf(docs.DateArea), Signature: rectOf(docs.SignatureArea)}
 
-// rectOf converts an area in millimetres from the top left of an A4 page into points
-// from the bottom left, as PDF counts.
+// rectOf converts a form area into points from the bottom left, as PDF counts.
 func rectOf(a docs.FormArea) signing.Rect {
-	return signing.Rect{LLX: signing.MM(a.X), LLY: a4Height - signing.MM(a.Y+a.H), URX: signing.MM(a.X + a.W), URY: a4Height - signing.MM(a.Y)}
+	r, _ := areaOr(a.PDFArea(), signing.Rect{})
+	return r
 }
 
 // Hook signs documents for the docs service. It reads no database: the service
@@ -148,12 +145,25 @@ func positionLines(s docs.SignerInfo) string {
 	return position
 }
 
-// StampNumber writes the number and date of issue into the areas the form reserves.
+// StampNumber writes the number and date of issue over the placeholders of the
+// document's text, or into the areas the form reserves.
 func (h *Hook) StampNumber(_ context.Context, in io.Reader, out io.Writer, n docs.NumberStamp) error {
-	stamp := signing.NumberAndDate(n.CodeNumber+"/"+n.CodeNotation, h.Layout.Number, n.Place, n.IssuedDate, h.Layout.Date)
+	numberRect, numberSize := areaOr(n.Placement.Number, h.Layout.Number)
+	dateRect, dateSize := areaOr(n.Placement.Date, h.Layout.Date)
+	stamp := signing.NumberAndDate(n.CodeNumber+"/"+n.CodeNotation, numberRect, n.Place, n.IssuedDate, dateRect)
+	stamp.Boxes[0].SizePt, stamp.Boxes[1].SizePt = numberSize, dateSize
 	return transform(in, out, func(doc signing.Document, w io.Writer) error {
 		return signing.AddIssueStamp(doc, w, stamp)
 	})
+}
+
+// areaOr is the rectangle and text size of a placed area, or the form's rectangle at
+// the default size.
+func areaOr(a *docs.Area, form signing.Rect) (signing.Rect, float64) {
+	if a == nil {
+		return form, 0
+	}
+	return signing.Rect{LLX: a.LLX, LLY: a.LLY, URX: a.URX, URY: a.URY}, a.SizePt
 }
 
 // SealAsAgency applies the agency's signature with the seal image.
