@@ -243,3 +243,18 @@ func decodeCursor(c string) (time.Time, int64, error) {
 	}
 	return time.UnixMicro(us), id, nil
 }
+
+// StateOption is a state a list can be filtered by, with its Vietnamese name.
+type StateOption struct {
+	Value, Label string
+}
+
+// States lists the states of a lifecycle in order, for a filter.
+func States(dir Direction) []StateOption {
+	m := machineOf(dir)
+	out := make([]StateOption, 0, len(m.states))
+	for _, st := range m.states {
+		out = append(out, StateOption{st, m.labels[st]})
+	}
+	return out
+}
