@@ -24,12 +24,12 @@ type Query struct {
 	Types      []TypeCode
 	States     []string // outgoing or incoming state names
 	From, To   *time.Time
-	UnitID     int64 // drafting unit, or assigned unit
-	AssigneeID int64 // assigned person or handler
-	IssuerID   string   // issuing agency's organ code (mã định danh)
+	UnitID     int64  // drafting unit, or assigned unit
+	AssigneeID int64  // assigned person or handler
+	IssuerID   string // issuing agency's organ code (mã định danh)
 	Urgencies  []Urgency
 	Deadline   DeadlineFilter
-	Limit      int   // default 20, at most 200
+	Limit      int // default 20, at most 200
 	After      string
 }
 
