@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,6 +24,10 @@ func readFindFilters(v url.Values, q *docs.Query) {
 		q.Urgencies = append(q.Urgencies, docs.Urgency(u))
 	}
 	q.Deadline = docs.DeadlineFilter(v.Get("deadline"))
+	// A filter form sends its selects' "all" choice as an empty value.
+	q.Types = slices.DeleteFunc(q.Types, func(t docs.TypeCode) bool { return t == "" })
+	q.States = slices.DeleteFunc(q.States, func(s string) bool { return s == "" })
+	q.Urgencies = slices.DeleteFunc(q.Urgencies, func(u docs.Urgency) bool { return u == "" })
 }
 
 // listFilters are the tab and filters of a list as its URL query says them, without
@@ -56,18 +61,19 @@ func (f listFilters) Has(name, value string) bool { return slices.Contains(f.val
 // Narrowed tells whether any filter other than the tab is set.
 func (f listFilters) Narrowed() bool { return len(f.values) > 1 }
 
-// With is the URL query of these filters with one of them set.
-func (f listFilters) With(name, value string) string {
+// With is the URL query of these filters with one of them set (a URL for the
+// templates, which would otherwise escape its '=' and '&').
+func (f listFilters) With(name, value string) template.URL {
 	v := url.Values{}
 	for k, values := range f.values {
 		v[k] = values
 	}
 	v.Set(name, value)
-	return v.Encode()
+	return template.URL(v.Encode())
 }
 
 // Query is the URL query of these filters.
-func (f listFilters) Query() string { return f.values.Encode() }
+func (f listFilters) Query() template.URL { return template.URL(f.values.Encode()) }
 
 // documentsView is the list page: a tab (incoming, outgoing or all), the filters and
 // a page, with the choices the filter form offers.
