@@ -16,7 +16,7 @@ import (
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 // registerPeriodPath serves a register for any dates (?from=&to=) as PDF or Excel.
-const registerPeriodPath = "/registers/{kind:[a-z]+}.{format:(?:pdf|xlsx)}"
+const registerPeriodPath = "/registers/{kind}.{format}"
 
 // routeFind declares the pages of search, export and dashboards.
 func (s *Server) routeFind(r *mux.Router) {
@@ -84,6 +84,9 @@ func (s *Server) registerPeriod(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	kind, format := docs.RegisterKind(mux.Vars(r)["kind"]), mux.Vars(r)["format"]
+	if format != "pdf" && format != "xlsx" {
+		return errNotFound
+	}
 	reg, err := s.docs.LoadRegisterPeriod(r.Context(), s.actorOf(r), kind, from, to)
 	if err != nil {
 		return docsError(err)

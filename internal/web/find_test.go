@@ -180,6 +180,15 @@ func TestFindAndDashboardInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "find-filters.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 
+	err = chromedp.Do(ctx, chromedp.Click(chromedp.Search(`//a[.="Sổ đăng ký"]`)), chromedp.WaitVisible(chromedp.CSS(`ul.register-links`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if links := browse(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('ul.register-links a[href*="from="]').length`)); links != 6 {
+		t.Errorf("the registers page offers %d links, want a PDF and an Excel link for each of the 3 registers", links)
+	}
+	saveScreenshot(t, "registers.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+
 	err = chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(`#chart-months svg`)))
 	if err != nil {
 		t.Fatal(err)
