@@ -71,6 +71,7 @@ var registerLayouts = map[RegisterKind]struct {
 				CASE d.outgoing_state WHEN 'recalled' THEN 'Đã thu hồi' WHEN 'replaced' THEN 'Đã bị thay thế' END)
 		FROM documents d LEFT JOIN units u ON u.id = d.unit_id
 		WHERE d.agency_id = @agency AND d.direction = 'outgoing' AND d.code_number <> ''
+		  AND extract(year FROM d.issued_date) BETWEEN extract(year FROM @from::date) AND extract(year FROM @to::date)
 		  AND d.issued_date BETWEEN @from AND @to
 		ORDER BY d.secrecy <> 'thuong', d.issued_date, d.id`},
 	RegisterIncoming: {"SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", []RegisterColumn{
@@ -124,7 +125,8 @@ func typeNameSQL() string {
 }
 
 // arrivedBetweenSQL selects what arrived between @from and @to (dates); the years
-// bound it first so that the arrival number's index is used.
+// bound it first so that the arrival number's index is used (the outgoing register
+// does the same for the issued number's index).
 const arrivedBetweenSQL = `d.arrival_year BETWEEN extract(year FROM @from::date) AND extract(year FROM @to::date)
 	AND (d.arrival_date AT TIME ZONE 'Asia/Ho_Chi_Minh')::date BETWEEN @from AND @to`
 
