@@ -15,9 +15,9 @@ import (
 // abbreviation, the number and symbol ("02/UBND-TCKH", with or without the slash),
 // subject, issuer, signer, recipients, file names and content ("quyet dinh" finds
 // "Quyết định"; web-search syntax: "quoted phrase", or, -word), combined with
-// filters. Results come
-// newest first, ordered by (created_at, id), and are paged by a keyset cursor, so a
-// page never repeats or skips a row when documents are added meanwhile.
+// filters. Results come newest first, ordered by (created_at, id), and are paged by a
+// keyset cursor, so a page never repeats or skips a row when documents are added
+// meanwhile.
 type Query struct {
 	Text       string
 	Direction  Direction // empty: both
@@ -46,8 +46,11 @@ const (
 // DueSoonDays is how many days ahead a deadline counts as due soon (as on the home page).
 const DueSoonDays = 7
 
+// openIncomingStates are the states of an incoming document still being dealt with.
+var openIncomingStates = []string{"received", "registered", "submitted", "assigned", "in_progress"}
+
 // openIncomingSQL is true for an incoming document still being dealt with.
-const openIncomingSQL = `d.incoming_state IN ('received', 'registered', 'submitted', 'assigned', 'in_progress')`
+var openIncomingSQL = `d.incoming_state IN ('` + strings.Join(openIncomingStates, "', '") + `')`
 
 // Page is one page of results; Next is the cursor of the following page ("" at the end).
 type Page struct {
@@ -217,8 +220,7 @@ func searchText(text string) string {
 
 // Inbox is the first page of incoming documents still to be dealt with.
 func (s *Service) Inbox(ctx context.Context, a Actor, after string, limit int) (Page, error) {
-	return s.Search(ctx, a, Query{Direction: Incoming, States: []string{"received", "registered", "submitted", "assigned", "in_progress"},
-		After: after, Limit: limit})
+	return s.Search(ctx, a, Query{Direction: Incoming, States: openIncomingStates, After: after, Limit: limit})
 }
 
 func encodeCursor(at time.Time, id int64) string {
