@@ -22,15 +22,21 @@ const (
 	RegisterFollowUp RegisterKind = "followup" // Sổ theo dõi giải quyết văn bản đến
 )
 
-// Register is a register of an agency for a year: its title, its columns (with their
-// relative widths) and its rows, as printed.
+// Register is a register of an agency for a period (a year, or any range of dates):
+// its title, its columns (with their relative widths) and its rows, as printed.
 type Register struct {
-	Kind    RegisterKind
-	Title   string
-	Agency  string
-	Year    int
-	Columns []RegisterColumn
-	Rows    [][]string
+	Kind     RegisterKind
+	From, To time.Time
+	Table
+}
+
+// Table is what is printed or exported: a title, the columns and the rows.
+type Table struct {
+	Title    string
+	Subtitle string
+	Agency   string
+	Columns  []RegisterColumn
+	Rows     [][]string
 }
 
 // RegisterColumn is a column heading and its share of the page width.
@@ -65,7 +71,8 @@ var registerLayouts = map[RegisterKind]struct {
 				CASE d.outgoing_state WHEN 'recalled' THEN 'Đã thu hồi' WHEN 'replaced' THEN 'Đã bị thay thế' END)
 		FROM documents d LEFT JOIN units u ON u.id = d.unit_id
 		WHERE d.agency_id = @agency AND d.direction = 'outgoing' AND d.code_number <> ''
-		  AND extract(year FROM d.issued_date) = @year
+		  AND extract(year FROM d.issued_date) BETWEEN extract(year FROM @from::date) AND extract(year FROM @to::date)
+		  AND d.issued_date BETWEEN @from AND @to
 		ORDER BY d.secrecy <> 'thuong', d.issued_date, d.id`},
 	RegisterIncoming: {"SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", []RegisterColumn{
 		{"Ngày đến", 7}, {"Số đến", 5}, {"Tác giả", 13}, {"Số, ký hiệu văn bản", 10}, {"Ngày tháng văn bản", 8},
@@ -78,8 +85,8 @@ var registerLayouts = map[RegisterKind]struct {
 				WHERE x.document_id = d.id), ''),
 			'', concat_ws(' ', CASE WHEN d.paper THEN 'Bản giấy' END, CASE WHEN d.secrecy <> 'thuong' THEN 'Mật' END)
 		FROM documents d
-		WHERE d.agency_id = @agency AND d.direction = 'incoming' AND d.arrival_year = @year
-		ORDER BY d.arrival_number`},
+		WHERE d.agency_id = @agency AND d.direction = 'incoming' AND @arrived_between
+		ORDER BY d.arrival_year, d.arrival_number`},
 	RegisterFollowUp: {"SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN", []RegisterColumn{
 		{"Số đến", 6}, {"Tên loại, số, ký hiệu, ngày tháng, trích yếu nội dung", 30}, {"Đơn vị, người nhận", 15},
 		{"Thời hạn giải quyết", 9}, {"Tiến độ giải quyết", 15}, {"Số, ký hiệu văn bản trả lời", 12}, {"Ghi chú", 13},
@@ -96,9 +103,9 @@ var registerLayouts = map[RegisterKind]struct {
 				WHERE x.document_id = d.id AND x.role = 'chu_tri' AND r.code_number <> ''), ''),
 			CASE WHEN d.completed_at IS NULL AND d.due_date < @today THEN 'Quá hạn' ELSE '' END
 		FROM documents d
-		WHERE d.agency_id = @agency AND d.direction = 'incoming' AND d.arrival_year = @year
+		WHERE d.agency_id = @agency AND d.direction = 'incoming' AND @arrived_between
 		  AND EXISTS (SELECT 1 FROM assignments x WHERE x.document_id = d.id)
-		ORDER BY d.arrival_number`},
+		ORDER BY d.arrival_year, d.arrival_number`},
 }
 
 // assigneesSQL lists who received a document: chủ trì first, with their role.
@@ -117,10 +124,24 @@ func typeNameSQL() string {
 	return sql + " END"
 }
 
-// LoadRegister reads a register of the actor's agency for a year. The registers
-// apply the visibility rule of documents: an entry the reader may not open shows its
-// number only, and "Mật" when it is secret (Nghị định 30).
+// arrivedBetweenSQL selects what arrived between @from and @to (dates); the years
+// bound it first so that the arrival number's index is used (the outgoing register
+// does the same for the issued number's index).
+const arrivedBetweenSQL = `d.arrival_year BETWEEN extract(year FROM @from::date) AND extract(year FROM @to::date)
+	AND (d.arrival_date AT TIME ZONE 'Asia/Ho_Chi_Minh')::date BETWEEN @from AND @to`
+
+// LoadRegister reads a register of the actor's agency for a year.
 func (s *Service) LoadRegister(ctx context.Context, a Actor, kind RegisterKind, year int) (*Register, error) {
+	return s.LoadRegisterPeriod(ctx, a, kind, time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC))
+}
+
+// LoadRegisterPeriod reads a register of the actor's agency for the dates from to to
+// (inclusive). The registers apply the visibility rule of documents: an entry the
+// reader may not open shows its number only, and "Mật" when it is secret (Nghị định 30).
+func (s *Service) LoadRegisterPeriod(ctx context.Context, a Actor, kind RegisterKind, from, to time.Time) (*Register, error) {
+	if to.Before(from) {
+		return nil, invalid("Ngày kết thúc phải sau ngày bắt đầu.", "register period %s..%s", from, to)
+	}
 	layout, ok := registerLayouts[kind]
 	if !ok {
 		return nil, invalid("Loại sổ không hợp lệ.", "unknown register %q", kind)
@@ -132,13 +153,14 @@ func (s *Service) LoadRegister(ctx context.Context, a Actor, kind RegisterKind, 
 	if err != nil {
 		return nil, err
 	}
-	reg := &Register{Kind: kind, Title: layout.title, Year: year, Columns: layout.columns}
+	reg := &Register{Kind: kind, From: from, To: to,
+		Table: Table{Title: layout.title, Subtitle: periodLabel(from, to), Columns: layout.columns}}
 	if err := s.Pool.QueryRow(ctx, `SELECT name FROM agencies WHERE id = $1`, a.AgencyID).Scan(&reg.Agency); err != nil {
 		return nil, fmt.Errorf("docs: unable to read the agency: %w", err)
 	}
-	sql := strings.NewReplacer("@type_name", typeNameSQL(), "@assignees", assigneesSQL,
+	sql := strings.NewReplacer("@type_name", typeNameSQL(), "@assignees", assigneesSQL, "@arrived_between", arrivedBetweenSQL,
 		"@hidden", "NOT "+v.sql()+", d.secrecy <> 'thuong'").Replace(layout.query)
-	rows, err := s.Pool.Query(ctx, sql, v.args(pgx.NamedArgs{"agency": a.AgencyID, "year": year, "today": s.today()}))
+	rows, err := s.Pool.Query(ctx, sql, v.args(pgx.NamedArgs{"agency": a.AgencyID, "from": from, "to": to, "today": s.today()}))
 	if err != nil {
 		return nil, fmt.Errorf("docs: unable to read the register: %w", err)
 	}
@@ -171,8 +193,13 @@ func hiddenEntry(number string, column, columns int, secret bool) []string {
 	return cells
 }
 
-// Subtitle is the line under the title: the year.
-func (r *Register) Subtitle() string { return "Năm " + strconv.Itoa(r.Year) }
+// periodLabel is the line under a register's title: the year, or the dates.
+func periodLabel(from, to time.Time) string {
+	if from.YearDay() == 1 && to.Year() == from.Year() && to.Month() == time.December && to.Day() == 31 {
+		return "Năm " + strconv.Itoa(from.Year())
+	}
+	return "Từ ngày " + from.Format("02/01/2006") + " đến ngày " + to.Format("02/01/2006")
+}
 
 // printedAt is when a register was printed, in Vietnam time.
 func printedAt(t time.Time) string { return t.In(vietnam).Format("15:04 02/01/2006") }

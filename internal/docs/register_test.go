@@ -83,7 +83,7 @@ func TestRegistersHoldTheirColumnsAndPrintVietnamese(t *testing.T) {
 
 	for _, reg := range []*Register{out, inc, follow} {
 		text := printedText(t, pdftotext, reg, f.svc.now())
-		for _, want := range []string{reg.Title, reg.Subtitle(), "Ủy ban nhân dân huyện Phú Lương", firstWords(reg.Rows[0][0]), firstWords(reg.Rows[0][1])} {
+		for _, want := range []string{reg.Title, reg.Subtitle, "Ủy ban nhân dân huyện Phú Lương", firstWords(reg.Rows[0][0]), firstWords(reg.Rows[0][1])} {
 			if !bytes.Contains(normaliseSpaces(text), normaliseSpaces([]byte(want))) {
 				t.Errorf("%s PDF lacks %q; pdftotext gave:\n%s", reg.Kind, want, text)
 			}

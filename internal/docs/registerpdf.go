@@ -35,7 +35,7 @@ func (r *Register) WritePDF(w io.Writer, printed time.Time) error {
 	pdf.AddUTF8FontFromBytes("serif", "B", serifBold)
 	pdf.SetMargins(regMargin, regMargin, regMargin)
 	pdf.SetAutoPageBreak(false, regMargin)
-	pdf.SetTitle(r.Title+" "+r.Subtitle(), true)
+	pdf.SetTitle(r.Title+" "+r.Subtitle, true)
 	pdf.SetCreator("edms", true)
 	pageW, pageH := pdf.GetPageSize()
 	widths := r.columnWidths(pageW - 2*regMargin)
@@ -71,16 +71,8 @@ func (r *Register) writeTitle(pdf *fpdf.Fpdf) {
 	pdf.SetFont("serif", "B", 14)
 	pdf.CellFormat(0, 8, r.Title, "", 1, "C", false, 0, "")
 	pdf.SetFont("serif", "", 11)
-	pdf.CellFormat(0, 6, r.Subtitle(), "", 1, "C", false, 0, "")
+	pdf.CellFormat(0, 6, r.Subtitle, "", 1, "C", false, 0, "")
 	pdf.Ln(2)
-}
-
-func (r *Register) headings() []string {
-	h := make([]string, len(r.Columns))
-	for i, c := range r.Columns {
-		h[i] = c.Heading
-	}
-	return h
 }
 
 // columnWidths shares the printable width by the columns' relative widths.

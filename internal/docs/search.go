@@ -11,22 +11,46 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Query selects documents: accent-insensitive full text over the number, symbol,
-// subject, issuer, signer, recipients and content ("quyet dinh" finds "Quyết định";
-// web-search syntax: "quoted phrase", or, -word), combined with filters. Results come
-// newest first, ordered by (created_at, id), and are paged by a keyset cursor, so a
-// page never repeats or skips a row when documents are added meanwhile.
+// Query selects documents: accent-insensitive full text over the type's name and
+// abbreviation, the number and symbol ("02/UBND-TCKH", with or without the slash),
+// subject, issuer, signer, recipients, file names and content ("quyet dinh" finds
+// "Quyết định"; web-search syntax: "quoted phrase", or, -word), combined with
+// filters. Results come newest first, ordered by (created_at, id), and are paged by a
+// keyset cursor, so a page never repeats or skips a row when documents are added
+// meanwhile.
 type Query struct {
 	Text       string
 	Direction  Direction // empty: both
 	Types      []TypeCode
 	States     []string // outgoing or incoming state names
 	From, To   *time.Time
-	UnitID     int64 // drafting unit, or assigned unit
-	AssigneeID int64 // assigned person or handler
-	Limit      int   // default 20, at most 200
+	UnitID     int64  // drafting unit, or assigned unit
+	AssigneeID int64  // assigned person or handler
+	IssuerID   string // issuing agency's organ code (mã định danh)
+	Urgencies  []Urgency
+	Deadline   DeadlineFilter
+	Limit      int // default 20, at most 200
 	After      string
 }
+
+// DeadlineFilter selects open documents by their deadline.
+type DeadlineFilter string
+
+// The deadline filters.
+const (
+	DeadlineAny     DeadlineFilter = ""
+	DeadlineOverdue DeadlineFilter = "overdue" // still open, deadline passed
+	DeadlineSoon    DeadlineFilter = "soon"    // still open, due within DueSoonDays
+)
+
+// DueSoonDays is how many days ahead a deadline counts as due soon (as on the home page).
+const DueSoonDays = 7
+
+// openIncomingStates are the states of an incoming document still being dealt with.
+var openIncomingStates = []string{"received", "registered", "submitted", "assigned", "in_progress"}
+
+// openIncomingSQL is true for an incoming document still being dealt with.
+var openIncomingSQL = `d.incoming_state IN ('` + strings.Join(openIncomingStates, "', '") + `')`
 
 // Page is one page of results; Next is the cursor of the following page ("" at the end).
 type Page struct {
@@ -79,7 +103,7 @@ func (s *Service) Search(ctx context.Context, a Actor, q Query) (Page, error) {
 
 // runQuery runs q over all documents (window 0) or over the newest window documents.
 func (s *Service) runQuery(ctx context.Context, q Query, v viewer, window int) ([]*Record, error) {
-	sql, args, err := q.build(v, window)
+	sql, args, err := q.build(v, window, s.today())
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +130,7 @@ func (q Query) limit() int {
 
 // build writes the SQL of the query; the visibility rule is always part of it. With a
 // window, only the newest window documents of the agency (after the cursor) are read.
-func (q Query) build(v viewer, window int) (string, pgx.NamedArgs, error) {
+func (q Query) build(v viewer, window int, today time.Time) (string, pgx.NamedArgs, error) {
 	args := v.args(pgx.NamedArgs{"limit": q.limit() + 1})
 	where := []string{v.sql()}
 	add := func(cond, name string, value any) {
@@ -114,7 +138,7 @@ func (q Query) build(v viewer, window int) (string, pgx.NamedArgs, error) {
 		args[name] = value
 	}
 	if t := strings.TrimSpace(q.Text); t != "" {
-		add(`d.search @@ websearch_to_tsquery('simple', docs_unaccent(@text))`, "text", t)
+		add(`d.search @@ websearch_to_tsquery('simple', docs_search_words(@text))`, "text", searchText(t))
 	}
 	if q.Direction != "" {
 		add(`d.direction = @direction`, "direction", q.Direction)
@@ -138,6 +162,22 @@ func (q Query) build(v viewer, window int) (string, pgx.NamedArgs, error) {
 		add(`EXISTS (SELECT 1 FROM assignments p WHERE p.document_id = d.id AND (p.user_id = @assignee OR p.handler_id = @assignee))`,
 			"assignee", q.AssigneeID)
 	}
+	if q.IssuerID != "" {
+		add(`d.issuer_organ_id = @issuer`, "issuer", q.IssuerID)
+	}
+	if len(q.Urgencies) > 0 {
+		add(`d.urgency = ANY(@urgencies)`, "urgencies", q.Urgencies)
+	}
+	switch q.Deadline {
+	case DeadlineOverdue:
+		add(openIncomingSQL+` AND d.due_date < @today`, "today", today)
+	case DeadlineSoon:
+		add(openIncomingSQL+` AND d.due_date BETWEEN @today AND @soon`, "today", today)
+		args["soon"] = today.AddDate(0, 0, DueSoonDays)
+	case DeadlineAny:
+	default:
+		return "", nil, invalid("Bộ lọc hạn xử lý không hợp lệ.", "bad deadline filter %q", q.Deadline)
+	}
 	source, after := "documents d", "true"
 	if q.After != "" {
 		at, id, err := decodeCursor(q.After)
@@ -158,10 +198,29 @@ func (q Query) build(v viewer, window int) (string, pgx.NamedArgs, error) {
 	return sql, args, nil
 }
 
+// searchText reads a word with a slash, a number and symbol such as "02/UBND-TCKH",
+// as the phrase of its parts ("02 UBND-TCKH"), as the index does; inside a query
+// that quotes phrases itself the slashes are only read as spaces (by SQL).
+func searchText(text string) string {
+	if strings.Contains(text, `"`) {
+		return text
+	}
+	words := strings.Fields(text)
+	for i, w := range words {
+		if strings.Contains(strings.Trim(w, "/"), "/") {
+			word, negated := strings.CutPrefix(w, "-")
+			words[i] = `"` + strings.ReplaceAll(word, "/", " ") + `"`
+			if negated {
+				words[i] = "-" + words[i]
+			}
+		}
+	}
+	return strings.Join(words, " ")
+}
+
 // Inbox is the first page of incoming documents still to be dealt with.
 func (s *Service) Inbox(ctx context.Context, a Actor, after string, limit int) (Page, error) {
-	return s.Search(ctx, a, Query{Direction: Incoming, States: []string{"received", "registered", "submitted", "assigned", "in_progress"},
-		After: after, Limit: limit})
+	return s.Search(ctx, a, Query{Direction: Incoming, States: openIncomingStates, After: after, Limit: limit})
 }
 
 func encodeCursor(at time.Time, id int64) string {
@@ -185,4 +244,19 @@ func decodeCursor(c string) (time.Time, int64, error) {
 		return time.Time{}, 0, bad
 	}
 	return time.UnixMicro(us), id, nil
+}
+
+// StateOption is a state a list can be filtered by, with its Vietnamese name.
+type StateOption struct {
+	Value, Label string
+}
+
+// States lists the states of a lifecycle in order, for a filter.
+func States(dir Direction) []StateOption {
+	m := machineOf(dir)
+	out := make([]StateOption, 0, len(m.states))
+	for _, st := range m.states {
+		out = append(out, StateOption{st, m.labels[st]})
+	}
+	return out
 }

@@ -98,3 +98,79 @@ func (s *Service) Statistics(ctx context.Context, a Actor, from, to time.Time) (
 	}
 	return st, nil
 }
+
+// MonthCount is how many documents of the agency came in and went out in a month,
+// by the date a document is filed under (issued, else arrived, else created).
+type MonthCount struct {
+	Month              time.Time // first day of the month
+	Incoming, Outgoing int
+}
+
+// UnitCount is a count of one unit.
+type UnitCount struct {
+	UnitID int64
+	Count  int
+}
+
+// Dashboard is what the leaders' dashboard draws: documents per month, the handling
+// figures per unit and person, and the documents overdue now per unit. Each figure
+// counts what the list's filters select, so that a chart drills down to its list.
+type Dashboard struct {
+	Months   []MonthCount
+	Handling Statistics
+	Overdue  []UnitCount
+}
+
+// Dashboard computes the dashboard of the actor's agency for the dates from to to.
+func (s *Service) Dashboard(ctx context.Context, a Actor, from, to time.Time) (Dashboard, error) {
+	handling, err := s.Statistics(ctx, a, from, to)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	d := Dashboard{Handling: handling}
+	if d.Months, err = s.monthCounts(ctx, a.AgencyID, from, to); err != nil {
+		return Dashboard{}, err
+	}
+	if d.Overdue, err = s.overdueByUnit(ctx, a.AgencyID); err != nil {
+		return Dashboard{}, err
+	}
+	return d, nil
+}
+
+func (s *Service) monthCounts(ctx context.Context, agency int64, from, to time.Time) ([]MonthCount, error) {
+	rows, err := s.Pool.Query(ctx, `
+		SELECT m::date, count(d.id) FILTER (WHERE d.direction = 'incoming'), count(d.id) FILTER (WHERE d.direction = 'outgoing')
+		FROM generate_series(date_trunc('month', $2::date), $3::date, interval '1 month') m
+		LEFT JOIN documents d ON d.agency_id = $1 AND date_trunc('month', `+documentDate+`) = m
+			AND `+documentDate+` BETWEEN $2::date AND $3::date
+		GROUP BY m ORDER BY m`, agency, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to count documents per month: %w", err)
+	}
+	months, err := pgx.CollectRows(rows, pgx.RowToStructByPos[MonthCount])
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to read documents per month: %w", err)
+	}
+	return months, nil
+}
+
+// overdueByUnit counts the open incoming documents past their deadline per unit that
+// drafted or was assigned them, as the list's "unit" and "overdue" filters do.
+func (s *Service) overdueByUnit(ctx context.Context, agency int64) ([]UnitCount, error) {
+	overdue := `d.agency_id = $1 AND ` + openIncomingSQL + ` AND d.due_date < $2`
+	rows, err := s.Pool.Query(ctx, `
+		SELECT unit, count(DISTINCT id) FROM (
+			SELECT d.id, d.unit_id AS unit FROM documents d WHERE `+overdue+` AND d.unit_id IS NOT NULL
+			UNION ALL
+			SELECT d.id, x.unit_id FROM documents d JOIN assignments x ON x.document_id = d.id
+			WHERE `+overdue+` AND x.unit_id IS NOT NULL) o
+		GROUP BY unit ORDER BY 2 DESC, 1`, agency, s.today())
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to count overdue documents: %w", err)
+	}
+	counts, err := pgx.CollectRows(rows, pgx.RowToStructByPos[UnitCount])
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to read overdue documents: %w", err)
+	}
+	return counts, nil
+}

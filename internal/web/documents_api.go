@@ -89,6 +89,7 @@ func queryFromRequest(r *http.Request) (docs.Query, error) {
 			return q, badRequest("query_invalid", "Tham số limit phải là số.")
 		}
 	}
+	readFindFilters(v, &q)
 	return q, nil
 }
 

@@ -96,38 +96,6 @@ func takeFlash(w http.ResponseWriter, r *http.Request) *flash {
 	return &flash{Error: kind == "error", Message: msg}
 }
 
-// documentsView is the list page: a tab (incoming, outgoing, or a search) and a page.
-type documentsView struct {
-	pageBase
-	Tab   string
-	Query string
-	Items []*docs.Record
-	Next  string
-}
-
-func (s *Server) documentsPage(w http.ResponseWriter, r *http.Request) error {
-	base, err := s.base(w, r)
-	if err != nil {
-		return err
-	}
-	q, err := queryFromRequest(r)
-	if err != nil {
-		return err
-	}
-	if q.Direction == "" && q.Text == "" {
-		q.Direction = docs.Incoming
-	}
-	page, err := s.docs.Search(r.Context(), s.actorOf(r), q)
-	if err != nil {
-		return docsError(err)
-	}
-	tab := string(q.Direction)
-	if q.Text != "" {
-		tab = "search"
-	}
-	return s.render(w, http.StatusOK, "documents.html", documentsView{pageBase: base, Tab: tab, Query: q.Text, Items: page.Items, Next: page.Next})
-}
-
 // formView is a document form page with the choices it offers.
 type formView struct {
 	pageBase

@@ -28,6 +28,7 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeRecords(r)
 	s.routeInternal(r)
 	s.routeViewer(r)
+	s.routeFind(r)
 	s.handle(r, "exchange.queue", "GET", "/exchange/queue", need(access.OrgManage), asPage, s.exchangeQueuePage)
 
 	// JSON API.
@@ -47,4 +48,5 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeRecordsAPI(api)
 	s.routeInternalAPI(api)
 	s.routeViewerAPI(api)
+	s.routeFindAPI(api)
 }

@@ -50,7 +50,7 @@ var templateFuncs = template.FuncMap{
 	},
 	"dangerous":  func(action string) bool { return action == "reject" || action == "recall" || action == "take_back" },
 	"neg":        func(n int) int { return -n },
-	"percent":    func(v float64) string { return strings.Replace(fmt.Sprintf("%.1f%%", v), ".", ",", 1) },
+	"percent":    percentLabel,
 	"statsRows":  statsRows,
 	"changeRule": func(id string) string { return changeRuleLabels[id] },
 	"revocationStatus": func(status string) string {
