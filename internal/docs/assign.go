@@ -116,6 +116,9 @@ func (s *Service) insertAssignment(ctx context.Context, tx pgx.Tx, a Actor, d *R
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, d.ID, l.Role, nullID(l.UnitID), nullID(l.UserID), l.Deadline, l.Note, a.UserID, s.now()); err != nil {
 		return fmt.Errorf("docs: unable to save the assignment: %w", err)
 	}
+	if err := s.notifyAssigned(ctx, tx, l.UserID, d); err != nil {
+		return err
+	}
 	if d.Secrecy.Secret() {
 		return grant(ctx, tx, d.ID, l.UserID, a.UserID)
 	}
@@ -223,6 +226,9 @@ func (s *Service) AssignHandler(ctx context.Context, a Actor, assignmentID, hand
 		if _, err := tx.Exec(ctx, `UPDATE assignments SET handler_id = $1, handler_assigned_by = $2 WHERE id = $3`,
 			handlerID, a.UserID, as.ID); err != nil {
 			return fmt.Errorf("docs: unable to save the handler: %w", err)
+		}
+		if err := s.notifyAssigned(ctx, tx, handlerID, d); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, a, "assign_handler", d.ID, map[string]any{"assignment": as.ID, "handler": handlerID})
 	})
