@@ -35,7 +35,9 @@ type received struct {
 // smtpBackend hands every accepted message to a channel.
 type smtpBackend struct{ got chan received }
 
-func (b *smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{got: b.got}, nil }
+func (b *smtpBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return &smtpSession{got: b.got}, nil
+}
 
 type smtpSession struct {
 	got      chan received

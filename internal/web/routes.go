@@ -24,6 +24,10 @@ func (s *Server) routes(r *mux.Router) {
 	s.handle(r, "agency.switch", "POST", "/agency", need(access.HomeView), asPage, s.switchAgency)
 	s.routeDocumentPages(r)
 	s.handle(r, "exchange.queue", "GET", "/exchange/queue", need(access.OrgManage), asPage, s.exchangeQueuePage)
+	s.routeAdmin(r)
+	s.routeAccount(r)
+	s.routeNotifications(r)
+	s.routeAuditPage(r)
 
 	// JSON API.
 	api := r.PathPrefix("/api/v1").Subrouter()
@@ -36,4 +40,8 @@ func (s *Server) routes(r *mux.Router) {
 	s.handle(api, "api.audit.verify", "GET", "/audit/verify", need(access.AuditRead), asAPI, s.apiAuditVerify)
 	s.handle(api, "api.exchange.queue", "GET", "/exchange/queue", need(access.OrgManage), asAPI, s.apiExchangeQueue)
 	s.routeDocumentsAPI(api)
+	s.routeAdminAPI(api)
+	s.routeAccountAPI(api)
+	s.routeNotificationsAPI(api)
+	s.routeAuditAPI(api)
 }
