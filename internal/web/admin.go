@@ -131,6 +131,9 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request) error {
 	if message := adminMessage(err); message != "" {
 		return s.showAdminUsers(w, r, http.StatusBadRequest, form, message)
 	}
+	if err == nil {
+		err = s.enforcer.Reload() // this node applies the roles at once; the others on their policy notification
+	}
 	if err != nil {
 		return err
 	}
@@ -240,8 +243,17 @@ func memberID(r *http.Request) int64 {
 
 func (s *Server) adminSetPlacement(w http.ResponseWriter, r *http.Request) error {
 	place, _ := placementForm(r)
-	err := access.SetPlacement(r.Context(), s.pool, memberID(r), place, s.adminActor(r))
+	err := s.setPlacement(r, place)
 	return s.adminUserDone(w, r, err, "Đã lưu phòng/đơn vị, chức vụ và vai trò.")
+}
+
+// setPlacement saves a member's placement and roles and applies the roles on this
+// node at once (the others reload on the policy notification).
+func (s *Server) setPlacement(r *http.Request, place access.Placement) error {
+	if err := access.SetPlacement(r.Context(), s.pool, memberID(r), place, s.adminActor(r)); err != nil {
+		return err
+	}
+	return s.enforcer.Reload()
 }
 
 func (s *Server) adminSetState(w http.ResponseWriter, r *http.Request) error {
@@ -397,7 +409,7 @@ func (s *Server) apiSetPlacement(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return apiAdminDone(w, access.SetPlacement(r.Context(), s.pool, memberID(r), place, s.adminActor(r)))
+	return apiAdminDone(w, s.setPlacement(r, place))
 }
 
 // apiPlacement reads a placement in the current agency from the API's names.
