@@ -25,6 +25,7 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeDocumentPages(r)
 	s.handle(r, "exchange.queue", "GET", "/exchange/queue", need(access.OrgManage), asPage, s.exchangeQueuePage)
 	s.routeAdmin(r)
+	s.routeAdminKeys(r)
 	s.routeAccount(r)
 	s.routeNotifications(r)
 	s.routeAuditPage(r)
