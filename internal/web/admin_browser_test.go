@@ -178,4 +178,3 @@ func notifyUser(t *testing.T, pool interface {
 		t.Fatal(err)
 	}
 }
-
