@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -141,4 +142,26 @@ func recordAdmin(ctx context.Context, tx pgx.Tx, by Actor, agencyID int64, actio
 	detail["username"] = u.Username
 	return audit.Record(ctx, tx, audit.Entry{ActorID: by.UserID, Actor: by.Name, ClientIP: by.ClientIP, AgencyID: &agencyID,
 		Action: action, ObjectType: "user", ObjectID: fmt.Sprint(u.ID), Detail: detail})
+}
+
+// ErrNoTokenName refuses an API token that does not say what uses it.
+var ErrNoTokenName = errors.New("access: an API token needs a name")
+
+// IssueToken creates an API token (returned once) for a machine client acting as a
+// member of the agency.
+func IssueToken(ctx context.Context, pool *pgxpool.Pool, userID, agencyID int64, name string, by Actor) (token string, err error) {
+	if strings.TrimSpace(name) == "" {
+		return "", ErrNoTokenName
+	}
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		u, err := org.MemberByID(ctx, tx, userID, agencyID)
+		if err != nil {
+			return err
+		}
+		if token, err = CreateAPIToken(ctx, tx, u.ID, name); err != nil {
+			return err
+		}
+		return recordAdmin(ctx, tx, by, agencyID, "user.token", u, map[string]any{"name": name})
+	})
+	return token, err
 }

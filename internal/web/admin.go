@@ -26,6 +26,8 @@ func (s *Server) routeAdmin(r *mux.Router) {
 	s.handle(r, "admin.user.placement", "POST", "/admin/users/{id:[0-9]+}/placement", need(access.UserAdmin), asPage, s.adminSetPlacement)
 	s.handle(r, "admin.user.state", "POST", "/admin/users/{id:[0-9]+}/state", need(access.UserAdmin), asPage, s.adminSetState)
 	s.handle(r, "admin.user.password", "POST", "/admin/users/{id:[0-9]+}/password", need(access.UserAdmin), asPage, s.adminResetPassword)
+	s.handle(r, "admin.user.token", "POST", "/admin/users/{id:[0-9]+}/token", need(access.UserAdmin), asPage, s.adminIssueToken)
+	s.handleUpload(r, "admin.agencies.import", "/admin/agencies/import", need(access.OrgManage), asPage, uploadBody(directoryLimit), s.adminImportDirectory)
 	s.handle(r, "admin.agencies", "GET", "/admin/agencies", need(access.OrgManage), asPage, s.adminAgenciesPage)
 	s.handle(r, "admin.agencies.save", "POST", "/admin/agencies", need(access.OrgManage), asPage, s.adminSaveAgency)
 	s.handle(r, "admin.agency", "GET", "/admin/agencies/{id:[0-9]+}", need(access.OrgManage), asPage, s.adminAgencyPage)
@@ -174,6 +176,7 @@ type adminUserView struct {
 	Checked   map[access.Role]bool
 	CanManage bool
 	Self      bool
+	Token     string // an API token just issued, shown once
 }
 
 // member finds the person of the URL among the current agency's members.
@@ -193,6 +196,10 @@ func (s *Server) member(r *http.Request) (*org.User, org.MembershipView, error) 
 }
 
 func (s *Server) adminUserPage(w http.ResponseWriter, r *http.Request) error {
+	return s.showAdminUser(w, r, "")
+}
+
+func (s *Server) showAdminUser(w http.ResponseWriter, r *http.Request, token string) error {
 	u, m, err := s.member(r)
 	if err != nil {
 		return err
@@ -218,7 +225,7 @@ func (s *Server) adminUserPage(w http.ResponseWriter, r *http.Request) error {
 		unitID = *m.UnitID
 	}
 	return s.render(w, http.StatusOK, "admin_user.html", adminUserView{pageBase: base, Member: u, Current: m, UnitID: unitID, Units: units,
-		AllRoles: allRoles(), Checked: checked, CanManage: s.can(r, access.UserAdmin), Self: u.ID == principalOf(r).User.ID})
+		AllRoles: allRoles(), Checked: checked, CanManage: s.can(r, access.UserAdmin), Self: u.ID == principalOf(r).User.ID, Token: token})
 }
 
 // adminUserDone reports the outcome of a change to a member on their page.
@@ -283,10 +290,11 @@ type adminAgenciesView struct {
 	Parent int64 // the form's parent agency, 0 for none
 	Units  []org.Unit
 	Error  string
+	Import *org.ImportReport // the outcome of a directory just imported
 }
 
 func (s *Server) adminAgenciesPage(w http.ResponseWriter, r *http.Request) error {
-	return s.showAgencies(w, r, http.StatusOK, org.Agency{}, "")
+	return s.showAgencies(w, r, http.StatusOK, org.Agency{}, "", nil)
 }
 
 func (s *Server) adminAgencyPage(w http.ResponseWriter, r *http.Request) error {
@@ -297,10 +305,10 @@ func (s *Server) adminAgencyPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.showAgencies(w, r, http.StatusOK, *a, "")
+	return s.showAgencies(w, r, http.StatusOK, *a, "", nil)
 }
 
-func (s *Server) showAgencies(w http.ResponseWriter, r *http.Request, status int, form org.Agency, message string) error {
+func (s *Server) showAgencies(w http.ResponseWriter, r *http.Request, status int, form org.Agency, message string, report *org.ImportReport) error {
 	base, err := s.base(w, r)
 	if err != nil {
 		return err
@@ -309,7 +317,7 @@ func (s *Server) showAgencies(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	view := adminAgenciesView{pageBase: base, Tree: tree, Form: form, Error: message}
+	view := adminAgenciesView{pageBase: base, Tree: tree, Form: form, Error: message, Import: report}
 	if form.ParentID != nil {
 		view.Parent = *form.ParentID
 	}
@@ -328,8 +336,7 @@ func (s *Server) adminSaveAgency(w http.ResponseWriter, r *http.Request) error {
 		a.ParentID = &parent
 	}
 	if _, err := a.Validate(); err != nil {
-		return s.showAgencies(w, r, http.StatusBadRequest, a,
-			"Kiểm tra mã định danh (dạng 000.00.00.H00), tên cơ quan và tên viết tắt (1–20 chữ cái hoặc chữ số, không dấu cách).")
+		return s.showAgencies(w, r, http.StatusBadRequest, a, "Kiểm tra mã định danh (dạng 000.00.00.H00), tên cơ quan và tên viết tắt (1–20 chữ cái hoặc chữ số, không dấu cách).", nil)
 	}
 	change, err := s.saveAgency(r, &a)
 	if err != nil {
@@ -375,6 +382,7 @@ func (s *Server) routeAdminAPI(api *mux.Router) {
 	s.handle(api, "api.user.disable", "POST", "/users/{id:[0-9]+}/disable", need(access.UserAdmin), asAPI, s.apiSetState(true))
 	s.handle(api, "api.user.enable", "POST", "/users/{id:[0-9]+}/enable", need(access.UserAdmin), asAPI, s.apiSetState(false))
 	s.handle(api, "api.user.password", "POST", "/users/{id:[0-9]+}/password", need(access.UserAdmin), asAPI, s.apiResetPassword)
+	s.handle(api, "api.user.token", "POST", "/users/{id:[0-9]+}/token", need(access.UserAdmin), asAPI, s.apiIssueToken)
 	s.handle(api, "api.agencies.save", "POST", "/agencies", need(access.OrgManage), asAPI, s.apiSaveAgency)
 	s.handle(api, "api.units.save", "POST", "/agencies/{organID}/units", need(access.OrgManage), asAPI, s.apiSaveUnit)
 }
@@ -509,4 +517,66 @@ func (s *Server) apiSaveUnit(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"abbreviation": u.Abbreviation, "change": change.String()})
 	return nil
+}
+
+func (s *Server) adminIssueToken(w http.ResponseWriter, r *http.Request) error {
+	token, err := s.issueToken(r, r.PostFormValue("name"))
+	if err != nil {
+		return s.adminUserDone(w, r, err, "")
+	}
+	return s.showAdminUser(w, r, token)
+}
+
+func (s *Server) apiIssueToken(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	token, err := s.issueToken(r, req.Name)
+	if err != nil {
+		return apiAdminDone(w, err)
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": token})
+	return nil
+}
+
+func (s *Server) issueToken(r *http.Request, name string) (string, error) {
+	token, err := access.IssueToken(r.Context(), s.pool, memberID(r), principalOf(r).AgencyID, name, s.adminActor(r))
+	if errors.Is(err, access.ErrNoTokenName) {
+		return "", badRequest("token_name_missing", "Nhập tên phần mềm sẽ dùng mã API (ví dụ: cổng dịch vụ công tỉnh).")
+	}
+	return token, err
+}
+
+// directoryLimit bounds an uploaded agency directory.
+const directoryLimit = 4 << 20
+
+// adminImportDirectory loads a province's agency directory (CSV or JSON, as `edms org
+// import` reads it) and shows what was created, updated and rejected.
+func (s *Server) adminImportDirectory(w http.ResponseWriter, r *http.Request) error {
+	file, header, err := r.FormFile("file")
+	if err != nil {
+		return s.showAgencies(w, r, http.StatusBadRequest, org.Agency{}, "Chọn tệp danh mục (CSV hoặc JSON).", nil)
+	}
+	defer file.Close()
+	read := org.ReadDirectoryCSV
+	if strings.HasSuffix(strings.ToLower(header.Filename), ".json") {
+		read = org.ReadDirectoryJSON
+	}
+	entries, err := read(file)
+	if err != nil {
+		return s.showAgencies(w, r, http.StatusBadRequest, org.Agency{},
+			"Không đọc được tệp danh mục: CSV cần dòng tiêu đề organ_id, name, abbreviation, parent_organ_id; JSON là mảng các đối tượng có các khóa đó.", nil)
+	}
+	var report *org.ImportReport
+	err = pgx.BeginFunc(r.Context(), s.pool, func(tx pgx.Tx) error {
+		report, err = org.ImportDirectory(r.Context(), tx, entries)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.showAgencies(w, r, http.StatusOK, org.Agency{}, "", report)
 }

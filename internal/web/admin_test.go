@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -51,6 +53,12 @@ func TestAdministrationAPI(t *testing.T) {
 	admin.post(fmt.Sprintf("/users/%d/enable", id), ``, http.StatusOK)
 	if status, _ := newBrowser(t, ts.URL).login("vanthu.moi", "Dem-trang-2027"); status != http.StatusOK {
 		t.Errorf("the enabled account cannot sign in: %d", status)
+	}
+
+	token := admin.post(fmt.Sprintf("/users/%d/token", id), `{"name":"Cổng dịch vụ công tỉnh"}`, http.StatusCreated)["token"].(string)
+	machine := &apiClient{t: t, base: ts.URL + "/api/v1", token: token}
+	if _, me := machine.do("GET", "/me", "", nil); me["username"] != "vanthu.moi" {
+		t.Errorf("the issued token acts as %v", me["username"])
 	}
 
 	commune := userID(t, srv, "chuyenvien.yenninh")
@@ -130,9 +138,40 @@ func TestKeysPage(t *testing.T) {
 			t.Errorf("the keys page lacks %q", want)
 		}
 	}
+	status, page = postFile(t, b, "/admin/agencies/import", "danh-muc.csv",
+		"organ_id,name,abbreviation,parent_organ_id\n000.10.09.H56,Ủy ban nhân dân xã Động Đạt,UBND,000.00.09.H56\n")
+	if status != http.StatusOK || !strings.Contains(page, "Đã thêm 1, cập nhật 0, giữ nguyên 0, từ chối 0 cơ quan.") ||
+		!strings.Contains(page, "Ủy ban nhân dân xã Động Đạt") {
+		t.Errorf("directory import: %d", status)
+	}
+
 	specialist := newBrowser(t, ts.URL)
 	specialist.login("chuyenvien.tckh", demoPassword)
 	if status, _ := specialist.get("/admin/keys"); status != http.StatusForbidden {
 		t.Errorf("a specialist opens the keys page: %d", status)
 	}
+}
+
+// postFile posts a file as the browser's form would, with its CSRF token.
+func postFile(t *testing.T, b *browser, path, name, content string) (int, string) {
+	t.Helper()
+	_, page := b.get("/admin/agencies")
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token on the agencies page")
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf_token", m[1])
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write([]byte(content))
+	mw.Close()
+	resp, err := b.client.Post(b.base+path, mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out bytes.Buffer
+	out.ReadFrom(resp.Body)
+	return resp.StatusCode, out.String()
 }
