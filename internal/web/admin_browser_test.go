@@ -101,6 +101,27 @@ func TestAdministratorAddsUserInChromium(t *testing.T) {
 		t.Errorf("the new user's row: %q", list)
 	}
 	saveScreenshot(t, "admin-users.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+	err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.Search(`//a[text()="chuyenvien.lan"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#token-form`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveScreenshot(t, "admin-user.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+	err = chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/admin/agencies"), chromedp.WaitVisible(chromedp.CSS(`table.agencies`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveScreenshot(t, "admin-agencies.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+	err = chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/admin/audit?actor=quantri.huyen"), chromedp.WaitVisible(chromedp.CSS(`table.audit`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trail := browse(t, ctx, chromedp.Text(chromedp.CSS(`table.audit`))); !strings.Contains(trail, "user.create") {
+		t.Errorf("the audit page lacks the account's creation: %q", trail)
+	}
+	saveScreenshot(t, "admin-audit.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 	signOut(t, ctx)
 
 	// Something waits for the new specialist: the top bar counts it.
@@ -110,7 +131,7 @@ func TestAdministratorAddsUserInChromium(t *testing.T) {
 		t.Errorf("unread count %q", n)
 	}
 	saveScreenshot(t, "new-user-home.png", browse(t, ctx, chromedp.FullScreenshot(100)))
-	err := chromedp.Do(ctx,
+	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`a.notify-badge`)),
 		chromedp.WaitVisible(chromedp.CSS(`ul.notifications li.unread`)),
 	)
