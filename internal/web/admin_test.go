@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/png"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -138,11 +140,25 @@ func TestKeysPage(t *testing.T) {
 			t.Errorf("the keys page lacks %q", want)
 		}
 	}
-	status, page = postFile(t, b, "/admin/agencies/import", "danh-muc.csv",
+	status, page = postFile(t, b, "/admin/agencies/import", "file", "danh-muc.csv",
 		"organ_id,name,abbreviation,parent_organ_id\n000.10.09.H56,Ủy ban nhân dân xã Động Đạt,UBND,000.00.09.H56\n")
 	if status != http.StatusOK || !strings.Contains(page, "Đã thêm 1, cập nhật 0, giữ nguyên 0, từ chối 0 cơ quan.") ||
 		!strings.Contains(page, "Ủy ban nhân dân xã Động Đạt") {
 		t.Errorf("directory import: %d", status)
+	}
+
+	// The seal image: a PNG is kept in the keyring and shown; anything else is refused.
+	if _, page := postFile(t, b, "/admin/keys/seal", "image", "dau.jpg", "not a png"); !strings.Contains(page, "Ảnh phải là tệp PNG") {
+		t.Error("a file that is not a PNG was not refused")
+	}
+	var seal bytes.Buffer
+	png.Encode(&seal, image.NewRGBA(image.Rect(0, 0, 8, 8)))
+	if _, page := postFile(t, b, "/admin/keys/seal", "image", "dau.png", seal.String()); !strings.Contains(page, "Đã lưu ảnh con dấu") ||
+		!strings.Contains(page, "data:image/png;base64,") {
+		t.Error("the seal image is not shown after the upload")
+	}
+	if stored, err := keys.SealImage(demo.DistrictID); err != nil || !bytes.Equal(stored, seal.Bytes()) {
+		t.Errorf("the keyring holds %d bytes, %v", len(stored), err)
 	}
 
 	specialist := newBrowser(t, ts.URL)
@@ -153,7 +169,7 @@ func TestKeysPage(t *testing.T) {
 }
 
 // postFile posts a file as the browser's form would, with its CSRF token.
-func postFile(t *testing.T, b *browser, path, name, content string) (int, string) {
+func postFile(t *testing.T, b *browser, path, field, name, content string) (int, string) {
 	t.Helper()
 	_, page := b.get("/admin/agencies")
 	m := csrfField.FindStringSubmatch(page)
@@ -163,7 +179,7 @@ func postFile(t *testing.T, b *browser, path, name, content string) (int, string
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	mw.WriteField("csrf_token", m[1])
-	fw, _ := mw.CreateFormFile("file", name)
+	fw, _ := mw.CreateFormFile(field, name)
 	fw.Write([]byte(content))
 	mw.Close()
 	resp, err := b.client.Post(b.base+path, mw.FormDataContentType(), &body)
