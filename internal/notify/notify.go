@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -76,6 +77,7 @@ type Inserter interface {
 // and have an address, queues the e-mail in the same transaction. jobs may be nil
 // (no e-mail is queued); a disabled user is not notified.
 func Notify(ctx context.Context, tx pgx.Tx, jobs Inserter, userID int64, documentID *int64, kind Kind, text string) error {
+	text = shorten(text)
 	var email string
 	var mode Mode
 	err := tx.QueryRow(ctx, `
@@ -97,6 +99,17 @@ func Notify(ctx context.Context, tx pgx.Tx, jobs Inserter, userID int64, documen
 		return fmt.Errorf("notify: unable to queue the e-mail to user %d: %w", userID, err)
 	}
 	return nil
+}
+
+// MaxText is the longest notification text the table keeps (characters).
+const MaxText = 1000
+
+// shorten cuts a text longer than MaxText, ending it with an ellipsis.
+func shorten(text string) string {
+	if utf8.RuneCountInString(text) <= MaxText {
+		return text
+	}
+	return string([]rune(text)[:MaxText-1]) + "…"
 }
 
 func immediateBody(text string) string {
