@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/mail"
 	"os"
 	"strconv"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"edms/internal/docs"
 	"edms/internal/liaison/conformance"
 	"edms/internal/liaison/exchange"
+	"edms/internal/notify"
 	"edms/internal/signing"
 	"edms/internal/signing/docsign"
 	"edms/internal/web"
@@ -34,6 +36,8 @@ type httpConfig struct {
 	trustProxy    bool
 	proxyHops     int
 	secureCookies bool
+	// mail is the SMTP server notifications are e-mailed through (empty Addr: none).
+	mail notify.Mailer
 }
 
 func addHTTPFlags(fs *flag.FlagSet, defaultListen string) *httpConfig {
@@ -48,12 +52,19 @@ func addHTTPFlags(fs *flag.FlagSet, defaultListen string) *httpConfig {
 		"with -trust-proxy: how many proxies append to X-Forwarded-For; the client address is read that many entries from the right (env EDMS_PROXY_HOPS)")
 	fs.BoolVar(&c.secureCookies, "secure-cookies", os.Getenv("EDMS_SECURE_COOKIES") == "1",
 		"always mark cookies Secure (a TLS proxy that sends no X-Forwarded-Proto) (env EDMS_SECURE_COOKIES=1)")
+	fs.StringVar(&c.mail.Addr, "smtp-addr", os.Getenv("EDMS_SMTP_ADDR"),
+		"SMTP server (host:port) that e-mails notifications and the morning digest; empty: no e-mail (env EDMS_SMTP_ADDR)")
+	fs.StringVar(&c.mail.From, "smtp-from", envOr("EDMS_SMTP_FROM", "edms <edms@localhost>"),
+		"sender address of the e-mails (env EDMS_SMTP_FROM)")
 	return c
 }
 
 func (c *httpConfig) validate() error {
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("give both -tls-cert and -tls-key, or neither")
+	}
+	if _, err := mail.ParseAddress(c.mail.From); c.mail.Addr != "" && err != nil {
+		return fmt.Errorf("-smtp-from %q: %w", c.mail.From, err)
 	}
 	return nil
 }
@@ -135,7 +146,7 @@ func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docs
 			n.web.Exchange = n.link
 		}
 	}
-	if err := n.newJobs(pool); err != nil {
+	if err := n.newJobs(pool, &hc.mail); err != nil {
 		return nil, err
 	}
 	if keys.Dir == "" {
@@ -225,11 +236,12 @@ const stuckJobsRescuedAfter = 11 * time.Minute
 
 // newJobs creates River, the job queue, and gives it to the documents service, which
 // inserts jobs in its steps' transactions from now on; serve starts it working. Its
-// periodic jobs (pending number stamps, deadline reminders) run on the node River
+// periodic jobs (pending number stamps, deadline reminders, the notifications' morning digest) run on the node River
 // elects leader, so several nodes on one database do not repeat them.
-func (n *node) newJobs(pool *pgxpool.Pool) error {
+func (n *node) newJobs(pool *pgxpool.Pool, mail *notify.Mailer) error {
 	workers := river.NewWorkers()
 	periodic := n.documents.Jobs(workers, 30*time.Second)
+	periodic = append(periodic, notify.Register(workers, pool, mail)...)
 	queues := map[string]river.QueueConfig{river.QueueDefault: defaultQueue}
 	if n.link != nil {
 		n.link.Register(workers)

@@ -244,14 +244,10 @@ func normaliseNumbers(v any) any {
 // ForObject lists the entries about one object, oldest first.
 func ForObject(ctx context.Context, db store.DB, objectType, objectID string) ([]Entry, error) {
 	rows, err := db.Query(ctx, `
-		SELECT id, at, actor_id, actor, agency_id, action, object_type, object_id, client_ip, detail
+		SELECT `+entryColumns+`
 		FROM audit_log WHERE object_type = $1 AND object_id = $2 ORDER BY id`, objectType, objectID)
 	if err != nil {
 		return nil, fmt.Errorf("audit: unable to list entries: %w", err)
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Entry, error) {
-		var e Entry
-		err := row.Scan(&e.ID, &e.At, &e.ActorID, &e.Actor, &e.AgencyID, &e.Action, &e.ObjectType, &e.ObjectID, &e.ClientIP, &e.Detail)
-		return e, err
-	})
+	return collectEntries(rows)
 }

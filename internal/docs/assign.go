@@ -104,7 +104,7 @@ func (s *Service) insertAssignment(ctx context.Context, tx pgx.Tx, a Actor, d *R
 			return err
 		}
 	}
-	return s.recordHandover(ctx, tx, Handover{DocumentID: d.ID, AssignmentID: id, Kind: HandoverAssign, Role: l.Role,
+	return s.recordHandover(ctx, tx, d, Handover{DocumentID: d.ID, AssignmentID: id, Kind: HandoverAssign, Role: l.Role,
 		FromUserID: a.UserID, ToUserID: l.UserID, ToUnitID: l.UnitID, Deadline: l.Deadline, Note: l.Note})
 }
 
@@ -272,7 +272,7 @@ func (s *Service) AssignHandler(ctx context.Context, a Actor, assignmentID, hand
 			handlerID, a.UserID, as.ID); err != nil {
 			return fmt.Errorf("docs: unable to save the handler: %w", err)
 		}
-		if err := s.recordHandover(ctx, tx, Handover{DocumentID: d.ID, AssignmentID: as.ID, Kind: HandoverHandler, Role: as.Role,
+		if err := s.recordHandover(ctx, tx, d, Handover{DocumentID: d.ID, AssignmentID: as.ID, Kind: HandoverHandler, Role: as.Role,
 			FromUserID: a.UserID, ToUserID: handlerID, Deadline: as.Deadline}); err != nil {
 			return err
 		}

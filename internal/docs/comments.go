@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"edms/internal/notify"
 	"edms/internal/store"
 )
 
@@ -148,19 +149,9 @@ func (s *Service) notifyMentions(ctx context.Context, tx pgx.Tx, a Actor, d *Rec
 			continue
 		}
 		text := fmt.Sprintf("%s nhắc đến bạn trong ý kiến về văn bản: %s", s.userName(ctx, tx, a.UserID), shorten(d.Subject, 200))
-		if err := notify(ctx, tx, u, d.ID, "mention", text, s.now()); err != nil {
+		if err := s.notifyUser(ctx, tx, u, d, notify.Mention, text); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// notify writes a notification for a user, in the transaction of its cause.
-func notify(ctx context.Context, tx pgx.Tx, userID, docID int64, kind, text string, at time.Time) error {
-	_, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, document_id, kind, text, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		userID, docID, kind, text, at)
-	if err != nil {
-		return fmt.Errorf("docs: unable to notify user %d: %w", userID, err)
 	}
 	return nil
 }

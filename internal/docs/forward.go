@@ -48,7 +48,8 @@ type Handover struct {
 	At           time.Time
 }
 
-func (s *Service) recordHandover(ctx context.Context, tx pgx.Tx, h Handover) error {
+// recordHandover records one hand-over of a document and notifies the person it names.
+func (s *Service) recordHandover(ctx context.Context, tx pgx.Tx, d *Record, h Handover) error {
 	var role *AssignmentRole
 	if h.Role != "" {
 		role = &h.Role
@@ -59,7 +60,7 @@ func (s *Service) recordHandover(ctx context.Context, tx pgx.Tx, h Handover) err
 		h.Deadline, strings.TrimSpace(h.Note), s.now()); err != nil {
 		return fmt.Errorf("docs: unable to record the hand-over: %w", err)
 	}
-	return nil
+	return s.notifyAssigned(ctx, tx, h.ToUserID, d)
 }
 
 // Handovers lists the hand-overs of a document the actor may see, oldest first.
@@ -121,7 +122,7 @@ func (s *Service) Forward(ctx context.Context, a Actor, docID, toUserID int64, n
 		if err := s.grantIfSecret(ctx, tx, d, toUserID, a.UserID); err != nil {
 			return err
 		}
-		if err := s.recordHandover(ctx, tx, Handover{DocumentID: d.ID, AssignmentID: as.ID, Kind: HandoverForward, Role: as.Role,
+		if err := s.recordHandover(ctx, tx, d, Handover{DocumentID: d.ID, AssignmentID: as.ID, Kind: HandoverForward, Role: as.Role,
 			FromUserID: a.UserID, ToUserID: toUserID, Deadline: as.Deadline, Note: note}); err != nil {
 			return err
 		}
@@ -205,7 +206,7 @@ func (s *Service) Reassign(ctx context.Context, a Actor, assignmentID int64, to 
 		if err := s.grantIfSecret(ctx, tx, d, to.UserID, a.UserID); err != nil {
 			return err
 		}
-		if err := s.recordHandover(ctx, tx, Handover{DocumentID: d.ID, AssignmentID: as.ID, Kind: HandoverReassign, Role: as.Role,
+		if err := s.recordHandover(ctx, tx, d, Handover{DocumentID: d.ID, AssignmentID: as.ID, Kind: HandoverReassign, Role: as.Role,
 			FromUserID: a.UserID, ToUserID: to.UserID, ToUnitID: to.UnitID, Deadline: deadline, Note: note}); err != nil {
 			return err
 		}
@@ -229,7 +230,7 @@ func (s *Service) TakeBack(ctx context.Context, a Actor, docID int64, note strin
 			if _, err := tx.Exec(ctx, `UPDATE documents SET due_date = NULL WHERE id = $1`, d.ID); err != nil {
 				return fmt.Errorf("docs: unable to clear the deadline: %w", err)
 			}
-			return s.recordHandover(ctx, tx, Handover{DocumentID: d.ID, Kind: HandoverTakeBack, FromUserID: a.UserID, Note: note})
+			return s.recordHandover(ctx, tx, d, Handover{DocumentID: d.ID, Kind: HandoverTakeBack, FromUserID: a.UserID, Note: note})
 		}))
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"edms/internal/notify"
 	"edms/internal/store"
 )
 
@@ -85,7 +86,7 @@ func (s *Service) Distribute(ctx context.Context, a Actor, docID int64, in Inter
 		}
 		text := fmt.Sprintf("%s gửi bạn văn bản nội bộ: %s", s.userName(ctx, tx, a.UserID), shorten(d.Subject, 200))
 		for _, u := range notified {
-			if err := notify(ctx, tx, u, d.ID, "internal", text, s.now()); err != nil {
+			if err := s.notifyUser(ctx, tx, u, d, notify.Internal, text); err != nil {
 				return err
 			}
 		}

@@ -140,7 +140,10 @@ func (s *Service) transitionTx(ctx context.Context, tx pgx.Tx, a Actor, m *machi
 			return err
 		}
 	}
-	return s.moveState(ctx, tx, a, m, d, action, note)
+	if err := s.moveState(ctx, tx, a, m, d, action, note); err != nil {
+		return err
+	}
+	return s.notifyStep(ctx, tx, d, action, note)
 }
 
 // enter locks the document, if the actor may see it, and checks that the action is

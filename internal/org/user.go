@@ -125,6 +125,42 @@ func DisableUser(ctx context.Context, db store.DB, userID int64) error {
 	return updateUser(ctx, db, userID, `UPDATE users SET disabled_at = coalesce(disabled_at, now()), updated_at = now() WHERE id = $1`)
 }
 
+// EnableUser lets a disabled user sign in again.
+func EnableUser(ctx context.Context, db store.DB, userID int64) error {
+	return updateUser(ctx, db, userID, `UPDATE users SET disabled_at = NULL, updated_at = now() WHERE id = $1`)
+}
+
+// MemberByID returns a user of the agency, locked for the caller's transaction, or
+// ErrUserNotFound when they are not its member: an agency's administrator manages its
+// own people only.
+func MemberByID(ctx context.Context, tx pgx.Tx, userID, agencyID int64) (*User, error) {
+	return scanUser(tx.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE id = $1
+		AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.agency_id = $2) FOR UPDATE`, userID, agencyID))
+}
+
+// AgencyMember is a member of an agency as its administrator lists them.
+type AgencyMember struct {
+	User
+	Position string
+	UnitName string
+}
+
+// AgencyMembers lists the members of an agency by username.
+func AgencyMembers(ctx context.Context, db store.DB, agencyID int64) ([]AgencyMember, error) {
+	rows, err := db.Query(ctx, `
+		SELECT u.id, u.username, u.full_name, u.email, u.password_hash, u.disabled_at, m.position, coalesce(un.name, '')
+		FROM memberships m JOIN users u ON u.id = m.user_id LEFT JOIN units un ON un.id = m.unit_id
+		WHERE m.agency_id = $1 ORDER BY u.username`, agencyID)
+	if err != nil {
+		return nil, fmt.Errorf("org: unable to list the agency's members: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (AgencyMember, error) {
+		var m AgencyMember
+		err := row.Scan(&m.ID, &m.Username, &m.FullName, &m.Email, &m.PasswordHash, &m.DisabledAt, &m.Position, &m.UnitName)
+		return m, err
+	})
+}
+
 func updateUser(ctx context.Context, db store.DB, userID int64, sql string, args ...any) error {
 	tag, err := db.Exec(ctx, sql, append([]any{userID}, args...)...)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -71,6 +72,9 @@ func (ts *TrustStore) Add(c *x509.Certificate) {
 	ts.roots.AddCert(c)
 	ts.anchors = append(ts.anchors, c)
 }
+
+// Anchors lists the trusted anchors (the administration page shows them).
+func (ts *TrustStore) Anchors() []*x509.Certificate { return slices.Clone(ts.anchors) }
 
 // Skipped names the files and blocks of the trust folder that were not used, each
 // with the reason ("bad.pem: block 2 is a PRIVATE KEY, not a certificate").

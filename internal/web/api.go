@@ -101,31 +101,21 @@ func (s *Server) apiUnits(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
-	rows, err := s.pool.Query(r.Context(), `
-		SELECT u.username, u.full_name, u.disabled_at IS NULL, m.position, coalesce(un.name, '')
-		FROM memberships m JOIN users u ON u.id = m.user_id LEFT JOIN units un ON un.id = m.unit_id
-		WHERE m.agency_id = $1 ORDER BY u.username`, principalOf(r).AgencyID)
+	members, err := org.AgencyMembers(r.Context(), s.pool, principalOf(r).AgencyID)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	type userJSON struct {
+		ID       int64  `json:"id"`
 		Username string `json:"username"`
 		FullName string `json:"full_name"`
 		Active   bool   `json:"active"`
 		Position string `json:"position,omitempty"`
 		Unit     string `json:"unit,omitempty"`
 	}
-	out := []userJSON{}
-	for rows.Next() {
-		var u userJSON
-		if err := rows.Scan(&u.Username, &u.FullName, &u.Active, &u.Position, &u.Unit); err != nil {
-			return err
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return err
+	out := make([]userJSON, len(members))
+	for i, m := range members {
+		out[i] = userJSON{m.ID, m.Username, m.FullName, m.Active(), m.Position, m.UnitName}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"edms/internal/access"
 	"edms/internal/docs"
+	"edms/internal/notify"
 	"edms/internal/org"
 )
 
@@ -51,6 +52,7 @@ type pageBase struct {
 	CanOperate bool // the agency's administrator: the exchange queue
 	Year       int
 	Flash      *flash
+	Unread     int // unread notifications (notifications.go)
 }
 
 func (s *Server) base(w http.ResponseWriter, r *http.Request) (pageBase, error) {
@@ -59,7 +61,11 @@ func (s *Server) base(w http.ResponseWriter, r *http.Request) (pageBase, error) 
 	if err != nil {
 		return pageBase{}, err
 	}
-	return pageBase{User: p.User, CSRF: p.CSRFToken, AgencyName: agency.Name,
+	unread, err := notify.Unread(r.Context(), s.pool, p.User.ID)
+	if err != nil {
+		return pageBase{}, err
+	}
+	return pageBase{User: p.User, CSRF: p.CSRFToken, AgencyName: agency.Name, Unread: unread,
 		CanDraft: s.can(r, access.OutgoingDraft), CanReceive: s.can(r, access.IncomingReceive),
 		CanPrint: s.can(r, access.RegisterPrint), CanSend: s.can(r, access.OutgoingSend),
 		CanReport: s.can(r, access.ReportRead), CanRecords: s.can(r, access.RecordManage), CanOperate: s.can(r, access.OrgManage), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil

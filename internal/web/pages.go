@@ -181,6 +181,10 @@ type homeView struct {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	p := principalOf(r)
+	if !s.can(r, access.DocumentRead) && s.can(r, access.UserRead) { // the administrator sees no documents
+		http.Redirect(w, r, "/admin", http.StatusSeeOther)
+		return nil
+	}
 	ctx := r.Context()
 	agency, err := org.AgencyByID(ctx, s.pool, p.AgencyID)
 	if err != nil {

@@ -30,6 +30,11 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeViewer(r)
 	s.routeFind(r)
 	s.handle(r, "exchange.queue", "GET", "/exchange/queue", need(access.OrgManage), asPage, s.exchangeQueuePage)
+	s.routeAdmin(r)
+	s.routeAdminKeys(r)
+	s.routeAccount(r)
+	s.routeNotifications(r)
+	s.routeAuditPage(r)
 
 	// JSON API.
 	api := r.PathPrefix("/api/v1").Subrouter()
@@ -49,4 +54,8 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeInternalAPI(api)
 	s.routeViewerAPI(api)
 	s.routeFindAPI(api)
+	s.routeAdminAPI(api)
+	s.routeAccountAPI(api)
+	s.routeNotificationsAPI(api)
+	s.routeAuditAPI(api)
 }

@@ -34,6 +34,16 @@ var routesWithoutDocument = map[string]string{
 	"draft.create": "creates a draft (the form cannot name a replaced document)", "receive.create": "creates a document",
 	"receive.edxml": "creates a document", "api.incoming.receive": "creates a document", "api.incoming.edxml": "creates a document",
 	"api.users.create": "directory", "api.records.create": "creates a record", "records.open": "creates a record",
+	// Administration, own account and notifications (admin.go, account.go, notifications.go): people, agencies and
+	// the person's own notifications; their agency and ownership checks are tested in admin_test.go.
+	"admin.users.create": "directory", "admin.user.placement": "directory", "admin.user.state": "directory",
+	"admin.user.password": "directory", "admin.user.token": "directory", "admin.agencies.save": "directory",
+	"admin.agencies.import": "directory", "admin.agency.unit": "directory", "admin.keys.seal": "keyring",
+	"admin.keys.signature": "keyring", "account.password": "session", "api.account.password": "session",
+	"notifications.read": "own notification", "notifications.read_all": "own notifications", "notifications.settings": "own setting",
+	"api.notifications.read": "own notification", "api.notifications.settings": "own setting",
+	"api.user.placement": "directory", "api.user.disable": "directory", "api.user.enable": "directory",
+	"api.user.password": "directory", "api.user.token": "directory", "api.agencies.save": "directory", "api.units.save": "directory",
 }
 
 // TestHiddenDocumentsRefuseEveryWrite walks the route table and, for every

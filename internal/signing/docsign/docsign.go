@@ -76,8 +76,13 @@ func (k Keyring) TrustStore() (*signing.TrustStore, error) {
 	return trust, nil
 }
 
+// validKeyName refuses names that would leave the keyring's folders.
+func validKeyName(name string) bool {
+	return name != "" && !strings.ContainsAny(name, `/\`) && !strings.HasPrefix(name, ".")
+}
+
 func (k Keyring) open(kind, name string) (*signing.Identity, error) {
-	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
+	if !validKeyName(name) {
 		return nil, fmt.Errorf("docsign: bad key name %q", name)
 	}
 	base := filepath.Join(k.Dir, kind, name)
@@ -128,7 +133,11 @@ func (h *Hook) SignAsLeader(ctx context.Context, in io.Reader, out io.Writer, s 
 		return keyError(err, "người ký "+s.Signer.FullName)
 	}
 	defer id.Close()
-	block := signing.PersonBlock{Position: positionLines(s.Signer), FullName: s.Signer.FullName}
+	image, err := h.Keys.SignatureImage(s.Username)
+	if err != nil {
+		return err
+	}
+	block := signing.PersonBlock{Position: positionLines(s.Signer), FullName: s.Signer.FullName, Signature: image}
 	return transform(in, out, func(doc signing.Document, w io.Writer) error {
 		signer := &signing.Signer{Identity: id, Clock: func() time.Time { return s.At }}
 		return signer.SignPerson(doc, w, signing.PersonSignature{PersonBlock: block, Rect: h.Layout.Signature})
@@ -173,9 +182,13 @@ func (h *Hook) SealAsAgency(ctx context.Context, in io.Reader, out io.Writer, s 
 		return keyError(err, "cơ quan "+s.AgencyName)
 	}
 	defer id.Close()
+	image, err := h.Keys.SealImage(s.OrganID)
+	if err != nil {
+		return err
+	}
 	return transform(in, out, func(doc signing.Document, w io.Writer) error {
 		signer := &signing.Signer{Identity: id, Clock: func() time.Time { return s.At }}
-		return signer.ApplySeal(doc, w, signing.Seal{AgencyName: s.AgencyName})
+		return signer.ApplySeal(doc, w, signing.Seal{AgencyName: s.AgencyName, Image: image})
 	})
 }
 
