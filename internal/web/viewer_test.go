@@ -152,7 +152,7 @@ func dragPlacement(t *testing.T, ctx context.Context, base string, id int64) {
 	waitDrawn(t, ctx)
 	waitContains(t, ctx, "#placement-status", "Không tìm thấy đủ chỗ ghi số, ngày")
 	box := `document.querySelector('.stamp-box[data-area="number"]').getBoundingClientRect()`
-	before := browse(t, ctx, chromedp.Evaluate[map[string]float64](`(() => { const r = ` + box + `; return {x: r.x + r.width / 2, y: r.y + r.height / 2, top: r.top}; })()`))
+	before := browse(t, ctx, chromedp.Evaluate[map[string]float64](`(() => { const r = `+box+`; return {x: r.x + r.width / 2, y: r.y + r.height / 2, top: r.top}; })()`))
 	x, y := before["x"], before["y"]
 	err := chromedp.Do(ctx,
 		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
