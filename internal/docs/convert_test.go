@@ -74,7 +74,7 @@ func TestDocxDraftIsConvertedToPDFKeepingVietnamese(t *testing.T) {
 	}
 	pdf, err := currentPDF(ctx, f.pool, id)
 	must(t, err)
-	if pdf.Kind != KindRendition || pdf.Name != "ke-hoach.pdf" {
+	if pdf.Kind != KindRendition || pdf.Name != "du-thao-v1-ke-hoach-chuyen-doi-so.pdf" {
 		t.Fatalf("current PDF %+v", pdf)
 	}
 	path := filepath.Join(t.TempDir(), "rendition.pdf")

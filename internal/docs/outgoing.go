@@ -22,7 +22,7 @@ var outgoing = newMachine(Outgoing, "outgoing_state", func(d *Record) OutgoingSt
 	},
 	[]transition{
 		newTransition("submit", []OutgoingState{OutDraft, OutReturned}, OutInReview, access.OutgoingDraft, "người soạn thảo", "trình duyệt"),
-		newTransition("return", []OutgoingState{OutInReview}, OutReturned, access.OutgoingReview, "lãnh đạo đơn vị soạn thảo", "trả lại để sửa"),
+		newTransition("return", []OutgoingState{OutInReview, OutApproved}, OutReturned, access.OutgoingApprove, "lãnh đạo đơn vị soạn thảo hoặc lãnh đạo cơ quan", "trả lại để sửa"),
 		newTransition("approve", []OutgoingState{OutInReview}, OutApproved, access.OutgoingApprove, "lãnh đạo đơn vị soạn thảo", "duyệt"),
 		newTransition("submit_signature", []OutgoingState{OutApproved}, OutPendingSignature, access.OutgoingApprove, "lãnh đạo đơn vị soạn thảo", "trình ký"),
 		newTransition("return_signature", []OutgoingState{OutPendingSignature}, OutReturned, access.OutgoingSign, "người có thẩm quyền ký", "trả lại để sửa"),
@@ -120,16 +120,8 @@ func (s *Service) addDraftVersion(ctx context.Context, tx pgx.Tx, docID int64, i
 // drafter revises a draft or a returned document; the reviewer may revise during review.
 func (s *Service) AddVersion(ctx context.Context, a Actor, docID int64, in FileInput, note string) error {
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		d, err := s.lockDocument(ctx, tx, a, docID)
-		if err != nil {
+		if _, err := s.lockRevisable(ctx, tx, a, docID); err != nil {
 			return err
-		}
-		switch {
-		case (d.OutgoingState == OutDraft || d.OutgoingState == OutReturned) && d.CreatedBy == a.UserID:
-		case d.OutgoingState == OutInReview && s.Access.Can(a.UserID, a.AgencyID, access.OutgoingReview):
-		default:
-			return forbidden("Chỉ người soạn thảo (khi dự thảo hoặc bị trả lại) hoặc lãnh đạo đơn vị (khi đang duyệt) được sửa dự thảo.",
-				"user %d may not revise document %d in state %s", a.UserID, docID, d.OutgoingState)
 		}
 		if err := s.addDraftVersion(ctx, tx, docID, in, a.UserID, note); err != nil {
 			return err
@@ -170,7 +162,9 @@ func (s *Service) Submit(ctx context.Context, a Actor, docID int64, note string)
 	})
 }
 
-// Return sends a document under review back to its drafter with comments.
+// Return sends a document under review, or approved and not yet submitted for
+// signature, back to its drafter with comments; the agency's leaders may return any
+// unit's draft.
 func (s *Service) Return(ctx context.Context, a Actor, docID int64, comments string) error {
 	return s.transitionOutgoing(ctx, a, docID, "return", comments, needsText(comments, returnWithoutComments, s.unitHeadOnly(a)))
 }

@@ -1,0 +1,125 @@
+package docs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"edms/internal/access"
+	"edms/internal/store"
+)
+
+// lockRevisable locks a draft the actor may revise (its metadata or its file): the
+// drafter while it is a draft or returned, the reviewer while it is under review.
+func (s *Service) lockRevisable(ctx context.Context, tx pgx.Tx, a Actor, docID int64) (*Record, error) {
+	d, err := s.lockDocument(ctx, tx, a, docID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case d.Direction == Outgoing && (d.OutgoingState == OutDraft || d.OutgoingState == OutReturned) && d.CreatedBy == a.UserID:
+	case d.Direction == Outgoing && d.OutgoingState == OutInReview && s.Access.Can(a.UserID, a.AgencyID, access.OutgoingReview):
+	default:
+		return nil, forbidden("Chỉ người soạn thảo (khi dự thảo hoặc bị trả lại) hoặc lãnh đạo đơn vị (khi đang duyệt) được sửa dự thảo.",
+			"user %d may not revise document %d in state %s", a.UserID, docID, d.OutgoingState)
+	}
+	return d, nil
+}
+
+// DraftEdit is the metadata of a draft its drafter may correct.
+type DraftEdit struct {
+	Type       TypeCode
+	Subject    string
+	Place      string
+	Urgency    Urgency
+	DueDate    *time.Time
+	Recipients []Recipient
+}
+
+// EditDraft corrects the metadata of a draft and replaces its recipients.
+func (s *Service) EditDraft(ctx context.Context, a Actor, docID int64, in DraftEdit) error {
+	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		d, err := s.lockRevisable(ctx, tx, a, docID)
+		if err != nil {
+			return err
+		}
+		edited := d.Document
+		edited.Type, edited.Subject, edited.Place, edited.Urgency = in.Type, in.Subject, in.Place, in.Urgency
+		edited.DueDate, edited.Recipients = in.DueDate, in.Recipients
+		if err := validateMetadata(&edited, s.today(), draftLimits); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE documents SET type = $2, subject = $3, place = $4, urgency = $5, due_date = $6,
+			updated_at = now() WHERE id = $1`, docID, edited.Type, edited.Subject, edited.Place, edited.Urgency, edited.DueDate)
+		if err != nil {
+			return fmt.Errorf("docs: unable to edit draft %d: %w", docID, err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM document_recipients WHERE document_id = $1`, docID); err != nil {
+			return fmt.Errorf("docs: unable to replace the recipients of draft %d: %w", docID, err)
+		}
+		if err := insertRecipients(ctx, tx, docID, edited.Recipients); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "edit", docID, map[string]any{"subject": edited.Subject, "type": edited.Type,
+			"before": map[string]any{"subject": d.Subject, "type": d.Type}})
+	})
+}
+
+// DeleteDraft removes a draft that was never issued from every list. Its drafter (or
+// the head of its unit, or a leader) deletes it while it is a draft or returned; the
+// row and its versions are kept, and the audit trail names who deleted it and why.
+func (s *Service) DeleteDraft(ctx context.Context, a Actor, docID int64, reason string) error {
+	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		d, err := s.lockDocument(ctx, tx, a, docID)
+		if err != nil {
+			return err
+		}
+		if d.Direction != Outgoing || d.CodeNumber != "" || !slices.Contains([]OutgoingState{OutDraft, OutReturned}, d.OutgoingState) {
+			return &Error{Kind: ErrIllegalTransition, Message: "Chỉ xóa được dự thảo chưa trình hoặc bị trả lại; văn bản đã trình ký hoặc đã ban hành không xóa được.",
+				Detail: fmt.Sprintf("document %d in state %s cannot be deleted", docID, d.OutgoingState)}
+		}
+		if d.CreatedBy != a.UserID {
+			if err := s.unitHeadOnly(a)(ctx, tx, d); err != nil {
+				return forbidden("Chỉ người soạn thảo hoặc lãnh đạo đơn vị soạn thảo được xóa dự thảo này.",
+					"user %d may not delete document %d", a.UserID, docID)
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE documents SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1`,
+			docID, a.UserID); err != nil {
+			return fmt.Errorf("docs: unable to delete draft %d: %w", docID, err)
+		}
+		if err := recordTransition(ctx, tx, docID, string(d.OutgoingState), string(d.OutgoingState), "delete", a.UserID, reason); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "delete", docID, map[string]any{"subject": d.Subject, "state": d.OutgoingState, "reason": reason})
+	})
+}
+
+// Version is one version of a document's main file with who made it.
+type Version struct {
+	File
+	By string // the full name of who uploaded or made it ("Hệ thống" for the system)
+}
+
+// Versions lists the versions of a document's main file, newest first, with their
+// PDF renditions of DOCX versions. The caller has checked that
+// the document is visible.
+func Versions(ctx context.Context, db store.DB, docID int64) ([]Version, error) {
+	rows, err := db.Query(ctx, `SELECT f.id, f.kind, f.version, f.blob_id, f.file_name, f.media_type, b.size, f.note,
+			coalesce(f.created_by, 0), f.created_at, coalesce(u.full_name, 'Hệ thống')
+		FROM document_files f JOIN blobs b ON b.id = f.blob_id LEFT JOIN users u ON u.id = f.created_by
+		WHERE f.document_id = $1 AND f.kind IN ('main', 'rendition')
+		ORDER BY f.version DESC, f.kind = 'main' DESC, f.id DESC`, docID)
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to list the versions of document %d: %w", docID, err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Version, error) {
+		var v Version
+		err := row.Scan(&v.ID, &v.Kind, &v.Version, &v.BlobID, &v.Name, &v.MediaType, &v.Size, &v.Note,
+			&v.CreatedBy, &v.CreatedAt, &v.By)
+		return v, err
+	})
+}
