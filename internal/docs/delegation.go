@@ -95,10 +95,10 @@ func (s *Service) Delegate(ctx context.Context, a Actor, in DelegationInput) (in
 		return 0, invalid("Hình thức ký phải là KT., TL. hoặc TUQ.", "unknown delegation prefix %q", in.Prefix)
 	}
 	if in.DelegateID == a.UserID {
-		return 0, invalid("Không thể ủy quyền cho chính mình.", "user %d delegates to themselves", a.UserID)
+		return 0, invalidField("delegate_id", "Không thể ủy quyền cho chính mình.", "user %d delegates to themselves", a.UserID)
 	}
 	if in.EndsOn.Before(in.StartsOn) || in.EndsOn.Before(s.today()) {
-		return 0, invalid("Thời hạn ủy quyền không hợp lệ: ngày kết thúc phải sau ngày bắt đầu và chưa qua.",
+		return 0, invalidField("ends_on", "Thời hạn ủy quyền không hợp lệ: ngày kết thúc phải sau ngày bắt đầu và chưa qua.",
 			"delegation from %s to %s", in.StartsOn.Format(time.DateOnly), in.EndsOn.Format(time.DateOnly))
 	}
 	var id int64
@@ -111,6 +111,17 @@ func (s *Service) Delegate(ctx context.Context, a Actor, in DelegationInput) (in
 		}
 		if err != nil {
 			return fmt.Errorf("docs: unable to read the delegate: %w", err)
+		}
+		var overlapping bool
+		err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM delegations WHERE agency_id = $1 AND delegator_id = $2
+			AND delegate_id = $3 AND scope = $4 AND revoked_at IS NULL AND starts_on <= $6 AND ends_on >= $5)`,
+			a.AgencyID, a.UserID, in.DelegateID, in.Scope, in.StartsOn, in.EndsOn).Scan(&overlapping)
+		if err != nil {
+			return fmt.Errorf("docs: unable to read the delegations: %w", err)
+		}
+		if overlapping {
+			return &Error{Kind: ErrDuplicate, Message: "Đã có ủy quyền này cho " + delegate + " trong khoảng thời gian đó.",
+				Detail: fmt.Sprintf("an open delegation from %d to %d overlaps", a.UserID, in.DelegateID)}
 		}
 		err = tx.QueryRow(ctx, `INSERT INTO delegations (agency_id, delegator_id, delegate_id, scope, prefix, starts_on, ends_on, note)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,

@@ -19,14 +19,58 @@ func (s *Service) lockRevisable(ctx context.Context, tx pgx.Tx, a Actor, docID i
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case d.Direction == Outgoing && (d.OutgoingState == OutDraft || d.OutgoingState == OutReturned) && d.CreatedBy == a.UserID:
-	case d.Direction == Outgoing && d.OutgoingState == OutInReview && s.Access.Can(a.UserID, a.AgencyID, access.OutgoingReview):
-	default:
+	if !s.mayRevise(a, d) {
 		return nil, forbidden("Chỉ người soạn thảo (khi dự thảo hoặc bị trả lại) hoặc lãnh đạo đơn vị (khi đang duyệt) được sửa dự thảo.",
 			"user %d may not revise document %d in state %s", a.UserID, docID, d.OutgoingState)
 	}
 	return d, nil
+}
+
+func (s *Service) mayRevise(a Actor, d *Record) bool {
+	switch {
+	case d.Direction != Outgoing:
+		return false
+	case d.OutgoingState == OutDraft || d.OutgoingState == OutReturned:
+		return d.CreatedBy == a.UserID
+	case d.OutgoingState == OutInReview:
+		return s.Access.Can(a.UserID, a.AgencyID, access.OutgoingReview)
+	}
+	return false
+}
+
+// deletable refuses to delete what is past drafting or was ever numbered.
+func deletable(d *Record) error {
+	if d.Direction != Outgoing || d.CodeNumber != "" || !slices.Contains([]OutgoingState{OutDraft, OutReturned}, d.OutgoingState) {
+		return &Error{Kind: ErrIllegalTransition, Message: "Chỉ xóa được dự thảo chưa trình hoặc bị trả lại; văn bản đã trình ký hoặc đã ban hành không xóa được.",
+			Detail: fmt.Sprintf("document %d in state %s cannot be deleted", d.ID, d.OutgoingState)}
+	}
+	return nil
+}
+
+// mayDelete refuses anyone but the drafter, the head of the drafting unit and the
+// agency's leaders.
+func (s *Service) mayDelete(ctx context.Context, db store.DB, a Actor, d *Record) error {
+	if d.CreatedBy == a.UserID {
+		return nil
+	}
+	if s.Access.Can(a.UserID, a.AgencyID, access.OutgoingSign) {
+		return nil
+	}
+	unit, err := membershipUnit(ctx, db, a)
+	if err != nil {
+		return err
+	}
+	if unit == 0 || unit != d.UnitID || !s.Access.Can(a.UserID, a.AgencyID, access.OutgoingReview) {
+		return forbidden("Chỉ người soạn thảo hoặc lãnh đạo đơn vị soạn thảo được xóa dự thảo này.",
+			"user %d may not delete document %d", a.UserID, d.ID)
+	}
+	return nil
+}
+
+// DraftRights says whether the actor may revise the document (metadata and file)
+// and delete it, for the pages to offer only what will be allowed.
+func (s *Service) DraftRights(ctx context.Context, a Actor, d *Record) (revise, remove bool) {
+	return s.mayRevise(a, d), deletable(d) == nil && s.mayDelete(ctx, s.Pool, a, d) == nil
 }
 
 // DraftEdit is the metadata of a draft its drafter may correct.
@@ -77,15 +121,11 @@ func (s *Service) DeleteDraft(ctx context.Context, a Actor, docID int64, reason 
 		if err != nil {
 			return err
 		}
-		if d.Direction != Outgoing || d.CodeNumber != "" || !slices.Contains([]OutgoingState{OutDraft, OutReturned}, d.OutgoingState) {
-			return &Error{Kind: ErrIllegalTransition, Message: "Chỉ xóa được dự thảo chưa trình hoặc bị trả lại; văn bản đã trình ký hoặc đã ban hành không xóa được.",
-				Detail: fmt.Sprintf("document %d in state %s cannot be deleted", docID, d.OutgoingState)}
+		if err := deletable(d); err != nil {
+			return err
 		}
-		if d.CreatedBy != a.UserID {
-			if err := s.unitHeadOnly(a)(ctx, tx, d); err != nil {
-				return forbidden("Chỉ người soạn thảo hoặc lãnh đạo đơn vị soạn thảo được xóa dự thảo này.",
-					"user %d may not delete document %d", a.UserID, docID)
-			}
+		if err := s.mayDelete(ctx, tx, a, d); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE documents SET deleted_at = now(), deleted_by = $2, updated_at = now() WHERE id = $1`,
 			docID, a.UserID); err != nil {

@@ -55,7 +55,7 @@ func (s *Service) CreateDraft(ctx context.Context, a Actor, in DraftInput) (int6
 		return 0, err
 	}
 	if in.File.Content == nil {
-		return 0, invalid("Chưa có tệp dự thảo.", "draft without a main file")
+		return 0, invalidField("file", "Chưa có tệp dự thảo.", "draft without a main file")
 	}
 	err := store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		unit, err := membershipUnit(ctx, tx, a)

@@ -152,7 +152,11 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) error {
 		if f.ID == fileID {
 			w.Header().Set("Content-Type", f.MediaType)
 			w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
-			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+			disposition := "attachment"
+			if r.URL.Query().Get("inline") == "1" && f.MediaType == docs.MediaPDF { // opened in the browser's viewer
+				disposition = "inline"
+			}
+			w.Header().Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": f.Name}))
 			return streamBody(w, r, func(body io.Writer) error {
 				_, err := docs.CopyBlob(ctx, s.pool, f.BlobID, body)
 				return err

@@ -23,6 +23,8 @@ func (s *Server) routes(r *mux.Router) {
 	s.handle(r, "home", "GET", "/", need(access.HomeView), asPage, s.home)
 	s.handle(r, "agency.switch", "POST", "/agency", need(access.HomeView), asPage, s.switchAgency)
 	s.routeDocumentPages(r)
+	s.routeDrafting(r)
+	s.routeDelegation(r)
 	s.handle(r, "exchange.queue", "GET", "/exchange/queue", need(access.OrgManage), asPage, s.exchangeQueuePage)
 
 	// JSON API.
@@ -36,4 +38,6 @@ func (s *Server) routes(r *mux.Router) {
 	s.handle(api, "api.audit.verify", "GET", "/audit/verify", need(access.AuditRead), asAPI, s.apiAuditVerify)
 	s.handle(api, "api.exchange.queue", "GET", "/exchange/queue", need(access.OrgManage), asAPI, s.apiExchangeQueue)
 	s.routeDocumentsAPI(api)
+	s.routeDraftingAPI(api)
+	s.routeDelegationAPI(api)
 }
