@@ -51,7 +51,7 @@ type pageBase struct {
 	// CanDelegate: the user holds a permission they may delegate (ủy quyền).
 	CanDelegate bool
 	Year        int
-	Flash      *flash
+	Flash       *flash
 }
 
 func (s *Server) base(w http.ResponseWriter, r *http.Request) (pageBase, error) {
