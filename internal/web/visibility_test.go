@@ -34,6 +34,7 @@ var routesWithoutDocument = map[string]string{
 	"draft.create": "creates a draft (the form cannot name a replaced document)", "receive.create": "creates a document",
 	"receive.edxml": "creates a document", "api.incoming.receive": "creates a document", "api.incoming.edxml": "creates a document",
 	"api.users.create": "directory", "api.records.create": "creates a record",
+	"delegation.create": "creates a delegation", "api.delegations.create": "creates a delegation",
 }
 
 // TestHiddenDocumentsRefuseEveryWrite walks the route table and, for every
@@ -118,6 +119,7 @@ type hiddenDocuments struct {
 	byState              map[string]int64 // direction/state → document
 	assignment, reminder int64
 	changeRequested      int64 // an incoming document whose sender asks a recall
+	delegation           int64 // the chairman's, which nobody else may revoke
 }
 
 func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
@@ -150,6 +152,9 @@ func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
 		VALUES ($1, 'chu_tri', $2, current_date + 7, $2, now()) RETURNING id`, assigned, h.drafter).Scan(&h.assignment))
 	must(t, pool.QueryRow(ctx, `INSERT INTO document_reminders (assignment_id, user_id, deadline, days_left, queued_on)
 		VALUES ($1, $2, current_date + 7, 7, current_date) RETURNING id`, h.assignment, h.drafter).Scan(&h.reminder))
+	must(t, pool.QueryRow(ctx, `INSERT INTO delegations (agency_id, delegator_id, delegate_id, scope, prefix, starts_on, ends_on)
+		SELECT $1, u.id, $2, 'sign', 'KT.', current_date, current_date + 7 FROM users u WHERE u.username = 'chutich.huyen'
+		RETURNING id`, h.district, h.drafter).Scan(&h.delegation))
 	h.changeRequested = h.byState["incoming/registered"]
 	_, err = pool.Exec(ctx, `INSERT INTO document_change_requests (document_id, business, reason) VALUES ($1, 1, 'Thu hồi')`, h.changeRequested)
 	must(t, err)
@@ -216,7 +221,7 @@ var stepRoute = regexp.MustCompile(`^(?:api|page)\.(outgoing|incoming)\.([a-z_]+
 func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 	name := route.GetName()
 	api := strings.HasPrefix(name, "api.")
-	vars := map[string]int64{"aid": h.assignment, "rid": h.reminder}
+	vars := map[string]int64{"aid": h.assignment, "rid": h.reminder, "did": h.delegation}
 	var fields map[string]any
 	var path string
 	switch {
@@ -230,7 +235,14 @@ func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 		case m[2] == "assign":
 			fields["lead_unit"], fields["lead_deadline"] = h.unitAbbr, "2099-12-31"
 		}
-	case name == "api.drafts.version" || name == "api.drafts.attachment":
+	case name == "api.drafts.edit" || name == "draft.edit":
+		vars["id"] = h.byState["outgoing/draft"]
+		fields = map[string]any{"type": "quyet_dinh", "subject": "Kiểm tra quyền"}
+	case name == "api.drafts.delete" || name == "draft.delete":
+		vars["id"] = h.byState["outgoing/draft"]
+		fields = map[string]any{"reason": "Kiểm tra quyền"}
+	case name == "api.delegations.revoke" || name == "delegation.revoke":
+	case name == "api.drafts.version" || name == "api.drafts.attachment" || name == "draft.version":
 		vars["id"] = h.byState["outgoing/draft"]
 		return h.upload(route, vars, map[string]string{"note": "Kiểm tra quyền"}), true
 	case name == "api.drafts.create":
