@@ -1,9 +1,12 @@
 package docs
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -162,4 +165,78 @@ func Versions(ctx context.Context, db store.DB, docID int64) ([]Version, error) 
 			&v.CreatedBy, &v.CreatedAt, &v.By)
 		return v, err
 	})
+}
+
+// ComposedNote marks a version the system laid out from the content typed in the
+// draft form.
+const ComposedNote = "Trình bày từ nội dung nhập trên biểu mẫu"
+
+// recomposed is a composed draft laid out again with its signer's block: the version
+// it supersedes and the new PDF.
+type recomposed struct {
+	sourceID int64
+	pdf      []byte
+}
+
+// recomposeForSigner lays a composed draft out again with the block of the person
+// about to sign it (authority line, position, name), outside every transaction, when
+// no signing hook draws that block. It returns nil for a draft whose current version
+// was uploaded rather than composed.
+func (s *Service) recomposeForSigner(ctx context.Context, a Actor, docID int64, in SignInput) (*recomposed, error) {
+	d, err := s.Get(ctx, a, docID)
+	if err != nil || d.Direction != Outgoing || strings.TrimSpace(d.Content) == "" {
+		return nil, err
+	}
+	var out recomposed
+	var note, issuer string
+	err = s.Pool.QueryRow(ctx, `SELECT f.id, f.note, a.name FROM document_files f JOIN agencies a ON a.id = $2
+		WHERE f.document_id = $1 AND f.kind = 'main' ORDER BY f.version DESC LIMIT 1`, docID, d.AgencyID).Scan(&out.sourceID, &note, &issuer)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && note != ComposedNote) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("docs: unable to read the composed version of document %d: %w", docID, err)
+	}
+	var signer SignerInfo
+	err = store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		if signer, _, err = s.signer(ctx, tx, a, in); err != nil {
+			return err
+		}
+		_, err = s.signingDelegation(ctx, tx, a, &signer)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	recipients, err := Recipients(ctx, s.Pool, docID)
+	if err != nil {
+		return nil, err
+	}
+	places := d.ToPlaces
+	for _, r := range recipients {
+		places = append(places, r.Name)
+	}
+	t, _ := LookupType(d.Type)
+	out.pdf, err = ComposePDF(ComposeInput{IssuerName: issuer, Type: t, Subject: d.Subject, Body: d.Content, ToPlaces: places, Signer: signer})
+	return &out, err
+}
+
+// saveRecomposed stores the recomposed draft as a new version, unless another
+// version came in meanwhile.
+func (s *Service) saveRecomposed(ctx context.Context, tx pgx.Tx, a Actor, docID int64, r *recomposed) error {
+	if r == nil {
+		return nil
+	}
+	var latest int64
+	if err := tx.QueryRow(ctx, `SELECT id FROM document_files WHERE document_id = $1 AND kind = 'main' ORDER BY version DESC LIMIT 1`,
+		docID).Scan(&latest); err != nil {
+		return fmt.Errorf("docs: unable to read the versions of document %d: %w", docID, err)
+	}
+	if latest != r.sourceID {
+		return &Error{Kind: ErrIllegalTransition, Message: "Tệp của văn bản vừa được người khác thay đổi; hãy mở lại văn bản và ký lại.",
+			Detail: fmt.Sprintf("document %d got a new version while it was laid out for signing", docID)}
+	}
+	_, err := addMainVersion(ctx, tx, docID, FileInput{MediaType: MediaPDF, Content: bytes.NewReader(r.pdf)}, a.UserID,
+		"Bản trình bày có khối chữ ký của người ký", s.maxFileSize())
+	return err
 }

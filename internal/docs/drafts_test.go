@@ -1,9 +1,11 @@
 package docs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -174,5 +176,40 @@ func TestDelegatedSigning(t *testing.T) {
 	must(t, err)
 	if len(list) != 1 || list[0].RevokedAt == nil || list[0].DelegateName != "Lê Văn Hùng" {
 		t.Errorf("delegations %+v", list)
+	}
+}
+
+// TestComposedDraftSignedByDelegatePrintsTheSignerBlock: without a signing hook, a
+// draft composed from typed content is laid out again with the delegate's block.
+func TestComposedDraftSignedByDelegatePrintsTheSignerBlock(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	today := f.svc.today()
+	_, err := f.svc.Delegate(ctx, f.in(f.leader), DelegationInput{DelegateID: f.unitHead, Scope: DelegateSigning, Prefix: "KT.",
+		StartsOn: today, EndsOn: today})
+	must(t, err)
+	congVan, _ := LookupType(TypeCongVan)
+	subject, body := "V/v rà soát hồ sơ", "Đề nghị các phòng rà soát hồ sơ."
+	pdf, err := ComposePDF(ComposeInput{IssuerName: "Ủy ban nhân dân huyện Phú Lương", Type: congVan, Subject: subject, Body: body})
+	must(t, err)
+	id := f.draft(t, TypeCongVan, subject, func(in *DraftInput) {
+		in.Content, in.Composed = body, true
+		in.File = FileInput{Name: "x.pdf", MediaType: MediaPDF, Content: bytes.NewReader(pdf)}
+	})
+	must(t, f.svc.Submit(ctx, f.in(f.specialist), id, ""))
+	must(t, f.svc.Approve(ctx, f.in(f.unitHead), id, ""))
+	must(t, f.svc.SubmitForSignature(ctx, f.in(f.unitHead), id, ""))
+	must(t, f.svc.Sign(ctx, f.in(f.unitHead), id, SignInput{}))
+	current, err := currentPDF(ctx, f.pool, id)
+	must(t, err)
+	var buf bytes.Buffer
+	_, err = CopyBlob(ctx, f.pool, current.BlobID, &buf)
+	must(t, err)
+	lines := layoutText(t, buf.Bytes())
+	for _, want := range []string{"KT. CHỦ TỊCH", "CHÁNH VĂN PHÒNG", "Lê Văn Hùng"} {
+		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasSuffix(l, want) }) {
+			t.Errorf("the signed PDF has no line ending with %q:\n%s", want, strings.Join(lines, "\n"))
+		}
 	}
 }

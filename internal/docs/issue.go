@@ -54,8 +54,17 @@ func (s *Service) Sign(ctx context.Context, a Actor, docID int64, in SignInput) 
 		}
 		return nil
 	}
-	if s.Signing == nil {
-		return s.transitionOutgoing(ctx, a, docID, "sign", in.Note, recordSigner)
+	if s.Signing == nil { // no appearance draws the signer's block: a composed draft prints it
+		layout, err := s.recomposeForSigner(ctx, a, docID, in)
+		if err != nil {
+			return err
+		}
+		return s.transitionOutgoing(ctx, a, docID, "sign", in.Note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
+			if err := recordSigner(ctx, tx, d); err != nil {
+				return err
+			}
+			return s.saveRecomposed(ctx, tx, a, docID, layout)
+		})
 	}
 	return s.runPDFStep(ctx, a, docID, pdfStep{
 		action: "sign", note: in.Note, fileNote: "Bản đã ký số của người có thẩm quyền", flag: "leader_signed",

@@ -43,6 +43,9 @@ type DraftInput struct {
 	File       FileInput
 	RequestKey string // the form's one-time key; a double submit is refused
 	ReplacesID int64  // the sent document this one replaces (văn bản thay thế), if any
+	// Composed: the file was laid out from the typed content (ComposePDF), and is laid
+	// out again with the signer's block when signed without a signing hook.
+	Composed bool
 }
 
 // CreateDraft creates an outgoing draft in the actor's agency and unit.
@@ -75,7 +78,11 @@ func (s *Service) CreateDraft(ctx context.Context, a Actor, in DraftInput) (int6
 				return fmt.Errorf("docs: unable to link the replaced document: %w", err)
 			}
 		}
-		if err := s.addDraftVersion(ctx, tx, d.ID, in.File, a.UserID, "Dự thảo ban đầu"); err != nil {
+		note := "Dự thảo ban đầu"
+		if in.Composed {
+			note = ComposedNote
+		}
+		if err := s.addDraftVersion(ctx, tx, d.ID, in.File, a.UserID, note); err != nil {
 			return err
 		}
 		if err := recordTransition(ctx, tx, d.ID, "", string(OutDraft), "create", a.UserID, ""); err != nil {

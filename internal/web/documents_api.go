@@ -241,7 +241,8 @@ func (s *Server) createDraft(r *http.Request, in documentIn, upload *docs.FileIn
 	} else if file, err = s.composeDraft(r, d); err != nil {
 		return 0, err
 	}
-	id, err := s.docs.CreateDraft(ctx, s.actorOf(r), docs.DraftInput{Document: d, File: file, RequestKey: in.RequestKey, ReplacesID: in.ReplacesID})
+	id, err := s.docs.CreateDraft(ctx, s.actorOf(r), docs.DraftInput{Document: d, File: file, RequestKey: in.RequestKey,
+		ReplacesID: in.ReplacesID, Composed: upload == nil})
 	return id, docsError(err)
 }
 
