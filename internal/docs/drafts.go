@@ -84,6 +84,7 @@ type DraftEdit struct {
 	Urgency    Urgency
 	DueDate    *time.Time
 	Recipients []Recipient
+	Content    string // the typed content of a composed draft ("" keeps it)
 }
 
 // EditDraft corrects the metadata of a draft and replaces its recipients.
@@ -96,11 +97,15 @@ func (s *Service) EditDraft(ctx context.Context, a Actor, docID int64, in DraftE
 		edited := d.Document
 		edited.Type, edited.Subject, edited.Place, edited.Urgency = in.Type, in.Subject, in.Place, in.Urgency
 		edited.DueDate, edited.Recipients = in.DueDate, in.Recipients
+		if in.Content != "" {
+			edited.Content = in.Content
+		}
 		if err := validateMetadata(&edited, s.today(), draftLimits); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE documents SET type = $2, subject = $3, place = $4, urgency = $5, due_date = $6,
-			updated_at = now() WHERE id = $1`, docID, edited.Type, edited.Subject, edited.Place, edited.Urgency, edited.DueDate)
+			content = $7, updated_at = now() WHERE id = $1`, docID, edited.Type, edited.Subject, edited.Place, edited.Urgency,
+			edited.DueDate, edited.Content)
 		if err != nil {
 			return fmt.Errorf("docs: unable to edit draft %d: %w", docID, err)
 		}

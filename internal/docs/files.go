@@ -106,7 +106,7 @@ func IssuedFileName(number, notation string, year int) string {
 // DraftFileName is the file name of a draft's version: "du-thao-v3-<subject>".
 func DraftFileName(version int, subject string) string {
 	name := fmt.Sprintf("du-thao-v%d", version)
-	if slug := Slug(subject, true); slug != "" {
+	if slug := Slug(congVanSubject(subject), true); slug != "" { // no "v-v-" from a công văn's "V/v"
 		name += "-" + slug
 	}
 	return name

@@ -49,7 +49,7 @@ func (s *Server) delegate(r *http.Request, in delegationIn) (int64, error) {
 	}
 	id, err := s.docs.Delegate(r.Context(), s.actorOf(r), docs.DelegationInput{DelegateID: in.DelegateID, Scope: in.Scope,
 		Prefix: in.Prefix, StartsOn: *starts, EndsOn: *ends, Note: in.Note})
-	return id, docsError(err)
+	return id, err // the docs error itself: the form names the field at fault
 }
 
 func delegationID(r *http.Request) int64 {
@@ -157,7 +157,7 @@ func (s *Server) apiDelegate(w http.ResponseWriter, r *http.Request) error {
 	}
 	id, err := s.delegate(r, in)
 	if err != nil {
-		return err
+		return docsError(err)
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id})
 	return nil

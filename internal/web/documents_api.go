@@ -221,7 +221,7 @@ func (s *Server) apiCreateDraft(w http.ResponseWriter, r *http.Request) error {
 	}
 	id, err := s.createDraft(r, in, form.file)
 	if err != nil {
-		return err
+		return docsError(err)
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id})
 	return nil
@@ -243,7 +243,7 @@ func (s *Server) createDraft(r *http.Request, in documentIn, upload *docs.FileIn
 	}
 	id, err := s.docs.CreateDraft(ctx, s.actorOf(r), docs.DraftInput{Document: d, File: file, RequestKey: in.RequestKey,
 		ReplacesID: in.ReplacesID, Composed: upload == nil})
-	return id, docsError(err)
+	return id, err // the docs error itself: a form names the field at fault
 }
 
 // maxTypedContent bounds the content typed into the draft form: some fifty pages,

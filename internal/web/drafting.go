@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -37,16 +38,33 @@ type draftEditIn struct {
 	Urgency    docs.Urgency  `json:"urgency"`
 	DueDate    string        `json:"due_date"`   // yyyy-mm-dd
 	Recipients []string      `json:"recipients"` // organ_ids
+	// Content is the typed content of a draft composed from it: the draft is laid
+	// out again as a new version.
+	Content string `json:"content"`
 }
 
+// editDraft corrects a draft's metadata; a draft with typed content is laid out
+// again from it, as a new version.
 func (s *Server) editDraft(r *http.Request, in draftEditIn) error {
+	ctx := r.Context()
 	d, err := documentIn{Type: in.Type, Subject: in.Subject, Place: in.Place, Urgency: in.Urgency, DueDate: in.DueDate,
-		Recipients: in.Recipients}.toDocument(r.Context(), s)
+		Recipients: in.Recipients, Content: in.Content}.toDocument(ctx, s)
 	if err != nil {
 		return err
 	}
-	return docsError(s.docs.EditDraft(r.Context(), s.actorOf(r), documentID(r), docs.DraftEdit{Type: d.Type, Subject: d.Subject,
-		Place: d.Place, Urgency: d.Urgency, DueDate: d.DueDate, Recipients: d.Recipients}))
+	if len(d.Content) > maxTypedContent {
+		return errContentTooLong
+	}
+	err = s.docs.EditDraft(ctx, s.actorOf(r), documentID(r), docs.DraftEdit{Type: d.Type, Subject: d.Subject,
+		Place: d.Place, Urgency: d.Urgency, DueDate: d.DueDate, Recipients: d.Recipients, Content: d.Content})
+	if err != nil || strings.TrimSpace(d.Content) == "" {
+		return err // the docs error itself: the form names the field at fault
+	}
+	file, err := s.composeDraft(r, d)
+	if err != nil {
+		return err
+	}
+	return s.docs.AddVersion(ctx, s.actorOf(r), documentID(r), file, docs.ComposedNote)
 }
 
 // revisable loads a draft the principal may revise, or refuses.
@@ -74,7 +92,8 @@ func (s *Server) draftEditForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	form := url.Values{"type": {string(d.Type)}, "subject": {d.Subject}, "place": {d.Place}, "urgency": {string(d.Urgency)}}
+	form := url.Values{"type": {string(d.Type)}, "subject": {d.Subject}, "place": {d.Place}, "urgency": {string(d.Urgency)},
+		"content": {d.Content}}
 	if d.DueDate != nil {
 		form.Set("due_date", d.DueDate.Format(time.DateOnly))
 	}
@@ -88,7 +107,7 @@ func (s *Server) draftEditForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) draftEdit(w http.ResponseWriter, r *http.Request) error {
 	err := s.editDraft(r, draftEditIn{Type: docs.TypeCode(r.FormValue("type")), Subject: r.FormValue("subject"),
 		Place: r.FormValue("place"), Urgency: docs.Urgency(r.FormValue("urgency")), DueDate: r.FormValue("due_date"),
-		Recipients: r.Form["recipients"]})
+		Recipients: r.Form["recipients"], Content: r.FormValue("content")})
 	if err != nil {
 		problems, err := formProblems(err)
 		if err != nil {
@@ -160,7 +179,7 @@ func (s *Server) apiEditDraft(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.editDraft(r, in); err != nil {
-		return err
+		return docsError(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"message": "Đã lưu thông tin dự thảo."})
 	return nil
