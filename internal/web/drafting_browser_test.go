@@ -51,7 +51,7 @@ func clickStep(t *testing.T, ctx context.Context, action, note, wantState string
 	t.Helper()
 	form := `form[action$="/` + action + `"]`
 	question := browse(t, ctx, chromedp.Evaluate[string](`(() => { window.confirm = () => true;
-		return document.querySelector('` + form + ` button[type=submit]').getAttribute('data-confirm') || ''; })()`))
+		return document.querySelector('`+form+` button[type=submit]').getAttribute('data-confirm') || ''; })()`))
 	if strings.HasSuffix(action, "/sign") && question == "" {
 		t.Errorf("signing asks no confirmation")
 	}
