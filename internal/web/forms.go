@@ -32,9 +32,10 @@ var fieldOfCode = map[string]string{
 // message for its field; any other error (not found, forbidden, a failure) is
 // returned to be answered by the error page.
 func formProblems(err error) (fieldErrors, error) {
-	api, ok := docsError(err).(*apiError)
+	mapped := docsError(err)
+	api, ok := mapped.(*apiError)
 	if !ok || api.Status >= 500 || api.Status == http.StatusNotFound || api.Status == http.StatusForbidden {
-		return nil, err
+		return nil, mapped
 	}
 	field := fieldOfCode[api.Code]
 	var de *docs.Error
