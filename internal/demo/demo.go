@@ -85,6 +85,7 @@ var Accounts = []Account{
 	{"chuyenvien.tckh", "Trần Văn Đức", DistrictID, "TCKH", "Chuyên viên", access.ChuyenVien},
 	{"truongphong.tckh", "Lê Thị Mai", DistrictID, "TCKH", "Trưởng phòng", access.LanhDaoPhong},
 	{"chutich.huyen", "Nguyễn Văn Nghĩa", DistrictID, "", "Chủ tịch", access.LanhDao},
+	{"phochutich.huyen", "Hà Minh Quân", DistrictID, "", "Phó Chủ tịch", access.LanhDao},
 	{"quantri.huyen", "Phạm Quốc Hùng", DistrictID, "VP", "Quản trị hệ thống", access.QuanTri},
 	{"vanthu.yenninh", "Hoàng Thị Lan", YenNinhID, "VP", "Văn phòng - Thống kê", access.VanThu},
 	{"chuyenvien.yenninh", "Đặng Văn Sơn", YenNinhID, "VP", "Công chức", access.ChuyenVien},

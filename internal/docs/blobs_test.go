@@ -133,19 +133,19 @@ func TestPDFIsRecognisedByItsHeader(t *testing.T) {
 	}
 }
 
-// TestStoredFileNamesCarryTheirTypesExtension: a PDF uploaded under an HTML name is
-// stored, and downloaded, as .pdf.
+// TestStoredFileNamesCarryTheirTypesExtension: a PDF attached under an HTML name is
+// stored, and downloaded, as .pdf; the main file is named after the document.
 func TestStoredFileNamesCarryTheirTypesExtension(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	for upload, want := range map[string]string{"bao-cao.html": "bao-cao.pdf", "QD 12.2026": "QD 12.2026.pdf", "to-trinh.PDF": "to-trinh.PDF"} {
-		id := f.draft(t, TypeBaoCao, "Báo cáo "+upload, func(in *DraftInput) {
-			in.File = samplePDF(t, upload)
-			in.File.Name = upload
-		})
+		id := f.draft(t, TypeBaoCao, "Báo cáo "+upload, func(in *DraftInput) { in.File.Name = upload })
+		attachment := samplePDF(t, upload)
+		attachment.Name = upload
+		must(t, f.svc.AddAttachment(context.Background(), f.in(f.specialist), id, attachment, ""))
 		files, err := Files(context.Background(), f.pool, id)
 		must(t, err)
-		if len(files) != 1 || files[0].Name != want {
+		if len(files) != 2 || files[1].Name != want || files[0].Name != "du-thao-v1-"+Slug("Báo cáo "+upload, true)+".pdf" {
 			t.Errorf("%q stored as %+v, want %q", upload, files, want)
 		}
 	}

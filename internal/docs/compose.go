@@ -30,6 +30,9 @@ type ComposeInput struct {
 	Subject    string
 	Body       string // paragraphs separated by blank lines
 	ToPlaces   []string
+	// Signer, when known, prints the signer's block: the authority line ("KT. CHỦ
+	// TỊCH"), the position and, under the room left for the signature, the name.
+	Signer SignerInfo
 }
 
 // Form geometry in millimetres (A4, margins of Nghị định 30: left 30, right 15).
@@ -56,7 +59,7 @@ func ComposePDF(in ComposeInput) ([]byte, error) {
 	composeHeader(pdf, in)
 	composeTitle(pdf, in)
 	composeBody(pdf, in.Body)
-	composeClosing(pdf, in.ToPlaces)
+	composeClosing(pdf, in)
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
 		return nil, fmt.Errorf("docs: unable to compose the PDF: %w", err)
@@ -108,8 +111,9 @@ func composeTitle(pdf *fpdf.Fpdf, in ComposeInput) {
 		// A công văn carries its subject as "V/v ..." under the number, on the left.
 		pdf.SetXY(NumberArea.X, NumberArea.Y+NumberArea.H)
 		pdf.SetFont("serif", "", 12)
-		pdf.MultiCell(NumberArea.W, 5, "V/v "+in.Subject, "", "C", false)
+		pdf.MultiCell(NumberArea.W, 5, "V/v "+congVanSubject(in.Subject), "", "C", false)
 		pdf.Ln(6)
+		composeKinhGui(pdf, in.ToPlaces)
 		return
 	}
 	pdf.SetFont("serif", "B", 14)
@@ -118,6 +122,43 @@ func composeTitle(pdf *fpdf.Fpdf, in ComposeInput) {
 	pdf.MultiCell(0, lineHeight, in.Subject, "", "C", false)
 	underline(pdf, (formLeft+formRight)/2, pdf.GetY()+1, 40)
 	pdf.Ln(6)
+}
+
+// congVanSubject is a công văn's subject without the "V/v" the drafter may have typed:
+// the form prints it once.
+func congVanSubject(subject string) string {
+	subject = strings.TrimSpace(subject)
+	for _, prefix := range []string{"V/v", "v/v", "V/V", "Về việc", "về việc"} {
+		if rest, ok := strings.CutPrefix(subject, prefix); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return subject
+}
+
+// composeKinhGui addresses a công văn: "Kính gửi:" then its recipients, one a line
+// when there are several.
+func composeKinhGui(pdf *fpdf.Fpdf, toPlaces []string) {
+	if len(toPlaces) == 0 {
+		return
+	}
+	pdf.SetFont("serif", "", bodySize)
+	if len(toPlaces) == 1 {
+		pdf.SetX(formLeft + 20)
+		pdf.MultiCell(0, lineHeight, "Kính gửi: "+toPlaces[0]+".", "", "L", false)
+	} else {
+		pdf.SetX(formLeft + 20)
+		pdf.CellFormat(0, lineHeight, "Kính gửi:", "", 1, "L", false, 0, "")
+		for i, place := range toPlaces {
+			end := ";"
+			if i == len(toPlaces)-1 {
+				end = "."
+			}
+			pdf.SetX(formLeft + 45)
+			pdf.MultiCell(0, lineHeight, "- "+place+end, "", "L", false)
+		}
+	}
+	pdf.Ln(4)
 }
 
 func composeBody(pdf *fpdf.Fpdf, body string) {
@@ -133,9 +174,14 @@ func composeBody(pdf *fpdf.Fpdf, body string) {
 	}
 }
 
-// composeClosing puts "Nơi nhận" on the left and keeps the signature area of the last
-// page free, starting a new page when the body reaches into it.
-func composeClosing(pdf *fpdf.Fpdf, toPlaces []string) {
+// composeClosing puts "Nơi nhận" on the left and the signer's block (when known) in
+// the signature area of the last page, starting a new page when the body reaches into
+// it. A công văn, addressed under "Kính gửi", lists "Như trên" first.
+func composeClosing(pdf *fpdf.Fpdf, in ComposeInput) {
+	toPlaces := in.ToPlaces
+	if in.Type.Code == TypeCongVan && len(toPlaces) > 0 {
+		toPlaces = []string{"Như trên"}
+	}
 	if pdf.GetY()+4 > SignatureArea.Y {
 		pdf.AddPage()
 	}
@@ -149,4 +195,36 @@ func composeClosing(pdf *fpdf.Fpdf, toPlaces []string) {
 	}
 	pdf.SetX(formLeft - 10)
 	pdf.CellFormat(75, 5, "- Lưu: VT.", "", 2, "L", false, 0, "")
+	composeSigner(pdf, in.Signer)
+}
+
+// composeSigner prints the signer's block in the signature area: the authority line
+// and the position, each on its own line in capitals, and the full name at the
+// bottom, leaving the middle for the signature image (Phụ lục I).
+func composeSigner(pdf *fpdf.Fpdf, signer SignerInfo) {
+	if signer.Position == "" && signer.FullName == "" {
+		return
+	}
+	area := SignatureArea
+	pdf.SetXY(area.X, area.Y)
+	pdf.SetFont("serif", "B", 13)
+	for _, line := range SignerLines(signer) {
+		pdf.SetX(area.X)
+		pdf.CellFormat(area.W, 6, line, "", 2, "C", false, 0, "")
+	}
+	pdf.SetXY(area.X, area.Y+area.H-7)
+	pdf.CellFormat(area.W, 6, strings.TrimSpace(signer.FullName), "", 2, "C", false, 0, "")
+}
+
+// SignerLines is the signer's block above the signature, one line each: the
+// authority line (when the signer signs for someone) and the position, in capitals:
+// ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"].
+func SignerLines(signer SignerInfo) []string {
+	var lines []string
+	for _, l := range []string{signer.Competence, signer.Position} {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, strings.ToUpper(l))
+		}
+	}
+	return lines
 }

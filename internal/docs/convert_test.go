@@ -74,7 +74,7 @@ func TestDocxDraftIsConvertedToPDFKeepingVietnamese(t *testing.T) {
 	}
 	pdf, err := currentPDF(ctx, f.pool, id)
 	must(t, err)
-	if pdf.Kind != KindRendition || pdf.Name != "ke-hoach.pdf" {
+	if pdf.Kind != KindRendition || pdf.Name != "du-thao-v1-ke-hoach-chuyen-doi-so.pdf" {
 		t.Fatalf("current PDF %+v", pdf)
 	}
 	path := filepath.Join(t.TempDir(), "rendition.pdf")
@@ -175,7 +175,7 @@ func TestZipBombDOCXFailsForGoodVisibly(t *testing.T) {
 	}
 	failures, err := ConversionFailures(ctx, f.pool, id)
 	must(t, err)
-	if len(failures) != 1 || failures[0].FileName != "bao-cao.docx" || !strings.Contains(failures[0].Message, "XML bung nén ra hơn") {
+	if len(failures) != 1 || failures[0].FileName != "du-thao-v1-bao-cao-nen-bat-thuong.docx" || !strings.Contains(failures[0].Message, "XML bung nén ra hơn") {
 		t.Fatalf("failures shown to the drafter: %+v", failures)
 	}
 	// A new version gets its own chance; the old failure is no longer shown.

@@ -82,35 +82,35 @@ var (
 // validateMetadata checks what the user typed, naming the faulty field in Vietnamese.
 func validateMetadata(d *Document, today time.Time, limits lengthLimits) error {
 	if _, ok := LookupType(d.Type); !ok {
-		return invalid("Loại văn bản không hợp lệ.", "unknown document type %q", d.Type)
+		return invalidField("type", "Loại văn bản không hợp lệ.", "unknown document type %q", d.Type)
 	}
 	d.Subject = strings.TrimSpace(d.Subject)
 	if d.Subject == "" {
-		return invalid("Chưa nhập trích yếu nội dung.", "subject is empty")
+		return invalidField("subject", "Chưa nhập trích yếu nội dung.", "subject is empty")
 	}
 	if n := utf8.RuneCountInString(d.Subject); n > limits.subject {
-		return invalid(fmt.Sprintf("Trích yếu dài quá %d ký tự.", limits.subject), "subject has %d characters, at most %d", n, limits.subject)
+		return invalidField("subject", fmt.Sprintf("Trích yếu dài quá %d ký tự.", limits.subject), "subject has %d characters, at most %d", n, limits.subject)
 	}
 	if n := utf8.RuneCountInString(d.Place); n > limits.place {
-		return invalid(fmt.Sprintf("Địa danh dài quá %d ký tự.", limits.place), "place has %d characters, at most %d", n, limits.place)
+		return invalidField("place", fmt.Sprintf("Địa danh dài quá %d ký tự.", limits.place), "place has %d characters, at most %d", n, limits.place)
 	}
 	if d.Urgency == "" {
 		d.Urgency = UrgencyNormal
 	}
 	if !d.Urgency.valid() {
-		return invalid("Độ khẩn không hợp lệ.", "unknown urgency %q", d.Urgency)
+		return invalidField("urgency", "Độ khẩn không hợp lệ.", "unknown urgency %q", d.Urgency)
 	}
 	if d.Secrecy == "" {
 		d.Secrecy = SecrecyNone
 	}
 	if !d.Secrecy.valid() {
-		return invalid("Độ mật không hợp lệ.", "unknown secrecy %q", d.Secrecy)
+		return invalidField("secrecy", "Độ mật không hợp lệ.", "unknown secrecy %q", d.Secrecy)
 	}
 	if d.DueDate != nil && d.DueDate.Before(today) {
-		return invalid("Hạn xử lý đã qua; chọn một ngày từ hôm nay trở đi.", "due date %s is in the past", d.DueDate.Format(time.DateOnly))
+		return invalidField("due_date", "Hạn xử lý đã qua; chọn một ngày từ hôm nay trở đi.", "due date %s is in the past", d.DueDate.Format(time.DateOnly))
 	}
 	if d.PageCount < 0 || d.IssuedAmount < 0 {
-		return invalid("Số trang và số lượng bản không được âm.", "negative page count or issued amount")
+		return invalidField("page_count", "Số trang và số lượng bản không được âm.", "negative page count or issued amount")
 	}
 	if d.Language == "" {
 		d.Language = "vi"
@@ -122,10 +122,10 @@ func validateRecipients(rs []Recipient) error {
 	seen := map[string]bool{}
 	for _, r := range rs {
 		if strings.TrimSpace(r.Name) == "" {
-			return invalid("Nơi nhận thiếu tên cơ quan.", "recipient without a name")
+			return invalidField("recipients", "Nơi nhận thiếu tên cơ quan.", "recipient without a name")
 		}
 		if r.OrganID != "" && seen[r.OrganID] {
-			return invalid("Nơi nhận bị trùng: "+r.Name+".", "recipient %s listed twice", r.OrganID)
+			return invalidField("recipients", "Nơi nhận bị trùng: "+r.Name+".", "recipient %s listed twice", r.OrganID)
 		}
 		seen[r.OrganID] = true
 	}

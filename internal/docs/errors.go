@@ -25,6 +25,7 @@ type Error struct {
 	Kind    error
 	Message string // for the user, Vietnamese
 	Detail  string // for developers, English
+	Field   string // the form field at fault ("subject"), when one is
 }
 
 func (e *Error) Error() string { return e.Kind.Error() + ": " + e.Detail }
@@ -52,6 +53,11 @@ func UserMessage(err error) string {
 
 func invalid(message, detail string, args ...any) error {
 	return &Error{Kind: ErrInvalid, Message: message, Detail: fmt.Sprintf(detail, args...)}
+}
+
+// invalidField is invalid, naming the form field at fault.
+func invalidField(field, message, detail string, args ...any) error {
+	return &Error{Kind: ErrInvalid, Message: message, Detail: fmt.Sprintf(detail, args...), Field: field}
 }
 
 func forbidden(message, detail string, args ...any) error {

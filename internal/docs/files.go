@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/text/unicode/norm"
 
 	"edms/internal/store"
 )
@@ -70,7 +72,91 @@ func addMainVersion(ctx context.Context, tx pgx.Tx, docID int64, in FileInput, a
 	if in.MediaType != MediaPDF && in.MediaType != MediaDOCX {
 		return File{}, invalid("Tệp văn bản chính phải là PDF hoặc DOCX.", "main file of type %s", in.MediaType)
 	}
+	name, err := mainFileName(ctx, tx, docID, last+1)
+	if err != nil {
+		return File{}, err
+	}
+	in.Name = name // addFile adds the extension of the media type
 	return addFile(ctx, tx, docID, KindMain, last+1, in, actorID, note, maxSize)
+}
+
+// mainFileName names a version of a document's main file after the document, without
+// extension: the issued document by its number, symbol and year ("01-QD-UBND-2026"),
+// a draft by its version and subject ("du-thao-v3-ke-hoach-chuyen-doi-so"). Recipients
+// receive the file under this name.
+func mainFileName(ctx context.Context, tx pgx.Tx, docID int64, version int) (string, error) {
+	var number, notation, subject string
+	var issued *time.Time
+	err := tx.QueryRow(ctx, `SELECT code_number, code_notation, issued_date, subject FROM documents WHERE id = $1`, docID).
+		Scan(&number, &notation, &issued, &subject)
+	if err != nil {
+		return "", fmt.Errorf("docs: unable to read the document to name its file: %w", err)
+	}
+	if number != "" && issued != nil {
+		return IssuedFileName(number, notation, issued.Year()), nil
+	}
+	return DraftFileName(version, subject), nil
+}
+
+// IssuedFileName is the file name of an issued document: "01-QD-UBND-2026".
+func IssuedFileName(number, notation string, year int) string {
+	return Slug(fmt.Sprintf("%s-%s-%d", number, notation, year), false)
+}
+
+// DraftFileName is the file name of a draft's version: "du-thao-v3-<subject>".
+func DraftFileName(version int, subject string) string {
+	name := fmt.Sprintf("du-thao-v%d", version)
+	if slug := Slug(congVanSubject(subject), true); slug != "" { // no "v-v-" from a công văn's "V/v"
+		name += "-" + slug
+	}
+	return name
+}
+
+// maxSlugWords keeps a name derived from a subject short enough for a file name.
+const maxSlugWords = 8
+
+// Slug folds s to ASCII letters and digits joined by dashes ("Quyết định" →
+// "quyet-dinh"), lower-cased and cut to a few words when lower is set.
+func Slug(s string, lower bool) string {
+	var words []string
+	word := strings.Builder{}
+	flush := func() {
+		if word.Len() > 0 {
+			words = append(words, word.String())
+			word.Reset()
+		}
+	}
+	for _, r := range norm.NFD.String(strings.NewReplacer("đ", "d", "Đ", "D").Replace(s)) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if lower {
+				r = unicode.ToLower(r)
+			}
+			word.WriteRune(r)
+		default:
+			flush()
+		}
+	}
+	flush()
+	if lower && len(words) > maxSlugWords {
+		words = words[:maxSlugWords]
+	}
+	return strings.Join(words, "-")
+}
+
+// nameIssuedFile renames the current main version of a document just numbered after
+// its number, when no stamp makes a new version: it is the issued document, and
+// recipients receive it under that name.
+func nameIssuedFile(ctx context.Context, tx pgx.Tx, docID int64, res IssueResult, year int) error {
+	_, err := tx.Exec(ctx, `UPDATE document_files SET file_name = $2
+		WHERE document_id = $1 AND kind = 'main' AND media_type = 'application/pdf'
+		  AND version = (SELECT max(version) FROM document_files WHERE document_id = $1 AND kind = 'main')`,
+		docID, IssuedFileName(FormatNumber(res.Number), res.Notation, year)+".pdf")
+	if err != nil {
+		return fmt.Errorf("docs: unable to name the issued file of document %d: %w", docID, err)
+	}
+	return nil
 }
 
 // Files lists the files of a document: main versions (newest first), renditions, then

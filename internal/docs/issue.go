@@ -40,6 +40,13 @@ func (s *Service) Sign(ctx context.Context, a Actor, docID int64, in SignInput) 
 		if err != nil {
 			return err
 		}
+		held, err := s.signingDelegation(ctx, tx, a, &signer)
+		if err != nil {
+			return err
+		}
+		if err := s.auditSignedOnBehalf(ctx, tx, a, d.ID, held); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE documents SET signer_competence = $1, signer_position = $2, signer_name = $3,
 			signer_user_id = $4 WHERE id = $5`, signer.Competence, signer.Position, signer.FullName, a.UserID, d.ID)
 		if err != nil {
@@ -47,14 +54,26 @@ func (s *Service) Sign(ctx context.Context, a Actor, docID int64, in SignInput) 
 		}
 		return nil
 	}
-	if s.Signing == nil {
-		return s.transitionOutgoing(ctx, a, docID, "sign", in.Note, recordSigner)
+	if s.Signing == nil { // no appearance draws the signer's block: a composed draft prints it
+		layout, err := s.recomposeForSigner(ctx, a, docID, in)
+		if err != nil {
+			return err
+		}
+		return s.transitionOutgoing(ctx, a, docID, "sign", in.Note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
+			if err := recordSigner(ctx, tx, d); err != nil {
+				return err
+			}
+			return s.saveRecomposed(ctx, tx, a, docID, layout)
+		})
 	}
 	return s.runPDFStep(ctx, a, docID, pdfStep{
 		action: "sign", note: in.Note, fileNote: "Bản đã ký số của người có thẩm quyền", flag: "leader_signed",
 		prepare: func(ctx context.Context, tx pgx.Tx, d *Record) (pdfTransform, error) {
 			signer, username, err := s.signer(ctx, tx, a, in)
 			if err != nil {
+				return nil, err
+			}
+			if _, err := s.signingDelegation(ctx, tx, a, &signer); err != nil {
 				return nil, err
 			}
 			sig := LeaderSignature{DocumentID: d.ID, UserID: a.UserID, Username: username, Signer: signer, At: s.now()}
@@ -127,6 +146,11 @@ func (s *Service) Issue(ctx context.Context, a Actor, docID int64, note string) 
 			return err
 		}
 		entry.Detail["number"] = res.Printed
+		if !plan.stampPending {
+			if err := nameIssuedFile(ctx, tx, docID, res, plan.issued.Year()); err != nil {
+				return err
+			}
+		}
 		return audit.Record(ctx, tx, entry)
 	})
 	if err != nil || s.Signing == nil {

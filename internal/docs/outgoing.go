@@ -22,7 +22,7 @@ var outgoing = newMachine(Outgoing, "outgoing_state", func(d *Record) OutgoingSt
 	},
 	[]transition{
 		newTransition("submit", []OutgoingState{OutDraft, OutReturned}, OutInReview, access.OutgoingDraft, "người soạn thảo", "trình duyệt"),
-		newTransition("return", []OutgoingState{OutInReview}, OutReturned, access.OutgoingReview, "lãnh đạo đơn vị soạn thảo", "trả lại để sửa"),
+		newTransition("return", []OutgoingState{OutInReview, OutApproved}, OutReturned, access.OutgoingApprove, "lãnh đạo đơn vị soạn thảo hoặc lãnh đạo cơ quan", "trả lại để sửa"),
 		newTransition("approve", []OutgoingState{OutInReview}, OutApproved, access.OutgoingApprove, "lãnh đạo đơn vị soạn thảo", "duyệt"),
 		newTransition("submit_signature", []OutgoingState{OutApproved}, OutPendingSignature, access.OutgoingApprove, "lãnh đạo đơn vị soạn thảo", "trình ký"),
 		newTransition("return_signature", []OutgoingState{OutPendingSignature}, OutReturned, access.OutgoingSign, "người có thẩm quyền ký", "trả lại để sửa"),
@@ -43,6 +43,9 @@ type DraftInput struct {
 	File       FileInput
 	RequestKey string // the form's one-time key; a double submit is refused
 	ReplacesID int64  // the sent document this one replaces (văn bản thay thế), if any
+	// Composed: the file was laid out from the typed content (ComposePDF), and is laid
+	// out again with the signer's block when signed without a signing hook.
+	Composed bool
 }
 
 // CreateDraft creates an outgoing draft in the actor's agency and unit.
@@ -55,7 +58,7 @@ func (s *Service) CreateDraft(ctx context.Context, a Actor, in DraftInput) (int6
 		return 0, err
 	}
 	if in.File.Content == nil {
-		return 0, invalid("Chưa có tệp dự thảo.", "draft without a main file")
+		return 0, invalidField("file", "Chưa có tệp dự thảo.", "draft without a main file")
 	}
 	err := store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		unit, err := membershipUnit(ctx, tx, a)
@@ -75,7 +78,11 @@ func (s *Service) CreateDraft(ctx context.Context, a Actor, in DraftInput) (int6
 				return fmt.Errorf("docs: unable to link the replaced document: %w", err)
 			}
 		}
-		if err := s.addDraftVersion(ctx, tx, d.ID, in.File, a.UserID, "Dự thảo ban đầu"); err != nil {
+		note := "Dự thảo ban đầu"
+		if in.Composed {
+			note = ComposedNote
+		}
+		if err := s.addDraftVersion(ctx, tx, d.ID, in.File, a.UserID, note); err != nil {
 			return err
 		}
 		if err := recordTransition(ctx, tx, d.ID, "", string(OutDraft), "create", a.UserID, ""); err != nil {
@@ -120,16 +127,8 @@ func (s *Service) addDraftVersion(ctx context.Context, tx pgx.Tx, docID int64, i
 // drafter revises a draft or a returned document; the reviewer may revise during review.
 func (s *Service) AddVersion(ctx context.Context, a Actor, docID int64, in FileInput, note string) error {
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		d, err := s.lockDocument(ctx, tx, a, docID)
-		if err != nil {
+		if _, err := s.lockRevisable(ctx, tx, a, docID); err != nil {
 			return err
-		}
-		switch {
-		case (d.OutgoingState == OutDraft || d.OutgoingState == OutReturned) && d.CreatedBy == a.UserID:
-		case d.OutgoingState == OutInReview && s.Access.Can(a.UserID, a.AgencyID, access.OutgoingReview):
-		default:
-			return forbidden("Chỉ người soạn thảo (khi dự thảo hoặc bị trả lại) hoặc lãnh đạo đơn vị (khi đang duyệt) được sửa dự thảo.",
-				"user %d may not revise document %d in state %s", a.UserID, docID, d.OutgoingState)
 		}
 		if err := s.addDraftVersion(ctx, tx, docID, in, a.UserID, note); err != nil {
 			return err
@@ -170,7 +169,9 @@ func (s *Service) Submit(ctx context.Context, a Actor, docID int64, note string)
 	})
 }
 
-// Return sends a document under review back to its drafter with comments.
+// Return sends a document under review, or approved and not yet submitted for
+// signature, back to its drafter with comments; the agency's leaders may return any
+// unit's draft.
 func (s *Service) Return(ctx context.Context, a Actor, docID int64, comments string) error {
 	return s.transitionOutgoing(ctx, a, docID, "return", comments, needsText(comments, returnWithoutComments, s.unitHeadOnly(a)))
 }

@@ -73,7 +73,7 @@ func (v viewer) sql() string {
 		}
 		covered = append(covered, `d.id IN (`+assigned+`)`)
 	}
-	return `(d.agency_id = @v_agency AND ((d.secrecy = 'thuong' AND (` + strings.Join(covered, " OR ") + `))
+	return `(d.agency_id = @v_agency AND d.deleted_at IS NULL AND ((d.secrecy = 'thuong' AND (` + strings.Join(covered, " OR ") + `))
 		OR d.created_by = @v_user
 		OR d.id IN (SELECT g.document_id FROM document_grants g WHERE g.user_id = @v_user)))`
 }

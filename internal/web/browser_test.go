@@ -226,7 +226,9 @@ func TestChairmanSignsInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, `.state`, "Chờ ký")
-	// The first step offered to the chairman in "Chờ ký" is returning; signing is next.
+	// The first step offered to the chairman in "Chờ ký" is returning; signing is next,
+	// after the confirmation the page asks (answered yes here).
+	browse(t, ctx, chromedp.Evaluate[bool](`(() => { window.confirm = () => true; return true; })()`))
 	err = chromedp.Do(ctx, chromedp.Click(chromedp.Search(`//button[contains(., "Ký ban hành")]`)))
 	if err != nil {
 		t.Fatal(err)

@@ -153,7 +153,11 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) error {
 		if f.ID == fileID {
 			w.Header().Set("Content-Type", f.MediaType)
 			w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
-			w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+			disposition := "attachment"
+			if r.URL.Query().Get("inline") == "1" && f.MediaType == docs.MediaPDF { // opened in the browser's viewer
+				disposition = "inline"
+			}
+			w.Header().Set("Content-Disposition", mime.FormatMediaType(disposition, map[string]string{"filename": f.Name}))
 			return streamBody(w, r, func(body io.Writer) error {
 				_, err := docs.CopyBlob(ctx, s.pool, f.BlobID, body)
 				return err
@@ -218,7 +222,7 @@ func (s *Server) apiCreateDraft(w http.ResponseWriter, r *http.Request) error {
 	}
 	id, err := s.createDraft(r, in, form.file)
 	if err != nil {
-		return err
+		return docsError(err)
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": id})
 	return nil
@@ -238,8 +242,9 @@ func (s *Server) createDraft(r *http.Request, in documentIn, upload *docs.FileIn
 	} else if file, err = s.composeDraft(r, d); err != nil {
 		return 0, err
 	}
-	id, err := s.docs.CreateDraft(ctx, s.actorOf(r), docs.DraftInput{Document: d, File: file, RequestKey: in.RequestKey, ReplacesID: in.ReplacesID})
-	return id, docsError(err)
+	id, err := s.docs.CreateDraft(ctx, s.actorOf(r), docs.DraftInput{Document: d, File: file, RequestKey: in.RequestKey,
+		ReplacesID: in.ReplacesID, Composed: upload == nil})
+	return id, err // the docs error itself: a form names the field at fault
 }
 
 // maxTypedContent bounds the content typed into the draft form: some fifty pages,

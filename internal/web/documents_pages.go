@@ -50,9 +50,11 @@ type pageBase struct {
 	CanReport  bool
 	CanRecords bool // hồ sơ: open, fill, close, export
 	CanOperate bool // the agency's administrator: the exchange queue
-	Year       int
-	Flash      *flash
-	Unread     int // unread notifications (notifications.go)
+	// CanDelegate: the user holds a permission they may delegate (ủy quyền).
+	CanDelegate bool
+	Year        int
+	Flash       *flash
+	Unread      int // unread notifications (notifications.go)
 }
 
 func (s *Server) base(w http.ResponseWriter, r *http.Request) (pageBase, error) {
@@ -68,7 +70,8 @@ func (s *Server) base(w http.ResponseWriter, r *http.Request) (pageBase, error) 
 	return pageBase{User: p.User, CSRF: p.CSRFToken, AgencyName: agency.Name, Unread: unread,
 		CanDraft: s.can(r, access.OutgoingDraft), CanReceive: s.can(r, access.IncomingReceive),
 		CanPrint: s.can(r, access.RegisterPrint), CanSend: s.can(r, access.OutgoingSend),
-		CanReport: s.can(r, access.ReportRead), CanRecords: s.can(r, access.RecordManage), CanOperate: s.can(r, access.OrgManage), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil
+		CanReport: s.can(r, access.ReportRead), CanRecords: s.can(r, access.RecordManage), CanOperate: s.can(r, access.OrgManage),
+		CanDelegate: s.can(r, access.OutgoingSign) || s.can(r, access.IncomingAssign), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil
 }
 
 // flash is a one-time message shown on the next page after a form post.
@@ -102,12 +105,18 @@ func takeFlash(w http.ResponseWriter, r *http.Request) *flash {
 	return &flash{Error: kind == "error", Message: msg}
 }
 
-// formView is a document form page with the choices it offers.
+// formView is a document form page with the choices it offers and, when it comes
+// back with an error, what was typed and what is wrong.
 type formView struct {
 	pageBase
 	Types      []docs.DocType
 	Agencies   []org.TreeEntry
 	RequestKey string
+	Urgencies  []urgencyOption
+	Form       formValues
+	Errors     fieldErrors
+	Editing    bool  // the edit form of a draft: only what a draft may change
+	DocumentID int64 // the draft edited
 }
 
 func (s *Server) formView(w http.ResponseWriter, r *http.Request) (formView, error) {
@@ -119,7 +128,8 @@ func (s *Server) formView(w http.ResponseWriter, r *http.Request) (formView, err
 	if err != nil {
 		return formView{}, err
 	}
-	return formView{pageBase: base, Types: docs.Types, Agencies: tree, RequestKey: strconv.FormatInt(time.Now().UnixNano(), 36)}, nil
+	return formView{pageBase: base, Types: docs.Types, Agencies: tree, Urgencies: urgencies,
+		RequestKey: strconv.FormatInt(time.Now().UnixNano(), 36)}, nil
 }
 
 func (s *Server) draftForm(w http.ResponseWriter, r *http.Request) error {
@@ -179,7 +189,31 @@ func (s *Server) draftCreate(w http.ResponseWriter, r *http.Request) error {
 		upload = &file
 	}
 	id, err := s.createDraft(r, formDocument(r), upload)
-	return s.afterForm(w, r, err, "/documents/new", "Đã lưu dự thảo.", fmt.Sprintf("/documents/%d", id))
+	if err != nil {
+		return s.formAgain(w, r, err, "draft.html", ok)
+	}
+	s.setFlash(w, r, false, "Đã lưu dự thảo.")
+	http.Redirect(w, r, fmt.Sprintf("/documents/%d", id), http.StatusSeeOther)
+	return nil
+}
+
+// formAgain shows a document form again after an error the user can correct, with
+// what they typed and the message next to the field at fault; a browser never keeps
+// a chosen file, so one chosen is asked for again.
+func (s *Server) formAgain(w http.ResponseWriter, r *http.Request, err error, page string, hadFile bool) error {
+	problems, err := formProblems(err)
+	if err != nil {
+		return err
+	}
+	view, err := s.formView(w, r)
+	if err != nil {
+		return err
+	}
+	if hadFile {
+		problems["file"] = strings.TrimSpace(problems["file"] + " Hãy chọn lại tệp.")
+	}
+	view.Form, view.Errors, view.RequestKey = formValues(r.Form), problems, r.FormValue("request_key")
+	return s.render(w, http.StatusUnprocessableEntity, page, view)
 }
 
 func (s *Server) receiveCreate(w http.ResponseWriter, r *http.Request) error {
@@ -205,6 +239,9 @@ type documentView struct {
 	CanGrant   bool            // may grant a secret document to someone
 	CanUpdate  bool            // may correct a sent document (cập nhật)
 	CanAnswer  bool            // may accept or refuse the sender's pending change
+	CanRevise  bool            // may edit the draft and upload a new version
+	CanDelete  bool            // may delete the draft (never issued)
+	Versions   []docs.Version  // the main file's versions, newest first
 	Agencies   []org.TreeEntry // recipients an update may add
 	Urgencies  []urgencyOption
 	Assign     *assignPanel // hand-overs of an incoming document
@@ -290,6 +327,12 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
 			(detail.Record.CreatedBy == base.User.ID || s.can(r, access.SecretRead)),
 		CanUpdate: detail.Record.OutgoingState == docs.OutSent && s.can(r, access.OutgoingSend),
 		CanAnswer: detail.PendingChange != nil && s.can(r, access.IncomingReceive)}
+	if detail.Record.Direction == docs.Outgoing {
+		view.CanRevise, view.CanDelete = s.docs.DraftRights(r.Context(), s.actorOf(r), detail.Record)
+		if view.Versions, err = docs.Versions(r.Context(), s.pool, detail.Record.ID); err != nil {
+			return err
+		}
+	}
 	if view.CanUpdate {
 		if view.Agencies, err = org.AgencyTree(r.Context(), s.pool); err != nil {
 			return err

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"edms/internal/store"
 )
@@ -94,3 +96,38 @@ func streamBody(w http.ResponseWriter, r *http.Request, write func(io.Writer) er
 	}
 	return err
 }
+
+// errorView is the error page, with the navigation when the visitor is signed in.
+type errorView struct {
+	pageBase
+	Message  string
+	Status   int
+	SignedIn bool
+}
+
+// errorPage renders e as the HTML error page.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, e *apiError) error {
+	view := errorView{Message: e.Message, Status: e.Status}
+	if principalOf(r) != nil {
+		if base, err := s.base(w, r); err == nil {
+			view.pageBase, view.SignedIn = base, true
+		}
+	}
+	return s.render(w, e.Status, "error.html", view)
+}
+
+// notFound answers an address no route serves: JSON under the API, else the error
+// page, with the navigation for a signed-in visitor.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		writeError(w, r, errNotFound)
+		return
+	}
+	if p, err := s.authenticate(r); err == nil {
+		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+	}
+	s.renderError(w, r, errPageNotFound)
+}
+
+// errPageNotFound is the answer to an address no page serves.
+var errPageNotFound = &apiError{http.StatusNotFound, "not_found", "Không tìm thấy trang này. Hãy dùng thanh điều hướng phía trên hoặc trở về trang chủ."}

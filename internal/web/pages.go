@@ -34,7 +34,7 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, data any
 
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	e := responseFor(w, r, err)
-	if rerr := s.render(w, e.Status, "error.html", map[string]any{"Message": e.Message, "Status": e.Status}); rerr != nil {
+	if rerr := s.errorPage(w, r, e); rerr != nil {
 		http.Error(w, e.Message, e.Status)
 	}
 }

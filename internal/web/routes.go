@@ -29,6 +29,8 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeInternal(r)
 	s.routeViewer(r)
 	s.routeFind(r)
+	s.routeDrafting(r)
+	s.routeDelegation(r)
 	s.handle(r, "exchange.queue", "GET", "/exchange/queue", need(access.OrgManage), asPage, s.exchangeQueuePage)
 	s.routeAdmin(r)
 	s.routeAdminKeys(r)
@@ -58,4 +60,6 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeAccountAPI(api)
 	s.routeNotificationsAPI(api)
 	s.routeAuditAPI(api)
+	s.routeDraftingAPI(api)
+	s.routeDelegationAPI(api)
 }

@@ -161,7 +161,7 @@ func (s *Server) secure(r *http.Request) bool {
 func (s *Server) Router() *mux.Router {
 	r := mux.NewRouter()
 	s.routes(r)
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
+	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	return r
 }
 

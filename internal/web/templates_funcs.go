@@ -48,11 +48,14 @@ var templateFuncs = template.FuncMap{
 	"noteRequired": func(action string) bool {
 		return action == "return" || action == "return_signature" || action == "reject" || action == "recall" || action == "take_back"
 	},
-	"dangerous":  func(action string) bool { return action == "reject" || action == "recall" || action == "take_back" },
-	"neg":        func(n int) int { return -n },
-	"percent":    percentLabel,
-	"statsRows":  statsRows,
-	"changeRule": func(id string) string { return changeRuleLabels[id] },
+	"dangerous":          func(action string) bool { return action == "reject" || action == "recall" || action == "take_back" },
+	"confirmation":       confirmation,
+	"signerLines":        docs.SignerLines,
+	"delegationPrefixes": func() []string { return docs.DelegationPrefixes },
+	"neg":                func(n int) int { return -n },
+	"percent":            percentLabel,
+	"statsRows":          statsRows,
+	"changeRule":         func(id string) string { return changeRuleLabels[id] },
 	"revocationStatus": func(status string) string {
 		return map[string]string{
 			signing.StatusGood: "chưa bị thu hồi", signing.StatusRevoked: "đã bị thu hồi", signing.StatusUnknown: "không xác định được",

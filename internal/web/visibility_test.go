@@ -44,6 +44,7 @@ var routesWithoutDocument = map[string]string{
 	"api.notifications.read": "own notification", "api.notifications.settings": "own setting",
 	"api.user.placement": "directory", "api.user.disable": "directory", "api.user.enable": "directory",
 	"api.user.password": "directory", "api.user.token": "directory", "api.agencies.save": "directory", "api.units.save": "directory",
+	"delegation.create": "creates a delegation", "api.delegations.create": "creates a delegation",
 }
 
 // TestHiddenDocumentsRefuseEveryWrite walks the route table and, for every
@@ -129,6 +130,7 @@ type hiddenDocuments struct {
 	assignment, reminder int64
 	changeRequested      int64 // an incoming document whose sender asks a recall
 	record               int64 // an open record of the district holding a hidden document
+	delegation           int64 // the chairman's, which nobody else may revoke
 }
 
 func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
@@ -166,6 +168,9 @@ func newHiddenDocuments(t *testing.T, pool *pgxpool.Pool) *hiddenDocuments {
 	_, err = pool.Exec(ctx, `INSERT INTO record_documents (record_id, document_id, filed_by) VALUES ($1, $2, $3)`,
 		h.record, h.byState["incoming/completed"], h.drafter)
 	must(t, err)
+	must(t, pool.QueryRow(ctx, `INSERT INTO delegations (agency_id, delegator_id, delegate_id, scope, prefix, starts_on, ends_on)
+		SELECT $1, u.id, $2, 'sign', 'KT.', current_date, current_date + 7 FROM users u WHERE u.username = 'chutich.huyen'
+		RETURNING id`, h.district, h.drafter).Scan(&h.delegation))
 	h.changeRequested = h.byState["incoming/registered"]
 	_, err = pool.Exec(ctx, `INSERT INTO document_change_requests (document_id, business, reason) VALUES ($1, 1, 'Thu hồi')`, h.changeRequested)
 	must(t, err)
@@ -232,7 +237,7 @@ var stepRoute = regexp.MustCompile(`^(?:api|page)\.(outgoing|incoming)\.([a-z_]+
 func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 	name := route.GetName()
 	api := strings.HasPrefix(name, "api.")
-	vars := map[string]int64{"aid": h.assignment, "rid": h.reminder, "record": h.record}
+	vars := map[string]int64{"aid": h.assignment, "rid": h.reminder, "record": h.record, "did": h.delegation}
 	var fields map[string]any
 	var path string
 	switch {
@@ -246,7 +251,14 @@ func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 		case m[2] == "assign":
 			fields["lead_unit"], fields["lead_deadline"] = h.unitAbbr, "2099-12-31"
 		}
-	case name == "api.drafts.version" || name == "api.drafts.attachment":
+	case name == "api.drafts.edit" || name == "draft.edit":
+		vars["id"] = h.byState["outgoing/draft"]
+		fields = map[string]any{"type": "quyet_dinh", "subject": "Kiểm tra quyền"}
+	case name == "api.drafts.delete" || name == "draft.delete":
+		vars["id"] = h.byState["outgoing/draft"]
+		fields = map[string]any{"reason": "Kiểm tra quyền"}
+	case name == "api.delegations.revoke" || name == "delegation.revoke":
+	case name == "api.drafts.version" || name == "api.drafts.attachment" || name == "draft.version":
 		vars["id"] = h.byState["outgoing/draft"]
 		return h.upload(route, vars, map[string]string{"note": "Kiểm tra quyền"}), true
 	case name == "api.drafts.create":
