@@ -75,15 +75,15 @@ func storedPlacement(ctx context.Context, db store.DB, docID int64) (Placement, 
 // SetPlacement stores the areas a clerk placed on the preview for the number and the
 // date, while the document waits for its number.
 func (s *Service) SetPlacement(ctx context.Context, a Actor, docID int64, p Placement) error {
-	if !p.Number.valid() || !p.Date.valid() || (p.Source != PlacementText && p.Source != PlacementManual) {
-		return invalid("Vị trí ghi số, ngày không hợp lệ; hãy kéo lại khung trên trang 1.", "placement %+v out of bounds", p)
-	}
-	raw, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
 	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
 		if _, _, err := s.enter(ctx, tx, a, outgoing, docID, "issue"); err != nil {
+			return err // a hidden document is not found, whatever the placement says
+		}
+		if !p.Number.valid() || !p.Date.valid() || (p.Source != PlacementText && p.Source != PlacementManual) {
+			return invalid("Vị trí ghi số, ngày không hợp lệ; hãy kéo lại khung trên trang 1.", "placement %+v out of bounds", p)
+		}
+		raw, err := json.Marshal(p)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE documents SET stamp_placement = $1 WHERE id = $2`, raw, docID); err != nil {

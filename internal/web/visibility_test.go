@@ -289,6 +289,15 @@ func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 	case strings.HasSuffix(name, "document.change/accept") || strings.HasSuffix(name, "document.change/refuse"):
 		vars["id"] = h.changeRequested
 		fields = map[string]any{"note": "Kiểm tra quyền"}
+	case name == "api.document.placement" || name == "document.placement":
+		vars["id"] = h.byState["outgoing/signed"]
+		placement := map[string]any{"source": "manual", "number": map[string]float64{"llx": 60, "lly": 700, "urx": 200, "ury": 720},
+			"date": map[string]float64{"llx": 300, "lly": 700, "urx": 500, "ury": 720}}
+		fields = placement
+		if !api {
+			js, _ := json.Marshal(placement)
+			fields = map[string]any{"placement": string(js)}
+		}
 	case name == "api.document.comment" || name == "document.comment":
 		vars["id"] = h.byState["outgoing/draft"]
 		fields = map[string]any{"body": "Kiểm tra quyền"}
