@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -170,9 +171,15 @@ func Anchors(ctx context.Context, db store.DB, dir string) ([]*x509.Certificate,
 	return anchors, nil
 }
 
+// reloading serialises the reloads, so that a slow one (the listener's) cannot put
+// back an older set after a newer one was read.
+var reloading sync.Mutex
+
 // Reload replaces the running store's anchors with the ones in force and refreshes
 // the folder's cache of added anchors.
 func Reload(ctx context.Context, db store.DB, ts *signing.TrustStore, dir string) error {
+	reloading.Lock()
+	defer reloading.Unlock()
 	anchors, err := Anchors(ctx, db, dir)
 	if err != nil {
 		return err
