@@ -25,6 +25,7 @@ import (
 	"edms/internal/notify"
 	"edms/internal/signing"
 	"edms/internal/signing/docsign"
+	"edms/internal/trust"
 	"edms/internal/web"
 )
 
@@ -125,6 +126,8 @@ type node struct {
 	link      *exchange.Link // nil: the node takes no part in the exchange (one-process demo, tests)
 	// testAgency is the conformance kit's test agency, run by its autopilot ("": none).
 	testAgency string
+	// trustDir is the keyring's trust folder, the anchors' cache ("": signing is off).
+	trustDir string
 }
 
 // newNode builds the services; with a keys folder, documents are signed for real and
@@ -161,6 +164,10 @@ func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docs
 	for _, skipped := range n.web.Trust.Skipped() {
 		slog.Warn("trust anchor skipped", "problem", skipped)
 	}
+	n.trustDir = keys.TrustDir()
+	if err := trust.Reload(ctx, pool, n.web.Trust, n.trustDir); err != nil {
+		return nil, fmt.Errorf("trust anchors: %w", err)
+	}
 	n.documents.Verifier = docsign.Verifier{Trust: n.web.Trust}
 	return n, nil
 }
@@ -171,6 +178,9 @@ func (n *node) serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, re
 	listenCtx, stopListening := context.WithCancel(ctx)
 	defer stopListening()
 	go n.enforcer.Listen(listenCtx)
+	if n.web.Trust != nil {
+		go trust.Listen(listenCtx, pool, n.web.Trust, n.trustDir)
+	}
 	srv, err := web.NewServer(n.web, pool, n.enforcer, n.documents)
 	if err != nil {
 		return err

@@ -95,7 +95,7 @@ func (v *verification) trustTSA(tsa *x509.Certificate, ts *timestamp.Timestamp) 
 	for _, c := range ts.Certificates {
 		inter.AddCert(c)
 	}
-	chains, err := tsa.Verify(x509.VerifyOptions{Roots: v.trust.roots, Intermediates: inter, CurrentTime: ts.Time, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}})
+	chains, err := tsa.Verify(x509.VerifyOptions{Roots: v.trust.rootPool(), Intermediates: inter, CurrentTime: ts.Time, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}})
 	if err != nil {
 		return nil, err
 	}

@@ -9,12 +9,17 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // TrustStore holds the configured trust anchors: the national root CAs in
 // production, the demo root CA on a demo network. It also carries the revocation
 // policy, so every verifier given the same store decides revocation the same way.
+//
+// The anchors can be replaced while the node runs (Replace); every check started
+// after the replacement uses the new set.
 type TrustStore struct {
+	mu      sync.RWMutex
 	roots   *x509.CertPool
 	anchors []*x509.Certificate
 	skipped []string
@@ -69,12 +74,38 @@ func NewTrustStore(anchors ...*x509.Certificate) *TrustStore {
 
 // Add trusts one more anchor.
 func (ts *TrustStore) Add(c *x509.Certificate) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
 	ts.roots.AddCert(c)
 	ts.anchors = append(ts.anchors, c)
 }
 
+// Replace trusts exactly the given anchors from now on, in place, so every holder
+// of the store sees the new set without a restart.
+func (ts *TrustStore) Replace(anchors []*x509.Certificate) {
+	roots := x509.NewCertPool()
+	for _, c := range anchors {
+		roots.AddCert(c)
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.roots, ts.anchors = roots, slices.Clone(anchors)
+}
+
 // Anchors lists the trusted anchors (the administration page shows them).
-func (ts *TrustStore) Anchors() []*x509.Certificate { return slices.Clone(ts.anchors) }
+func (ts *TrustStore) Anchors() []*x509.Certificate {
+	ts.mu.RLock()
+	defer ts.mu.RUnlock()
+	return slices.Clone(ts.anchors)
+}
+
+// rootPool is the current pool of anchors; a replacement makes a new pool, so the
+// one returned is never changed under the caller.
+func (ts *TrustStore) rootPool() *x509.CertPool {
+	ts.mu.RLock()
+	defer ts.mu.RUnlock()
+	return ts.roots
+}
 
 // Skipped names the files and blocks of the trust folder that were not used, each
 // with the reason ("bad.pem: block 2 is a PRIVATE KEY, not a certificate").
@@ -129,4 +160,4 @@ func readAnchors(path string) ([]*x509.Certificate, []string) {
 
 // Pool returns a copy of the anchors as a certificate pool, for other verifiers
 // (XML signatures); changing it does not change the trust store.
-func (ts *TrustStore) Pool() *x509.CertPool { return ts.roots.Clone() }
+func (ts *TrustStore) Pool() *x509.CertPool { return ts.rootPool().Clone() }

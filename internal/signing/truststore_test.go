@@ -44,3 +44,23 @@ func TestTrustStoreSkipsBadFiles(t *testing.T) {
 		t.Errorf("a folder without a usable certificate: want an error naming the file, got %v", err)
 	}
 }
+
+// TestTrustStoreReplace: a replaced store decides every later verification with the
+// new anchors, through the same pointer its holders keep.
+func TestTrustStoreReplace(t *testing.T) {
+	p := demoPKI(t)
+	trust, err := LoadTrustStore(p.trustDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := trust.Anchors()
+	doc := signPerson(t, p, makePDF(t, 1, 0))
+	trust.Replace(nil)
+	if rep, err := Verify(bytesDoc(doc), trust); err != nil || rep.Valid() {
+		t.Fatalf("verified with no anchor: %v", err)
+	}
+	trust.Replace(anchors)
+	if rep, err := Verify(bytesDoc(doc), trust); err != nil || !rep.Valid() || len(trust.Anchors()) != len(anchors) {
+		t.Fatalf("verification after the anchors came back: %v", err)
+	}
+}

@@ -328,7 +328,7 @@ func (v *verification) checkCertificate(sig *cmsSignature) {
 	for _, c := range append(sig.certs, embedded.certs...) {
 		inter.AddCert(c)
 	}
-	chains, err := cert.Verify(x509.VerifyOptions{Roots: v.trust.roots, Intermediates: inter, CurrentTime: r.SigningTime, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	chains, err := cert.Verify(x509.VerifyOptions{Roots: v.trust.rootPool(), Intermediates: inter, CurrentTime: r.SigningTime, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
 		v.problem("certificate not trusted: %v", err)
 		return

@@ -88,8 +88,9 @@ type adminKeysView struct {
 	Images  bool // the viewer may upload signature and seal images
 	Agency  certRow
 	People  []certRow
-	Anchors []certRow
+	Anchors []anchorRow
 	Skipped []string
+	Trust   bool // the viewer may add and remove anchors
 }
 
 // identityRow opens a holder's identity; a missing key is a row saying so.
@@ -112,9 +113,7 @@ func (s *Server) adminKeysPage(w http.ResponseWriter, r *http.Request) error {
 	view := adminKeysView{pageBase: base, Signing: s.cfg.AgencyKeys != nil}
 	now := time.Now()
 	if s.cfg.Trust != nil {
-		for _, c := range s.cfg.Trust.Anchors() {
-			view.Anchors = append(view.Anchors, newCertRow(c.Subject.CommonName, c, now))
-		}
+		view.Anchors, view.Trust = anchorRows(s.cfg.Trust, now), s.can(r, access.OrgManage)
 		view.Skipped = s.cfg.Trust.Skipped()
 	}
 	if !view.Signing {
