@@ -218,11 +218,16 @@ func (s *Server) formAgain(w http.ResponseWriter, r *http.Request, err error, pa
 
 func (s *Server) receiveCreate(w http.ResponseWriter, r *http.Request) error {
 	receipt, err := s.receive(r, formDocument(r))
+	if err != nil {
+		return s.formAgain(w, r, err, "receive.html", r.MultipartForm != nil && len(r.MultipartForm.File["file"]) > 0)
+	}
 	message := "Đã tiếp nhận văn bản đến."
 	for _, d := range receipt.Duplicates {
 		message += " Cảnh báo trùng: " + d.Reason
 	}
-	return s.afterForm(w, r, err, "/documents/receive", message, fmt.Sprintf("/documents/%d", receipt.DocumentID))
+	s.setFlash(w, r, false, message)
+	http.Redirect(w, r, fmt.Sprintf("/documents/%d", receipt.DocumentID), http.StatusSeeOther)
+	return nil
 }
 
 // documentView is the detail page.
