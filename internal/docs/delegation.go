@@ -219,20 +219,32 @@ func (s *Service) heldDelegation(ctx context.Context, db store.DB, a Actor, perm
 	return nil, nil
 }
 
-// requireOrDelegated is require, also satisfied by a delegation in force.
-func (s *Service) requireOrDelegated(ctx context.Context, db store.DB, a Actor, perm access.Permission, who string) error {
+// requireOrDelegated is require, also satisfied by a delegation in force, which it
+// returns (nil when the actor holds the permission by their own role).
+func (s *Service) requireOrDelegated(ctx context.Context, db store.DB, a Actor, perm access.Permission, who string) (*Delegation, error) {
 	err := s.require(a, perm, who)
 	if err == nil || !Delegable(perm) {
-		return err
+		return nil, err
 	}
 	held, derr := s.heldDelegation(ctx, db, a, perm)
 	if derr != nil {
-		return derr
+		return nil, derr
 	}
 	if held == nil {
-		return err
+		return nil, err
 	}
-	return nil
+	return held, nil
+}
+
+// auditActedOnBehalf names both people of a step taken under a delegation (an
+// assignment by a deputy); signatures have their own entry, sign_on_behalf.
+func (s *Service) auditActedOnBehalf(ctx context.Context, tx pgx.Tx, a Actor, docID int64, action string, held *Delegation) error {
+	if held == nil || held.Scope == DelegateSigning {
+		return nil
+	}
+	return s.audit(ctx, tx, a, "act_on_behalf", docID, map[string]any{"action": action, "delegation_id": held.ID,
+		"delegator_id": held.DelegatorID, "delegator": held.DelegatorName, "delegate_id": held.DelegateID,
+		"delegate": held.DelegateName, "competence": held.Competence()})
 }
 
 // signingDelegation completes the signer's block of a delegate signing under a

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // mainNames are the file names of a document's main versions, oldest first.
@@ -211,5 +212,34 @@ func TestComposedDraftSignedByDelegatePrintsTheSignerBlock(t *testing.T) {
 		if !slices.ContainsFunc(lines, func(l string) bool { return strings.HasSuffix(l, want) }) {
 			t.Errorf("the signed PDF has no line ending with %q:\n%s", want, strings.Join(lines, "\n"))
 		}
+	}
+}
+
+// TestDelegatedAssignmentNamesBothPeople: a deputy holding the leader's assignment
+// delegation assigns an arrived document, and the audit trail names both of them.
+func TestDelegatedAssignmentNamesBothPeople(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	today := f.svc.today()
+	id := f.receive(t, "Về việc báo cáo kết quả giải ngân", "81", nil).DocumentID
+	_, err := f.svc.Register(ctx, f.in(f.clerk), id, "")
+	must(t, err)
+	must(t, f.svc.SubmitToLeader(ctx, f.in(f.clerk), id, ""))
+	deadline := time.Now().AddDate(0, 0, 5)
+	lines := []AssignmentInput{{Role: RoleLead, UserID: f.specialist, Deadline: &deadline}}
+	must(t, f.svc.Grant(ctx, f.in(f.leader), id, f.unitHead))
+	if err := f.svc.Assign(ctx, f.in(f.unitHead), id, lines, ""); !errors.Is(err, ErrForbidden) {
+		t.Fatalf("a unit head assigning without a delegation: %v", err)
+	}
+	_, err = f.svc.Delegate(ctx, f.in(f.leader), DelegationInput{DelegateID: f.unitHead, Scope: DelegateAssignment, Prefix: "KT.",
+		StartsOn: today, EndsOn: today})
+	must(t, err)
+	must(t, f.svc.Assign(ctx, f.in(f.unitHead), id, lines, "Giao Văn phòng theo ủy quyền."))
+	var action, delegator, delegate string
+	must(t, f.pool.QueryRow(ctx, `SELECT detail->>'action', detail->>'delegator', detail->>'delegate' FROM audit_log
+		WHERE action = 'document.act_on_behalf' AND object_id = $1`, fmt.Sprint(id)).Scan(&action, &delegator, &delegate))
+	if action != "assign" || delegator != "Phạm Quốc Việt" || delegate != "Lê Văn Hùng" {
+		t.Errorf("the audit names %q for %q on %q", delegate, delegator, action)
 	}
 }

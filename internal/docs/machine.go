@@ -165,7 +165,11 @@ func (s *Service) enter(ctx context.Context, tx pgx.Tx, a Actor, m *machine, doc
 		return nil, t, m.illegal(t, m.state(d))
 	}
 	if a.UserID != 0 { // the system (the exchange) acts without a user
-		if err := s.requireOrDelegated(ctx, tx, a, t.perm, t.who); err != nil {
+		held, err := s.requireOrDelegated(ctx, tx, a, t.perm, t.who)
+		if err != nil {
+			return nil, t, err
+		}
+		if err := s.auditActedOnBehalf(ctx, tx, a, d.ID, action, held); err != nil {
 			return nil, t, err
 		}
 	}
