@@ -44,6 +44,9 @@ type LeaderSignature struct {
 	Username   string // names the signer's key
 	Signer     SignerInfo
 	At         time.Time
+	// Area is where the signer placed the signature (see Placement); nil: the
+	// form's area on the last page.
+	Area *Area
 }
 
 // NumberStamp is what the issuance writes on the document.
