@@ -126,10 +126,10 @@ func (s *Service) mergePlacement(ctx context.Context, a Actor, docID int64, acti
 	})
 }
 
-// FormPlacement is the form's number and date areas, the ones ComposePDF leaves
-// empty, in PDF points on an A4 page.
+// FormPlacement is the form's number, date and signature areas, the ones ComposePDF
+// leaves empty, in PDF points on an A4 page (the signature on the last page).
 func FormPlacement() Placement {
-	return Placement{Number: NumberArea.PDFArea(), Date: DateArea.PDFArea()}
+	return Placement{Number: NumberArea.PDFArea(), Date: DateArea.PDFArea(), Signature: SignatureArea.PDFArea()}
 }
 
 // PDFArea converts a form area, in millimetres from the top left of an A4 page, into
