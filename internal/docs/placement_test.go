@@ -14,7 +14,8 @@ import (
 
 // placeholderFixture is a decision drafted outside the system, as agencies upload
 // them: its letterhead prints "Số: ......./QĐ-UBND" and "Phú Lương, ngày ... tháng
-// ... năm 2026" for the clerk to fill in. EDMS_WRITE_FIXTURES=1 rewrites it (the
+// ... năm 2026" for the clerk to fill in, and its signer's block "CHỦ TỊCH", a blank
+// for the signature and the chairman's name. EDMS_WRITE_FIXTURES=1 rewrites it (the
 // browser tests upload the same file).
 const placeholderFixture = "testdata/placeholders.pdf"
 
@@ -45,6 +46,7 @@ func TestWritePlaceholderFixture(t *testing.T) {
 	pdf.MultiCell(165, 6.5, "Căn cứ Luật Tổ chức chính quyền địa phương; xét đề nghị của Trưởng phòng Nội vụ.\nĐiều 1. Ban hành kèm theo Quyết định này Quy chế văn thư, lưu trữ điện tử.\nĐiều 2. Quyết định này có hiệu lực kể từ ngày ký.", "", "J", false)
 	cell(110, 120, 80, "B", 13, "TM. ỦY BAN NHÂN DÂN")
 	cell(110, 126, 80, "B", 13, "CHỦ TỊCH")
+	cell(110, 158, 80, "B", 13, "Nguyễn Văn Nghĩa")
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
 		t.Fatal(err)
