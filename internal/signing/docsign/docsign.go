@@ -137,7 +137,7 @@ func (h *Hook) SignAsLeader(ctx context.Context, in io.Reader, out io.Writer, s 
 	if err != nil {
 		return err
 	}
-	block := signing.PersonBlock{Position: positionLines(s.Signer), FullName: s.Signer.FullName, Signature: image}
+	block := signing.PersonBlock{Position: positionLines(s.Signer), FullName: s.Signer.FullName, Signature: image, Printed: s.Printed}
 	return transform(in, out, func(doc signing.Document, w io.Writer) error {
 		signer := &signing.Signer{Identity: id, Clock: func() time.Time { return s.At }}
 		return signer.SignPerson(doc, w, signatureAt(block, s.Area, h.Layout.Signature))
