@@ -76,7 +76,12 @@ func (s *Service) Sign(ctx context.Context, a Actor, docID int64, in SignInput) 
 			if _, err := s.signingDelegation(ctx, tx, a, &signer); err != nil {
 				return nil, err
 			}
-			sig := LeaderSignature{DocumentID: d.ID, UserID: a.UserID, Username: username, Signer: signer, At: s.now()}
+			placed, err := storedPlacement(ctx, tx, d.ID)
+			if err != nil {
+				return nil, err
+			}
+			sig := LeaderSignature{DocumentID: d.ID, UserID: a.UserID, Username: username, Signer: signer, At: s.now(),
+				Area: placed.Signature, Printed: placed.SignatureSource == PlacementText}
 			return func(in io.Reader, out io.Writer) error { return s.Signing.SignAsLeader(ctx, in, out, sig) }, nil
 		},
 		record: recordSigner,

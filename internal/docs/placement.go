@@ -28,19 +28,28 @@ type Area struct {
 	URX    float64 `json:"urx"`
 	URY    float64 `json:"ury"`
 	SizePt float64 `json:"size,omitempty"`
+	// Page is the 1-based page of a signature area (0: the last page); the number
+	// and date are always on page 1.
+	Page int `json:"page,omitempty"`
 }
 
 func (a *Area) valid() bool {
-	return a != nil && a.URX-a.LLX >= 5 && a.URY-a.LLY >= 5 && a.LLX >= 0 && a.LLY >= 0 && a.URX < 5000 && a.URY < 5000 && a.SizePt >= 0 && a.SizePt < 72
+	return a != nil && a.URX-a.LLX >= 5 && a.URY-a.LLY >= 5 && a.LLX >= 0 && a.LLY >= 0 && a.URX < 5000 && a.URY < 5000 && a.SizePt >= 0 && a.SizePt < 72 && a.Page >= 0
 }
 
-// Placement is where the stamp writes the number and the date, on page 1.
+// Placement is where the stamp writes the number and the date, on page 1, and where
+// the signer's signature goes.
 type Placement struct {
 	Number *Area `json:"number,omitempty"`
 	Date   *Area `json:"date,omitempty"`
 	// Source says how the areas were placed: PlacementText, PlacementManual, or ""
 	// when none is stored (the form's areas apply).
 	Source string `json:"source"`
+	// Signature is the signer's block, found above the signer's name in the text of
+	// the last page or dragged by the signer; nil: the form's area on the last page.
+	Signature *Area `json:"signature,omitempty"`
+	// SignatureSource says how the signature area was placed, as Source does.
+	SignatureSource string `json:"signature_source,omitempty"`
 }
 
 // Sources of a placement.
@@ -73,30 +82,57 @@ func storedPlacement(ctx context.Context, db store.DB, docID int64) (Placement, 
 }
 
 // SetPlacement stores the areas a clerk placed on the preview for the number and the
-// date, while the document waits for its number.
+// date, while the document waits for its number; a placement with only a signature
+// area is the signer's, stored while the document waits for the signature. Each
+// keeps what the other placed.
 func (s *Service) SetPlacement(ctx context.Context, a Actor, docID int64, p Placement) error {
-	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
-		if _, _, err := s.enter(ctx, tx, a, outgoing, docID, "issue"); err != nil {
-			return err // a hidden document is not found, whatever the placement says
-		}
+	if p.Signature != nil && p.Number == nil && p.Date == nil {
+		return s.mergePlacement(ctx, a, docID, "sign", func() (any, error) {
+			if !p.Signature.valid() || (p.SignatureSource != PlacementText && p.SignatureSource != PlacementManual) {
+				return nil, invalid("Vị trí chữ ký không hợp lệ; hãy kéo lại khung chữ ký.", "signature placement %+v out of bounds", p)
+			}
+			return struct { // only the signer's keys: the clerk's source stays
+				Signature       *Area  `json:"signature"`
+				SignatureSource string `json:"signature_source"`
+			}{p.Signature, p.SignatureSource}, nil
+		})
+	}
+	return s.mergePlacement(ctx, a, docID, "issue", func() (any, error) {
 		if !p.Number.valid() || !p.Date.valid() || (p.Source != PlacementText && p.Source != PlacementManual) {
-			return invalid("Vị trí ghi số, ngày không hợp lệ; hãy kéo lại khung trên trang 1.", "placement %+v out of bounds", p)
+			return nil, invalid("Vị trí ghi số, ngày không hợp lệ; hãy kéo lại khung trên trang 1.", "placement %+v out of bounds", p)
 		}
-		raw, err := json.Marshal(p)
+		return Placement{Number: p.Number, Date: p.Date, Source: p.Source}, nil
+	})
+}
+
+// mergePlacement writes the keys of the part over the stored placement, if the actor
+// may take the step action of the document. The part is checked only then, so that a
+// hidden document is not found whatever the placement says.
+func (s *Service) mergePlacement(ctx context.Context, a Actor, docID int64, action string, part func() (any, error)) error {
+	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		if _, _, err := s.enter(ctx, tx, a, outgoing, docID, action); err != nil {
+			return err
+		}
+		value, err := part()
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE documents SET stamp_placement = $1 WHERE id = $2`, raw, docID); err != nil {
-			return fmt.Errorf("docs: unable to store the stamp placement of document %d: %w", docID, err)
+		raw, err := json.Marshal(value)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE documents SET stamp_placement = coalesce(stamp_placement, '{}') || $1::jsonb
+			WHERE id = $2`, raw, docID); err != nil {
+			return fmt.Errorf("docs: unable to store the placement of document %d: %w", docID, err)
 		}
 		return nil
 	})
 }
 
-// FormPlacement is the form's number and date areas, the ones ComposePDF leaves
-// empty, in PDF points on an A4 page.
+// FormPlacement is the form's number, date and signature areas, the ones ComposePDF
+// leaves empty, in PDF points on an A4 page (the signature on the last page).
 func FormPlacement() Placement {
-	return Placement{Number: NumberArea.PDFArea(), Date: DateArea.PDFArea()}
+	return Placement{Number: NumberArea.PDFArea(), Date: DateArea.PDFArea(), Signature: SignatureArea.PDFArea()}
 }
 
 // PDFArea converts a form area, in millimetres from the top left of an A4 page, into

@@ -14,7 +14,8 @@ import (
 
 // placeholderFixture is a decision drafted outside the system, as agencies upload
 // them: its letterhead prints "Số: ......./QĐ-UBND" and "Phú Lương, ngày ... tháng
-// ... năm 2026" for the clerk to fill in. EDMS_WRITE_FIXTURES=1 rewrites it (the
+// ... năm 2026" for the clerk to fill in, and its signer's block "CHỦ TỊCH", a blank
+// for the signature and the chairman's name. EDMS_WRITE_FIXTURES=1 rewrites it (the
 // browser tests upload the same file).
 const placeholderFixture = "testdata/placeholders.pdf"
 
@@ -45,6 +46,7 @@ func TestWritePlaceholderFixture(t *testing.T) {
 	pdf.MultiCell(165, 6.5, "Căn cứ Luật Tổ chức chính quyền địa phương; xét đề nghị của Trưởng phòng Nội vụ.\nĐiều 1. Ban hành kèm theo Quyết định này Quy chế văn thư, lưu trữ điện tử.\nĐiều 2. Quyết định này có hiệu lực kể từ ngày ký.", "", "J", false)
 	cell(110, 120, 80, "B", 13, "TM. ỦY BAN NHÂN DÂN")
 	cell(110, 126, 80, "B", 13, "CHỦ TỊCH")
+	cell(110, 158, 80, "B", 13, "Nguyễn Văn Nghĩa")
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
 		t.Fatal(err)
@@ -100,5 +102,56 @@ func TestSetPlacement(t *testing.T) {
 	}
 	if err := f.svc.SetPlacement(ctx, f.in(f.clerk), id, placed); !errors.Is(err, ErrIllegalTransition) {
 		t.Errorf("the placement changed after the number was stamped: %v", err)
+	}
+}
+
+// signatureHook records where the signer's signature was asked to go.
+type signatureHook struct {
+	markingHook
+	signed LeaderSignature
+}
+
+func (h *signatureHook) SignAsLeader(ctx context.Context, in io.Reader, out io.Writer, s LeaderSignature) error {
+	h.signed = s
+	return h.markingHook.SignAsLeader(ctx, in, out, s)
+}
+
+// TestSetSignaturePlacement stores the signature's area the signer placed before
+// signing, only from the signer and only while the document waits for the signature,
+// hands it to the signature, and keeps it when the clerk places the number.
+func TestSetSignaturePlacement(t *testing.T) {
+	f := newFixture(t)
+	hook := &signatureHook{}
+	f.svc.Signing = hook
+	ctx := context.Background()
+	id := f.draft(t, TypeQuyetDinh, "Ban hành quy chế", nil)
+	must(t, f.svc.Submit(ctx, f.in(f.specialist), id, ""))
+	must(t, f.svc.Approve(ctx, f.in(f.unitHead), id, ""))
+	area := &Area{LLX: 300, LLY: 380, URX: 530, URY: 500, Page: 1}
+	signature := Placement{Signature: area, SignatureSource: PlacementText}
+	if err := f.svc.SetPlacement(ctx, f.in(f.leader), id, signature); !errors.Is(err, ErrIllegalTransition) {
+		t.Errorf("the signature was placed before the document waited for it: %v", err)
+	}
+	must(t, f.svc.SubmitForSignature(ctx, f.in(f.unitHead), id, ""))
+	if err := f.svc.SetPlacement(ctx, f.in(f.unitHead), id, signature); !errors.Is(err, ErrForbidden) {
+		t.Errorf("the head of unit placed the signature: %v", err)
+	}
+	if err := f.svc.SetPlacement(ctx, f.in(f.leader), id, Placement{Signature: &Area{LLX: 300, LLY: 380, URX: 302, URY: 500}, SignatureSource: PlacementManual}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a signature area 2 points wide was stored: %v", err)
+	}
+	must(t, f.svc.SetPlacement(ctx, f.in(f.leader), id, signature))
+	must(t, f.svc.Sign(ctx, f.in(f.leader), id, SignInput{}))
+	if !reflect.DeepEqual(hook.signed.Area, area) || !hook.signed.Printed {
+		t.Errorf("the signature went to %+v (printed block %v), want %+v", hook.signed.Area, hook.signed.Printed, area)
+	}
+	number := Placement{Source: PlacementManual,
+		Number: &Area{LLX: 70, LLY: 718, URX: 250, URY: 734}, Date: &Area{LLX: 300, LLY: 718, URX: 560, URY: 734}}
+	must(t, f.svc.SetPlacement(ctx, f.in(f.clerk), id, number))
+	got, err := f.svc.PlacementOf(ctx, id)
+	must(t, err)
+	want := number
+	want.Signature, want.SignatureSource = area, PlacementText
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("stored %+v, want %+v", got, want)
 	}
 }

@@ -44,6 +44,12 @@ type LeaderSignature struct {
 	Username   string // names the signer's key
 	Signer     SignerInfo
 	At         time.Time
+	// Area is where the signer placed the signature (see Placement); nil: the
+	// form's area on the last page.
+	Area *Area
+	// Printed: the area was found in the document's own signer block, which prints
+	// the position and the name; the signature adds only the handwriting.
+	Printed bool
 }
 
 // NumberStamp is what the issuance writes on the document.

@@ -116,6 +116,10 @@ type PersonBlock struct {
 	Position  string // e.g. "CHỦ TỊCH" or "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH"
 	FullName  string
 	Signature []byte // PNG of the handwritten signature; nil: SignatureImage(FullName)
+	// Printed: the page already prints the position and the name around the block
+	// (an uploaded document's own signer block); the appearance draws the signature
+	// and the signing time only.
+	Printed bool
 }
 
 // signatureArea is the part of a person block, in fractions of its height measured
@@ -143,6 +147,9 @@ func (p PersonBlock) image(wPt, hPt float64, at time.Time) ([]byte, error) {
 	c := newCanvas(int(wPt*pxPerPt), int(hPt*pxPerPt))
 	w, h := c.width(), c.height()
 	lines := strings.Split(p.Position, "\n")
+	if p.Printed {
+		lines = nil
+	}
 	line := h * 0.11
 	for i, l := range lines {
 		if err := c.centredText(bold, line*0.85, l, w/2, line*float64(i+1), w*0.98, textInk); err != nil {
@@ -151,8 +158,10 @@ func (p PersonBlock) image(wPt, hPt float64, at time.Time) ([]byte, error) {
 	}
 	area := signatureImageRect(Rect{0, 0, w, h})
 	c.drawImageFit(sigImg, area.LLX, h-area.URY, area.Width(), area.Height())
-	if err := c.centredText(bold, line*0.9, p.FullName, w/2, h*0.84, w*0.98, textInk); err != nil {
-		return nil, err
+	if !p.Printed {
+		if err := c.centredText(bold, line*0.9, p.FullName, w/2, h*0.84, w*0.98, textInk); err != nil {
+			return nil, err
+		}
 	}
 	stampLine := "Ký số: " + at.In(VietnamZone).Format(time.RFC3339)
 	if err := c.centredText(regular, line*0.6, stampLine, w/2, h*0.96, w*0.98, inkBlue); err != nil {

@@ -18,12 +18,16 @@ import (
 // stamp will fill (found by the viewer in the PDF's text, or dragged) and stores them.
 
 func (s *Server) routeViewer(r *mux.Router) {
-	s.handle(r, "document.placement", "POST", placementPath, need(access.OutgoingIssue), asPage, s.pagePlacement)
+	s.handle(r, "document.placement", "POST", placementPath, need(access.DocumentRead), asPage, s.pagePlacement)
 }
 
 func (s *Server) routeViewerAPI(api *mux.Router) {
-	s.handle(api, "api.document.placement", "PUT", placementPath, need(access.OutgoingIssue), asAPI, s.apiPlacement)
+	s.handle(api, "api.document.placement", "PUT", placementPath, need(access.DocumentRead), asAPI, s.apiPlacement)
 }
+
+// The placement routes only need to see the document: the clerk places the number
+// and date (outgoing:issue) and the signer the signature (outgoing:sign), and
+// docs.SetPlacement checks the step each may take.
 
 const placementPath = "/documents/{id:[0-9]+}/placement"
 
@@ -32,21 +36,34 @@ type viewerData struct {
 	Files []docs.File // the PDFs: the main file's versions, newest first, then the others
 	// CanPlace: the viewer may place the number and date (the issue is the next step
 	// and the viewer may take it).
-	CanPlace  bool
-	Placement docs.Placement // stored, or empty
-	Form      docs.Placement // the form's areas, where the boxes start when nothing is found
+	CanPlace bool
+	// CanPlaceSignature: the viewer may place the signature (signing is the next
+	// step and the viewer may take it).
+	CanPlaceSignature bool
+	Placement         docs.Placement // stored, or empty
+	Form              docs.Placement // the form's areas, where the boxes start when nothing is found
+	Signer            string         // the viewer's full name, looked for in the signer's block
 }
 
 // viewerFor collects the viewer's data from the document's detail.
 func (s *Server) viewerFor(r *http.Request, d *documentDetail) (viewerData, error) {
 	v := viewerData{Files: viewablePDFs(d.Files), Form: docs.FormPlacement()}
-	v.CanPlace = len(v.Files) > 0 && slices.ContainsFunc(d.Actions, func(a docs.ActionInfo) bool { return a.Action == "issue" })
-	if !v.CanPlace {
+	v.CanPlace = len(v.Files) > 0 && canTake(d, "issue")
+	v.CanPlaceSignature = len(v.Files) > 0 && canTake(d, "sign")
+	if v.CanPlaceSignature {
+		v.Signer = principalOf(r).User.FullName
+	}
+	if !v.CanPlace && !v.CanPlaceSignature {
 		return v, nil
 	}
 	var err error
 	v.Placement, err = s.docs.PlacementOf(r.Context(), d.Record.ID)
 	return v, err
+}
+
+// canTake says whether the document's next steps include action for the viewer.
+func canTake(d *documentDetail, action string) bool {
+	return slices.ContainsFunc(d.Actions, func(a docs.ActionInfo) bool { return a.Action == action })
 }
 
 // viewablePDFs are the PDF files of a document, the newest main version first.
@@ -77,7 +94,11 @@ func (s *Server) pagePlacement(w http.ResponseWriter, r *http.Request) error {
 	_ = json.Unmarshal([]byte(r.FormValue("placement")), &p)
 	err := s.docs.SetPlacement(r.Context(), s.actorOf(r), documentID(r), p)
 	back := fmt.Sprintf("/documents/%d", documentID(r))
-	return s.afterForm(w, r, err, back, "Đã lưu vị trí ghi số, ngày ban hành.", back)
+	done := "Đã lưu vị trí ghi số, ngày ban hành."
+	if p.Number == nil && p.Signature != nil {
+		done = "Đã lưu vị trí chữ ký."
+	}
+	return s.afterForm(w, r, err, back, done, back)
 }
 
 func (s *Server) apiPlacement(w http.ResponseWriter, r *http.Request) error {

@@ -44,6 +44,8 @@ var routesWithoutDocument = map[string]string{
 	"api.notifications.read": "own notification", "api.notifications.settings": "own setting",
 	"api.user.placement": "directory", "api.user.disable": "directory", "api.user.enable": "directory",
 	"api.user.password": "directory", "api.user.token": "directory", "api.agencies.save": "directory", "api.units.save": "directory",
+	"admin.trust.upload": "trust anchors", "admin.trust.add": "trust anchors", "admin.trust.remove": "trust anchors",
+	"api.trust.add": "trust anchors", "api.trust.remove": "trust anchors",
 	"delegation.create": "creates a delegation", "api.delegations.create": "creates a delegation",
 }
 

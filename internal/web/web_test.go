@@ -147,7 +147,11 @@ func concretePath(route *mux.Route) (string, error) {
 	}
 	var pairs []string
 	for _, n := range names {
-		pairs = append(pairs, n, "2026")
+		value := "2026"
+		if n == "fp" { // a certificate's SHA-256 fingerprint
+			value = strings.Repeat("ab", 32)
+		}
+		pairs = append(pairs, n, value)
 	}
 	u, err := route.URLPath(pairs...)
 	if err != nil {

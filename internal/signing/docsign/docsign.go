@@ -137,11 +137,22 @@ func (h *Hook) SignAsLeader(ctx context.Context, in io.Reader, out io.Writer, s 
 	if err != nil {
 		return err
 	}
-	block := signing.PersonBlock{Position: positionLines(s.Signer), FullName: s.Signer.FullName, Signature: image}
+	block := signing.PersonBlock{Position: positionLines(s.Signer), FullName: s.Signer.FullName, Signature: image, Printed: s.Printed}
 	return transform(in, out, func(doc signing.Document, w io.Writer) error {
 		signer := &signing.Signer{Identity: id, Clock: func() time.Time { return s.At }}
-		return signer.SignPerson(doc, w, signing.PersonSignature{PersonBlock: block, Rect: h.Layout.Signature})
+		return signer.SignPerson(doc, w, signatureAt(block, s.Area, h.Layout.Signature))
 	})
+}
+
+// signatureAt places the signer's block where the signer placed it, or at the form's
+// area on the last page.
+func signatureAt(block signing.PersonBlock, placed *docs.Area, form signing.Rect) signing.PersonSignature {
+	rect, _ := areaOr(placed, form)
+	sig := signing.PersonSignature{PersonBlock: block, Rect: rect}
+	if placed != nil {
+		sig.Page = placed.Page
+	}
+	return sig
 }
 
 // positionLines is the authority line (if any) above the position, in capitals, as

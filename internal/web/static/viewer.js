@@ -2,7 +2,9 @@
 // vendor/pdfjs/VERSION), with page navigation and zoom. Before the number is issued
 // it also shows, on page 1 of the main file, the areas the issue stamp will fill:
 // found in the page's text ("Số: .../...", "..., ngày ... tháng ... năm ..."), or
-// dragged by the clerk, and saved with the document (POST .../placement).
+// dragged by the clerk, and saved with the document (POST .../placement). Before
+// the signature it shows, on the last page, where the signer's signature goes: the
+// signer's block (position line, blank, name) found in the text, or dragged.
 import * as pdfjs from "/static/vendor/pdfjs/pdf.min.mjs";
 
 pdfjs.GlobalWorkerOptions.workerSrc = "/static/vendor/pdfjs/pdf.worker.min.mjs";
@@ -13,6 +15,7 @@ const stage = $("viewer-stage");
 const status = $("viewer-status");
 const fileSelect = $("viewer-file");
 const placementForm = $("placement-form");
+const signatureForm = $("signature-form");
 
 const zoomSteps = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
 let doc = null;
@@ -32,8 +35,8 @@ async function open(url) {
   pageNumber = 1;
   $("viewer-pages").textContent = doc.numPages;
   await render();
-  if (placementForm && onPlacementPage()) {
-    await placeAreas(await doc.getPage(1));
+  if (fileSelect.selectedIndex === 0 && mode && !placement) {
+    await placeAreas();
   }
 }
 
@@ -96,38 +99,66 @@ window.addEventListener("resize", () => {
   resizeTimer = setTimeout(() => { if (doc && scale === null) render(); }, 200);
 });
 
-// Placement of the number and the date.
+// Placement of the number and the date (the clerk), or of the signature (the signer).
 
-const labels = { number: "Số", date: "Ngày" };
-let placement = null; // {number, date, source} in PDF points
+const labels = { number: "Số", date: "Ngày", signature: "Chữ ký" };
+const modes = {
+  clerk: {
+    form: placementForm, status: "placement-status", value: "placement-value", keys: ["number", "date"], sourceKey: "source",
+    step: "issue", failed: "Không lưu được vị trí ghi số, ngày; hãy thử lại.", changed: "Vị trí đã thay đổi; hãy lưu trước khi cấp số.",
+  },
+  signer: {
+    form: signatureForm, status: "signature-status", value: "signature-value", keys: ["signature"], sourceKey: "signature_source",
+    step: "sign", failed: "Không lưu được vị trí chữ ký; hãy thử lại.", changed: "Vị trí chữ ký đã thay đổi; hãy lưu trước khi ký số.",
+  },
+};
+const mode = placementForm ? modes.clerk : signatureForm ? modes.signer : null;
+let placement = null; // {number, date, source, signature, signature_source} in PDF points
 let saved = false;
 
-function onPlacementPage() {
-  return fileSelect.selectedIndex === 0 && pageNumber === 1;
+const say = (text) => { $(mode.status).textContent = text; };
+
+// pageOf is the page an area sits on: the number and date on page 1, the signature
+// on its page or the last one.
+function pageOf(key) {
+  return key === "signature" ? placement.signature.page || doc.numPages : 1;
 }
 
-async function placeAreas(page) {
+function onPlacementPage(key) {
+  return fileSelect.selectedIndex === 0 && placement && pageNumber === pageOf(key);
+}
+
+async function placeAreas() {
   const stored = JSON.parse($("placement-data").textContent);
-  const say = (text) => { $("placement-status").textContent = text; };
-  if (stored.source) {
+  const form = JSON.parse($("placement-form-areas").textContent);
+  if (stored[mode.sourceKey]) {
     placement = stored;
     saved = true;
-  } else {
-    const found = findPlaceholders(await page.getTextContent());
-    const form = JSON.parse($("placement-form-areas").textContent);
+  } else if (mode === modes.clerk) {
+    const found = findPlaceholders(await (await doc.getPage(1)).getTextContent());
     placement = { number: found.number ?? form.number, date: found.date ?? form.date, source: found.number && found.date ? "text" : "manual" };
     if (found.number && found.date) {
       say("Đã tìm thấy chỗ ghi số và ngày trong văn bản (khung vàng); kiểm tra rồi lưu.");
     } else {
       say("Không tìm thấy đủ chỗ ghi số, ngày trong văn bản; hãy kéo khung «Số» và «Ngày» đến chỗ cần ghi rồi lưu.");
     }
+  } else {
+    const last = doc.numPages;
+    const found = findSignerBlock(await (await doc.getPage(last)).getTextContent(), JSON.parse($("placement-signer").textContent));
+    placement = { signature: { ...(found ?? form.signature), page: last }, signature_source: found ? "text" : "manual" };
+    say(found ? "Đã tìm thấy khối chữ ký trong văn bản (khung vàng, trang cuối); kiểm tra rồi lưu."
+      : "Không tìm thấy khối chữ ký trong văn bản; hãy kéo khung «Chữ ký» đến chỗ ký rồi lưu.");
+  }
+  if (mode === modes.signer && pageNumber !== pageOf("signature")) {
+    pageNumber = pageOf("signature");
+    await render();
   }
   drawBoxes();
 }
 
-// findPlaceholders looks for the number and date placeholders in the page's text:
-// lines by baseline, split into segments at wide gaps (the header's two columns).
-function findPlaceholders(content) {
+// textLines are the page's text lines by baseline, split into segments at wide gaps
+// (the header's two columns, the signer's block in the right half), top to bottom.
+function textLines(content) {
   const items = content.items.filter((i) => i.str && i.str.trim()).map((i) => ({
     x: i.transform[4], y: i.transform[5], w: i.width, size: Math.hypot(i.transform[2], i.transform[3]) || i.height, s: i.str.normalize("NFC"),
   }));
@@ -142,9 +173,13 @@ function findPlaceholders(content) {
       segments.push([it]);
     }
   }
+  return segments.map((seg) => ({ seg, text: seg.map((i) => i.s).join(" ").replace(/\s+/g, " ").trim() }));
+}
+
+// findPlaceholders looks for the number and date placeholders in the page's text.
+function findPlaceholders(content) {
   const found = {};
-  for (const seg of segments) {
-    const text = seg.map((i) => i.s).join(" ").replace(/\s+/g, " ").trim();
+  for (const { seg, text } of textLines(content)) {
     if (!found.number && /^Số\s*:?[^0-9]*$/u.test(text)) found.number = areaOf(seg);
     else if (!found.date && /ngày[^0-9]*tháng[^0-9]*năm/u.test(text)) found.date = areaOf(seg);
   }
@@ -158,11 +193,52 @@ function areaOf(seg) {
   return { llx: first.x - 1, lly: first.y - 0.3 * size, urx: last.x + last.w + 1, ury: first.y + 0.9 * size, size };
 }
 
+// The signer's position line ("CHỦ TỊCH", "KT. CHỦ TỊCH", "PHÓ GIÁM ĐỐC"…) and the
+// authority line above it ("TM. ỦY BAN NHÂN DÂN").
+const positionLine = /^(?:(?:TM|KT|Q|TL|TUQ)\.\s*)?(?:PHÓ\s+)?(?:CHỦ TỊCH|GIÁM ĐỐC|TRƯỞNG [\p{Lu} ]+|CHÁNH VĂN PHÒNG|BÍ THƯ)$/u;
+const authorityLine = /^(?:TM|KT|Q|TL|TUQ)\.\s/u;
+const blockHeight = 156; // points: the form's signature area, 55 mm
+
+// findSignerBlock finds the signer's block on the page: from its position line (and
+// the authority line above) down to the signer's name, or the form's height below
+// the position when no name follows; null when the page has no such block.
+function findSignerBlock(content, signer) {
+  const lines = textLines(content).map((l) => ({ ...l, area: areaOf(l.seg) }));
+  const name = signer.normalize("NFC").toLocaleUpperCase("vi");
+  const isName = (l) => name && l.text.toLocaleUpperCase("vi") === name;
+  const position = lines.findLastIndex((l) => positionLine.test(l.text));
+  if (position < 0) {
+    const alone = lines.findLast(isName);
+    return alone ? blockAround([alone.area], alone.area.lly, alone.area.lly + blockHeight) : null;
+  }
+  let top = position;
+  while (top > 0 && authorityLine.test(lines[top - 1].text) && lines[top].area.ury - lines[top - 1].area.lly > -lines[top].area.size) top--;
+  const head = lines.slice(top, position + 1).map((l) => l.area);
+  const ury = head[0].ury;
+  const below = lines.slice(position + 1).find((l) => isName(l) && overlaps(l.area, head.at(-1)));
+  const lly = below ? below.area.lly - 4 : ury - blockHeight;
+  return blockAround(below ? [...head, below.area] : head, lly, ury);
+}
+
+function overlaps(a, b) {
+  return a.llx < b.urx && b.llx < a.urx;
+}
+
+// blockAround is the block over the given lines, at least the form's width, centred on them.
+function blockAround(areas, lly, ury) {
+  const left = Math.min(...areas.map((a) => a.llx));
+  const right = Math.max(...areas.map((a) => a.urx));
+  const width = Math.max(right - left + 8, 227);
+  const centre = (left + right) / 2;
+  const llx = Math.max(0, centre - width / 2);
+  return { llx, lly: Math.max(0, lly), urx: llx + width, ury };
+}
+
 function drawBoxes() {
   const layer = $("viewer-boxes");
   layer.replaceChildren();
-  if (!placement || !viewport || !onPlacementPage()) return;
-  for (const key of ["number", "date"]) {
+  if (!mode || !viewport) return;
+  for (const key of mode.keys.filter(onPlacementPage)) {
     const a = placement[key];
     const [x1, y1] = viewport.convertToViewportPoint(a.llx, a.lly);
     const [x2, y2] = viewport.convertToViewportPoint(a.urx, a.ury);
@@ -171,7 +247,7 @@ function drawBoxes() {
     box.tabIndex = 0;
     box.dataset.area = key;
     box.setAttribute("role", "button");
-    box.setAttribute("aria-label", `Khung ghi ${labels[key].toLowerCase()}: kéo, hoặc dùng phím mũi tên để di chuyển`);
+    box.setAttribute("aria-label", `Khung ${key === "signature" ? "chữ ký" : "ghi " + labels[key].toLowerCase()}: kéo, hoặc dùng phím mũi tên để di chuyển`);
     box.textContent = labels[key];
     Object.assign(box.style, { left: Math.min(x1, x2) + "px", top: Math.min(y1, y2) + "px", width: Math.abs(x2 - x1) + "px", height: Math.abs(y2 - y1) + "px" });
     makeDraggable(box, key);
@@ -187,9 +263,9 @@ function moveArea(key, dx, dy) {
   const mx = qx - px;
   const my = qy - py;
   placement[key] = { ...a, llx: a.llx + mx, urx: a.urx + mx, lly: a.lly + my, ury: a.ury + my };
-  placement.source = "manual";
+  placement[mode.sourceKey] = "manual";
   saved = false;
-  $("placement-status").textContent = "Vị trí đã thay đổi; hãy lưu trước khi cấp số.";
+  say(mode.changed);
 }
 
 function makeDraggable(box, key) {
@@ -224,28 +300,32 @@ function makeDraggable(box, key) {
   });
 }
 
+// placementBody is the form with what this person places: the number and date, or
+// the signature.
 function placementBody() {
-  $("placement-value").value = JSON.stringify(placement);
-  return new URLSearchParams(new FormData(placementForm));
+  const part = { [mode.sourceKey]: placement[mode.sourceKey] };
+  for (const key of mode.keys) part[key] = placement[key];
+  $(mode.value).value = JSON.stringify(part);
+  return new URLSearchParams(new FormData(mode.form));
 }
 
-if (placementForm) {
-  placementForm.addEventListener("submit", (e) => {
+if (mode) {
+  mode.form.addEventListener("submit", (e) => {
     if (!placement) { e.preventDefault(); return; }
     placementBody();
   });
-  // Issuing without saving first saves what the clerk sees, so that the stamp fills
-  // the areas shown rather than the form's.
-  const issueForm = document.querySelector('form[action$="/outgoing/issue"]');
-  issueForm?.addEventListener("submit", async (e) => {
+  // Taking the step without saving first saves what the person sees, so that the
+  // stamp or the signature goes where it was shown rather than at the form's place.
+  const stepForm = document.querySelector(`form[action$="/outgoing/${mode.step}"]`);
+  stepForm?.addEventListener("submit", async (e) => {
     if (saved || !placement) return;
     e.preventDefault();
-    const response = await fetch(placementForm.action, { method: "POST", body: placementBody(), credentials: "same-origin" });
+    const response = await fetch(mode.form.action, { method: "POST", body: placementBody(), credentials: "same-origin" });
     if (response.ok) {
       saved = true;
-      issueForm.submit();
+      stepForm.submit();
     } else {
-      $("placement-status").textContent = "Không lưu được vị trí ghi số, ngày; hãy thử lại.";
+      say(mode.failed);
     }
   });
 }
