@@ -161,8 +161,18 @@ func (s *Server) secure(r *http.Request) bool {
 func (s *Server) Router() *mux.Router {
 	r := mux.NewRouter()
 	s.routes(r)
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
+	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	return r
+}
+
+// notFound answers an unknown address: the API with its JSON error, a page address
+// with the HTML error page and its way back to the home page.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		writeError(w, r, errNotFound)
+		return
+	}
+	s.renderError(w, r, errNotFound)
 }
 
 // RouteRule describes the permission rule of a named route: "public" or the permission.
