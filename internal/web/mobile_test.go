@@ -22,10 +22,17 @@ const (
 )
 
 // layoutUsers are the demo's users of each role with the first page each opens (the
-// administrator may not see the home page's documents).
-var layoutUsers = []struct{ name, start string }{
-	{"vanthu.huyen", "/"}, {"chuyenvien.tckh", "/"}, {"truongphong.tckh", "/"}, {"chutich.huyen", "/"},
-	{"quantri.huyen", "/exchange/queue"},
+// administrator lands on the administration) and the pages they reach outside the
+// menu: their account, notifications, registers, the administration's tabs.
+var layoutUsers = []struct {
+	name, start string
+	more        []string
+}{
+	{"vanthu.huyen", "/", []string{"/registers", "/notifications", "/account/password"}},
+	{"chuyenvien.tckh", "/", []string{"/notifications"}},
+	{"truongphong.tckh", "/", nil},
+	{"chutich.huyen", "/", []string{"/dashboard", "/notifications"}},
+	{"quantri.huyen", "/admin", []string{"/admin/agencies", "/admin/keys", "/admin/audit", "/account/password"}},
 }
 
 // overflowJS lists the elements that reach past the viewport's right edge when the
@@ -212,7 +219,7 @@ func TestPhoneLayoutInChromium(t *testing.T) {
 			t.Errorf("the menu of %s offers %v", user.name, links)
 		}
 		keepScreenshot(t, ctx, lookDir, "phone-menu-"+user.name+".png", chromedp.CaptureScreenshot())
-		for _, link := range links {
+		for _, link := range append(links, user.more...) {
 			visitOnPhone(t, ctx, ts.URL, link, user.name)
 			if doc := firstDocument(t, ctx); doc != "" {
 				visitOnPhone(t, ctx, ts.URL, doc, user.name)
@@ -280,6 +287,7 @@ func TestDesktopLayoutInChromium(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.Search(`//a[contains(., "Kiểm tra công tác văn thư")]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.badge.green`)),
+		chromedp.WaitVisible(chromedp.CSS(`#viewer-canvas[data-rendered]`)),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -292,12 +300,12 @@ func TestDesktopLayoutInChromium(t *testing.T) {
 	}
 	keepScreenshot(t, ctx, readmeDir, "document.png", chromedp.FullScreenshot(100))
 
-	err = chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/statistics"), chromedp.WaitVisible(chromedp.CSS(`.figures`)))
+	err = chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/dashboard"), chromedp.WaitVisible(chromedp.CSS(`.chart svg`)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkDesktopPage(t, ctx, "statistics")
-	keepScreenshot(t, ctx, readmeDir, "statistics.png", chromedp.FullScreenshot(100))
+	checkDesktopPage(t, ctx, "dashboard")
+	keepScreenshot(t, ctx, readmeDir, "dashboard.png", chromedp.FullScreenshot(100))
 
 	// 200 % zoom halves the CSS viewport: the phone layout takes over and still fits.
 	err = chromedp.Do(ctx,
@@ -322,7 +330,7 @@ func TestDesktopLayoutInChromium(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(tabletWidth, tabletHeight)); err != nil {
 		t.Fatal(err)
 	}
-	for _, page := range []string{plan, ts.URL + "/documents?direction=outgoing", ts.URL + "/statistics"} {
+	for _, page := range []string{plan, ts.URL + "/documents?direction=outgoing", ts.URL + "/dashboard"} {
 		if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitReady(chromedp.CSS(`body`))); err != nil {
 			t.Fatal(err)
 		}
