@@ -180,7 +180,7 @@ func signInOnPhone(t *testing.T, ctx context.Context, base, user string) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), user),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), demoPassword),
 		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitNotPresent(chromedp.CSS(`input[name=password]`)),
+		chromedp.WaitReady(chromedp.CSS(`header.topbar`)), // the administrator lands on a form with a password
 	)
 	if err != nil {
 		t.Fatalf("sign in as %s: %v", user, err)
