@@ -21,6 +21,7 @@ const (
 	WorkAssign   WorkGroup = "assign"   // phân công: assign, or name a unit's handler
 	WorkHandle   WorkGroup = "handle"   // xử lý: lines one handles
 	WorkFile     WorkGroup = "file"     // lập hồ sơ: completed documents one led
+	WorkInform   WorkGroup = "inform"   // để biết: open documents sent to one (or one's unit) for information
 	WorkRedraft  WorkGroup = "redraft"  // one's own drafts, new or returned
 	WorkReview   WorkGroup = "review"   // xem xét, duyệt: drafts of the unit one heads
 	WorkSign     WorkGroup = "sign"     // ký: drafts waiting for a signature
@@ -37,6 +38,7 @@ var workGroups = []struct {
 	{WorkAssign, "Phân công xử lý"},
 	{WorkHandle, "Xử lý văn bản đến"},
 	{WorkFile, "Lập hồ sơ"},
+	{WorkInform, "Văn bản để biết"},
 	{WorkRedraft, "Hoàn thiện dự thảo của bạn"},
 	{WorkReview, "Xem xét, duyệt dự thảo"},
 	{WorkSign, "Ký ban hành"},
@@ -112,10 +114,15 @@ var workParts = []workPart{
 	{group: WorkFile, from: `assignments x JOIN documents d ON d.id = x.document_id`,
 		where: `x.role = 'chu_tri' AND (x.handler_id = @v_user OR (x.user_id = @v_user AND x.handler_id IS NULL))
 			AND d.incoming_state = 'completed'`, deadline: `NULL::date`},
+	{group: WorkInform, from: `assignments x JOIN documents d ON d.id = x.document_id`,
+		where: `x.role = 'de_biet' AND (x.user_id = @v_user OR x.handler_id = @v_user OR x.unit_id = @v_unit)
+			AND x.completed_at IS NULL AND d.incoming_state IN ('assigned', 'in_progress')`, deadline: `NULL::date`},
 	{group: WorkRedraft, perm: perm(access.OutgoingDraft), from: `documents d`,
 		where: `d.direction = 'outgoing' AND d.created_by = @v_user AND d.outgoing_state IN ('draft', 'returned')`, deadline: `NULL::date`},
 	{group: WorkReview, perm: perm(access.OutgoingReview), unitHead: true, from: `documents d`,
 		where: `d.direction = 'outgoing' AND d.unit_id = @v_unit AND d.outgoing_state IN ('in_review', 'approved')`, deadline: `NULL::date`},
+	{group: WorkReview, perm: perm(access.OutgoingSign), from: `documents d`,
+		where: `d.direction = 'outgoing' AND d.outgoing_state = 'in_review' AND NOT ` + unitHeaded, deadline: `NULL::date`},
 	{group: WorkSign, perm: perm(access.OutgoingSign), from: `documents d`,
 		where: `d.direction = 'outgoing' AND d.outgoing_state = 'pending_signature'`, deadline: `NULL::date`},
 	{group: WorkIssue, perm: perm(access.OutgoingIssue), from: `documents d`,
@@ -123,6 +130,13 @@ var workParts = []workPart{
 	{group: WorkSend, perm: perm(access.OutgoingSend), from: `documents d`,
 		where: `d.direction = 'outgoing' AND d.outgoing_state = 'sealed'`, deadline: `NULL::date`},
 }
+
+// unitHeaded holds when the drafting unit of document d has a member holding the unit
+// head's role (the role assignments casbin keeps in casbin_rule); drafts of a unit
+// without one, or of no unit, wait for the agency leader's review instead.
+var unitHeaded = `EXISTS (SELECT 1 FROM memberships m JOIN casbin_rule r ON r.ptype = 'g'
+	AND r.v0 = 'user:' || m.user_id AND r.v1 = '` + string(access.LanhDaoPhong) + `' AND r.v2 = 'agency:' || m.agency_id
+	WHERE m.unit_id = d.unit_id AND m.agency_id = d.agency_id)`
 
 // WaitingFor returns the actor's work list: for each step they may take, the visible
 // documents waiting for it (a document once per group), and their deadlines within

@@ -4,6 +4,11 @@ import (
 	"context"
 	"slices"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"edms/internal/access"
+	"edms/internal/store"
 )
 
 // groupsOf reads a person's work list as group → document ids.
@@ -71,7 +76,7 @@ func TestWaitingForShowsOnlyWhatWaitsForThePerson(t *testing.T) {
 		{"lãnh đạo", f.in(f.leader), map[WorkGroup][]int64{WorkAssign: {toAssign}, WorkSign: {toSign}}},
 		{"lãnh đạo phòng VP", f.in(f.unitHead), map[WorkGroup][]int64{WorkAssign: {handled}, WorkHandle: {handled}, WorkReview: {inReview}}},
 		{"chuyên viên VP", f.in(f.specialist), map[WorkGroup][]int64{WorkHandle: {personal}, WorkRedraft: {ownDraft}}},
-		{"chuyên viên Tư pháp", f.in(f.tpSpecialist), map[WorkGroup][]int64{WorkRedraft: {otherDraft}}},
+		{"chuyên viên Tư pháp", f.in(f.tpSpecialist), map[WorkGroup][]int64{WorkInform: {handled}, WorkRedraft: {otherDraft}}},
 	}
 	for _, c := range cases {
 		got, box := groupsOf(t, f, c.actor)
@@ -92,5 +97,55 @@ func TestWaitingForShowsOnlyWhatWaitsForThePerson(t *testing.T) {
 				t.Errorf("the unit head's deadlines %+v, want the one document once, at its nearest deadline", box.Deadlines)
 			}
 		}
+	}
+}
+
+// idsIn reads the documents one group of a person's work list holds.
+func idsIn(t *testing.T, f *fixture, a Actor, g WorkGroup) []int64 {
+	t.Helper()
+	got, _ := groupsOf(t, f, a)
+	slices.Sort(got[g])
+	return got[g]
+}
+
+// TestWaitingForListsInformationAndHeadlessDrafts: a document sent để biết waits in
+// the group of that name for the person named and for the head of the unit named,
+// until it is completed; a draft in review waits for its unit's head, and for the
+// agency leader only when its unit has no head.
+func TestWaitingForListsInformationAndHeadlessDrafts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	due := f.svc.today().AddDate(0, 0, 5)
+
+	info := f.receive(t, "Công văn gửi để biết", "41", nil).DocumentID
+	f.registerAndAssign(t, info, []AssignmentInput{{Role: RoleLead, UserID: f.specialist, Deadline: &due},
+		{Role: RoleInformation, UserID: f.clerk}, {Role: RoleInformation, UnitID: f.unitTP}})
+	for _, who := range []int64{f.clerk, f.tpHead} {
+		if got := idsIn(t, f, f.in(who), WorkInform); !slices.Equal(got, []int64{info}) {
+			t.Errorf("user %d: để biết holds %v, want %v", who, got, []int64{info})
+		}
+	}
+	if got := idsIn(t, f, f.in(f.specialist), WorkInform); len(got) != 0 {
+		t.Errorf("the handler's để biết holds %v", got)
+	}
+	must(t, f.svc.Complete(ctx, f.in(f.specialist), info, "Đã xử lý xong.", 0))
+	if got := idsIn(t, f, f.in(f.clerk), WorkInform); len(got) != 0 {
+		t.Errorf("a completed document stays in để biết: %v", got)
+	}
+
+	draft := f.draftBy(t, f.tpSpecialist, "Tờ trình của phòng Tư pháp")
+	must(t, f.svc.Submit(ctx, f.in(f.tpSpecialist), draft, ""))
+	if got := idsIn(t, f, f.in(f.tpHead), WorkReview); !slices.Equal(got, []int64{draft}) {
+		t.Errorf("the unit head's review holds %v, want %v", got, []int64{draft})
+	}
+	if got := idsIn(t, f, f.in(f.leader), WorkReview); len(got) != 0 {
+		t.Errorf("the leader's review holds %v while the unit has a head", got)
+	}
+	must(t, store.InTx(ctx, f.pool, func(tx pgx.Tx) error {
+		return access.RevokeRole(ctx, tx, f.tpHead, access.LanhDaoPhong, f.district)
+	}))
+	if got := idsIn(t, f, f.in(f.leader), WorkReview); !slices.Equal(got, []int64{draft}) {
+		t.Errorf("the leader's review holds %v, want the headless unit's draft %v", got, []int64{draft})
 	}
 }

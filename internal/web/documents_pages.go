@@ -43,6 +43,7 @@ type pageBase struct {
 	User       *org.User
 	CSRF       string
 	AgencyName string
+	CanRead    bool // documents: the lists, the internal documents, links to a document
 	CanDraft   bool
 	CanReceive bool
 	CanPrint   bool
@@ -68,7 +69,7 @@ func (s *Server) base(w http.ResponseWriter, r *http.Request) (pageBase, error) 
 		return pageBase{}, err
 	}
 	return pageBase{User: p.User, CSRF: p.CSRFToken, AgencyName: agency.Name, Unread: unread,
-		CanDraft: s.can(r, access.OutgoingDraft), CanReceive: s.can(r, access.IncomingReceive),
+		CanRead: s.can(r, access.DocumentRead), CanDraft: s.can(r, access.OutgoingDraft), CanReceive: s.can(r, access.IncomingReceive),
 		CanPrint: s.can(r, access.RegisterPrint), CanSend: s.can(r, access.OutgoingSend),
 		CanReport: s.can(r, access.ReportRead), CanRecords: s.can(r, access.RecordManage), CanOperate: s.can(r, access.OrgManage),
 		CanDelegate: s.can(r, access.OutgoingSign) || s.can(r, access.IncomingAssign), Year: time.Now().Year(), Flash: takeFlash(w, r)}, nil
