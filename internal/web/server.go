@@ -165,16 +165,6 @@ func (s *Server) Router() *mux.Router {
 	return r
 }
 
-// notFound answers an unknown address: the API with its JSON error, a page address
-// with the HTML error page and its way back to the home page.
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		writeError(w, r, errNotFound)
-		return
-	}
-	s.renderError(w, r, errNotFound)
-}
-
 // RouteRule describes the permission rule of a named route: "public" or the permission.
 func (s *Server) RouteRule(name string) (string, bool) {
 	g, ok := s.guards[name]
