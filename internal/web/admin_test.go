@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"image/png"
@@ -13,8 +12,6 @@ import (
 
 	"edms/internal/demo"
 	"edms/internal/signing"
-	"edms/internal/signing/docsign"
-	"edms/internal/store/storetest"
 	"edms/internal/web"
 )
 
@@ -115,15 +112,7 @@ func TestNotificationsAPI(t *testing.T) {
 // certificates with their validity, those without a key, and the trust anchors.
 func TestKeysPage(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	pool := storetest.NewDB(t)
-	if err := demo.Seed(ctx, pool, demoPassword); err != nil {
-		t.Fatal(err)
-	}
-	keys := docsign.Keyring{Dir: t.TempDir(), Password: "test-keys"}
-	if err := demo.ProvisionKeys(ctx, pool, keys); err != nil {
-		t.Fatal(err)
-	}
+	pool, keys := seededWithKeys(t)
 	trust, err := signing.LoadTrustStore(keys.TrustDir())
 	if err != nil {
 		t.Fatal(err)

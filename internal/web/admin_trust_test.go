@@ -15,10 +15,8 @@ import (
 	"strings"
 	"testing"
 
-	"edms/internal/demo"
 	"edms/internal/signing"
 	"edms/internal/signing/docsign"
-	"edms/internal/store/storetest"
 	"edms/internal/trust"
 	"edms/internal/web"
 )
@@ -32,14 +30,7 @@ import (
 func TestTrustAnchorsFromThePage(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := storetest.NewDB(t)
-	if err := demo.Seed(ctx, pool, demoPassword); err != nil {
-		t.Fatal(err)
-	}
-	keys := docsign.Keyring{Dir: t.TempDir(), Password: "test-keys"}
-	if err := demo.ProvisionKeys(ctx, pool, keys); err != nil {
-		t.Fatal(err)
-	}
+	pool, keys := seededWithKeys(t)
 	root := takeTrustFolder(t, keys.TrustDir())
 	store := signing.NewTrustStore()
 	ts, srv := serveDemo(t, pool, web.Config{Trust: store, AgencyKeys: keys}, &docsign.Hook{Keys: keys, Layout: docsign.FormLayout})

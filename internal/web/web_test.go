@@ -43,9 +43,9 @@ func newDemoServer(t *testing.T) (*httptest.Server, *web.Server) {
 	return serveDemo(t, pool, web.Config{}, nil)
 }
 
-// newSigningDemoServer is the demo as `edms demo` runs it: keys provisioned, documents
-// signed for real and seeded at every step, signatures checked against the demo root.
-func newSigningDemoServer(t *testing.T) (*httptest.Server, *web.Server) {
+// seededWithKeys is a seeded demo database with the demo's keys provisioned in a
+// temporary keyring.
+func seededWithKeys(t *testing.T) (*pgxpool.Pool, docsign.Keyring) {
 	t.Helper()
 	ctx := context.Background()
 	pool := storetest.NewDB(t)
@@ -56,6 +56,14 @@ func newSigningDemoServer(t *testing.T) (*httptest.Server, *web.Server) {
 	if err := demo.ProvisionKeys(ctx, pool, keys); err != nil {
 		t.Fatal(err)
 	}
+	return pool, keys
+}
+
+// newSigningDemoServer is the demo as `edms demo` runs it: keys provisioned, documents
+// signed for real and seeded at every step, signatures checked against the demo root.
+func newSigningDemoServer(t *testing.T) (*httptest.Server, *web.Server) {
+	t.Helper()
+	pool, keys := seededWithKeys(t)
 	trust, err := signing.LoadTrustStore(keys.TrustDir())
 	if err != nil {
 		t.Fatal(err)
