@@ -30,11 +30,14 @@ func signInWith(t *testing.T, ctx context.Context, base, username, password, sel
 	}
 }
 
-// signOut uses the top bar's sign-out button.
+// signOut submits the top bar's sign-out form. It is submitted from the page's own
+// script rather than clicked, so that a page still settling after the previous step
+// cannot detach the button under the click.
 func signOut(t *testing.T, ctx context.Context) {
 	t.Helper()
 	err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`header form button.link`)),
+		chromedp.WaitReady(chromedp.CSS(`header form[action="/logout"]`)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('header form[action="/logout"]').submit()`),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
 	)
 	if err != nil {

@@ -73,7 +73,7 @@ func expectRefusal(t *testing.T, ctx context.Context, base string, id int64, who
 	}
 	heading := browse(t, ctx, chromedp.Text(chromedp.CSS(`h1`)))
 	message := browse(t, ctx, chromedp.Text(chromedp.CSS(`main`)))
-	if heading != "Không thực hiện được" || !strings.Contains(message, "Không tìm thấy") {
+	if heading != "Không tìm thấy" || !strings.Contains(message, "không có quyền xem văn bản này") {
 		t.Errorf("%s opened document %d: %q\n%s", who, id, heading, message)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -228,7 +229,7 @@ func TestChairmanSignsInChromium(t *testing.T) {
 	waitText(t, ctx, `.state`, "Chờ ký")
 	// The first step offered to the chairman in "Chờ ký" is returning; signing is next,
 	// after the confirmation the page asks (answered yes here).
-	browse(t, ctx, chromedp.Evaluate[bool](`(() => { window.confirm = () => true; return true; })()`))
+	acceptConfirmations(t, ctx)
 	err = chromedp.Do(ctx, chromedp.Click(chromedp.Search(`//button[contains(., "Ký ban hành")]`)))
 	if err != nil {
 		t.Fatal(err)
@@ -271,4 +272,21 @@ func TestChairmanSignsInChromium(t *testing.T) {
 		t.Errorf("lead unit choices: %q", units)
 	}
 	saveScreenshot(t, "assign.png", browse(t, ctx, chromedp.FullScreenshot(100)))
+}
+
+// refusalHeadings are the headings of the error page (templates/error.html): a
+// document or page one may not see is not found (404), a forbidden page is refused
+// (403), anything else could not be done.
+var refusalHeadings = []string{"Không tìm thấy", "Không có quyền truy cập", "Không thực hiện được"}
+
+// isRefusal tells whether a page heading is the error page's.
+func isRefusal(heading string) bool {
+	return slices.Contains(refusalHeadings, strings.TrimSpace(heading))
+}
+
+// acceptConfirmations answers yes to the questions the current page asks before a
+// dangerous step (sign, recall, delete); a navigation forgets it.
+func acceptConfirmations(t *testing.T, ctx context.Context) {
+	t.Helper()
+	browse(t, ctx, chromedp.Evaluate[bool](`(() => { window.confirm = () => true; return true; })()`))
 }

@@ -36,7 +36,7 @@ func bodyText(t *testing.T, ctx context.Context) string {
 func expectRefusalPage(t *testing.T, ctx context.Context, url, shot string) {
 	t.Helper()
 	run(t, ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`h1`)))
-	if h := browse(t, ctx, chromedp.Text(chromedp.CSS(`h1`))); h != "Không thực hiện được" {
+	if h := browse(t, ctx, chromedp.Text(chromedp.CSS(`h1`))); !isRefusal(h) {
 		t.Errorf("%s shows %q, not the refusal page", url, h)
 	}
 	saveScreenshot(t, shot, browse(t, ctx, chromedp.FullScreenshot(100)))
@@ -206,6 +206,7 @@ func TestInternalDocumentInChromium(t *testing.T) {
 	signIn(t, ctx, ts.URL, "chutich.huyen")
 	run(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/documents/%d", ts.URL, id)), chromedp.WaitVisible(chromedp.CSS(`form.action`)))
 	waitText(t, ctx, `.state`, "Chờ ký")
+	acceptConfirmations(t, ctx)
 	run(t, ctx, chromedp.Click(chromedp.Search(`//button[contains(., "Ký ban hành")]`)))
 	waitText(t, ctx, `.state`, "Đã ký, chờ cấp số")
 	run(t, ctx, chromedp.Click(chromedp.CSS(`.internal-link a`)), chromedp.WaitVisible(chromedp.CSS(`form.internal-send`)),

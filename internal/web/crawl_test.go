@@ -98,7 +98,7 @@ func TestEveryLinkLeadsSomewhere(t *testing.T) {
 			t.Errorf("%s reaches only %d pages", user, pages)
 		}
 		status, page := b.get("/khong-co-trang-nay?" + url.Values{"x": {"1"}}.Encode())
-		if status != http.StatusNotFound || !strings.Contains(page, "Không thực hiện được") || !strings.Contains(page, `href="/"`) {
+		if status != http.StatusNotFound || !strings.Contains(page, "Không tìm thấy trang này") || !strings.Contains(page, `href="/"`) {
 			t.Errorf("%s: an unknown address answers %d without the navigation", user, status)
 		}
 	}

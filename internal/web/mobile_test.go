@@ -95,6 +95,9 @@ func visitOnPhone(t *testing.T, ctx context.Context, base, path, user string) {
 // returns the links it offers.
 func openMenu(t *testing.T, ctx context.Context) []string {
 	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.WaitReady(chromedp.CSS(`.topbar.collapsible`))); err != nil { // menu.js has run
+		t.Fatal(err)
+	}
 	if browse(t, ctx, chromedp.Evaluate[bool](`document.querySelector('.topbar nav').offsetParent !== null`)) {
 		t.Error("on a phone the navigation shows before the menu button is pressed")
 	}
@@ -229,7 +232,7 @@ func TestPhoneLayoutInChromium(t *testing.T) {
 	}
 	signIn(t, ctx, ts.URL, "vanthu.huyen")
 	visitOnPhone(t, ctx, ts.URL, "/documents/999999999", "vanthu.huyen")
-	if h := browse(t, ctx, chromedp.Text(chromedp.CSS(`h1`))); h != "Không thực hiện được" {
+	if h := browse(t, ctx, chromedp.Text(chromedp.CSS(`h1`))); h != "Không tìm thấy" {
 		t.Errorf("the missing document's page reads %q", h)
 	}
 	visitOnPhone(t, ctx, ts.URL, "/", "vanthu.huyen")

@@ -53,6 +53,7 @@ func TestSignaturePlacementInChromium(t *testing.T) {
 	saveScreenshot(t, "sigplace-found-1366.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 
 	// Signing without saving first saves the box that was shown.
+	acceptConfirmations(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action$="/outgoing/sign"] button[type=submit]`))); err != nil {
 		t.Fatal(err)
 	}
