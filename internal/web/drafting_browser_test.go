@@ -50,7 +50,9 @@ func clickStep(t *testing.T, ctx context.Context, action, note, wantState string
 	if note != "" {
 		do(t, ctx, chromedp.SendKeys(chromedp.CSS(form+` textarea[name=note]`), note))
 	}
-	do(t, ctx, chromedp.Click(chromedp.CSS(form+` button[type=submit]`)))
+	// Clicked from the page's script: the viewer may still be rebuilding the page
+	// beside the form, which detaches nodes a protocol-level click has found.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('`+form+` button[type=submit]').click()`))
 	wait, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	state := `document.querySelector('.state') && document.querySelector('.state').innerText === '` + wantState + `'`
