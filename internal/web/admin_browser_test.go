@@ -22,7 +22,7 @@ func signInWith(t *testing.T, ctx context.Context, base, username, password, sel
 		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), username),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		click(chromedp.CSS(`button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(selector)),
 	)
 	if err != nil {
@@ -81,7 +81,7 @@ func TestAdministratorAddsUserInChromium(t *testing.T) {
 		}
 		browse(t, ctx, chromedp.Evaluate[bool](`(() => { const s = document.querySelector('#new-user select[name=unit_id]');
 			s.value = [...s.options].find(o => o.text === 'Phòng Tài chính - Kế hoạch').value; return true; })()`))
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#new-user button[type=submit]`))); err != nil {
+		if err := chromedp.Do(ctx, click(chromedp.CSS(`#new-user button[type=submit]`))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -100,7 +100,7 @@ func TestAdministratorAddsUserInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "admin-users.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 	err := chromedp.Do(ctx,
-		chromedp.Click(chromedp.Search(`//a[text()="chuyenvien.lan"]`)),
+		click(chromedp.Search(`//a[text()="chuyenvien.lan"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#token-form`)),
 	)
 	if err != nil {
@@ -130,7 +130,7 @@ func TestAdministratorAddsUserInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "new-user-home.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`a.notify-badge`)),
+		click(chromedp.CSS(`a.notify-badge`)),
 		chromedp.WaitVisible(chromedp.CSS(`ul.notifications li.unread`)),
 	)
 	if err != nil {
@@ -138,7 +138,7 @@ func TestAdministratorAddsUserInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "notifications.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`ul.notifications li.unread button`)),
+		click(chromedp.CSS(`ul.notifications li.unread button`)),
 		chromedp.WaitVisible(chromedp.CSS(`ul.notifications li.read`)),
 	)
 	if err != nil {
@@ -165,7 +165,7 @@ func TestAdministratorAddsUserInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#password-form input[name=current]`), "Mua-xuan-Phu-Luong"),
 		chromedp.SendKeys(chromedp.CSS(`#password-form input[name=password]`), "Thu-vang-Dinh-Hoa"),
 		chromedp.SendKeys(chromedp.CSS(`#password-form input[name=confirm]`), "Thu-vang-Dinh-Hoa"),
-		chromedp.Click(chromedp.CSS(`#password-form button[type=submit]`)),
+		click(chromedp.CSS(`#password-form button[type=submit]`)),
 	)
 	if err != nil {
 		t.Fatal(err)

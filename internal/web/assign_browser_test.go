@@ -124,7 +124,7 @@ func TestCommuneChairmanAssignsToAnOfficialInChromium(t *testing.T) {
 	err := chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(form+`select[name=lead_unit]`), fmt.Sprintf("user:%d", official)),
 		chromedp.SendKeys(chromedp.CSS(form+`textarea[name=note]`), "Giao đồng chí Sơn chủ trì, báo cáo đúng hạn."),
-		chromedp.Click(chromedp.CSS(form+`button[type=submit]`)),
+		click(chromedp.CSS(form+`button[type=submit]`)),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestCommuneChairmanAssignsToAnOfficialInChromium(t *testing.T) {
 	complete := `form[action$="/incoming/complete"] `
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS(complete+`textarea[name=note]`), "Đã báo cáo kết quả."),
-		chromedp.Click(chromedp.CSS(complete+`button[type=submit]`)),
+		click(chromedp.CSS(complete+`button[type=submit]`)),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestForwardReassignAndTakeBackInChromium(t *testing.T) {
 	err := chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(assign+`select[name=lead_unit]`), fmt.Sprintf("user:%d", head)),
 		chromedp.SendKeys(chromedp.CSS(assign+`textarea[name=note]`), "Giao đồng chí Mai chủ trì."),
-		chromedp.Click(chromedp.CSS(assign+`button[type=submit]`)),
+		click(chromedp.CSS(assign+`button[type=submit]`)),
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +190,7 @@ func TestForwardReassignAndTakeBackInChromium(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(forward+`select[name=user_id]`), fmt.Sprint(specialist)),
 		chromedp.SendKeys(chromedp.CSS(forward+`textarea[name=note]`), "Chuyển đồng chí Đức tham mưu."),
-		chromedp.Click(chromedp.CSS(forward+`button[type=submit]`)),
+		click(chromedp.CSS(forward+`button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)),
 	)
 	if err != nil {
@@ -214,7 +214,7 @@ func TestForwardReassignAndTakeBackInChromium(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(reassign+`select[name=to]`), "TCKH"),
 		chromedp.SetValue(chromedp.CSS(reassign+`input[name=deadline]`), newDeadline),
 		chromedp.SendKeys(chromedp.CSS(reassign+`textarea[name=note]`), "Giao phòng Tài chính - Kế hoạch."),
-		chromedp.Click(chromedp.CSS(reassign+`button[type=submit]`)),
+		click(chromedp.CSS(reassign+`button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)),
 	)
 	if err != nil {
@@ -232,7 +232,7 @@ func TestForwardReassignAndTakeBackInChromium(t *testing.T) {
 	takeBack := `form[action$="/incoming/take_back"] `
 	err = chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS(takeBack+`textarea[name=note]`), "Chờ ý kiến Thường trực."),
-		chromedp.Click(chromedp.CSS(takeBack+`button[type=submit]`)),
+		click(chromedp.CSS(takeBack+`button[type=submit]`)),
 	)
 	if err != nil {
 		t.Fatal(err)

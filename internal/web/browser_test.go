@@ -65,7 +65,7 @@ func TestSignInWithChromium(t *testing.T) {
 	err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "vanthu.huyen"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), demoPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		click(chromedp.CSS(`button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.agency`)),
 	)
 	if err != nil {
@@ -84,7 +84,7 @@ func TestSignInWithChromium(t *testing.T) {
 	saveScreenshot(t, "home.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 
 	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`button.link`)),
+		click(chromedp.CSS(`button.link`)),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
 	)
 	if err != nil {
@@ -130,7 +130,7 @@ func signIn(t *testing.T, ctx context.Context, base, username string) {
 		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), username),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), demoPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		click(chromedp.CSS(`button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.agency`)),
 	)
 	if err != nil {
@@ -169,7 +169,7 @@ func TestDraftAndSubmitInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "draft-form.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`form.card button[type=submit]`)),
+		click(chromedp.CSS(`form.card button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)),
 	)
 	if err != nil {
@@ -181,7 +181,7 @@ func TestDraftAndSubmitInChromium(t *testing.T) {
 	if state := browse(t, ctx, chromedp.Text(chromedp.CSS(`.state`))); state != "Dự thảo" {
 		t.Errorf("state %q", state)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form.action button[type=submit]`))); err != nil {
+	if err := chromedp.Do(ctx, click(chromedp.CSS(`form.action button[type=submit]`))); err != nil {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, `.state`, "Chờ lãnh đạo đơn vị duyệt")
@@ -220,7 +220,7 @@ func TestChairmanSignsInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "outgoing.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.Search(`//a[contains(., "Đôn đốc thu ngân sách")]`)),
+		click(chromedp.Search(`//a[contains(., "Đôn đốc thu ngân sách")]`)),
 		chromedp.WaitVisible(chromedp.CSS(`form.action`)),
 	)
 	if err != nil {
@@ -230,7 +230,7 @@ func TestChairmanSignsInChromium(t *testing.T) {
 	// The first step offered to the chairman in "Chờ ký" is returning; signing is next,
 	// after the confirmation the page asks (answered yes here).
 	acceptConfirmations(t, ctx)
-	err = chromedp.Do(ctx, chromedp.Click(chromedp.Search(`//button[contains(., "Ký ban hành")]`)))
+	err = chromedp.Do(ctx, click(chromedp.Search(`//button[contains(., "Ký ban hành")]`)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestChairmanSignsInChromium(t *testing.T) {
 	// page names each permitted change by its rule, in Vietnamese.
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/documents?direction=outgoing"),
-		chromedp.Click(chromedp.Search(`//a[contains(., "Kiểm tra công tác văn thư")]`)),
+		click(chromedp.Search(`//a[contains(., "Kiểm tra công tác văn thư")]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.badge.green`)),
 	)
 	if err != nil {
@@ -261,7 +261,7 @@ func TestChairmanSignsInChromium(t *testing.T) {
 	// The province's decision waits for his assignment: the form offers the units.
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/documents?direction=incoming"),
-		chromedp.Click(chromedp.Search(`//a[contains(., "Giao chỉ tiêu chuyển đổi số")]`)),
+		click(chromedp.Search(`//a[contains(., "Giao chỉ tiêu chuyển đổi số")]`)),
 		chromedp.WaitVisible(chromedp.CSS(`select[name=lead_unit]`)),
 	)
 	if err != nil {
@@ -290,3 +290,21 @@ func acceptConfirmations(t *testing.T, ctx context.Context) {
 	t.Helper()
 	browse(t, ctx, chromedp.Evaluate[bool](`(() => { window.confirm = () => true; return true; })()`))
 }
+
+// click is chromedp.Click that tries again, up to five times, when the node it found
+// was replaced before the click reached it ("no node with given id"): on a loaded
+// machine a page may still be settling when the next step starts. The error comes
+// before any mouse event is sent, so a repeated attempt never clicks twice.
+func click[S chromedp.Selectable](sel S, opts ...chromedp.QueryOption) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
+		var err error
+		for range 5 {
+			if _, err = chromedp.Click(sel, opts...)(ctx, target); err == nil || !strings.Contains(err.Error(), "node with given id") {
+				return chromedp.Void{}, err
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		return chromedp.Void{}, err
+	}
+}
+

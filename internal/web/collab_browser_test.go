@@ -68,7 +68,7 @@ func TestCommentThreadInChromium(t *testing.T) {
 	signIn(t, ctx, ts.URL, "chuyenvien.tckh")
 	run(t, ctx, chromedp.Navigate(docURL), chromedp.WaitVisible(chromedp.CSS(`#y-kien textarea[name=body]`)),
 		chromedp.SendKeys(chromedp.CSS(`#y-kien textarea[name=body]`), "Kính gửi @truongphong.tckh dự thảo tờ trình, xin ý kiến trước khi trình."),
-		chromedp.Click(chromedp.CSS(`#y-kien button[type=submit]`)),
+		click(chromedp.CSS(`#y-kien button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 	thread := browse(t, ctx, chromedp.Text(chromedp.CSS(`#y-kien .thread`)))
 	if !strings.Contains(thread, "Trần Văn Đức") || !strings.Contains(thread, "xin ý kiến trước khi trình") {
@@ -86,7 +86,7 @@ func TestCommentThreadInChromium(t *testing.T) {
 	signIn(t, ctx, ts.URL, "truongphong.tckh")
 	run(t, ctx, chromedp.Navigate(docURL), chromedp.WaitVisible(chromedp.CSS(`#y-kien textarea[name=body]`)),
 		chromedp.SendKeys(chromedp.CSS(`#y-kien textarea[name=body]`), "Đồng ý, bổ sung dự toán kinh phí."),
-		chromedp.Click(chromedp.CSS(`#y-kien button[type=submit]`)),
+		click(chromedp.CSS(`#y-kien button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 	entries := browse(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#y-kien .thread .entry.comment').length`))
 	if entries != 2 {
@@ -112,21 +112,21 @@ func TestRecordInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`form.record-open input[name=code]`), "08.TS"),
 		chromedp.SendKeys(chromedp.CSS(`form.record-open input[name=title]`), "Hồ sơ kiểm kê tài sản công năm 2026"),
 		chromedp.SendKeys(chromedp.CSS(`form.record-open input[name=retention]`), "10 năm"),
-		chromedp.Click(chromedp.CSS(`form.record-open button[type=submit]`)),
+		click(chromedp.CSS(`form.record-open button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 	waitText(t, ctx, `.record-state`, "Đang mở")
 	recordURL := browse(t, ctx, chromedp.Location())
 	run(t, ctx, chromedp.SendKeys(chromedp.CSS(`form.record-search input[name=q]`), "kiem ke tai san"),
-		chromedp.Click(chromedp.CSS(`form.record-search button[type=submit]`)),
+		click(chromedp.CSS(`form.record-search button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`table.found`)))
 	saveScreenshot(t, "record-search.png", browse(t, ctx, chromedp.FullScreenshot(100)))
-	run(t, ctx, chromedp.Click(chromedp.Search(`//table[contains(@class,"found")]//button[contains(., "Thêm vào hồ sơ")]`)),
+	run(t, ctx, click(chromedp.Search(`//table[contains(@class,"found")]//button[contains(., "Thêm vào hồ sơ")]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 	if docs := browse(t, ctx, chromedp.Text(chromedp.CSS(`table.record-docs tbody`))); !strings.Contains(docs, "kiểm kê tài sản công") {
 		t.Fatalf("the record lists %q", docs)
 	}
 	run(t, ctx, chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`), // the closing asks for confirmation
-		chromedp.Click(chromedp.CSS(`#close-record`)))
+		click(chromedp.CSS(`#close-record`)))
 	waitText(t, ctx, `.record-state`, "Đã kết thúc")
 	saveScreenshot(t, "record-closed.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 
@@ -207,12 +207,12 @@ func TestInternalDocumentInChromium(t *testing.T) {
 	run(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/documents/%d", ts.URL, id)), chromedp.WaitVisible(chromedp.CSS(`form.action`)))
 	waitText(t, ctx, `.state`, "Chờ ký")
 	acceptConfirmations(t, ctx)
-	run(t, ctx, chromedp.Click(chromedp.Search(`//button[contains(., "Ký ban hành")]`)))
+	run(t, ctx, click(chromedp.Search(`//button[contains(., "Ký ban hành")]`)))
 	waitText(t, ctx, `.state`, "Đã ký, chờ cấp số")
-	run(t, ctx, chromedp.Click(chromedp.CSS(`.internal-link a`)), chromedp.WaitVisible(chromedp.CSS(`form.internal-send`)),
-		chromedp.Click(chromedp.Search(`//form[contains(@class,"internal-send")]//label[contains(., "Văn phòng")]/input`)),
+	run(t, ctx, click(chromedp.CSS(`.internal-link a`)), chromedp.WaitVisible(chromedp.CSS(`form.internal-send`)),
+		click(chromedp.Search(`//form[contains(@class,"internal-send")]//label[contains(., "Văn phòng")]/input`)),
 		chromedp.SendKeys(chromedp.CSS(`form.internal-send textarea[name=note]`), "Văn phòng chuẩn bị thủ tục mua sắm."),
-		chromedp.Click(chromedp.CSS(`form.internal-send button[type=submit]`)),
+		click(chromedp.CSS(`form.internal-send button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 	if rows := browse(t, ctx, chromedp.Text(chromedp.CSS(`table.internal-recipients tbody`))); !strings.Contains(rows, "Chưa đọc") {
 		t.Errorf("recipients after sending: %q", rows)
@@ -222,10 +222,10 @@ func TestInternalDocumentInChromium(t *testing.T) {
 	signIn(t, ctx, ts.URL, "vanthu.huyen")
 	run(t, ctx, chromedp.Navigate(ts.URL+"/internal"), chromedp.WaitVisible(chromedp.CSS(`table.internal-received`)))
 	saveScreenshot(t, "internal-received.png", browse(t, ctx, chromedp.FullScreenshot(100)))
-	run(t, ctx, chromedp.Click(chromedp.Search(`//table[contains(@class,"internal-received")]//a[contains(., "thiết bị họp trực tuyến")]`)),
+	run(t, ctx, click(chromedp.Search(`//table[contains(@class,"internal-received")]//a[contains(., "thiết bị họp trực tuyến")]`)),
 		chromedp.WaitVisible(chromedp.CSS(`form.internal-handled`)),
 		chromedp.SendKeys(chromedp.CSS(`form.internal-handled textarea[name=note]`), "Đã lập kế hoạch mua sắm."),
-		chromedp.Click(chromedp.CSS(`form.internal-handled button[type=submit]`)),
+		click(chromedp.CSS(`form.internal-handled button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 
 	signIn(t, ctx, ts.URL, "chutich.huyen")

@@ -92,7 +92,7 @@ func TestReturnedDraftRevisedAndSignedByDelegateInChromium(t *testing.T) {
 		s.value = [...s.options].find(o => o.text.includes('Hà Minh Quân')).value; return true; })()`))
 	week := time.Now().AddDate(0, 0, 7).Format(time.DateOnly)
 	do(t, ctx, chromedp.SetValue(chromedp.CSS(`input[name=ends_on]`), week),
-		chromedp.Click(chromedp.CSS(`form.card button[type=submit]`)),
+		click(chromedp.CSS(`form.card button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 	if table := browse(t, ctx, chromedp.Text(chromedp.CSS(`table`))); !strings.Contains(table, "KT. CHỦ TỊCH") || !strings.Contains(table, "Đang hiệu lực") {
 		t.Errorf("delegations read %q", table)
@@ -109,7 +109,7 @@ func TestReturnedDraftRevisedAndSignedByDelegateInChromium(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`input[name=due_date]`), "2020-01-01"),
 		chromedp.SetValue(chromedp.CSS(`select[name=recipients]`), "000.03.09.H56"),
 		chromedp.SendKeys(chromedp.CSS(`textarea[name=content]`), "Đề nghị Ủy ban nhân dân xã rà soát hồ sơ."),
-		chromedp.Click(chromedp.CSS(`form.card button[type=submit]`)),
+		click(chromedp.CSS(`form.card button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.field-error`)))
 	if msg := browse(t, ctx, chromedp.Text(chromedp.CSS(`.field-error`))); !strings.Contains(msg, "Hạn xử lý đã qua") {
 		t.Errorf("the field error reads %q", msg)
@@ -122,7 +122,7 @@ func TestReturnedDraftRevisedAndSignedByDelegateInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "draft-form-error.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 	browse(t, ctx, chromedp.Evaluate[bool](`(() => { document.querySelector('input[name=due_date]').value = ''; return true; })()`))
-	do(t, ctx, chromedp.Click(chromedp.CSS(`form.card button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
+	do(t, ctx, click(chromedp.CSS(`form.card button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 	location := browse(t, ctx, chromedp.Location())
 	id, err := strconv.ParseInt(location[strings.LastIndex(location, "/")+1:], 10, 64)
 	if err != nil {
@@ -147,7 +147,7 @@ func TestReturnedDraftRevisedAndSignedByDelegateInChromium(t *testing.T) {
 	signIn(t, ctx, ts.URL, "chuyenvien.tckh")
 	do(t, ctx, chromedp.Navigate(docURL+"/edit"), chromedp.WaitVisible(chromedp.CSS(`textarea[name=content]`)))
 	browse(t, ctx, chromedp.Evaluate[bool](`(() => { document.querySelector('textarea[name=content]').value += '\n\nThời hạn báo cáo: trước ngày 15 tháng 12.'; return true; })()`))
-	do(t, ctx, chromedp.Click(chromedp.CSS(`form.card button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
+	do(t, ctx, click(chromedp.CSS(`form.card button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`.flash.ok`)))
 	versions := browse(t, ctx, chromedp.Text(chromedp.CSS(`section.versions table`)))
 	if !strings.Contains(versions, "du-thao-v2-ra-soat-ho-so-chuyen-doi-so-nam.pdf") || !strings.Contains(versions, "Trần Văn Đức") {
 		t.Errorf("versions read %q", versions)

@@ -160,7 +160,7 @@ func TestFindAndDashboardInChromium(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(`select[name=type]`), "quyet_dinh"),
 		chromedp.SetValue(chromedp.CSS(`select[name=urgency]`), ""),
-		chromedp.Click(chromedp.CSS(`details.filters button`)),
+		click(chromedp.CSS(`details.filters button`)),
 		chromedp.Sleep(300*time.Millisecond),
 		chromedp.WaitVisible(chromedp.CSS(`table.docs`)),
 	)
@@ -180,7 +180,7 @@ func TestFindAndDashboardInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "find-filters.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 
-	err = chromedp.Do(ctx, chromedp.Click(chromedp.Search(`//a[.="Sổ đăng ký"]`)), chromedp.WaitVisible(chromedp.CSS(`ul.register-links`)))
+	err = chromedp.Do(ctx, click(chromedp.Search(`//a[.="Sổ đăng ký"]`)), chromedp.WaitVisible(chromedp.CSS(`ul.register-links`)))
 	if err != nil {
 		t.Fatal(err)
 	}

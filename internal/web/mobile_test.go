@@ -101,7 +101,7 @@ func openMenu(t *testing.T, ctx context.Context) []string {
 	if browse(t, ctx, chromedp.Evaluate[bool](`document.querySelector('.topbar nav').offsetParent !== null`)) {
 		t.Error("on a phone the navigation shows before the menu button is pressed")
 	}
-	err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.menu-toggle`)), chromedp.WaitVisible(chromedp.CSS(`.topbar nav a`)))
+	err := chromedp.Do(ctx, click(chromedp.CSS(`.menu-toggle`)), chromedp.WaitVisible(chromedp.CSS(`.topbar nav a`)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func actOnPhone(t *testing.T, ctx context.Context, base, listPath, subject, labe
 	button := fmt.Sprintf(`//form[contains(@class, "action")][.//button[normalize-space(.) = %q]]`, label)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+listPath),
-		chromedp.Click(chromedp.Search(fmt.Sprintf(`//a[contains(., %q)]`, subject))),
+		click(chromedp.Search(fmt.Sprintf(`//a[contains(., %q)]`, subject))),
 		chromedp.WaitVisible(chromedp.Search(button+`//button`)),
 	)
 	if err != nil {
@@ -135,7 +135,7 @@ func actOnPhone(t *testing.T, ctx context.Context, base, listPath, subject, labe
 	if err := chromedp.Do(ctx, fill...); err != nil {
 		t.Fatalf("%s: %v", label, err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.Search(button+`//button`))); err != nil {
+	if err := chromedp.Do(ctx, click(chromedp.Search(button+`//button`))); err != nil {
 		t.Fatalf("%s: %v", label, err)
 	}
 	waitText(t, ctx, `.state`, state)
@@ -182,7 +182,7 @@ func signInOnPhone(t *testing.T, ctx context.Context, base, user string) {
 		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), user),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), demoPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		click(chromedp.CSS(`button[type=submit]`)),
 		chromedp.WaitReady(chromedp.CSS(`header.topbar`)), // the administrator lands on a form with a password
 	)
 	if err != nil {
@@ -194,7 +194,7 @@ func signInOnPhone(t *testing.T, ctx context.Context, base, user string) {
 func signOutOnPhone(t *testing.T, ctx context.Context) {
 	t.Helper()
 	openMenu(t, ctx)
-	err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.who button.link`)), chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)))
+	err := chromedp.Do(ctx, click(chromedp.CSS(`.who button.link`)), chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestDesktopLayoutInChromium(t *testing.T) {
 	}
 
 	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.Search(`//a[contains(., "Kiểm tra công tác văn thư")]`)),
+		click(chromedp.Search(`//a[contains(., "Kiểm tra công tác văn thư")]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.badge.green`)),
 		chromedp.WaitVisible(chromedp.CSS(`#viewer-canvas[data-rendered]`)),
 	)

@@ -54,7 +54,7 @@ func TestSignaturePlacementInChromium(t *testing.T) {
 
 	// Signing without saving first saves the box that was shown.
 	acceptConfirmations(t, ctx)
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action$="/outgoing/sign"] button[type=submit]`))); err != nil {
+	if err := chromedp.Do(ctx, click(chromedp.CSS(`form[action$="/outgoing/sign"] button[type=submit]`))); err != nil {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, `.state`, "Đã ký, chờ cấp số")
@@ -122,7 +122,7 @@ func moveSignatureWithKeys(t *testing.T, ctx context.Context, base string, id in
 	}
 	waitContains(t, ctx, "#signature-status", "Vị trí chữ ký đã thay đổi")
 	saveScreenshot(t, "sigplace-moved-1366.png", browse(t, ctx, chromedp.FullScreenshot(100)))
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#signature-save`))); err != nil {
+	if err := chromedp.Do(ctx, click(chromedp.CSS(`#signature-save`))); err != nil {
 		t.Fatal(err)
 	}
 	waitContains(t, ctx, ".flash", "Đã lưu vị trí chữ ký.")

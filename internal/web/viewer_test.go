@@ -60,13 +60,13 @@ func TestViewerAndPlacementInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "viewer-placement-1366.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 
-	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#placement-save`)))
+	err = chromedp.Do(ctx, click(chromedp.CSS(`#placement-save`)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitContains(t, ctx, ".flash", "Đã lưu vị trí ghi số, ngày ban hành.")
 	waitDrawn(t, ctx)
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.Search(`//button[contains(., "Cấp số")]`))); err != nil {
+	if err := chromedp.Do(ctx, click(chromedp.Search(`//button[contains(., "Cấp số")]`))); err != nil {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, `.state`, "Đã cấp số, chờ ký số cơ quan")
@@ -94,7 +94,7 @@ func TestViewerAndPlacementInChromium(t *testing.T) {
 	if math.Abs(p.yMax-n.yMax) > 2 || n.xMin > p.xMax || n.xMax < p.xMin {
 		t.Errorf("the number %v is not over the placeholder %v", n, p)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.Search(`//button[contains(., "Ký số của cơ quan")]`))); err != nil {
+	if err := chromedp.Do(ctx, click(chromedp.Search(`//button[contains(., "Ký số của cơ quan")]`))); err != nil {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, `.state`, "Chờ phát hành")
@@ -168,7 +168,7 @@ func dragPlacement(t *testing.T, ctx context.Context, base string, id int64) {
 	}
 	waitContains(t, ctx, "#placement-status", "Vị trí đã thay đổi")
 	saveScreenshot(t, "viewer-drag-1366.png", browse(t, ctx, chromedp.FullScreenshot(100)))
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#placement-save`))); err != nil {
+	if err := chromedp.Do(ctx, click(chromedp.CSS(`#placement-save`))); err != nil {
 		t.Fatal(err)
 	}
 	waitContains(t, ctx, ".flash", "Đã lưu vị trí ghi số, ngày ban hành.")
