@@ -307,4 +307,3 @@ func click[S chromedp.Selectable](sel S, opts ...chromedp.QueryOption) chromedp.
 		return chromedp.Void{}, err
 	}
 }
-
