@@ -126,7 +126,6 @@ func TestTwoPhaseRestore(t *testing.T) {
 	in := makePDF(t, 1, 0)
 	prepared := prepare(t, &Signer{}, d, in)
 	if !bytes.HasPrefix(prepared.PDF[8:], in[8:]) { // after the %PDF-1.x header, upgraded to 1.7
-
 		t.Fatal("the prepared file is not an incremental update of the document")
 	}
 	var chainDER [][]byte
