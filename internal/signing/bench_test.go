@@ -53,6 +53,44 @@ func BenchmarkSignPerson(b *testing.B) {
 	}
 }
 
+// BenchmarkTwoPhase is SignPerson's work split in two: PreparePerson then
+// Complete with the value the device returns; "complete" alone is what the
+// second request costs.
+func BenchmarkTwoPhase(b *testing.B) {
+	p := demoPKI(b)
+	d := device{key: p.person.Key, cert: p.person.Cert, chain: p.person.Chain}
+	s := &Signer{}
+	block := PersonSignature{PersonBlock: PersonBlock{Position: "CHỦ TỊCH", FullName: "Nguyễn Văn Nghĩa"}, Page: 1, Rect: leaderBlock}
+	for _, size := range benchSizes {
+		in := benchInput(b, size)
+		b.Run(fmt.Sprintf("%dMB/prepare+complete", size>>20), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				prepared, err := s.PreparePerson(bytesDoc(in), block, d.cert, d.chain)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Complete(prepared, d.sign(b, prepared), io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		prepared, err := s.PreparePerson(bytesDoc(in), block, d.cert, d.chain)
+		if err != nil {
+			b.Fatal(err)
+		}
+		value := d.sign(b, prepared)
+		b.Run(fmt.Sprintf("%dMB/complete", size>>20), func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if err := s.Complete(prepared, value, io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkVerify(b *testing.B) {
 	p := demoPKI(b)
 	trust := NewTrustStore(p.root.Cert)
