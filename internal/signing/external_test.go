@@ -89,8 +89,8 @@ func TestTwoPhaseRSAAndECDSA(t *testing.T) {
 			prepared := prepare(t, s, d, makePDF(t, 1, 0))
 			signed := complete(t, s, prepared, d.sign(t, prepared))
 			rep := checkAll(t, p, signed, 1)
-			if got := rep.Signatures[0].Signer; got != "Phạm Thị Hương" {
-				t.Errorf("signer %q", got)
+			if sig := rep.Signatures[0]; sig.Signer != "Phạm Thị Hương" || !sig.PAdES || !sig.CoversWholeDocument {
+				t.Errorf("signer %q, PAdES %v, whole document %v", sig.Signer, sig.PAdES, sig.CoversWholeDocument)
 			}
 		})
 	}
