@@ -190,6 +190,10 @@ func TestTwoPhaseRefusals(t *testing.T) {
 	if err := s.Complete(&filled, d.sign(t, prepared), &out); err == nil || out.Len() != 0 {
 		t.Errorf("filled /Contents: err %v, %d bytes written", err, out.Len())
 	}
+	out.Reset()
+	if err := (&Signer{TSAURL: demoTSA(t, p)}).Complete(prepared, d.sign(t, prepared), &out); err == nil || out.Len() != 0 {
+		t.Errorf("a timestamp without the room reserved at prepare: err %v, %d bytes written", err, out.Len())
+	}
 	checkAll(t, p, complete(t, s, prepared, d.sign(t, prepared)), 1) // still completes after the refusals
 }
 
