@@ -110,6 +110,9 @@ func TestThreeWrongPINsLockTheCredential(t *testing.T) {
 	if !onlyCredential(t, p, deputy).Locked {
 		t.Error("credentials/info does not show the credential locked")
 	}
+	if err := p.Challenge(ctx, cscfake.CredentialID(deputy)); !errors.Is(err, remote.ErrLocked) {
+		t.Errorf("challenge of a locked credential: got %v, want ErrLocked", err)
+	}
 }
 
 func TestWrongAndReusedOTPAreRefused(t *testing.T) {
