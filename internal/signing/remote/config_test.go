@@ -1,6 +1,7 @@
 package remote_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,5 +73,21 @@ func TestUnsetSecretVariableIsRefused(t *testing.T) {
 		BaseURL: "https://mysign.example.vn/csc/v2", ClientID: "x", ClientSecretEnv: "EDMS_KHONG_CO_BIEN_NAY"})
 	if err == nil || !strings.Contains(err.Error(), "EDMS_KHONG_CO_BIEN_NAY") {
 		t.Errorf("got %v, want an error naming the variable", err)
+	}
+}
+
+func TestConfigWrittenAsJSONLoadsBack(t *testing.T) {
+	want := remote.Config{ID: "cscfake", Name: "Ký số từ xa", Kind: remote.KindCSC, BaseURL: "http://127.0.0.1:9/csc/v2",
+		ClientID: "edms-demo", ClientSecret: "edms-demo-secret", Timeout: remote.Duration(20 * time.Second)}
+	data, err := json.MarshalIndent([]remote.Config{want, {ID: "b", Name: "B", Kind: remote.KindCSC, BaseURL: "https://b.vn/csc/v2"}}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := remote.LoadConfig(writeFile(t, string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != want || got[1].Timeout != 0 {
+		t.Errorf("loaded %+v, want %+v", got, want)
 	}
 }
