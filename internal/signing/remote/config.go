@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"time"
@@ -92,7 +93,15 @@ func (c Config) validate() error {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("provider %q: base_url %q is not an http(s) URL", c.ID, c.BaseURL)
 	}
+	if u.Scheme == "http" && !loopback(u.Hostname()) {
+		return fmt.Errorf("provider %q: base_url %q must be https (PINs travel on it); http is for loopback only", c.ID, c.BaseURL)
+	}
 	return nil
+}
+
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 // clientSecret resolves the secret, from the environment when so configured.

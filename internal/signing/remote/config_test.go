@@ -60,6 +60,7 @@ func TestLoadConfigNamesTheBadField(t *testing.T) {
 		{`[{"name": "VNPT SmartCA", "kind": "csc", "base_url": "https://x.vn/csc/v2"}]`, "id"},
 		{`[{"id": "a", "name": "A", "kind": "csc", "base_url": "https://x.vn", "timeout": "nửa phút"}]`, "timeout"},
 		{`{"id": "smartca"}`, "array"},
+		{`[{"id": "a", "name": "A", "kind": "csc", "base_url": "http://provider.example.vn/csc/v2"}]`, "https"},
 	} {
 		_, err := remote.LoadConfig(writeFile(t, tc.file))
 		if err == nil || !strings.Contains(err.Error(), tc.field) {
