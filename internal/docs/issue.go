@@ -262,7 +262,7 @@ func (s *Service) Seal(ctx context.Context, a Actor, docID int64, note string) e
 		return s.transitionOutgoing(ctx, a, docID, "seal", note, nil)
 	}
 	step := pdfStep{
-		action: "seal", note: note, fileNote: "Bản đã ký số của cơ quan", flag: "agency_signed", device: DeviceServer,
+		action: "seal", note: note, fileNote: "Bản đã ký số của cơ quan", flag: "agency_signed",
 		prepare: func(ctx context.Context, tx pgx.Tx, d *Record) (pdfTransform, error) {
 			seal := AgencySeal{DocumentID: d.ID, AgencyID: d.AgencyID, ClerkID: a.UserID, At: s.now()}
 			var pending bool

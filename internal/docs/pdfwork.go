@@ -27,7 +27,7 @@ type pdfStep struct {
 	action, note string
 	fileNote     string // the note of the new version
 	flag         string // the documents column saying which signature the PDF now carries
-	device       string // how the key of the signature it adds was held (DeviceServer...); "": it adds none
+	device       string // how the key of the competent person's signature it adds was held (DeviceServer...); "": not recorded
 	// prepare checks the step's own rules and reads what the transformation needs,
 	// in the first transaction.
 	prepare func(ctx context.Context, tx pgx.Tx, d *Record) (pdfTransform, error)

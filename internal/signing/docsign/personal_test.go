@@ -219,6 +219,14 @@ func TestPersonalSignatureAcrossInstances(t *testing.T) {
 	if report.Signatures[0].Signer != "Nguyễn Văn Nghĩa" || !strings.Contains(report.Signatures[1].Signer, "Phú Lương") {
 		t.Errorf("signers: %q, %q", report.Signatures[0].Signer, report.Signatures[1].Signer)
 	}
+	sealed, err := docs.Files(ctx, seedPool, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sealed[0].SignatureDevice != "" || sealed[2].SignatureDevice != docs.DeviceRemote {
+		t.Errorf("devices of the sealed, stamped and signed versions: %q, %q, %q",
+			sealed[0].SignatureDevice, sealed[1].SignatureDevice, sealed[2].SignatureDevice)
+	}
 	checkWithPdfsig(t, keys.TrustDir(), writeMainFile(t, first.svc, id))
 }
 
