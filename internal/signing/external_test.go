@@ -89,8 +89,8 @@ func TestTwoPhaseRSAAndECDSA(t *testing.T) {
 			prepared := prepare(t, s, d, makePDF(t, 1, 0))
 			signed := complete(t, s, prepared, d.sign(t, prepared))
 			rep := checkAll(t, p, signed, 1)
-			if got := rep.Signatures[0].Signer; got != "Phạm Thị Hương" {
-				t.Errorf("signer %q", got)
+			if sig := rep.Signatures[0]; sig.Signer != "Phạm Thị Hương" || !sig.PAdES || !sig.CoversWholeDocument {
+				t.Errorf("signer %q, PAdES %v, whole document %v", sig.Signer, sig.PAdES, sig.CoversWholeDocument)
 			}
 		})
 	}
@@ -189,6 +189,10 @@ func TestTwoPhaseRefusals(t *testing.T) {
 	var out bytes.Buffer
 	if err := s.Complete(&filled, d.sign(t, prepared), &out); err == nil || out.Len() != 0 {
 		t.Errorf("filled /Contents: err %v, %d bytes written", err, out.Len())
+	}
+	out.Reset()
+	if err := (&Signer{TSAURL: demoTSA(t, p)}).Complete(prepared, d.sign(t, prepared), &out); err == nil || out.Len() != 0 {
+		t.Errorf("a timestamp without the room reserved at prepare: err %v, %d bytes written", err, out.Len())
 	}
 	checkAll(t, p, complete(t, s, prepared, d.sign(t, prepared)), 1) // still completes after the refusals
 }
