@@ -114,7 +114,7 @@ func writeConfirm(w http.ResponseWriter, v confirmView) {
 	h.Set("Content-Security-Policy", confirmCSP)
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin") // "no-referrer" would make the form post send Origin: null
 	h.Set("Cache-Control", "no-store")
 	status := http.StatusOK
 	if v.Request == nil {
