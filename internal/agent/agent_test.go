@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/miekg/pkcs11"
 )
 
 // TestUnpairedOrigin: a page of an unpaired origin (or no origin at all) gets 403 and
@@ -281,6 +283,25 @@ func TestPairing(t *testing.T) {
 	for _, bad := range []string{"edms.tinh.gov.vn", "ftp://edms.tinh.gov.vn", "https://"} {
 		if _, err := p.Pair(bad); err == nil {
 			t.Errorf("%q paired", bad)
+		}
+	}
+}
+
+// TestTokenErrors: what the token's PKCS#11 errors become for the person.
+func TestTokenErrors(t *testing.T) {
+	token := Token{Module: softHSMModule, Label: "khong-dung-den"}
+	for _, tc := range []struct {
+		err           error
+		code, message string
+	}{
+		{token.loginError(pkcs11.Error(pkcs11.CKR_PIN_LOCKED)), "pin_locked", errPINLocked.Message},
+		{token.loginError(pkcs11.Error(pkcs11.CKR_TOKEN_NOT_PRESENT)), "token_absent", "Chưa cắm USB token ký số."},
+		{token.loginError(pkcs11.Error(pkcs11.CKR_PIN_INCORRECT)), "wrong_pin", "Mã PIN không đúng."},
+		{&PINError{FinalTry: true}, "wrong_pin", "Mã PIN không đúng. Còn 1 lần thử: nhập sai lần nữa USB token sẽ bị khóa."},
+		{token.loginError(pkcs11.Error(pkcs11.CKR_DEVICE_ERROR)), "token_error", errTokenFailed.Message},
+	} {
+		if got := tokenProblem(tc.err); got.Code != tc.code || got.Message != tc.message {
+			t.Errorf("%v: got %+v, want %s %q", tc.err, got, tc.code, tc.message)
 		}
 	}
 }
