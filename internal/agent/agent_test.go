@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -198,11 +198,13 @@ func TestCancelled(t *testing.T) {
 // a past or unreadable "expires" is refused.
 func TestExpired(t *testing.T) {
 	token, _, _ := softHSMToken(t, false)
-	a := startAgent(t, token)
+	var clock atomic.Int64
 	now := time.Now()
-	a.now = func() time.Time { return now }
+	clock.Store(now.UnixNano())
+	a := startAgent(t, token, &clock)
 	id, _ := a.createSign(t, "văn bản", now.Add(time.Minute).Format(time.RFC3339))
 	now = now.Add(2 * time.Minute)
+	clock.Store(now.UnixNano())
 	_, page := a.answer(t, id, url.Values{"action": {"sign"}, "pin": {testPIN}})
 	if strings.Contains(page, `name="pin"`) || !strings.Contains(page, "Yêu cầu ký đã hết hạn") {
 		t.Errorf("confirm page after expiry:\n%s", page)
@@ -213,6 +215,7 @@ func TestExpired(t *testing.T) {
 
 	id, _ = a.createSign(t, "văn bản", now.Add(time.Hour).Format(time.RFC3339))
 	now = now.Add(MaxRequestAge)
+	clock.Store(now.UnixNano())
 	if st := a.state(t, id); st.Error != "expired" {
 		t.Errorf("a request lives longer than %v: %+v", MaxRequestAge, st)
 	}
@@ -263,12 +266,11 @@ func TestListenLoopbackOnly(t *testing.T) {
 // TestPairing: `edms agent pair` stores a normalised origin once; the running agent
 // sees it at the next request.
 func TestPairing(t *testing.T) {
-	p := Pairings{File: filepath.Join(t.TempDir(), "edms-agent", "origins")}
 	a := startAgent(t, Token{Module: softHSMModule, Label: "khong-dung-den"})
-	a.pairings = p
 	if resp, _ := a.do(t, http.MethodOptions, "/v1/status", "https://edms.tinh.gov.vn", ""); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("before pairing: %d", resp.StatusCode)
 	}
+	p := a.pairings
 	for range 2 {
 		if o, err := p.Pair("HTTPS://edms.tinh.gov.vn/van-ban/1"); err != nil || o != "https://edms.tinh.gov.vn" {
 			t.Fatalf("pair: %q %v", o, err)

@@ -101,7 +101,7 @@ func TestBrowserSign(t *testing.T) {
 	token, cert, _ := softHSMToken(t, false)
 	a := startAgent(t, token)
 	page := edmsPage(t, a.ts.URL)
-	a.pairings = Pairings{Fixed: []string{page.URL}}
+	a.pair(t, page.URL)
 	ctx := newChromium(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(page.URL+"/")); err != nil { // starts the browser: no timeout on this first call
 		t.Fatal(err)
