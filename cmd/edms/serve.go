@@ -156,7 +156,7 @@ func newNode(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, keys *docs
 		slog.Warn("digital signing is off (no -keys folder): signing steps are recorded, documents stay marked as not digitally signed")
 		return n, nil
 	}
-	n.documents.Signing = &docsign.Hook{Keys: *keys, Layout: docsign.FormLayout}
+	n.documents.Signing = &docsign.Hook{Keys: *keys, Layout: docsign.FormLayout, Trust: func() *signing.TrustStore { return n.web.Trust }}
 	n.web.AgencyKeys = keys
 	if n.web.Trust, err = keys.TrustStore(); err != nil {
 		return nil, fmt.Errorf("trust anchors: %w", err)

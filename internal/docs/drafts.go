@@ -157,7 +157,7 @@ type Version struct {
 // the document is visible.
 func Versions(ctx context.Context, db store.DB, docID int64) ([]Version, error) {
 	rows, err := db.Query(ctx, `SELECT f.id, f.kind, f.version, f.blob_id, f.file_name, f.media_type, b.size, f.note,
-			coalesce(f.created_by, 0), f.created_at, coalesce(u.full_name, 'Hệ thống')
+			coalesce(f.created_by, 0), f.created_at, coalesce(f.signature_device, ''), coalesce(u.full_name, 'Hệ thống')
 		FROM document_files f JOIN blobs b ON b.id = f.blob_id LEFT JOIN users u ON u.id = f.created_by
 		WHERE f.document_id = $1 AND f.kind IN ('main', 'rendition')
 		ORDER BY f.version DESC, f.kind = 'main' DESC, f.id DESC`, docID)
@@ -167,7 +167,7 @@ func Versions(ctx context.Context, db store.DB, docID int64) ([]Version, error) 
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Version, error) {
 		var v Version
 		err := row.Scan(&v.ID, &v.Kind, &v.Version, &v.BlobID, &v.Name, &v.MediaType, &v.Size, &v.Note,
-			&v.CreatedBy, &v.CreatedAt, &v.By)
+			&v.CreatedBy, &v.CreatedAt, &v.SignatureDevice, &v.By)
 		return v, err
 	})
 }

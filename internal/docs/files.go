@@ -35,6 +35,9 @@ type File struct {
 	Note      string
 	CreatedBy int64
 	CreatedAt time.Time
+	// SignatureDevice is how the key of the signature this version added was held
+	// (DeviceServer, DeviceRemote, DeviceAgent); "" when it added none.
+	SignatureDevice string
 }
 
 // addFile stores the content and links it to the document.
@@ -163,7 +166,7 @@ func nameIssuedFile(ctx context.Context, tx pgx.Tx, docID int64, res IssueResult
 // attachments.
 func Files(ctx context.Context, db store.DB, docID int64) ([]File, error) {
 	rows, err := db.Query(ctx, `SELECT f.id, f.kind, f.version, f.blob_id, f.file_name, f.media_type, b.size, f.note,
-			coalesce(f.created_by, 0), f.created_at
+			coalesce(f.created_by, 0), f.created_at, coalesce(f.signature_device, '')
 		FROM document_files f JOIN blobs b ON b.id = f.blob_id
 		WHERE f.document_id = $1
 		ORDER BY array_position(ARRAY['main', 'rendition', 'attachment'], f.kind), f.version DESC, f.id`, docID)
@@ -172,7 +175,7 @@ func Files(ctx context.Context, db store.DB, docID int64) ([]File, error) {
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (File, error) {
 		var f File
-		err := row.Scan(&f.ID, &f.Kind, &f.Version, &f.BlobID, &f.Name, &f.MediaType, &f.Size, &f.Note, &f.CreatedBy, &f.CreatedAt)
+		err := row.Scan(&f.ID, &f.Kind, &f.Version, &f.BlobID, &f.Name, &f.MediaType, &f.Size, &f.Note, &f.CreatedBy, &f.CreatedAt, &f.SignatureDevice)
 		return f, err
 	})
 }

@@ -30,29 +30,9 @@ type SignInput struct {
 // document stays marked as not digitally signed. The signature is computed outside
 // every transaction and lock (see runPDFStep).
 func (s *Service) Sign(ctx context.Context, a Actor, docID int64, in SignInput) error {
-	in.Competence = strings.TrimSpace(in.Competence)
-	if in.Competence != "" && (SignerInfo{Competence: in.Competence}).CompetencePrefix() == "" {
-		return invalid("Thẩm quyền ký phải bắt đầu bằng TM., Q., KT., TL. hoặc TUQ.",
-			"competence %q has no known prefix", in.Competence)
-	}
-	recordSigner := func(ctx context.Context, tx pgx.Tx, d *Record) error {
-		signer, _, err := s.signer(ctx, tx, a, in)
-		if err != nil {
-			return err
-		}
-		held, err := s.signingDelegation(ctx, tx, a, &signer)
-		if err != nil {
-			return err
-		}
-		if err := s.auditSignedOnBehalf(ctx, tx, a, d.ID, held); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE documents SET signer_competence = $1, signer_position = $2, signer_name = $3,
-			signer_user_id = $4 WHERE id = $5`, signer.Competence, signer.Position, signer.FullName, a.UserID, d.ID)
-		if err != nil {
-			return fmt.Errorf("docs: unable to record the signer: %w", err)
-		}
-		return nil
+	in, err := checkSignInput(in)
+	if err != nil {
+		return err
 	}
 	if s.Signing == nil { // no appearance draws the signer's block: a composed draft prints it
 		layout, err := s.recomposeForSigner(ctx, a, docID, in)
@@ -60,32 +40,81 @@ func (s *Service) Sign(ctx context.Context, a Actor, docID int64, in SignInput) 
 			return err
 		}
 		return s.transitionOutgoing(ctx, a, docID, "sign", in.Note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
-			if err := recordSigner(ctx, tx, d); err != nil {
+			if err := s.recordSigner(ctx, tx, a, d, in); err != nil {
 				return err
 			}
 			return s.saveRecomposed(ctx, tx, a, docID, layout)
 		})
 	}
-	return s.runPDFStep(ctx, a, docID, pdfStep{
-		action: "sign", note: in.Note, fileNote: "Bản đã ký số của người có thẩm quyền", flag: "leader_signed",
-		prepare: func(ctx context.Context, tx pgx.Tx, d *Record) (pdfTransform, error) {
-			signer, username, err := s.signer(ctx, tx, a, in)
-			if err != nil {
-				return nil, err
-			}
-			if _, err := s.signingDelegation(ctx, tx, a, &signer); err != nil {
-				return nil, err
-			}
-			placed, err := storedPlacement(ctx, tx, d.ID)
-			if err != nil {
-				return nil, err
-			}
-			sig := LeaderSignature{DocumentID: d.ID, UserID: a.UserID, Username: username, Signer: signer, At: s.now(),
-				Area: placed.Signature, Printed: placed.SignatureSource == PlacementText}
-			return func(in io.Reader, out io.Writer) error { return s.Signing.SignAsLeader(ctx, in, out, sig) }, nil
-		},
-		record: recordSigner,
-	})
+	step := signStep(in, DeviceServer)
+	step.prepare = func(ctx context.Context, tx pgx.Tx, d *Record) (pdfTransform, error) {
+		if err := refuseServerKey(ctx, tx, d.AgencyID); err != nil {
+			return nil, err
+		}
+		sig, err := s.leaderSignature(ctx, tx, a, d, in)
+		if err != nil {
+			return nil, err
+		}
+		return func(in io.Reader, out io.Writer) error { return s.Signing.SignAsLeader(ctx, in, out, sig) }, nil
+	}
+	step.record = func(ctx context.Context, tx pgx.Tx, d *Record) error { return s.recordSigner(ctx, tx, a, d, in) }
+	return s.runPDFStep(ctx, a, docID, step)
+}
+
+// signStep is the leader's signature step made with a key held on device, without
+// its prepare and record functions.
+func signStep(in SignInput, device string) pdfStep {
+	return pdfStep{action: "sign", note: in.Note, fileNote: "Bản đã ký số của người có thẩm quyền", flag: "leader_signed", device: device}
+}
+
+// checkSignInput trims the authority line and refuses one with no known prefix.
+func checkSignInput(in SignInput) (SignInput, error) {
+	in.Competence = strings.TrimSpace(in.Competence)
+	if in.Competence != "" && (SignerInfo{Competence: in.Competence}).CompetencePrefix() == "" {
+		return in, invalid("Thẩm quyền ký phải bắt đầu bằng TM., Q., KT., TL. hoặc TUQ.",
+			"competence %q has no known prefix", in.Competence)
+	}
+	return in, nil
+}
+
+// leaderSignature reads, in the first transaction of a signature, what the signer's
+// appearance shows and where it goes.
+func (s *Service) leaderSignature(ctx context.Context, tx pgx.Tx, a Actor, d *Record, in SignInput) (LeaderSignature, error) {
+	signer, username, err := s.signer(ctx, tx, a, in)
+	if err != nil {
+		return LeaderSignature{}, err
+	}
+	if _, err := s.signingDelegation(ctx, tx, a, &signer); err != nil {
+		return LeaderSignature{}, err
+	}
+	placed, err := storedPlacement(ctx, tx, d.ID)
+	if err != nil {
+		return LeaderSignature{}, err
+	}
+	return LeaderSignature{DocumentID: d.ID, UserID: a.UserID, Username: username, Signer: signer, At: s.now(),
+		Area: placed.Signature, Printed: placed.SignatureSource == PlacementText}, nil
+}
+
+// recordSigner writes who signed on the document, in the final transaction of a
+// signature, with the audit entry of a signature under a delegation.
+func (s *Service) recordSigner(ctx context.Context, tx pgx.Tx, a Actor, d *Record, in SignInput) error {
+	signer, _, err := s.signer(ctx, tx, a, in)
+	if err != nil {
+		return err
+	}
+	held, err := s.signingDelegation(ctx, tx, a, &signer)
+	if err != nil {
+		return err
+	}
+	if err := s.auditSignedOnBehalf(ctx, tx, a, d.ID, held); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE documents SET signer_competence = $1, signer_position = $2, signer_name = $3,
+		signer_user_id = $4 WHERE id = $5`, signer.Competence, signer.Position, signer.FullName, a.UserID, d.ID)
+	if err != nil {
+		return fmt.Errorf("docs: unable to record the signer: %w", err)
+	}
+	return nil
 }
 
 // signer reads who signs: the actor's name and position (unless the input overrides
@@ -231,7 +260,7 @@ func (s *Service) Seal(ctx context.Context, a Actor, docID int64, note string) e
 		return s.transitionOutgoing(ctx, a, docID, "seal", note, nil)
 	}
 	step := pdfStep{
-		action: "seal", note: note, fileNote: "Bản đã ký số của cơ quan", flag: "agency_signed",
+		action: "seal", note: note, fileNote: "Bản đã ký số của cơ quan", flag: "agency_signed", device: DeviceServer,
 		prepare: func(ctx context.Context, tx pgx.Tx, d *Record) (pdfTransform, error) {
 			seal := AgencySeal{DocumentID: d.ID, AgencyID: d.AgencyID, ClerkID: a.UserID, At: s.now()}
 			var pending bool

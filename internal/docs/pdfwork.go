@@ -27,6 +27,7 @@ type pdfStep struct {
 	action, note string
 	fileNote     string // the note of the new version
 	flag         string // the documents column saying which signature the PDF now carries
+	device       string // how the key of the signature it adds was held (DeviceServer...); "": it adds none
 	// prepare checks the step's own rules and reads what the transformation needs,
 	// in the first transaction.
 	prepare func(ctx context.Context, tx pgx.Tx, d *Record) (pdfTransform, error)
@@ -59,13 +60,20 @@ func (s *Service) runPDFStep(ctx context.Context, a Actor, docID int64, p pdfSte
 	if err != nil {
 		return fmt.Errorf("docs: signing document %d failed: %w", docID, err)
 	}
+	return s.finishPDFStep(ctx, a, docID, p, src, out)
+}
+
+// finishPDFStep is the final transaction of a PDF step: the transition, which checks
+// everything again under the lock, the step's own columns, and out, made from src,
+// saved as the new version unless src is no longer the current PDF.
+func (s *Service) finishPDFStep(ctx context.Context, a Actor, docID int64, p pdfStep, src File, out []byte) error {
 	return s.transitionOutgoing(ctx, a, docID, p.action, p.note, func(ctx context.Context, tx pgx.Tx, d *Record) error {
 		if p.record != nil {
 			if err := p.record(ctx, tx, d); err != nil {
 				return err
 			}
 		}
-		return s.saveTransformed(ctx, tx, d.ID, a.UserID, src, out, p.fileNote, p.flag)
+		return s.saveTransformed(ctx, tx, d.ID, a.UserID, src, out, p.fileNote, p.flag, p.device)
 	})
 }
 
@@ -83,9 +91,10 @@ func (s *Service) transformPDF(ctx context.Context, src File, transform pdfTrans
 }
 
 // saveTransformed stores content, made from src, as the document's new main version
-// and sets flag (when not empty), unless src is no longer the document's current PDF:
-// the signature would then not cover what the document shows.
-func (s *Service) saveTransformed(ctx context.Context, tx pgx.Tx, docID, actorID int64, src File, content []byte, note, flag string) error {
+// and sets flag (when not empty) and the version's signature device (when not empty),
+// unless src is no longer the document's current PDF: the signature would then not
+// cover what the document shows.
+func (s *Service) saveTransformed(ctx context.Context, tx pgx.Tx, docID, actorID int64, src File, content []byte, note, flag, device string) error {
 	current, err := currentPDF(ctx, tx, docID)
 	if err != nil {
 		return err
@@ -95,8 +104,14 @@ func (s *Service) saveTransformed(ctx context.Context, tx pgx.Tx, docID, actorID
 			Detail: fmt.Sprintf("the PDF of document %d changed from file %d to %d while it was transformed", docID, src.ID, current.ID)}
 	}
 	in := FileInput{Name: src.Name, MediaType: MediaPDF, Content: bytes.NewReader(content)}
-	if _, err := addMainVersion(ctx, tx, docID, in, actorID, note, s.maxFileSize()); err != nil {
+	saved, err := addMainVersion(ctx, tx, docID, in, actorID, note, s.maxFileSize())
+	if err != nil {
 		return fmt.Errorf("docs: unable to save the signed PDF of document %d: %w", docID, err)
+	}
+	if device != "" {
+		if _, err := tx.Exec(ctx, `UPDATE document_files SET signature_device = $2 WHERE id = $1`, saved.ID, device); err != nil {
+			return fmt.Errorf("docs: unable to record the signature device of document %d: %w", docID, err)
+		}
 	}
 	if flag == "" {
 		return nil
@@ -135,7 +150,7 @@ func (s *Service) stampNumber(ctx context.Context, docID int64) error {
 		if err := tx.QueryRow(ctx, `SELECT stamp_pending FROM documents WHERE id = $1 FOR UPDATE`, docID).Scan(&pending); err != nil || !pending {
 			return err // another node saved the stamp first
 		}
-		if err := s.saveTransformed(ctx, tx, docID, 0, src, out, "Bản đã ghi số, ngày ban hành", ""); err != nil {
+		if err := s.saveTransformed(ctx, tx, docID, 0, src, out, "Bản đã ghi số, ngày ban hành", "", ""); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `UPDATE documents SET stamp_pending = false WHERE id = $1`, docID)

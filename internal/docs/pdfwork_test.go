@@ -1,7 +1,11 @@
 package docs
 
 import (
+	"bytes"
 	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +25,7 @@ import (
 type markingHook struct {
 	mu        sync.Mutex
 	beforeRun map[string]func() error
+	revoked   map[string]bool // serial numbers CheckPersonalKey refuses
 }
 
 func (h *markingHook) mark(step string, in io.Reader, out io.Writer) error {
@@ -58,6 +63,52 @@ func (h *markingHook) StampNumber(_ context.Context, in io.Reader, out io.Writer
 
 func (h *markingHook) SealAsAgency(_ context.Context, in io.Reader, out io.Writer, s AgencySeal) error {
 	return h.mark("sealed-by-"+s.OrganID, in, out)
+}
+
+// PrepareLeader marks the PDF as prepared for the signer; the digest is the SHA-256
+// of the prepared PDF, and the state names the signer.
+func (h *markingHook) PrepareLeader(_ context.Context, in io.Reader, s LeaderSignature, key PersonalKey) (*PreparedLeader, error) {
+	var out bytes.Buffer
+	if err := h.mark("prepared-for-"+s.Username, in, &out); err != nil {
+		return nil, err
+	}
+	digest := sha256.Sum256(out.Bytes())
+	return &PreparedLeader{PDF: out.Bytes(), State: []byte(s.Username), Digest: digest[:], Hash: crypto.SHA256}, nil
+}
+
+// CompleteLeader accepts the value markingValue gives for the digest.
+func (h *markingHook) CompleteLeader(_ context.Context, p *PreparedLeader, value []byte, out io.Writer) error {
+	if !bytes.Equal(value, markingValue(p.Digest)) {
+		return &Error{Kind: ErrInvalid, Message: "Chữ ký trả về không khớp với văn bản đã chuẩn bị; văn bản không thay đổi.", Detail: "wrong value"}
+	}
+	return h.mark("signed-by-"+string(p.State)+"-on-device", bytes.NewReader(p.PDF), out)
+}
+
+// markingValue is the "signature" of a digest a device gives the marking hook.
+func markingValue(digest []byte) []byte { return append([]byte("signed:"), digest...) }
+
+// CheckPersonalKey accepts a certificate whose common name is the person's, unless
+// its serial number was revoked.
+func (h *markingHook) CheckPersonalKey(_ context.Context, key PersonalKey, who Person, _ time.Time) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.revoked[key.Certificate.SerialNumber.String()] {
+		return &Error{Kind: ErrInvalid, Message: "Chứng thư số đã bị thu hồi.", Detail: "revoked"}
+	}
+	if key.Certificate.Subject.CommonName != who.FullName {
+		return &Error{Kind: ErrInvalid, Message: "Chứng thư số này không phải của " + who.FullName + ".", Detail: "another person"}
+	}
+	return nil
+}
+
+// revoke makes CheckPersonalKey refuse the certificate.
+func (h *markingHook) revoke(c *x509.Certificate) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.revoked == nil {
+		h.revoked = map[string]bool{}
+	}
+	h.revoked[c.SerialNumber.String()] = true
 }
 
 // withHook gives the fixture's service a marking hook.

@@ -35,6 +35,17 @@ type SigningHook interface {
 	// SealAsAgency applies the agency's signature (the seal image, overlapping the left
 	// third of the signer's image) by the clerk.
 	SealAsAgency(ctx context.Context, in io.Reader, out io.Writer, s AgencySeal) error
+	// PrepareLeader lays out the competent person's signature for key, which the
+	// server does not hold: the PDF with the signature's appearance and an empty
+	// value, and the digest the person's device signs (see PrepareSignature).
+	PrepareLeader(ctx context.Context, in io.Reader, s LeaderSignature, key PersonalKey) (*PreparedLeader, error)
+	// CompleteLeader embeds value, the device's signature of p.Digest, writes the
+	// signed PDF to out (nothing on error), and refuses a result edms's verifier
+	// does not find valid.
+	CompleteLeader(ctx context.Context, p *PreparedLeader, value []byte, out io.Writer) error
+	// CheckPersonalKey checks that key's certificate belongs to who, is valid at at,
+	// allows signing, chains to the node's current trust anchors and is not revoked.
+	CheckPersonalKey(ctx context.Context, key PersonalKey, who Person, at time.Time) error
 }
 
 // LeaderSignature describes the signer's signature to apply.

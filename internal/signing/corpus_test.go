@@ -300,7 +300,7 @@ func signWith(t *testing.T, p testPKI, in []byte, adjust func(*sign.SignData)) [
 		t.Fatal(err)
 	}
 	s := &Signer{Identity: identityOf(t, p.agency)}
-	sd := s.signData(placement{page: 1, name: "Agency", at: time.Now()})
+	sd := s.signData(s.Identity, placement{page: 1, name: "Agency", at: time.Now()})
 	sd.Appearance = sign.Appearance{}
 	adjust(&sd)
 	var out bytes.Buffer

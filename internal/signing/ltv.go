@@ -12,10 +12,10 @@ import (
 )
 
 // addLTV writes signed followed by the /DSS update of PAdES B-LT for its last
-// signature: the signer's chain and the revocation data of each certificate below
-// the root. A signer certificate found revoked, or revocation data that cannot be
-// had, fails the signing.
-func (s *Signer) addLTV(signed []byte, w io.Writer) error {
+// signature: the signer's chain (signer first) and the revocation data of each
+// certificate below the root. A signer certificate found revoked, or revocation
+// data that cannot be had, fails the signing.
+func (s *Signer) addLTV(signed []byte, chain []*x509.Certificate, w io.Writer) error {
 	doc := NewDocument(bytes.NewReader(signed), int64(len(signed)))
 	rdr, err := doc.open()
 	if err != nil {
@@ -25,7 +25,6 @@ func (s *Signer) addLTV(signed []byte, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	chain := append([]*x509.Certificate{s.Identity.Certificate}, s.Identity.Chain...)
 	tsaChain, err := timestampChain(contents, chain)
 	if err != nil {
 		return err

@@ -81,23 +81,32 @@ func (s *Signer) now() time.Time {
 // SignPerson adds the competent person's visible signature to doc and writes the
 // signed PDF to w. Nothing is written to w on error.
 func (s *Signer) SignPerson(doc Document, w io.Writer, p PersonSignature) error {
+	rdr, place, err := s.personPlacement(doc, p)
+	if err != nil {
+		return err
+	}
+	return s.sign(doc, rdr, w, place)
+}
+
+// personPlacement opens doc and lays out the person's block at the signing time.
+func (s *Signer) personPlacement(doc Document, p PersonSignature) (*pdf.Reader, placement, error) {
 	at := s.now()
 	rdr, err := doc.open()
 	if err != nil {
-		return err
+		return nil, placement{}, err
 	}
 	if p.Rect.empty() {
-		return fmt.Errorf("signing: the signature block rectangle is empty")
+		return nil, placement{}, fmt.Errorf("signing: the signature block rectangle is empty")
 	}
 	img, err := p.image(p.Rect.Width(), p.Rect.Height(), at)
 	if err != nil {
-		return err
+		return nil, placement{}, err
 	}
 	reason := p.Reason
 	if reason == "" {
 		reason = "Ký ban hành văn bản"
 	}
-	return s.sign(doc, rdr, w, placement{page: pageOrLast(rdr, p.Page), rect: p.Rect, image: img, name: p.FullName, reason: reason, at: at})
+	return rdr, placement{page: pageOrLast(rdr, p.Page), rect: p.Rect, image: img, name: p.FullName, reason: reason, at: at}, nil
 }
 
 // ApplySeal adds the agency's signature with the red seal image at real size,
@@ -195,37 +204,54 @@ func lastVisibleSignature(rdr *pdf.Reader, page int) (Rect, error) {
 	return found, nil
 }
 
-// sign runs pdfsign on doc after the checks that keep its pitfalls away.
-func (s *Signer) sign(doc Document, rdr *pdf.Reader, w io.Writer, p placement) (err error) {
-	if err := s.Identity.CheckUsable(p.at); err != nil {
+// sign runs pdfsign on doc with s.Identity and writes the result to w.
+func (s *Signer) sign(doc Document, rdr *pdf.Reader, w io.Writer, p placement) error {
+	// The whole file is built in memory and written to w in one call, as the very
+	// last step, so a failure never leaves partial output in w.
+	out, err := s.runPdfsign(doc, rdr, s.Identity, p, nil)
+	if err != nil {
 		return err
+	}
+	return s.finish(out, s.Identity.Certificate, s.Identity.Chain, w)
+}
+
+// finish writes a signed file to w, followed by the /DSS of B-LT when s.Revocation is set.
+func (s *Signer) finish(signed []byte, cert *x509.Certificate, chain []*x509.Certificate, w io.Writer) error {
+	if s.Revocation != nil {
+		return s.addLTV(signed, append([]*x509.Certificate{cert}, chain...), w)
+	}
+	_, err := w.Write(signed)
+	return err
+}
+
+// runPdfsign runs pdfsign on doc for id's certificate after the checks that keep
+// its pitfalls away, and returns the output. external, when set, replaces the CMS
+// pdfsign would build with id.Signer (see sign.SignData.ExternalCMS).
+func (s *Signer) runPdfsign(doc Document, rdr *pdf.Reader, id *Identity, p placement, external func([]byte) ([]byte, error)) (out []byte, err error) {
+	if err := id.CheckUsable(p.at); err != nil {
+		return nil, err
 	}
 	signed := len(signatureFields(rdr.Trailer().Key("Root"))) > 0
 	if !signed && rdr.PDFVersion < "1.5" {
 		doc = NewDocument(upgradedHeader{doc.r}, doc.size)
 		if rdr, err = doc.open(); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if err := s.preflight(doc); err != nil {
-		return err
+	if err := s.preflight(doc, id); err != nil {
+		return nil, err
 	}
 	defer recoverAs(&err, ErrNotPDF)
-	// The whole file is built in memory and written to w in one call, as the very
-	// last step, so a failure never leaves partial output in w.
-	var out bytes.Buffer
-	if err := sign.Sign(doc.section(), &out, rdr, doc.size, s.signData(p)); err != nil {
-		return fmt.Errorf("signing: pdfsign: %w", err)
+	var buf bytes.Buffer
+	data := s.signData(id, p)
+	data.ExternalCMS = external
+	if err := sign.Sign(doc.section(), &buf, rdr, doc.size, data); err != nil {
+		return nil, fmt.Errorf("signing: pdfsign: %w", err)
 	}
-	if s.Revocation != nil {
-		return s.addLTV(out.Bytes(), w)
-	}
-	_, err = w.Write(out.Bytes())
-	return err
+	return buf.Bytes(), nil
 }
 
-func (s *Signer) signData(p placement) sign.SignData {
-	id := s.Identity
+func (s *Signer) signData(id *Identity, p placement) sign.SignData {
 	return sign.SignData{
 		Signature: sign.SignDataSignature{
 			CertType:  sign.ApprovalSignature,
@@ -308,9 +334,9 @@ func baseLetter(r rune) rune {
 }
 
 // preflight refuses the inputs on which pdfsign would write a corrupt file.
-func (s *Signer) preflight(doc Document) error {
-	reserve := placeholderHexLen(s.Identity, s.TSAURL != "")
-	if k, ok := s.Identity.Certificate.PublicKey.(*rsa.PublicKey); ok && k.Size() > 256 && s.TSAURL == "" {
+func (s *Signer) preflight(doc Document, id *Identity) error {
+	reserve := placeholderHexLen(id, s.TSAURL != "")
+	if k, ok := id.Certificate.PublicKey.(*rsa.PublicKey); ok && k.Size() > 256 && s.TSAURL == "" {
 		return fmt.Errorf("%w: a %d-bit RSA key makes a signature larger than the space pdfsign reserves, and its retry writes a broken cross-reference table; configure a timestamp authority (TSAURL), which reserves 9000 more bytes", ErrUnsafeInput, k.Size()*8)
 	}
 	run, err := longestZeroRun(doc)

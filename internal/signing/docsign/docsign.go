@@ -122,6 +122,9 @@ func rectOf(a docs.FormArea) signing.Rect {
 type Hook struct {
 	Keys   Keyring
 	Layout Layout
+	// Trust returns the node's current trust anchors (internal/trust replaces them at
+	// run time), against which personal certificates and signatures are checked.
+	Trust func() *signing.TrustStore
 }
 
 var _ docs.SigningHook = (*Hook)(nil)
@@ -133,15 +136,25 @@ func (h *Hook) SignAsLeader(ctx context.Context, in io.Reader, out io.Writer, s 
 		return keyError(err, "người ký "+s.Signer.FullName)
 	}
 	defer id.Close()
-	image, err := h.Keys.SignatureImage(s.Username)
+	sig, err := h.personSignature(s)
 	if err != nil {
 		return err
 	}
-	block := signing.PersonBlock{Position: positionLines(s.Signer), FullName: s.Signer.FullName, Signature: image, Printed: s.Printed}
 	return transform(in, out, func(doc signing.Document, w io.Writer) error {
 		signer := &signing.Signer{Identity: id, Clock: func() time.Time { return s.At }}
-		return signer.SignPerson(doc, w, signatureAt(block, s.Area, h.Layout.Signature))
+		return signer.SignPerson(doc, w, sig)
 	})
+}
+
+// personSignature is the competent person's signature as it appears on the page:
+// their block, with their signature image, where they placed it.
+func (h *Hook) personSignature(s docs.LeaderSignature) (signing.PersonSignature, error) {
+	image, err := h.Keys.SignatureImage(s.Username)
+	if err != nil {
+		return signing.PersonSignature{}, err
+	}
+	block := signing.PersonBlock{Position: positionLines(s.Signer), FullName: s.Signer.FullName, Signature: image, Printed: s.Printed}
+	return signatureAt(block, s.Area, h.Layout.Signature), nil
 }
 
 // signatureAt places the signer's block where the signer placed it, or at the form's
@@ -206,16 +219,25 @@ func (h *Hook) SealAsAgency(ctx context.Context, in io.Reader, out io.Writer, s 
 // transform reads the whole PDF (signing needs random access), applies fn, and
 // writes the result only when fn succeeds.
 func transform(in io.Reader, out io.Writer, fn func(signing.Document, io.Writer) error) error {
-	src, err := io.ReadAll(in)
+	doc, err := readPDF(in)
 	if err != nil {
-		return fmt.Errorf("docsign: unable to read the PDF: %w", err)
+		return err
 	}
 	var dst bytes.Buffer
-	if err := fn(signing.NewDocument(bytes.NewReader(src), int64(len(src))), &dst); err != nil {
+	if err := fn(doc, &dst); err != nil {
 		return signingError(err)
 	}
 	_, err = dst.WriteTo(out)
 	return err
+}
+
+// readPDF reads the whole PDF into memory.
+func readPDF(in io.Reader) (signing.Document, error) {
+	src, err := io.ReadAll(in)
+	if err != nil {
+		return signing.Document{}, fmt.Errorf("docsign: unable to read the PDF: %w", err)
+	}
+	return signing.NewDocument(bytes.NewReader(src), int64(len(src))), nil
 }
 
 // keyError words a missing or unusable key for the person who pressed the button.
@@ -236,6 +258,12 @@ func signingError(err error) error {
 		return &docs.Error{Kind: docs.ErrInvalid, Message: "Chứng thư số không dùng để ký được (hết hạn, chưa có hiệu lực hoặc sai mục đích).", Detail: err.Error()}
 	case errors.Is(err, signing.ErrNotPDF), errors.Is(err, signing.ErrEncrypted):
 		return &docs.Error{Kind: docs.ErrInvalid, Message: "Tệp văn bản không phải PDF đọc được (hoặc đã bị mã hóa); không ký được.", Detail: err.Error()}
+	case errors.Is(err, signing.ErrSignatureMismatch):
+		return &docs.Error{Kind: docs.ErrInvalid, Message: "Chữ ký trả về không khớp với văn bản đã chuẩn bị; văn bản không thay đổi.", Detail: err.Error()}
+	case errors.Is(err, signing.ErrCertificateRevoked):
+		return &docs.Error{Kind: docs.ErrInvalid, Message: "Chứng thư số đã bị thu hồi.", Detail: err.Error()}
+	case errors.Is(err, signing.ErrCertificateUntrusted):
+		return &docs.Error{Kind: docs.ErrInvalid, Message: "Chứng thư số không do tổ chức chứng thực được tin cậy cấp.", Detail: err.Error()}
 	case errors.Is(err, signing.ErrUnsafeInput):
 		return &docs.Error{Kind: docs.ErrInvalid, Message: "Tệp PDF này không ký an toàn được; hãy xuất lại tệp PDF rồi trình ký.", Detail: err.Error()}
 	}

@@ -291,6 +291,10 @@ func (context *SignContext) createSignature() ([]byte, error) {
 	sign_content = append(sign_content, file_content[context.ByteRangeValues[0]:(context.ByteRangeValues[0]+context.ByteRangeValues[1])]...)
 	sign_content = append(sign_content, file_content[context.ByteRangeValues[2]:(context.ByteRangeValues[2]+context.ByteRangeValues[3])]...)
 
+	if context.SignData.ExternalCMS != nil { // edms patch
+		return context.SignData.ExternalCMS(sign_content)
+	}
+
 	// Return the timestamp if we are signing a timestamp.
 	if context.SignData.Signature.CertType == TimeStampSignature {
 		// ETSI EN 319 142-1 V1.2.1

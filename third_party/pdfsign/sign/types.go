@@ -34,6 +34,11 @@ type SignData struct {
 	RevocationData     revocation.InfoArchival
 	RevocationFunction RevocationFunction
 	Appearance         Appearance
+	// ExternalCMS, when set, replaces the CMS that pdfsign builds: it receives the
+	// bytes of the byte range and returns the signature to embed; an empty result
+	// leaves /Contents zero-filled, for a value computed later elsewhere.
+	// (edms patch: two-phase signatures.)
+	ExternalCMS func(signedContent []byte) ([]byte, error)
 
 	objectId uint32
 }
