@@ -16,6 +16,7 @@ import (
 	"edms/internal/access"
 	"edms/internal/docs"
 	"edms/internal/signing"
+	"edms/internal/signing/remote"
 )
 
 //go:embed templates/*.html
@@ -59,6 +60,8 @@ type Server struct {
 	docs     *docs.Service
 	pages    *template.Template
 	guards   map[string]guard // route name → its permission rule
+	// Providers are the remote-signing services people sign through (nil: none).
+	Providers *remote.Registry
 }
 
 // NewServer builds the server and its routes.
