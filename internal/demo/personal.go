@@ -188,18 +188,19 @@ func tokenKey(util string, ca *pki.Authority, person pki.Subject, label string) 
 // keyOnToken finds the person's key and certificate on the token, or makes them.
 func keyOnToken(token *crypto11.Context, ca *pki.Authority, person pki.Subject) (crypto.Signer, *x509.Certificate, error) {
 	id, name := []byte{1}, []byte("leader")
-	key, err := token.FindKeyPair(id, name)
+	keys, err := token.FindKeyPairs(id, name)
 	if err != nil {
 		return nil, nil, err
 	}
-	if key != nil {
+	if len(keys) > 0 {
 		cert, err := token.FindCertificate(id, name, nil)
 		if err == nil && cert == nil {
 			err = errors.New("a key without certificate")
 		}
-		return key, cert, err
+		return keys[0], cert, err
 	}
-	if key, err = token.GenerateRSAKeyPairWithLabel(id, name, 2048); err != nil {
+	key, err := token.GenerateRSAKeyPairWithLabel(id, name, 2048)
+	if err != nil {
 		return nil, nil, err
 	}
 	cert, err := ca.IssueForKey(key.Public(), pki.Options{Subject: person})
