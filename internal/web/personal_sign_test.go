@@ -249,4 +249,3 @@ func TestPersonalSignatureRefusals(t *testing.T) {
 	status, out = prepare(c, id, revoked)
 	refused("revoked certificate", status, out, "Chứng thư số đã bị thu hồi")
 }
-
