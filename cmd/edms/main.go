@@ -39,6 +39,7 @@ var commands = []command{
 	{"version", "print the version", runVersion},
 	{"edxml", "inspect, validate, build, sign and verify edXML packages", runEdxml},
 	{"pdf", "sign and verify PDF documents (pdf sign|verify)", runPDF},
+	{"agent", "run the USB-token signing agent on this computer (agent pair <origin>)", runAgent},
 	{"bench", "measure performance on generated data (bench docs, bench web)", runBench},
 	{"conformance", "run the exchange conformance catalogue against a node or hub (conformance init|run)", runConformance},
 }
