@@ -207,7 +207,7 @@ func agentCommand(t *demo.Token, origin string) string {
 	if err != nil {
 		binary = "edms"
 	}
-	return fmt.Sprintf("SOFTHSM2_CONF=%s %s agent -module %s -token %s -origin %s", t.Conf, binary, t.Module, t.Label, origin)
+	return fmt.Sprintf("SOFTHSM2_CONF=%s %s agent -module %s -token-label %s -origin %s", t.Conf, binary, t.Module, t.Label, origin)
 }
 
 func printDemoLogins(url, password string) {

@@ -51,6 +51,7 @@ type personalSignPanel struct {
 	Doc           *docs.Record
 	Action        docs.ActionInfo
 	CSRF          string
+	AgentURL      string
 	ServerKeys    bool           // the agency still allows server-held keys (the demo)
 	Remote        []remoteChoice // the signer's credentials at their provider
 	RemoteProblem string         // why no credential is offered
@@ -82,7 +83,7 @@ func (s *Server) personalSignPanel(r *http.Request, d *documentDetail, csrf stri
 	if err != nil {
 		return nil, err
 	}
-	p := &personalSignPanel{Doc: d.Record, Action: *sign, CSRF: csrf, ServerKeys: !required}
+	p := &personalSignPanel{Doc: d.Record, Action: *sign, CSRF: csrf, AgentURL: s.cfg.agentURL(), ServerKeys: !required}
 	p.Remote, p.RemoteProblem = s.remoteChoices(r)
 	return p, nil
 }

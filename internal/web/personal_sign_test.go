@@ -40,6 +40,7 @@ type signingWorld struct {
 	ca       *pki.Authority
 	trust    *signing.TrustStore
 	personal *demo.PersonalSigning
+	agentURL string       // where the pages find edms agent ("": the default)
 	skew     atomic.Int64 // added to the services' clock, in nanoseconds
 }
 
@@ -84,7 +85,7 @@ func (w *signingWorld) server() (*httptest.Server, *web.Server) {
 	pool := storetest.NewPool(w.t, w.dbURL)
 	enforcer, err := access.NewEnforcer(context.Background(), pool)
 	must(w.t, err)
-	srv, err := web.NewServer(web.Config{Trust: w.trust, AgencyKeys: w.keys}, pool, enforcer, w.services(pool, enforcer))
+	srv, err := web.NewServer(web.Config{Trust: w.trust, AgencyKeys: w.keys, AgentURL: w.agentURL}, pool, enforcer, w.services(pool, enforcer))
 	must(w.t, err)
 	if srv.Providers, err = w.personal.Registry(); err != nil {
 		w.t.Fatal(err)
