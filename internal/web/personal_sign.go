@@ -315,7 +315,7 @@ func (s *Server) pageRemoteSignature(w http.ResponseWriter, r *http.Request) err
 		return s.remoteRefusal(w, r, err, back)
 	}
 	err = s.docs.CompleteSignature(ctx, s.actorOf(r), p.ID, value)
-	return s.afterForm(w, r, err, back, "Đã ký số (ký số từ xa qua "+provider.Name()+").", back)
+	return s.afterForm(w, r, err, back, "Đã ký số từ xa.", back)
 }
 
 func (s *Server) providerOf(p *docs.PendingSignature) (remote.Provider, bool) {
