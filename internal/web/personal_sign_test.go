@@ -7,8 +7,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -249,4 +252,86 @@ func TestPersonalSignatureRefusals(t *testing.T) {
 	w.trust.Revocation = signing.NewRevocationChecker(signing.RevocationAuto)
 	status, out = prepare(c, id, revoked)
 	refused("revoked certificate", status, out, "Chứng thư số đã bị thu hồi")
+}
+
+// TestSigningSettingsAndPolicy: the administrator requires personal keys, after which
+// the chairman is no longer offered the server-held key and signing with it is
+// refused with the policy's sentence; the administrator records a leader's
+// certificate and the leader sets his own provider account.
+func TestSigningSettingsAndPolicy(t *testing.T) {
+	w := newSigningWorld(t)
+	ts, _ := w.server()
+	id := w.waitingDocument()
+	before := w.state(id)
+	admin := newBrowser(t, ts.URL)
+	admin.login("quantri.huyen", demoPassword)
+	_, page := admin.get("/admin/signing")
+	if !strings.Contains(page, "Bắt buộc ký bằng khóa cá nhân") {
+		t.Fatalf("the agency's signing page: %s", page)
+	}
+	_, page = admin.post("/admin/signing", url.Values{"csrf_token": {csrfOf(t, page)}, "require_personal_keys": {"1"}})
+	if !strings.Contains(page, "Từ nay mỗi người ký bằng khóa của chính mình") || !strings.Contains(page, `value="1" checked`) {
+		t.Errorf("after requiring personal keys: %s", page)
+	}
+
+	chairman := newBrowser(t, ts.URL)
+	chairman.login(demo.RemoteSigner, demoPassword)
+	_, page = chairman.get(fmt.Sprintf("/documents/%d", id))
+	if strings.Contains(page, "Khóa do máy chủ giữ (chỉ dùng cho bản trình diễn)") || !strings.Contains(page, demo.ProviderName) {
+		t.Errorf("the signing choice under the policy: %s", page)
+	}
+	_, page = chairman.post(fmt.Sprintf("/documents/%d/outgoing/sign", id), url.Values{"csrf_token": {csrfOf(t, page)}})
+	if !strings.Contains(page, "Cơ quan yêu cầu mỗi người ký bằng khóa của chính mình") {
+		t.Errorf("signing with the server's key under the policy: %s", page)
+	}
+	if after := w.state(id); after != before {
+		t.Errorf("the refused signature changed the document: %s, was %s", after, before)
+	}
+
+	leader := w.personKey(pki.Subject{CommonName: "Hà Minh Quân", Title: "Phó Chủ tịch", Organization: "Ủy ban nhân dân huyện Phú Lương"}, pki.Options{})
+	var leaderID int64
+	must(t, w.pool.QueryRow(context.Background(), `SELECT id FROM users WHERE username = $1`, demo.AgentSigner).Scan(&leaderID))
+	settings := fmt.Sprintf("/admin/users/%d/signing", leaderID)
+	_, page = admin.get(settings)
+	page = admin.upload(fmt.Sprintf("/admin/users/%d/certificates", leaderID), csrfOf(t, page), "certificate", "quan.cer", leader.Cert.Raw)
+	if !strings.Contains(page, "Đã ghi nhận chứng thư số của Hà Minh Quân") || !strings.Contains(page, "quản trị nhập") {
+		t.Errorf("after importing the leader's certificate: %s", page)
+	}
+
+	own := newBrowser(t, ts.URL)
+	own.login(demo.AgentSigner, demoPassword)
+	_, page = own.get("/account/signing")
+	_, page = own.post("/account/signing", url.Values{"csrf_token": {csrfOf(t, page)}, "provider": {demo.ProviderID}, "account": {"hmquan"}})
+	if !strings.Contains(page, "Đã lưu tài khoản ký số từ xa của bạn") || !strings.Contains(page, `value="hmquan"`) ||
+		!strings.Contains(page, `value="`+demo.ProviderID+`" selected`) {
+		t.Errorf("after setting his own account: %s", page)
+	}
+}
+
+// csrfOf is the CSRF token of a page's forms.
+func csrfOf(t *testing.T, page string) string {
+	t.Helper()
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token on the page: %s", page)
+	}
+	return m[1]
+}
+
+// upload posts one file as multipart with the CSRF token, following redirects.
+func (b *browser) upload(path, csrf, field, name string, content []byte) string {
+	b.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	must(b.t, mw.WriteField("csrf_token", csrf))
+	part, err := mw.CreateFormFile(field, name)
+	must(b.t, err)
+	_, err = part.Write(content)
+	must(b.t, err)
+	must(b.t, mw.Close())
+	resp, err := b.client.Post(b.base+path, mw.FormDataContentType(), &buf)
+	must(b.t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
 }

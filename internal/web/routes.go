@@ -32,6 +32,7 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeDrafting(r)
 	s.routeDelegation(r)
 	s.routePersonalSign(r)
+	s.routeSigningSettings(r)
 	s.handle(r, "exchange.queue", "GET", "/exchange/queue", need(access.OrgManage), asPage, s.exchangeQueuePage)
 	s.routeAdmin(r)
 	s.routeAdminKeys(r)
