@@ -173,6 +173,7 @@ func runSingleDemo(ctx context.Context, db *dbConfig, hc *httpConfig, keys *docs
 	return n.serve(ctx, pool, hc, func(url string) {
 		printDemoLogins(url, password)
 		printPersonalSigning(personal, url)
+		fmt.Println("\nPress Ctrl+C to stop.")
 	})
 }
 
@@ -218,5 +219,4 @@ func printDemoLogins(url, password string) {
 		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", a.Username, a.FullName, a.Role.Label(), a.Agency)
 	}
 	w.Flush()
-	fmt.Println("\nPress Ctrl+C to stop.")
 }
