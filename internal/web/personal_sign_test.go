@@ -26,6 +26,7 @@ import (
 	"edms/internal/signing"
 	"edms/internal/signing/docsign"
 	"edms/internal/signing/pki"
+	"edms/internal/signing/remote/cscfake"
 	"edms/internal/store/storetest"
 	"edms/internal/web"
 )
@@ -334,4 +335,58 @@ func (b *browser) upload(path, csrf, field, name string, content []byte) string 
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return string(body)
+}
+
+// TestRemoteSignatureCancelledAndLocked: on the confirmation page "Hủy" abandons the
+// attempt; in a new attempt three wrong PINs lock the credential at the provider, and
+// the chairman is sent back to the document, unchanged, with the reason.
+func TestRemoteSignatureCancelledAndLocked(t *testing.T) {
+	w := newSigningWorld(t)
+	ts, _ := w.server()
+	id := w.waitingDocument()
+	before := w.state(id)
+	chairman := newBrowser(t, ts.URL)
+	chairman.login(demo.RemoteSigner, demoPassword)
+	credential := demo.ProviderID + ":" + cscfake.CredentialID(demo.RemoteSigner)
+	start := func() (string, string) {
+		t.Helper()
+		_, page := chairman.get(fmt.Sprintf("/documents/%d", id))
+		resp, err := chairman.client.PostForm(fmt.Sprintf("%s/documents/%d/sign/remote", ts.URL, id),
+			url.Values{"csrf_token": {csrfOf(t, page)}, "credential": {credential}})
+		must(t, err)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if !strings.HasPrefix(resp.Request.URL.Path, "/signatures/") || !strings.Contains(string(body), "Xác nhận ký số") {
+			t.Fatalf("the remote signature did not open its confirmation: %s %s", resp.Request.URL, body)
+		}
+		return resp.Request.URL.Path, string(body)
+	}
+
+	confirm, page := start()
+	_, page = chairman.post(confirm+"/abandon", url.Values{"csrf_token": {csrfOf(t, page)}})
+	if !strings.Contains(page, "Đã hủy lần ký; văn bản không thay đổi.") {
+		t.Errorf("after Hủy: %s", page)
+	}
+	if status, _ := chairman.get(confirm); status != http.StatusNotFound {
+		t.Errorf("the abandoned attempt's page answers %d", status)
+	}
+
+	confirm, page = start()
+	csrf := csrfOf(t, page)
+	for _, want := range []string{"Mã PIN không đúng. Còn 2 lần thử.", "Mã PIN không đúng. Còn 1 lần thử.", "Chứng thư số đã bị khóa tại nhà cung cấp"} {
+		otp := w.personal.Provider.LastOTP(cscfake.CredentialID(demo.RemoteSigner))
+		_, page = chairman.post(confirm+"/remote", url.Values{"csrf_token": {csrf}, "pin": {"sai-PIN-9"}, "otp": {otp}})
+		if !strings.Contains(page, want) {
+			t.Errorf("wrong PIN: want %q in %s", want, page)
+		}
+		if strings.Contains(page, "sai-PIN-9") {
+			t.Error("the page shows the PIN typed")
+		}
+	}
+	if after := w.state(id); after != before {
+		t.Errorf("the locked credential changed the document: %s, was %s", after, before)
+	}
+	if status, _ := chairman.get(confirm); status != http.StatusNotFound {
+		t.Errorf("the attempt refused by the locked credential is still open: %d", status)
+	}
 }
