@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"time"
@@ -28,18 +29,17 @@ type Config struct {
 	Timeout         Duration `json:"timeout"`           // per request, "30s"; default DefaultTimeout
 }
 
-// Duration is a time.Duration written in JSON as a Go duration string ("15s").
+// Duration is a time.Duration written in JSON as a Go duration string ("15s");
+// it is the type of Config.Timeout, which its errors name.
 type Duration time.Duration
 
 // UnmarshalJSON reads a duration string such as "15s" or "1m30s".
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("a duration is a string such as \"30s\": %w", err)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
+	err := json.Unmarshal(b, &s)
+	v, perr := time.ParseDuration(s)
+	if err != nil || perr != nil {
+		return fmt.Errorf("timeout %s is not a duration such as \"30s\"", b)
 	}
 	*d = Duration(v)
 	return nil
@@ -93,7 +93,15 @@ func (c Config) validate() error {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return fmt.Errorf("provider %q: base_url %q is not an http(s) URL", c.ID, c.BaseURL)
 	}
+	if u.Scheme == "http" && !loopback(u.Hostname()) {
+		return fmt.Errorf("provider %q: base_url %q must be https (PINs travel on it); http is for loopback only", c.ID, c.BaseURL)
+	}
 	return nil
+}
+
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || ip != nil && ip.IsLoopback()
 }
 
 // clientSecret resolves the secret, from the environment when so configured.

@@ -141,11 +141,14 @@ func (p *cscClient) credential(id string, info cscapi.CredentialInfo) (Credentia
 }
 
 // Challenge sends the person an OTP (credentials/sendOTP) when the credential asks
-// for an online OTP.
+// for an online OTP; a locked credential is ErrLocked.
 func (p *cscClient) Challenge(ctx context.Context, credentialID string) error {
 	info, err := p.info(ctx, credentialID)
 	if err != nil {
 		return err
+	}
+	if info.Key.Status == cscapi.KeyDisabled {
+		return p.locked(credentialID)
 	}
 	if !info.Needs("OTP") || (info.OTP != nil && info.OTP.Type == "offline") {
 		return nil
@@ -169,7 +172,7 @@ func (p *cscClient) Sign(ctx context.Context, r SignRequest) ([]byte, error) {
 		return nil, err
 	}
 	if cred.Locked {
-		return nil, fmt.Errorf("remote: provider %q, credential %q: %w", p.cfg.ID, r.CredentialID, ErrLocked)
+		return nil, p.locked(r.CredentialID)
 	}
 	signAlgo, err := signatureAlgorithm(cred.Certificate)
 	if err != nil {
@@ -203,6 +206,10 @@ func (p *cscClient) Sign(ctx context.Context, r SignRequest) ([]byte, error) {
 		return nil, fmt.Errorf("remote: provider %q: %w", p.cfg.ID, err)
 	}
 	return value, nil
+}
+
+func (p *cscClient) locked(credentialID string) error {
+	return fmt.Errorf("remote: provider %q, credential %q: %w", p.cfg.ID, credentialID, ErrLocked)
 }
 
 // call posts a JSON request to a CSC method with the access token and decodes the
@@ -259,8 +266,12 @@ func (p *cscClient) accessToken(ctx context.Context) (string, error) {
 	if tok.AccessToken == "" {
 		return "", fmt.Errorf("remote: provider %q, %s: no access_token in the answer", p.cfg.ID, cscapi.MethodToken)
 	}
+	lifetime := time.Duration(tok.ExpiresIn) * time.Second
+	if lifetime <= 2*tokenMargin {
+		lifetime = 2 * tokenMargin // expires_in absent or tiny: renew soon, not at every call
+	}
 	p.token = tok.AccessToken
-	p.tokenExpiry = time.Now().Add(time.Duration(tok.ExpiresIn)*time.Second - tokenMargin)
+	p.tokenExpiry = time.Now().Add(lifetime - tokenMargin)
 	return p.token, nil
 }
 

@@ -63,6 +63,9 @@ func (e *AuthError) Error() string {
 	if e.Remaining < 0 {
 		return e.Err.Error()
 	}
+	if e.Remaining == 1 {
+		return fmt.Sprintf("%v (1 attempt left)", e.Err)
+	}
 	return fmt.Sprintf("%v (%d attempts left)", e.Err, e.Remaining)
 }
 
