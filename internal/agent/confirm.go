@@ -58,16 +58,21 @@ func (s *Server) confirmAnswer(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden origin", http.StatusForbidden)
 		return
 	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	action, pin := r.PostFormValue("action"), r.PostFormValue("pin")
 	s.mu.Lock()
 	req := s.lookup(r.PathValue("id"))
-	waiting := req != nil && req.state == stateWaiting
+	free := req != nil && req.state == stateWaiting && !req.signing
+	if free && action != "cancel" {
+		req.signing = true
+	}
 	s.mu.Unlock()
-	if waiting {
-		if r.PostFormValue("action") == "cancel" {
-			s.cancel(req)
-		} else {
-			s.sign(req, r.PostFormValue("pin"))
-		}
+	switch {
+	case !free:
+	case action == "cancel":
+		s.cancel(req)
+	default:
+		s.sign(req, pin)
 	}
 	s.mu.Lock()
 	view := s.confirmView(s.lookup(r.PathValue("id")))

@@ -24,6 +24,9 @@ import (
 // MaxRequestAge bounds a sign request whatever its "expires" says.
 const MaxRequestAge = 5 * time.Minute
 
+// maxRequests bounds the sign requests the agent remembers.
+const maxRequests = 100
+
 // Server answers the agent protocol. Create it with New.
 type Server struct {
 	token    Token
@@ -54,6 +57,7 @@ type signRequest struct {
 	digest               []byte
 	expires              time.Time
 	state                string
+	signing              bool // the token is being asked: a second click must not spend another PIN attempt
 	signature            []byte
 	problem              *apiError // the last failure (wrong_pin while still waiting)
 }
@@ -183,8 +187,15 @@ func (s *Server) createSign(w http.ResponseWriter, r *http.Request) {
 	req := &signRequest{id: newID(), origin: r.Header.Get("Origin"), document: in.Document, digest: in.Digest, expires: expires, state: stateWaiting}
 	s.mu.Lock()
 	s.forgetOld(now)
-	s.requests[req.id] = req
+	full := len(s.requests) >= maxRequests
+	if !full {
+		s.requests[req.id] = req
+	}
 	s.mu.Unlock()
+	if full {
+		writeError(w, http.StatusTooManyRequests, badRequest("Có quá nhiều yêu cầu ký đang chờ; hãy thử lại sau vài phút."))
+		return
+	}
 	writeJSON(w, http.StatusCreated, map[string]string{"id": req.id, "confirm_url": "http://" + r.Host + "/confirm/" + req.id})
 }
 
@@ -269,6 +280,7 @@ func (s *Server) sign(req *signRequest, pin string) {
 	value, err := s.token.Sign(pin, req.digest)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	req.signing = false
 	if req.state != stateWaiting {
 		return
 	}
