@@ -36,7 +36,10 @@
 // numbered → sealed → sent → (recalled | replaced). The signature steps call the
 // SigningHook when one is configured; otherwise the decision is recorded and the
 // document stays marked as not digitally signed (leader_signed, agency_signed false):
-// nothing pretends to be a signature. Sending hands the document at once to recipient
+// nothing pretends to be a signature. A person may instead sign with their own key,
+// which the server never holds, in two phases (personal_sign.go): the signature is
+// prepared and kept in pending_signatures, its value comes back from the person's
+// device, and any node completes it; an agency may require this for everyone. Sending hands the document at once to recipient
 // agencies of the same node (a new incoming document sharing the stored files) and
 // queues one exchange.send_package job per other recipient, whose delivery shows as
 // sending, then sent (with the hub's receipt) or failed (with the reason, and the

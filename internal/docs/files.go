@@ -35,8 +35,9 @@ type File struct {
 	Note      string
 	CreatedBy int64
 	CreatedAt time.Time
-	// SignatureDevice is how the key of the signature this version added was held
-	// (DeviceServer, DeviceRemote, DeviceAgent); "" when it added none.
+	// SignatureDevice is how the key of the competent person's signature this
+	// version added was held (DeviceServer, DeviceRemote, DeviceAgent); "" when it
+	// added none (the agency's seal is always the agency's key).
 	SignatureDevice string
 }
 

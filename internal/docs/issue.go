@@ -28,7 +28,9 @@ type SignInput struct {
 // Sign records the competent person's signature. With a signing hook the PDF gets the
 // digital signature (a new version); without one the decision is recorded and the
 // document stays marked as not digitally signed. The signature is computed outside
-// every transaction and lock (see runPDFStep).
+// every transaction and lock (see runPDFStep). The hook signs with the server's
+// keyring (DeviceServer), which an agency requiring personal keys refuses: its
+// people sign with PrepareSignature and CompleteSignature.
 func (s *Service) Sign(ctx context.Context, a Actor, docID int64, in SignInput) error {
 	in, err := checkSignInput(in)
 	if err != nil {
@@ -260,7 +262,7 @@ func (s *Service) Seal(ctx context.Context, a Actor, docID int64, note string) e
 		return s.transitionOutgoing(ctx, a, docID, "seal", note, nil)
 	}
 	step := pdfStep{
-		action: "seal", note: note, fileNote: "Bản đã ký số của cơ quan", flag: "agency_signed", device: DeviceServer,
+		action: "seal", note: note, fileNote: "Bản đã ký số của cơ quan", flag: "agency_signed",
 		prepare: func(ctx context.Context, tx pgx.Tx, d *Record) (pdfTransform, error) {
 			seal := AgencySeal{DocumentID: d.ID, AgencyID: d.AgencyID, ClerkID: a.UserID, At: s.now()}
 			var pending bool

@@ -27,7 +27,7 @@ type pdfStep struct {
 	action, note string
 	fileNote     string // the note of the new version
 	flag         string // the documents column saying which signature the PDF now carries
-	device       string // how the key of the signature it adds was held (DeviceServer...); "": it adds none
+	device       string // how the key of the competent person's signature it adds was held (DeviceServer...); "": not recorded
 	// prepare checks the step's own rules and reads what the transformation needs,
 	// in the first transaction.
 	prepare func(ctx context.Context, tx pgx.Tx, d *Record) (pdfTransform, error)
@@ -100,8 +100,7 @@ func (s *Service) saveTransformed(ctx context.Context, tx pgx.Tx, docID, actorID
 		return err
 	}
 	if current.ID != src.ID {
-		return &Error{Kind: ErrIllegalTransition, Message: "Tệp PDF của văn bản vừa được người khác thay đổi; hãy mở lại văn bản và thực hiện lại.",
-			Detail: fmt.Sprintf("the PDF of document %d changed from file %d to %d while it was transformed", docID, src.ID, current.ID)}
+		return errPDFChanged(docID, src, current)
 	}
 	in := FileInput{Name: src.Name, MediaType: MediaPDF, Content: bytes.NewReader(content)}
 	saved, err := addMainVersion(ctx, tx, docID, in, actorID, note, s.maxFileSize())

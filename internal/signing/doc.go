@@ -121,8 +121,8 @@
 //   - pdfsign rewrites the signed page with its /Resources inlined, which the
 //     verifier compares semantically rather than byte for byte.
 //   - The subfilter is hard-coded to adbe.pkcs7.detached. edms builds pdfsign from
-//     third_party/pdfsign, a copy with one added field (SignDataSignature.SubFilter),
-//     and signs ETSI.CAdES.detached: with pdfsign's signing-certificate-v2 attribute
+//     third_party/pdfsign, a copy with two added fields (SignDataSignature.SubFilter;
+//     SignData.ExternalCMS, see below), and signs ETSI.CAdES.detached: with pdfsign's signing-certificate-v2 attribute
 //     that is PAdES B-B, B-T with a TSAURL. Its CMS library always adds a
 //     signing-time attribute, which PAdES baseline would leave to /M.
 //   - Document timestamps (ETSI.RFC3161) are written well formed; pdfsig cannot
@@ -131,6 +131,26 @@
 //     (signature, imprint of the signature value, chain of the certificate that
 //     signed it) and then takes its time as the signing time; without one the time
 //     is the signer's claim.
+//
+// # Two-phase personal signatures
+//
+// When the person's key never reaches the server (a USB token behind `edms agent`,
+// a remote-signing service), signing is split in two:
+//
+//	prepared, err := signer.PreparePerson(doc, PersonSignature{...}, cert, chain) // no Identity needed
+//	value := device.Sign(prepared.Digest)                                          // SHA-256, PKCS #1 v1.5 or ECDSA
+//	err = signer.Complete(prepared, value, w)                                      // any instance: RestorePrepared
+//
+// PreparePerson runs pdfsign with its ExternalCMS hook: the file is laid out as by
+// SignPerson (same checks, same appearance) with /Contents left zero-filled, and
+// the CMS signed attributes (contentType, signingTime, messageDigest of the byte
+// range, ESS signing-certificate-v2) are built here (cmsbuild.go). Complete checks
+// that the byte range still hashes to messageDigest and that the value verifies
+// with the certificate's key (ErrSignatureMismatch), builds the SignedData
+// (certificates, SignerInfo, the timestamp token over the value when TSAURL is
+// set) and writes it into the gap: one pass over the file, then /DSS with a
+// RevocationChecker. CheckPersonCertificate tells whether a certificate belongs to
+// a person (name, identifier), may sign, is trusted and not revoked.
 //
 // # PAdES B-LT and revocation
 //

@@ -55,14 +55,17 @@ func (s *Signer) PreparePerson(doc Document, p PersonSignature, cert *x509.Certi
 		return nil, err
 	}
 	var attrs []byte
-	layOut := func(content []byte) ([]byte, error) {
+	layOut := func(content []byte) (none []byte, err error) {
 		digest := sha256.Sum256(content)
 		attrs, err = buildSignedAttributes(digest[:], place.at, cert)
-		return nil, err // nothing to embed yet: /Contents stays zero-filled
+		return none, err // nothing to embed yet: /Contents stays zero-filled
 	}
 	out, err := s.runPdfsign(doc, rdr, &Identity{Certificate: cert, Chain: chain}, place, layOut)
 	if err != nil {
 		return nil, err
+	}
+	if attrs == nil {
+		return nil, errors.New("signing: pdfsign did not hand over the signed content")
 	}
 	br, err := preparedByteRange(out, doc.size)
 	if err != nil {
@@ -192,7 +195,7 @@ func preparedByteRange(out []byte, size int64) ([4]int64, error) {
 // hex string <...> of zeros.
 func checkPreparedGap(pdf []byte, br [4]int64) error {
 	n := int64(len(pdf))
-	if br[0] != 0 || br[1] <= 0 || br[2] < br[1]+2 || br[3] < 0 || br[2]+br[3] != n ||
+	if br[0] != 0 || br[1] <= 0 || br[2] < br[1]+2 || br[2] > n || br[3] != n-br[2] ||
 		pdf[br[1]] != '<' || pdf[br[2]-1] != '>' {
 		return fmt.Errorf("signing: byte range %v does not fit the prepared file of %d bytes", br, n)
 	}

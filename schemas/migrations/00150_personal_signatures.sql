@@ -58,7 +58,9 @@ ALTER TABLE users
     ADD COLUMN signing_account text NOT NULL DEFAULT '',
     ADD COLUMN identifier text NOT NULL DEFAULT '';
 
--- Which key made the signature a version added: server, remote, agent; NULL for none.
+-- Which key made the competent person's signature a version added: server (the
+-- server's keyring: the demo), remote, agent; NULL for a version that added none (the
+-- agency's seal is always the agency's key, on the server or its HSM).
 ALTER TABLE document_files ADD COLUMN signature_device text
     CHECK (signature_device IN ('server', 'remote', 'agent'));
 
