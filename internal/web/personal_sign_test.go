@@ -337,6 +337,42 @@ func (b *browser) upload(path, csrf, field, name string, content []byte) string 
 	return string(body)
 }
 
+// startRemote starts the chairman's remote signature of the document and returns the
+// confirmation page's path and content.
+func startRemote(t *testing.T, chairman *browser, id int64) (string, string) {
+	t.Helper()
+	_, page := chairman.get(fmt.Sprintf("/documents/%d", id))
+	resp, err := chairman.client.PostForm(fmt.Sprintf("%s/documents/%d/sign/remote", chairman.base, id),
+		url.Values{"csrf_token": {csrfOf(t, page)}, "credential": {demo.ProviderID + ":" + cscfake.CredentialID(demo.RemoteSigner)}})
+	must(t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.HasPrefix(resp.Request.URL.Path, "/signatures/") || !strings.Contains(string(body), "Xác nhận ký số") {
+		t.Fatalf("the remote signature did not open its confirmation: %s %s", resp.Request.URL, body)
+	}
+	return resp.Request.URL.Path, string(body)
+}
+
+// TestRemoteProviderUnavailable: when the provider stops answering between the
+// confirmation and the PIN, the chairman reads why and the document is unchanged.
+func TestRemoteProviderUnavailable(t *testing.T) {
+	w := newSigningWorld(t)
+	ts, _ := w.server()
+	id := w.waitingDocument()
+	before := w.state(id)
+	chairman := newBrowser(t, ts.URL)
+	chairman.login(demo.RemoteSigner, demoPassword)
+	confirm, page := startRemote(t, chairman, id)
+	w.personal.Provider.Close()
+	_, page = chairman.post(confirm+"/remote", url.Values{"csrf_token": {csrfOf(t, page)}, "pin": {demo.SigningPIN}, "otp": {"123456"}})
+	if !strings.Contains(page, "Nhà cung cấp dịch vụ ký số từ xa không phản hồi") || !strings.Contains(page, "văn bản không thay đổi") {
+		t.Errorf("with the provider gone: %s", page)
+	}
+	if after := w.state(id); after != before {
+		t.Errorf("the unavailable provider changed the document: %s, was %s", after, before)
+	}
+}
+
 // TestRemoteSignatureCancelledAndLocked: on the confirmation page "Hủy" abandons the
 // attempt; in a new attempt three wrong PINs lock the credential at the provider, and
 // the chairman is sent back to the document, unchanged, with the reason.
@@ -347,20 +383,7 @@ func TestRemoteSignatureCancelledAndLocked(t *testing.T) {
 	before := w.state(id)
 	chairman := newBrowser(t, ts.URL)
 	chairman.login(demo.RemoteSigner, demoPassword)
-	credential := demo.ProviderID + ":" + cscfake.CredentialID(demo.RemoteSigner)
-	start := func() (string, string) {
-		t.Helper()
-		_, page := chairman.get(fmt.Sprintf("/documents/%d", id))
-		resp, err := chairman.client.PostForm(fmt.Sprintf("%s/documents/%d/sign/remote", ts.URL, id),
-			url.Values{"csrf_token": {csrfOf(t, page)}, "credential": {credential}})
-		must(t, err)
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		if !strings.HasPrefix(resp.Request.URL.Path, "/signatures/") || !strings.Contains(string(body), "Xác nhận ký số") {
-			t.Fatalf("the remote signature did not open its confirmation: %s %s", resp.Request.URL, body)
-		}
-		return resp.Request.URL.Path, string(body)
-	}
+	start := func() (string, string) { return startRemote(t, chairman, id) }
 
 	confirm, page := start()
 	_, page = chairman.post(confirm+"/abandon", url.Values{"csrf_token": {csrfOf(t, page)}})
