@@ -118,8 +118,12 @@ func credentialLabel(c remote.Credential) string {
 	return c.Certificate.Subject.CommonName
 }
 
-// errNoProvider: the person has no remote-signing account, or this node does not know its provider.
-var errNoProvider = errors.New("web: no remote-signing provider for the person")
+var (
+	// errNoProviders: the node is connected to no remote-signing provider.
+	errNoProviders = errors.New("web: no remote-signing provider configured")
+	// errNoProvider: the person has no remote-signing account, or this node does not know its provider.
+	errNoProvider = errors.New("web: no remote-signing provider for the person")
+)
 
 // signingProvider is the principal's provider and their account there ("" → username).
 func (s *Server) signingProvider(r *http.Request) (remote.Provider, string, error) {
@@ -128,7 +132,10 @@ func (s *Server) signingProvider(r *http.Request) (remote.Provider, string, erro
 	if err != nil {
 		return nil, "", err
 	}
-	if id == "" || s.Providers == nil {
+	if s.Providers == nil || len(s.Providers.List()) == 0 {
+		return nil, "", errNoProviders
+	}
+	if id == "" {
 		return nil, "", errNoProvider
 	}
 	provider, ok := s.Providers.Get(id)
@@ -179,9 +186,11 @@ func remoteMessage(err error) string {
 	case errors.Is(err, remote.ErrUnavailable):
 		return "Nhà cung cấp dịch vụ ký số từ xa không phản hồi (quá thời gian chờ hoặc mất kết nối); văn bản không thay đổi. Hãy thử lại sau ít phút."
 	case errors.Is(err, remote.ErrUnknownAccount):
-		return "Nhà cung cấp dịch vụ ký số từ xa không có tài khoản của bạn; hãy kiểm tra tài khoản ký số trong trang Tài khoản."
+		return "Nhà cung cấp dịch vụ ký số từ xa không có tài khoản của bạn; hãy kiểm tra tài khoản ở trang «Ký số cá nhân»."
+	case errors.Is(err, errNoProviders):
+		return "Cơ quan chưa kết nối nhà cung cấp dịch vụ ký số từ xa nào."
 	case errors.Is(err, errNoProvider):
-		return "Bạn chưa có tài khoản ký số từ xa tại cơ quan (xem trang Tài khoản)."
+		return "Bạn chưa chọn nhà cung cấp dịch vụ ký số từ xa (trang «Ký số cá nhân»)."
 	}
 	return "Không lấy được danh sách chứng thư số từ nhà cung cấp dịch vụ ký số."
 }
