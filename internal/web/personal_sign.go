@@ -59,10 +59,9 @@ type personalSignPanel struct {
 
 // remoteChoice is a credential the signer may sign with remotely.
 type remoteChoice struct {
-	Value   string // provider ID ":" credential ID
-	Label   string
-	Subject string
-	Locked  bool
+	Value  string // provider ID ":" credential ID
+	Label  string
+	Locked bool
 }
 
 // signChoiceTimeout bounds how long the document page waits for the provider's list.
@@ -84,31 +83,33 @@ func (s *Server) personalSignPanel(r *http.Request, d *documentDetail, csrf stri
 		return nil, err
 	}
 	p := &personalSignPanel{Doc: d.Record, Action: *sign, CSRF: csrf, AgentURL: s.cfg.agentURL(), ServerKeys: !required}
-	p.Remote, p.RemoteProblem = s.remoteChoices(r)
-	return p, nil
+	p.Remote, p.RemoteProblem, err = s.remoteChoices(r)
+	return p, err
 }
 
 // remoteChoices lists the signer's credentials at their provider, or says why none.
-func (s *Server) remoteChoices(r *http.Request) ([]remoteChoice, string) {
+func (s *Server) remoteChoices(r *http.Request) ([]remoteChoice, string, error) {
 	provider, account, err := s.signingProvider(r)
+	if errors.Is(err, errNoProviders) || errors.Is(err, errNoProvider) {
+		return nil, remoteMessage(err), nil
+	}
 	if err != nil {
-		return nil, remoteMessage(err)
+		return nil, "", err
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), signChoiceTimeout)
 	defer cancel()
 	creds, err := provider.Credentials(ctx, account)
 	if err != nil {
-		return nil, remoteMessage(err)
+		return nil, remoteMessage(err), nil
 	}
 	var out []remoteChoice
 	for _, c := range creds {
-		out = append(out, remoteChoice{Value: provider.ID() + ":" + c.ID, Label: provider.Name() + " — " + credentialLabel(c),
-			Subject: c.Certificate.Subject.CommonName, Locked: c.Locked})
+		out = append(out, remoteChoice{Value: provider.ID() + ":" + c.ID, Label: provider.Name() + " — " + credentialLabel(c), Locked: c.Locked})
 	}
 	if len(out) == 0 {
-		return nil, "Tài khoản ký số từ xa của bạn chưa có chứng thư số nào."
+		return nil, "Tài khoản ký số từ xa của bạn chưa có chứng thư số nào.", nil
 	}
-	return out, ""
+	return out, "", nil
 }
 
 func credentialLabel(c remote.Credential) string {
@@ -125,10 +126,9 @@ var (
 	errNoProvider = errors.New("web: no remote-signing provider for the person")
 )
 
-// signingProvider is the principal's provider and their account there ("" → username).
+// signingProvider is the principal's provider and their account there.
 func (s *Server) signingProvider(r *http.Request) (remote.Provider, string, error) {
-	p := principalOf(r)
-	id, account, err := s.docs.SigningAccount(r.Context(), p.User.ID)
+	id, account, err := s.docs.SigningAccount(r.Context(), principalOf(r).User.ID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -141,9 +141,6 @@ func (s *Server) signingProvider(r *http.Request) (remote.Provider, string, erro
 	provider, ok := s.Providers.Get(id)
 	if !ok {
 		return nil, "", errNoProvider
-	}
-	if account == "" {
-		account = p.User.Username
 	}
 	return provider, account, nil
 }
