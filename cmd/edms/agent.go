@@ -52,13 +52,13 @@ func runAgent(ctx context.Context, args []string) error {
 			"USB token and for signatures, which the person confirms with the token's PIN on the\n"+
 			"agent's own page. See docs/agent.md.")
 	listen := fs.String("listen", "127.0.0.1:8917", "loopback address to listen on")
-	module := fs.String("module", agent.DefaultModule(), "PKCS#11 library of the token (.so, .dll, .dylib); default: the first of "+strings.Join(agent.CommonModules(), ", ")+" present")
+	module := fs.String("module", agent.DefaultModule(), "PKCS#11 library of the token (.so, .dll, .dylib), from the token vendor's driver; the default is the first usual one found (docs/agent.md)")
 	tokenLabel := fs.String("token-label", "", "label of the token (default: the first token present)")
 	var slot slotFlag
 	fs.Var(&slot, "slot", "slot ID of the token, instead of -token-label")
 	keyLabel := fs.String("key-label", "", "label of the key and its certificate (default: the first key with a certificate)")
 	var origins originsFlag
-	fs.Var(&origins, "origin", "edms origin allowed to use the agent, e.g. https://edms.example (repeatable; also see `edms agent pair`)")
+	fs.Var(&origins, "origin", "edms origin allowed to use the agent, e.g. https://edms.example (repeatable; see also: edms agent pair)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/miekg/pkcs11"
 )
 
 // TestUnpairedOrigin: a page of an unpaired origin (or no origin at all) gets 403 and
@@ -196,11 +198,13 @@ func TestCancelled(t *testing.T) {
 // a past or unreadable "expires" is refused.
 func TestExpired(t *testing.T) {
 	token, _, _ := softHSMToken(t, false)
-	a := startAgent(t, token)
+	var clock atomic.Int64
 	now := time.Now()
-	a.now = func() time.Time { return now }
+	clock.Store(now.UnixNano())
+	a := startAgent(t, token, &clock)
 	id, _ := a.createSign(t, "văn bản", now.Add(time.Minute).Format(time.RFC3339))
 	now = now.Add(2 * time.Minute)
+	clock.Store(now.UnixNano())
 	_, page := a.answer(t, id, url.Values{"action": {"sign"}, "pin": {testPIN}})
 	if strings.Contains(page, `name="pin"`) || !strings.Contains(page, "Yêu cầu ký đã hết hạn") {
 		t.Errorf("confirm page after expiry:\n%s", page)
@@ -211,6 +215,7 @@ func TestExpired(t *testing.T) {
 
 	id, _ = a.createSign(t, "văn bản", now.Add(time.Hour).Format(time.RFC3339))
 	now = now.Add(MaxRequestAge)
+	clock.Store(now.UnixNano())
 	if st := a.state(t, id); st.Error != "expired" {
 		t.Errorf("a request lives longer than %v: %+v", MaxRequestAge, st)
 	}
@@ -261,12 +266,11 @@ func TestListenLoopbackOnly(t *testing.T) {
 // TestPairing: `edms agent pair` stores a normalised origin once; the running agent
 // sees it at the next request.
 func TestPairing(t *testing.T) {
-	p := Pairings{File: filepath.Join(t.TempDir(), "edms-agent", "origins")}
 	a := startAgent(t, Token{Module: softHSMModule, Label: "khong-dung-den"})
-	a.pairings = p
 	if resp, _ := a.do(t, http.MethodOptions, "/v1/status", "https://edms.tinh.gov.vn", ""); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("before pairing: %d", resp.StatusCode)
 	}
+	p := a.pairings
 	for range 2 {
 		if o, err := p.Pair("HTTPS://edms.tinh.gov.vn/van-ban/1"); err != nil || o != "https://edms.tinh.gov.vn" {
 			t.Fatalf("pair: %q %v", o, err)
@@ -281,6 +285,25 @@ func TestPairing(t *testing.T) {
 	for _, bad := range []string{"edms.tinh.gov.vn", "ftp://edms.tinh.gov.vn", "https://"} {
 		if _, err := p.Pair(bad); err == nil {
 			t.Errorf("%q paired", bad)
+		}
+	}
+}
+
+// TestTokenErrors: what the token's PKCS#11 errors become for the person.
+func TestTokenErrors(t *testing.T) {
+	token := Token{Module: softHSMModule, Label: "khong-dung-den"}
+	for _, tc := range []struct {
+		err           error
+		code, message string
+	}{
+		{token.loginError(pkcs11.Error(pkcs11.CKR_PIN_LOCKED)), "pin_locked", errPINLocked.Message},
+		{token.loginError(pkcs11.Error(pkcs11.CKR_TOKEN_NOT_PRESENT)), "token_absent", "Chưa cắm USB token ký số."},
+		{token.loginError(pkcs11.Error(pkcs11.CKR_PIN_INCORRECT)), "wrong_pin", "Mã PIN không đúng."},
+		{&PINError{FinalTry: true}, "wrong_pin", "Mã PIN không đúng. Còn 1 lần thử: nhập sai lần nữa USB token sẽ bị khóa."},
+		{token.loginError(pkcs11.Error(pkcs11.CKR_DEVICE_ERROR)), "token_error", errTokenFailed.Message},
+	} {
+		if got := tokenProblem(tc.err); got.Code != tc.code || got.Message != tc.message {
+			t.Errorf("%v: got %+v, want %s %q", tc.err, got, tc.code, tc.message)
 		}
 	}
 }

@@ -101,7 +101,7 @@ func TestBrowserSign(t *testing.T) {
 	token, cert, _ := softHSMToken(t, false)
 	a := startAgent(t, token)
 	page := edmsPage(t, a.ts.URL)
-	a.pairings = Pairings{Fixed: []string{page.URL}}
+	a.pair(t, page.URL)
 	ctx := newChromium(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(page.URL+"/")); err != nil { // starts the browser: no timeout on this first call
 		t.Fatal(err)
@@ -115,7 +115,9 @@ func TestBrowserSign(t *testing.T) {
 	}
 	digest := sha256.Sum256([]byte("Quyết định 01/QĐ-UBND"))
 	popups := chromedp.WaitNewTarget(ctx, func(*target.Info) bool { return true })
-	start := fmt.Sprintf(`window.signed = null; EdmsAgent.sign({digest: %q, hash: "SHA-256", document: "Quyết định 01/QĐ-UBND — V/v phê duyệt kế hoạch"})
+	// As an edms page does: the window opens with the click, sign() uses it after other requests.
+	start := fmt.Sprintf(`window.signed = null; EdmsAgent.openWindow();
+		EdmsAgent.certificate().then(() => EdmsAgent.sign({digest: %q, hash: "SHA-256", document: "Quyết định 01/QĐ-UBND — V/v phê duyệt kế hoạch"}))
 		.then(v => { window.signed = {value: v}; }, e => { window.signed = {code: e.code, message: e.message}; }); true`,
 		base64.StdEncoding.EncodeToString(digest[:]))
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](start)); err != nil {

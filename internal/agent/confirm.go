@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -52,7 +53,8 @@ func (s *Server) confirmPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // confirmAnswer takes the person's answer: the PIN with "Ký", or "Hủy". Only the
-// agent's own page may post it.
+// agent's own page may post it; the outcome is shown by the page it redirects to
+// (a reload never sends the PIN again).
 func (s *Server) confirmAnswer(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Origin") != "http://"+r.Host {
 		http.Error(w, "forbidden origin", http.StatusForbidden)
@@ -74,10 +76,7 @@ func (s *Server) confirmAnswer(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.sign(req, pin)
 	}
-	s.mu.Lock()
-	view := s.confirmView(s.lookup(r.PathValue("id")))
-	s.mu.Unlock()
-	writeConfirm(w, view)
+	http.Redirect(w, r, "/confirm/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
 }
 
 // confirmView describes req for the page. Caller holds s.mu.

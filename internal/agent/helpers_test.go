@@ -18,7 +18,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"edms/internal/signing/pki"
 	"edms/internal/testenv"
@@ -81,18 +83,32 @@ func softHSMToken(t *testing.T, ec bool) (Token, *x509.Certificate, *x509.Certif
 	return Token{Module: module, Label: "edms-lanh-dao"}, cert, root.Cert
 }
 
-// testAgent is an agent on httptest paired with edmsOrigin and otherOrigin.
+// testAgent is an agent on httptest paired with edmsOrigin and otherOrigin, and with
+// the origins stored in its pairings file (pair adds one while it runs).
 type testAgent struct {
 	*Server
 	ts *httptest.Server
 }
 
-func startAgent(t *testing.T, token Token) *testAgent {
+// startAgent starts the agent; a clock, when given, replaces time.Now (Unix nanoseconds,
+// changed by the test while the agent runs).
+func startAgent(t *testing.T, token Token, clock ...*atomic.Int64) *testAgent {
 	t.Helper()
-	srv := New(token, Pairings{Fixed: []string{edmsOrigin, otherOrigin}}, "test")
+	srv := New(token, Pairings{Fixed: []string{edmsOrigin, otherOrigin}, File: filepath.Join(t.TempDir(), "edms-agent", "origins")}, "test")
+	if len(clock) > 0 {
+		srv.now = func() time.Time { return time.Unix(0, clock[0].Load()) }
+	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &testAgent{Server: srv, ts: ts}
+}
+
+// pair pairs origin as `edms agent pair` does.
+func (a *testAgent) pair(t *testing.T, origin string) {
+	t.Helper()
+	if _, err := a.pairings.Pair(origin); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // do sends a request from origin ("" for none) and returns the response with its body read.

@@ -41,6 +41,3 @@ func DefaultModule() string {
 	}
 	return ""
 }
-
-// CommonModules lists the libraries DefaultModule looks for on this system.
-func CommonModules() []string { return commonModules[runtime.GOOS] }

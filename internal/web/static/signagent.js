@@ -5,12 +5,19 @@
 //   EdmsAgent.sign({digest, hash, document, expires}) → Promise<{signature}> (base64):
 //     opens the agent's confirm page in a popup (the PIN is typed there, never here)
 //     and asks the agent every 500 ms until the person has signed or refused.
+//   EdmsAgent.openWindow()  → opens the confirm window at once. Call it synchronously in
+//     the click that starts signing when other requests come before sign() (popup
+//     blockers only let a window open shortly after a click); sign() then uses it.
+//   EdmsAgent.closeWindow() → closes that window when the flow stops before sign()
+//     (find() and certificate() close it themselves when they fail).
 // Each promise rejects with an Error whose .code is the agent's code ("agent_missing"
 // when nothing answers) and whose .message is Vietnamese text to show as is.
 (function () {
   "use strict";
   var script = document.currentScript;
   var POLL_MS = 500;
+  var WINDOW_NAME = "edms-agent-confirm";
+  var openedWindow = null; // opened by openWindow(), waiting for sign()
   var MESSAGES = {
     agent_missing: "Không tìm thấy phần mềm ký số edms agent trên máy này. Hãy cài đặt và chạy `edms agent`.",
     token_absent: "Chưa cắm USB token ký số.",
@@ -58,6 +65,36 @@
     }, unreachable);
   }
 
+  // ask is call for find() and certificate(): a failure ends the flow, so the
+  // window opened for it closes.
+  function ask(path) {
+    return call("GET", path).catch(function (err) {
+      closeWindow();
+      throw err;
+    });
+  }
+
+  function openWindow() {
+    var popup = window.open("", WINDOW_NAME, "popup,width=560,height=680");
+    try {
+      if (popup && popup.location.href === "about:blank") {
+        popup.document.title = "edms agent";
+        popup.document.body.textContent = "Đang chuẩn bị yêu cầu ký…";
+      }
+    } catch (e) {
+      // the window already shows the agent's page
+    }
+    openedWindow = popup;
+    return popup;
+  }
+
+  function closeWindow() {
+    if (openedWindow) {
+      closePopup(openedWindow);
+      openedWindow = null;
+    }
+  }
+
   function closePopup(popup) {
     try {
       popup.close();
@@ -100,15 +137,20 @@
   var EdmsAgent = {
     url: (script && script.getAttribute("data-agent-url")) || "http://127.0.0.1:8917",
     find: function () {
-      return call("GET", "/v1/status");
+      return ask("/v1/status");
     },
     certificate: function () {
-      return call("GET", "/v1/certificate");
+      return ask("/v1/certificate");
     },
+    openWindow: function () {
+      openWindow();
+    },
+    closeWindow: closeWindow,
     sign: function (req) {
-      // Opened at once, while the click that asked for it still counts, so that
-      // popup blockers let it through; the confirm page is loaded into it below.
-      var popup = window.open("", "edms-agent-confirm", "popup,width=560,height=680");
+      // Opened before the request, while the click that asked for it may still
+      // count for popup blockers; the confirm page is loaded into it below.
+      var popup = openedWindow && !openedWindow.closed ? openedWindow : openWindow();
+      openedWindow = null;
       if (!popup) {
         return Promise.reject(agentError("popup_blocked"));
       }
