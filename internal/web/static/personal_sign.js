@@ -34,6 +34,8 @@
       status.classList.toggle("error", !!error);
     };
     button.disabled = true;
+    // The agent's window opens now, with the click: popup blockers refuse it later.
+    window.EdmsAgent.openWindow();
     say("Đang tìm edms agent trên máy này…");
     window.EdmsAgent.find()
       .then(function () { say("Đang đọc chứng thư số trên USB token…"); return window.EdmsAgent.certificate(); })
@@ -55,6 +57,7 @@
       })
       .then(function (done) { window.location.assign(done.redirect); })
       .catch(function (err) {
+        window.EdmsAgent.closeWindow();
         if (pending) { // the attempt the device refused: the document stays as it was
           fetch("/signatures/" + pending.id + "/abandon", { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf } })
             .catch(function () {});
