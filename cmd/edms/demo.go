@@ -14,6 +14,7 @@ import (
 	"edms/internal/network"
 	"edms/internal/signing"
 	"edms/internal/signing/docsign"
+	"edms/internal/signing/pki"
 	"edms/internal/store"
 )
 
@@ -53,6 +54,16 @@ func runNetworkDemo(ctx context.Context, dataDir, keyPassword, password string) 
 	}
 	plan := network.DemoPlan(binary, filepath.Join(dataDir, "network"))
 	plan.Password, plan.KeyPassword = password, keyPassword
+	// The network's signing root, created here first, certifies the leaders' personal keys.
+	personal, err := startPersonalSigning(filepath.Join(plan.Dir, "ca", "signing-root.p12"), keyPassword, filepath.Join(dataDir, "personal-signing"))
+	if err != nil {
+		return err
+	}
+	defer personal.Close()
+	// Every node, started from here, reads the providers' file from the environment.
+	if err := os.Setenv("EDMS_SIGNING_PROVIDERS", personal.ProvidersFile); err != nil {
+		return err
+	}
 	slog.Info("starting the demo network", "dir", plan.Dir)
 	n, err := network.Start(ctx, plan)
 	if err != nil {
@@ -67,6 +78,7 @@ func runNetworkDemo(ctx context.Context, dataDir, keyPassword, password string) 
 		return err
 	}
 	printNetwork(n, password)
+	printPersonalSigning(personal, n.NodeOf(demo.DistrictID).WebURL)
 	<-ctx.Done()
 	slog.Info("stopping the demo network")
 	return nil
@@ -86,6 +98,9 @@ func seedNetworkDocuments(ctx context.Context, district *network.Node, keyPasswo
 	// process works the jobs.
 	services, err := newNode(ctx, pool, &httpConfig{}, keys, nil)
 	if err != nil {
+		return err
+	}
+	if err := demo.SetSigningAccount(ctx, pool); err != nil {
 		return err
 	}
 	return demo.SeedNodeDocuments(ctx, services.documents, district.Agencies)
@@ -144,7 +159,56 @@ func runSingleDemo(ctx context.Context, db *dbConfig, hc *httpConfig, keys *docs
 	if err := demo.SeedDocuments(ctx, n.documents); err != nil {
 		return err
 	}
-	return n.serve(ctx, pool, hc, func(url string) { printDemoLogins(url, password) })
+	personal, err := startPersonalSigning(filepath.Join(keys.Dir, "ca", "demo-root.p12"), keys.Password, filepath.Join(db.dataDir, "personal-signing"))
+	if err != nil {
+		return err
+	}
+	defer personal.Close()
+	if err := demo.SetSigningAccount(ctx, pool); err != nil {
+		return err
+	}
+	if n.providers, err = personal.Registry(); err != nil {
+		return err
+	}
+	return n.serve(ctx, pool, hc, func(url string) {
+		printDemoLogins(url, password)
+		printPersonalSigning(personal, url)
+		fmt.Println("\nPress Ctrl+C to stop.")
+	})
+}
+
+// startPersonalSigning starts the demo's fake remote-signing provider and makes the
+// agent's token in dir, for keys certified by the demo root kept at caPath.
+func startPersonalSigning(caPath, keyPassword, dir string) (*demo.PersonalSigning, error) {
+	ca, err := demo.LoadOrCreateCA(caPath, pki.DemoRootName, keyPassword)
+	if err != nil {
+		return nil, err
+	}
+	return demo.StartPersonalSigning(ca, dir)
+}
+
+// printPersonalSigning tells how the demo's leaders sign with their own keys.
+func printPersonalSigning(p *demo.PersonalSigning, origin string) {
+	fmt.Printf("\nPersonal signatures (each official signs with their own key):\n")
+	fmt.Printf("  - %s signs remotely: on a document waiting for his signature choose \"Ký số từ xa\" (%s),\n"+
+		"    PIN %s; the OTP \"sent by SMS\" is shown at %s\n", demo.RemoteSigner, demo.ProviderName, demo.SigningPIN, p.OTPPage())
+	if p.Token == nil {
+		fmt.Println("  - SoftHSM2 is not installed: no USB token for edms agent (install softhsm2 and run the demo again).")
+	} else {
+		fmt.Printf("  - %s signs with a USB token (SoftHSM2, PIN %s): start the agent on this computer with\n"+
+			"      %s\n    and choose \"Ký bằng USB token\" on the document.\n", demo.AgentSigner, p.Token.PIN, agentCommand(p.Token, origin))
+	}
+	fmt.Println("  - The demo agencies still allow signing with server-held keys (\"Khóa do máy chủ giữ\"), labelled on every\n" +
+		"    document as for demonstration only; an administrator can require personal keys on the agency page.")
+}
+
+// agentCommand is how to start edms agent on the demo's token, paired with origin.
+func agentCommand(t *demo.Token, origin string) string {
+	binary, err := os.Executable()
+	if err != nil {
+		binary = "edms"
+	}
+	return fmt.Sprintf("SOFTHSM2_CONF=%s %s agent -module %s -token-label %s -origin %s", t.Conf, binary, t.Module, t.Label, origin)
 }
 
 func printDemoLogins(url, password string) {
@@ -155,5 +219,4 @@ func printDemoLogins(url, password string) {
 		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", a.Username, a.FullName, a.Role.Label(), a.Agency)
 	}
 	w.Flush()
-	fmt.Println("\nPress Ctrl+C to stop.")
 }

@@ -25,6 +25,7 @@ import (
 	"edms/internal/notify"
 	"edms/internal/signing"
 	"edms/internal/signing/docsign"
+	"edms/internal/signing/remote"
 	"edms/internal/trust"
 	"edms/internal/web"
 )
@@ -88,6 +89,8 @@ func runServe(ctx context.Context, args []string) error {
 	hc := addHTTPFlags(fs, "127.0.0.1:8080")
 	keys := addKeyFlags(fs, "")
 	xc := addExchangeFlags(fs)
+	providersFile := fs.String("signing-providers", os.Getenv("EDMS_SIGNING_PROVIDERS"),
+		"JSON file of the remote-signing providers (CSC API v2) officials sign through; empty: none (env EDMS_SIGNING_PROVIDERS)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -111,6 +114,9 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if n.providers, err = loadProviders(*providersFile); err != nil {
+		return err
+	}
 	if err := xc.serveExchange(ctx, n.link); err != nil {
 		return err
 	}
@@ -128,6 +134,27 @@ type node struct {
 	testAgency string
 	// trustDir is the keyring's trust folder, the anchors' cache ("": signing is off).
 	trustDir string
+	// providers are the remote-signing services officials sign through (nil: none).
+	providers *remote.Registry
+}
+
+// loadProviders reads the remote-signing providers' file ("": none).
+func loadProviders(path string) (*remote.Registry, error) {
+	if path == "" {
+		return nil, nil
+	}
+	configs, err := remote.LoadConfig(path)
+	if err != nil {
+		return nil, fmt.Errorf("signing providers: %w", err)
+	}
+	registry, err := remote.NewRegistry(configs)
+	if err != nil {
+		return nil, fmt.Errorf("signing providers: %w", err)
+	}
+	for _, p := range registry.List() {
+		slog.Info("remote-signing provider", "id", p.ID(), "name", p.Name())
+	}
+	return registry, nil
 }
 
 // newNode builds the services; with a keys folder, documents are signed for real and
@@ -185,6 +212,7 @@ func (n *node) serve(ctx context.Context, pool *pgxpool.Pool, hc *httpConfig, re
 	if err != nil {
 		return err
 	}
+	srv.Providers = n.providers
 	httpSrv := srv.HTTPServer(hc.listen)
 	ln, err := net.Listen("tcp", hc.listen)
 	if err != nil {

@@ -251,6 +251,8 @@ type documentView struct {
 	Agencies   []org.TreeEntry // recipients an update may add
 	Urgencies  []urgencyOption
 	Assign     *assignPanel // hand-overs of an incoming document
+	// Signing is the choice of key when the page offers signing (personal_sign.go).
+	Signing *personalSignPanel
 }
 
 // urgencyOption is a choice of độ khẩn in a form.
@@ -354,6 +356,9 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if view.Viewer, err = s.viewerFor(r, detail); err != nil {
+		return err
+	}
+	if view.Signing, err = s.personalSignPanel(r, detail, base.CSRF); err != nil {
 		return err
 	}
 	return s.render(w, http.StatusOK, "document.html", view)

@@ -31,6 +31,8 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeFind(r)
 	s.routeDrafting(r)
 	s.routeDelegation(r)
+	s.routePersonalSign(r)
+	s.routeSigningSettings(r)
 	s.handle(r, "exchange.queue", "GET", "/exchange/queue", need(access.OrgManage), asPage, s.exchangeQueuePage)
 	s.routeAdmin(r)
 	s.routeAdminKeys(r)
@@ -64,4 +66,5 @@ func (s *Server) routes(r *mux.Router) {
 	s.routeAuditAPI(api)
 	s.routeDraftingAPI(api)
 	s.routeDelegationAPI(api)
+	s.routePersonalSignAPI(api)
 }

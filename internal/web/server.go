@@ -16,6 +16,7 @@ import (
 	"edms/internal/access"
 	"edms/internal/docs"
 	"edms/internal/signing"
+	"edms/internal/signing/remote"
 )
 
 //go:embed templates/*.html
@@ -48,6 +49,19 @@ type Config struct {
 	AgencyKeys interface {
 		Agency(organID string) (*signing.Identity, error)
 	}
+	// AgentURL is where edms agent answers on the official's own computer, which the
+	// pages may call (personal_sign.go); "" is DefaultAgentURL.
+	AgentURL string
+}
+
+// DefaultAgentURL is edms agent's default address.
+const DefaultAgentURL = "http://127.0.0.1:8917"
+
+func (c Config) agentURL() string {
+	if c.AgentURL == "" {
+		return DefaultAgentURL
+	}
+	return c.AgentURL
 }
 
 // Server holds what handlers share. It keeps no state outside PostgreSQL (the casbin
@@ -59,6 +73,8 @@ type Server struct {
 	docs     *docs.Service
 	pages    *template.Template
 	guards   map[string]guard // route name → its permission rule
+	// Providers are the remote-signing services people sign through (nil: none).
+	Providers *remote.Registry
 }
 
 // NewServer builds the server and its routes.
@@ -72,7 +88,7 @@ func NewServer(cfg Config, pool *pgxpool.Pool, enforcer *access.Enforcer, docume
 
 // Handler returns the root HTTP handler.
 func (s *Server) Handler() http.Handler {
-	return s.logRequests(securityHeaders(s.Router()))
+	return s.logRequests(securityHeaders(s.cfg.agentURL(), s.Router()))
 }
 
 // HTTPServer wraps the handler with sane timeouts.
@@ -88,13 +104,16 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 	}
 }
 
-func securityHeaders(next http.Handler) http.Handler {
+// securityHeaders sets the headers every answer carries; pages may call the signing
+// agent on the person's computer at agent.
+func securityHeaders(agent string, next http.Handler) http.Handler {
+	csp := "default-src 'self'; img-src 'self' data:; connect-src 'self' " + agent + "; frame-ancestors 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", csp)
 		next.ServeHTTP(w, r)
 	})
 }

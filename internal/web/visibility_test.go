@@ -47,6 +47,11 @@ var routesWithoutDocument = map[string]string{
 	"admin.trust.upload": "trust anchors", "admin.trust.add": "trust anchors", "admin.trust.remove": "trust anchors",
 	"api.trust.add": "trust anchors", "api.trust.remove": "trust anchors",
 	"delegation.create": "creates a delegation", "api.delegations.create": "creates a delegation",
+	// Personal signatures (personal_sign.go): a pending signature is its user's own; the service finds no other's.
+	"signature.remote": "own pending signature", "signature.otp": "own pending signature", "signature.complete": "own pending signature",
+	"signature.abandon": "own pending signature", "api.signature.complete": "own pending signature", "api.signature.abandon": "own pending signature",
+	"admin.signing.policy": "agency setting", "admin.user.signing.account": "directory", "admin.user.certificate": "directory",
+	"account.signing.account": "own setting",
 }
 
 // TestHiddenDocumentsRefuseEveryWrite walks the route table and, for every
@@ -307,6 +312,13 @@ func (h *hiddenDocuments) request(route *mux.Route) (hiddenRequest, bool) {
 		fields = map[string]any{"document_id": h.byState["outgoing/draft"]}
 	case name == "api.record.remove" || name == "record.remove" || name == "api.record.close" || name == "record.close":
 		vars["id"] = h.byState["incoming/completed"]
+	case name == "sign.remote":
+		vars["id"] = h.byState["outgoing/"+fromState(docs.Outgoing, "sign")]
+		fields = map[string]any{"credential": "demo-csc:chairman", "note": "Kiểm tra quyền"}
+	case name == "sign.prepare" || name == "api.sign.prepare":
+		vars["id"] = h.byState["outgoing/"+fromState(docs.Outgoing, "sign")]
+		fields = map[string]any{"device": "agent", "certificate": "AAAA", "note": "Kiểm tra quyền"}
+		api = true // a JSON endpoint of the page too
 	case name == "api.internal.send":
 		vars["id"] = h.byState["outgoing/signed"]
 		fields = map[string]any{"user_ids": []int64{h.drafter}}
