@@ -149,7 +149,7 @@ func (s *seeder) handleAtYenNinh() {
 	})
 	s.do("register", func() error { _, err := s.svc.Register(s.ctx, clerk, id, ""); return err })
 	s.do("submit to the leader", func() error { return s.svc.SubmitToLeader(s.ctx, clerk, id, "") })
-	deadline := time.Now().AddDate(0, 0, 5)
+	deadline := docs.DateInVietnam(time.Now()).AddDate(0, 0, 5)
 	s.do("assign", func() error {
 		return s.svc.Assign(s.ctx, chair, id, []docs.AssignmentInput{{Role: docs.RoleLead, UserID: officer.UserID, Deadline: &deadline}},
 			"Giao đồng chí Sơn chủ trì tự kiểm tra, báo cáo đúng hạn.")

@@ -116,8 +116,13 @@ func (s *Service) now() time.Time {
 }
 
 // today is the current date in Vietnam, at midnight UTC, as PostgreSQL dates read back.
-func (s *Service) today() time.Time {
-	y, m, d := s.now().Date()
+func (s *Service) today() time.Time { return DateInVietnam(s.now()) }
+
+// DateInVietnam is the date in Vietnam at the instant t, at midnight UTC, as
+// PostgreSQL dates read back: a deadline or register day is a Vietnamese date,
+// whatever the server's time zone.
+func DateInVietnam(t time.Time) time.Time {
+	y, m, d := t.In(vietnam).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 

@@ -84,8 +84,8 @@ func TestRegisterAndListExportToExcel(t *testing.T) {
 	t.Parallel()
 	ts, srv := newSeededDemoServer(t)
 	clerk := newAPIClient(t, ts, srv, "vanthu.huyen")
-	today := time.Now().Format("2006-01-02")
-	from := time.Now().AddDate(0, 0, -3).Format("2006-01-02")
+	today := docs.DateInVietnam(time.Now()).Format(time.DateOnly)
+	from := docs.DateInVietnam(time.Now()).AddDate(0, 0, -3).Format(time.DateOnly)
 
 	register := sheetRows(t, clerk.download("/registers/incoming.xlsx?from="+from+"&to="+today, xlsxType))
 	wantHeadings := []string{"Ngày đến", "Số đến", "Tác giả", "Số, ký hiệu văn bản", "Ngày tháng văn bản",

@@ -369,7 +369,7 @@ func TestFollowUpPages(t *testing.T) {
 	t.Parallel()
 	ts, srv := newSigningDemoServer(t)
 	// The reminder job, run as for a day when the deadline is within a week.
-	if n, err := docs.QueueReminders(context.Background(), srv.Pool(), time.Now().UTC().Truncate(24*time.Hour), 7); err != nil || n != 1 {
+	if n, err := docs.QueueReminders(context.Background(), srv.Pool(), docs.DateInVietnam(time.Now()), 7); err != nil || n != 1 {
 		t.Fatalf("reminders queued: %d, %v", n, err)
 	}
 	officer := newBrowser(t, ts.URL)
