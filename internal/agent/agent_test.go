@@ -10,13 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"edms/internal/testenv"
+
 	"github.com/miekg/pkcs11"
 )
 
 // TestUnpairedOrigin: a page of an unpaired origin (or no origin at all) gets 403 and
 // no CORS header, so its script cannot even read the refusal; preflights likewise.
 func TestUnpairedOrigin(t *testing.T) {
-	a := startAgent(t, Token{Module: softHSMModule, Label: "khong-dung-den"})
+	a := startAgent(t, Token{Module: testenv.SoftHSMModule, Label: "khong-dung-den"})
 	for _, origin := range []string{"https://ke-gian.example", ""} {
 		for _, method := range []string{http.MethodGet, http.MethodOptions} {
 			resp, body := a.do(t, method, "/v1/status", origin, "")
@@ -36,7 +38,7 @@ func TestUnpairedOrigin(t *testing.T) {
 // TestPreflight: a paired origin's preflight allows POST with JSON from a public page
 // to the private network address.
 func TestPreflight(t *testing.T) {
-	a := startAgent(t, Token{Module: softHSMModule, Label: "khong-dung-den"})
+	a := startAgent(t, Token{Module: testenv.SoftHSMModule, Label: "khong-dung-den"})
 	req, _ := http.NewRequest(http.MethodOptions, a.ts.URL+"/v1/sign", nil)
 	req.Header.Set("Origin", edmsOrigin)
 	req.Header.Set("Access-Control-Request-Method", "POST")
@@ -266,7 +268,7 @@ func TestListenLoopbackOnly(t *testing.T) {
 // TestPairing: `edms agent pair` stores a normalised origin once; the running agent
 // sees it at the next request.
 func TestPairing(t *testing.T) {
-	a := startAgent(t, Token{Module: softHSMModule, Label: "khong-dung-den"})
+	a := startAgent(t, Token{Module: testenv.SoftHSMModule, Label: "khong-dung-den"})
 	if resp, _ := a.do(t, http.MethodOptions, "/v1/status", "https://edms.tinh.gov.vn", ""); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("before pairing: %d", resp.StatusCode)
 	}
@@ -291,7 +293,7 @@ func TestPairing(t *testing.T) {
 
 // TestTokenErrors: what the token's PKCS#11 errors become for the person.
 func TestTokenErrors(t *testing.T) {
-	token := Token{Module: softHSMModule, Label: "khong-dung-den"}
+	token := Token{Module: testenv.SoftHSMModule, Label: "khong-dung-den"}
 	for _, tc := range []struct {
 		err           error
 		code, message string

@@ -156,7 +156,7 @@ func TestBrowserSign(t *testing.T) {
 // TestBrowserAgentMissing: with no agent running the page gets agent_missing and its
 // Vietnamese message; with an agent that does not know the page, origin_not_paired.
 func TestBrowserAgentMissing(t *testing.T) {
-	a := startAgent(t, Token{Module: softHSMModule, Label: "khong-dung-den"})
+	a := startAgent(t, Token{Module: testenv.SoftHSMModule, Label: "khong-dung-den"})
 	stopped := httptest.NewServer(http.NotFoundHandler())
 	stopped.Close()
 	page := edmsPage(t, stopped.URL)

@@ -14,8 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -29,10 +27,9 @@ import (
 )
 
 const (
-	softHSMModule = "/usr/lib/softhsm/libsofthsm2.so"
-	testPIN       = "1234"
-	edmsOrigin    = "https://edms.ubnd-yenninh.gov.vn"
-	otherOrigin   = "https://edms.ubnd-khac.gov.vn"
+	testPIN     = "1234"
+	edmsOrigin  = "https://edms.ubnd-yenninh.gov.vn"
+	otherOrigin = "https://edms.ubnd-khac.gov.vn"
 )
 
 // softHSMToken creates a SoftHSM2 token "edms-lanh-dao" in a temporary folder with a key
@@ -40,17 +37,7 @@ const (
 // root, and the root itself, and returns how the agent finds it with the root.
 func softHSMToken(t *testing.T, ec bool) (Token, *x509.Certificate, *x509.Certificate) {
 	t.Helper()
-	module := testenv.LookFile(t, softHSMModule, "install softhsm2")
-	util := testenv.LookTool(t, "softhsm2-util")
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "softhsm2.conf")
-	if err := os.WriteFile(conf, []byte("directories.tokendir = "+dir+"\nobjectstore.backend = file\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("SOFTHSM2_CONF", conf)
-	if out, err := exec.Command(util, "--init-token", "--free", "--label", "edms-lanh-dao", "--pin", testPIN, "--so-pin", "123456").CombinedOutput(); err != nil {
-		t.Fatalf("softhsm2-util: %v\n%s", err, out)
-	}
+	module := testenv.SoftHSMToken(t, "edms-lanh-dao", testPIN)
 	root, err := pki.NewRootCA("CA thử nghiệm edms")
 	if err != nil {
 		t.Fatal(err)

@@ -3,8 +3,6 @@ package signing
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"edms/internal/signing/pki"
@@ -13,22 +11,12 @@ import (
 	"github.com/ThalesGroup/crypto11"
 )
 
-const softHSMModule = "/usr/lib/softhsm/libsofthsm2.so"
-
 // softHSMToken creates a SoftHSM2 token in a temporary folder holding a key
 // generated on the token and its certificate from the demo root, and returns the
 // PKCS#11 URI of that key.
 func softHSMToken(t *testing.T, p testPKI) string {
 	t.Helper()
-	module := testenv.LookFile(t, softHSMModule, "install softhsm2")
-	util := testenv.LookTool(t, "softhsm2-util")
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "softhsm2.conf")
-	if err := os.WriteFile(conf, []byte("directories.tokendir = "+dir+"\nobjectstore.backend = file\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("SOFTHSM2_CONF", conf)
-	run(t, util, "--init-token", "--free", "--label", "edms-lanh-dao", "--pin", "1234", "--so-pin", "123456")
+	module := testenv.SoftHSMToken(t, "edms-lanh-dao", "1234")
 	ctx, err := crypto11.Configure(&crypto11.Config{Path: module, TokenLabel: "edms-lanh-dao", Pin: "1234"})
 	if err != nil {
 		t.Fatal(err)

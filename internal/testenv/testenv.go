@@ -7,6 +7,7 @@ package testenv
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -42,4 +43,27 @@ func Missing(t testing.TB, reason string) {
 		t.Fatalf("required by EDMS_REQUIRE_TOOLS: %s", reason)
 	}
 	t.Skip(reason)
+}
+
+// SoftHSMModule is where Debian's softhsm2 package installs its PKCS#11 library.
+const SoftHSMModule = "/usr/lib/softhsm/libsofthsm2.so"
+
+// SoftHSMToken initialises an empty SoftHSM2 token with the label and user PIN in a
+// folder of the test's own, points SOFTHSM2_CONF at it for the rest of the test, and
+// returns the PKCS#11 module's path. SoftHSM2 reads its configuration once per
+// process, so a test that uses it cannot run in parallel with another that does.
+func SoftHSMToken(t testing.TB, label, pin string) string {
+	t.Helper()
+	module := LookFile(t, SoftHSMModule, "install softhsm2")
+	util := LookTool(t, "softhsm2-util")
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "softhsm2.conf")
+	if err := os.WriteFile(conf, []byte("directories.tokendir = "+dir+"\nobjectstore.backend = file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SOFTHSM2_CONF", conf)
+	if out, err := exec.Command(util, "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", pin+"00").CombinedOutput(); err != nil {
+		t.Fatalf("softhsm2-util --init-token: %v\n%s", err, out)
+	}
+	return module
 }

@@ -4,9 +4,6 @@ import (
 	"crypto"
 	"crypto/elliptic"
 	"crypto/x509"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"edms/internal/signing/pki"
@@ -16,8 +13,6 @@ import (
 
 	"github.com/ThalesGroup/crypto11"
 )
-
-const softHSMModule = "/usr/lib/softhsm/libsofthsm2.so"
 
 // The fake provider's people: the chairman signs with PIN and OTP (RSA key), the
 // vice-chairman with a PIN only (ECDSA key). Both keys live on a SoftHSM2 token.
@@ -58,17 +53,7 @@ func newPeople(t *testing.T) people {
 // an ECDSA P-256 key on it.
 func tokenKeys(t *testing.T) (rsaKey, ecKey crypto.Signer) {
 	t.Helper()
-	module := testenv.LookFile(t, softHSMModule, "install softhsm2")
-	util := testenv.LookTool(t, "softhsm2-util")
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "softhsm2.conf")
-	if err := os.WriteFile(conf, []byte("directories.tokendir = "+dir+"\nobjectstore.backend = file\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("SOFTHSM2_CONF", conf)
-	if out, err := exec.Command(util, "--init-token", "--free", "--label", "csc-gia-lap", "--pin", "1234", "--so-pin", "123456").CombinedOutput(); err != nil {
-		t.Fatalf("softhsm2-util: %v\n%s", err, out)
-	}
+	module := testenv.SoftHSMToken(t, "csc-gia-lap", "1234")
 	ctx, err := crypto11.Configure(&crypto11.Config{Path: module, TokenLabel: "csc-gia-lap", Pin: "1234"})
 	if err != nil {
 		t.Fatal(err)
