@@ -13,31 +13,14 @@ import (
 	"time"
 
 	"edms/internal/testenv"
+	"edms/internal/testenv/chromium"
 
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
-// newChromium starts a headless Chromium for the test (as internal/web's browser tests do).
-func newChromium(t *testing.T) context.Context {
-	t.Helper()
-	path := testenv.LookTool(t, "chromium")
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1024, 768),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	return ctx
-}
+// newChromium starts headless Chromium for the test.
+func newChromium(t *testing.T) context.Context { return chromium.New(t, 1024, 768) }
 
 // edmsPage serves a tiny page that loads signagent.js, told where the agent is.
 func edmsPage(t *testing.T, agentURL string) *httptest.Server {

@@ -12,29 +12,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"edms/internal/testenv"
+	"edms/internal/testenv/chromium"
 )
 
-// newChromium starts headless Chromium with the flags this sandboxed machine needs.
-func newChromium(t *testing.T) context.Context {
-	t.Helper()
-	path := testenv.LookTool(t, "chromium")
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	return ctx
-}
+// newChromium starts headless Chromium for the test.
+func newChromium(t *testing.T) context.Context { return chromium.New(t, 1280, 900) }
 
 // browse runs one value-returning browser action, failing the test on error.
 func browse[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
