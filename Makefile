@@ -2,9 +2,9 @@
 # Both install the Debian packages they need when missing (scripts/install-deps.sh).
 
 GO        ?= go
-# Packages with concurrency (numbering, audit chain, sessions, policy reload, HTTP)
+# Packages with concurrency (numbering, audit chain, sessions, policy reload, HTTP, the signing agent)
 # run under the race detector.
-RACE_PKGS := ./internal/store/... ./internal/access/... ./internal/audit/... ./internal/docs/... ./internal/web/... ./internal/liaison/...
+RACE_PKGS := ./internal/store/... ./internal/access/... ./internal/audit/... ./internal/docs/... ./internal/web/... ./internal/liaison/... ./internal/agent/...
 
 .PHONY: demo test build deps-demo deps-test bench fuzz screenshots
 
@@ -15,7 +15,7 @@ test: deps-test
 	$(GO) vet ./...
 	$(GO) test -race $(RACE_PKGS)
 	$(GO) test -run '^TestConcurrentWritersNeverHang$$' ./internal/web/
-	$(GO) test -timeout 40m $(shell $(GO) list ./... | grep -v -E '/internal/(store|access|audit|docs|web|liaison)(/|$$)')
+	$(GO) test -timeout 40m $(shell $(GO) list ./... | grep -v -E '/internal/(store|access|audit|docs|web|liaison|agent)(/|$$)')
 
 build:
 	$(GO) build -o edms ./cmd/edms
