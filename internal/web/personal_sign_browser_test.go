@@ -17,6 +17,7 @@ import (
 
 	"edms/internal/agent"
 	"edms/internal/demo"
+	"edms/internal/docs"
 	"edms/internal/signing/remote/cscfake"
 	"edms/internal/testenv"
 )
@@ -77,12 +78,7 @@ func TestChairmanSignsRemotelyInChromium(t *testing.T) {
 		!strings.Contains(choice, "Ký bằng USB token") {
 		t.Errorf("the signing choice reads %q", choice)
 	}
-	err := chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS(`form.sign-remote input[name=competence]`), "TM. ỦY BAN NHÂN DÂN"),
-		click(chromedp.CSS(`form.sign-remote button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`form.sign-confirm-form`)),
-	)
-	must(t, err)
+	startRemoteInChromium(t, ctx)
 	if subject := elementText(t, ctx, `.sign-subject`); !strings.Contains(subject, "Nguyễn Văn Nghĩa") {
 		t.Errorf("the confirmation names the certificate %q", subject)
 	}
@@ -93,7 +89,7 @@ func TestChairmanSignsRemotelyInChromium(t *testing.T) {
 	if otp == "" {
 		t.Fatal("the provider sent no OTP")
 	}
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS(`input[name=pin]`), "999999"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=otp]`), otp),
 		click(chromedp.CSS(`form.sign-confirm-form button[type=submit]`)),
@@ -122,6 +118,41 @@ func TestChairmanSignsRemotelyInChromium(t *testing.T) {
 	}
 	saveScreenshot(t, "personal-sign-remote-signed.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 	checkSignedPDF(t, w, id, "Nguyễn Văn Nghĩa")
+}
+
+// startRemoteInChromium chooses "Ký số từ xa" with a competence and waits for the
+// confirmation page.
+func startRemoteInChromium(t *testing.T, ctx context.Context) {
+	t.Helper()
+	must(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS(`form.sign-remote input[name=competence]`), "TM. ỦY BAN NHÂN DÂN"),
+		click(chromedp.CSS(`form.sign-remote button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form.sign-confirm-form`)),
+	))
+}
+
+// TestRemoteAttemptExpiresInChromium: the chairman leaves the confirmation page
+// open past the attempt's ten minutes; his right PIN and OTP are then refused with
+// the expiry's sentence, and the document is unchanged.
+func TestRemoteAttemptExpiresInChromium(t *testing.T) {
+	w := newSigningWorld(t)
+	ts, _ := w.server()
+	id := w.waitingDocument()
+	before, beforeFile := w.state(id), latestMainFile(t, w.pool, id).ID
+	ctx := openSigningPage(t, ts.URL, demo.RemoteSigner, id)
+	startRemoteInChromium(t, ctx)
+	w.skew.Store(int64(docs.PendingSignatureTTL + time.Minute))
+	otp := w.personal.Provider.LastOTP(cscfake.CredentialID(demo.RemoteSigner))
+	must(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS(`input[name=pin]`), demo.SigningPIN),
+		chromedp.SendKeys(chromedp.CSS(`input[name=otp]`), otp),
+		click(chromedp.CSS(`form.sign-confirm-form button[type=submit]`)),
+	))
+	waitText(t, ctx, `.flash`, "Phiên ký đã hết hạn (quá 10 phút); hãy ký lại.")
+	if after, afterFile := w.state(id), latestMainFile(t, w.pool, id).ID; after != before || afterFile != beforeFile {
+		t.Errorf("an expired attempt changed the document: %s (file %d), was %s (file %d)", after, afterFile, before, beforeFile)
+	}
+	saveScreenshot(t, "personal-sign-expired.png", browse(t, ctx, chromedp.FullScreenshot(100)))
 }
 
 // TestLeaderSignsWithAgentInChromium: edms agent runs with the SoftHSM2 token holding
