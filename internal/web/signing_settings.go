@@ -41,7 +41,7 @@ type signingSettingsView struct {
 	Action       string
 	Provider     string
 	Account      string
-	Identifier   string // mã định danh / CCCD, on the administrator's page
+	Identifier   string // mã định danh / CCCD, set by the administrator
 	Providers    []providerOption
 	Certificates []docs.PersonCertificate
 }
@@ -97,9 +97,9 @@ func (s *Server) signingSettings(w http.ResponseWriter, r *http.Request, u *org.
 	view := signingSettingsView{pageBase: base, Person: u, Admin: admin, Action: "/account/signing"}
 	if admin {
 		view.Action = fmt.Sprintf("/admin/users/%d/signing", u.ID)
-		if view.Identifier, err = s.docs.Identifier(r.Context(), s.actorOf(r), u.ID); err != nil {
-			return docsError(err)
-		}
+	}
+	if view.Identifier, err = s.docs.Identifier(r.Context(), s.actorOf(r), u.ID); err != nil {
+		return docsError(err)
 	}
 	if view.Provider, view.Account, err = s.docs.SigningAccount(r.Context(), u.ID); err != nil {
 		return docsError(err)

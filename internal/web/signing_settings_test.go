@@ -45,6 +45,12 @@ func TestIdentifierRefusesAnotherPersonsCertificate(t *testing.T) {
 		t.Errorf("after saving the identifier: %s", page)
 	}
 
+	own := newBrowser(t, ts.URL)
+	own.login(demo.RemoteSigner, demoPassword)
+	if _, page := own.get("/account/signing"); !strings.Contains(page, "<strong>001085012345</strong>") {
+		t.Errorf("the chairman's own signing page does not show his identifier: %s", page)
+	}
+
 	c := newAPIClient(t, ts, srv, demo.RemoteSigner)
 	other := chairman
 	other.Identifier = "CCCD:079085000111"
@@ -53,9 +59,9 @@ func TestIdentifierRefusesAnotherPersonsCertificate(t *testing.T) {
 		e["message"] != "Chứng thư số này không phải của Nguyễn Văn Nghĩa." {
 		t.Errorf("a certificate carrying another identifier: %d %v", status, out)
 	}
-	own := chairman
-	own.Identifier = "CCCD:001085012345"
-	if status, out := prepare(c, id, w.personKey(own, pki.Options{})); status != http.StatusOK {
+	his := chairman
+	his.Identifier = "CCCD:001085012345"
+	if status, out := prepare(c, id, w.personKey(his, pki.Options{})); status != http.StatusOK {
 		t.Errorf("a certificate carrying his identifier: %d %v", status, out)
 	}
 }
