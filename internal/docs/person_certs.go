@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -85,14 +86,16 @@ func (s *Service) SetPersonalKeysRequired(ctx context.Context, a Actor, agencyID
 	})
 }
 
-// ImportPersonCertificate records a certificate (DER or PEM) for a member of the
-// administrator's agency, once it passes the checks of a signature (it names the
-// person, is valid, allows signing, is trusted and not revoked).
+// ImportPersonCertificate records a certificate for a member of the administrator's
+// agency, once it passes the checks of a signature (it names the person, is valid,
+// allows signing, is trusted and not revoked). der is one certificate, DER or PEM,
+// or a PEM bundle: the person's certificate first, then the intermediate
+// certificates it is checked with (only the first is recorded).
 func (s *Service) ImportPersonCertificate(ctx context.Context, a Actor, userID int64, der []byte) error {
 	if err := s.require(a, access.UserAdmin, "quản trị người dùng"); err != nil {
 		return err
 	}
-	cert, err := parseCertificate(der)
+	cert, chain, err := parseCertificates(der)
 	if err != nil {
 		return err
 	}
@@ -104,7 +107,7 @@ func (s *Service) ImportPersonCertificate(ctx context.Context, a Actor, userID i
 		if err != nil {
 			return err
 		}
-		if err := s.Signing.CheckPersonalKey(ctx, PersonalKey{Certificate: cert}, who, s.now()); err != nil {
+		if err := s.Signing.CheckPersonalKey(ctx, PersonalKey{Certificate: cert, Chain: chain}, who, s.now()); err != nil {
 			return err
 		}
 	}
@@ -119,16 +122,39 @@ func (s *Service) ImportPersonCertificate(ctx context.Context, a Actor, userID i
 	})
 }
 
-// parseCertificate reads one certificate, PEM or DER.
-func parseCertificate(data []byte) (*x509.Certificate, error) {
-	if block, _ := pem.Decode(data); block != nil && block.Type == "CERTIFICATE" {
-		data = block.Bytes
+const notCertificateMessage = "Tệp không phải chứng thư số (X.509, DER hoặc PEM; với chuỗi chứng thư, chứng thư của người ký đứng đầu)."
+
+// parseCertificates reads one certificate in DER, or PEM certificates: the leaf,
+// then its issuers.
+func parseCertificates(data []byte) (*x509.Certificate, []*x509.Certificate, error) {
+	ders := pemCertificates(data)
+	if ders == nil {
+		ders = [][]byte{data}
 	}
-	cert, err := x509.ParseCertificate(data)
-	if err != nil {
-		return nil, invalid("Tệp không phải chứng thư số (X.509, DER hoặc PEM).", "not a certificate: %v", err)
+	var certs []*x509.Certificate
+	for _, der := range ders {
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, nil, invalid(notCertificateMessage, "not a certificate: %v", err)
+		}
+		certs = append(certs, cert)
 	}
-	return cert, nil
+	return certs[0], certs[1:], nil
+}
+
+// pemCertificates are the contents of data's PEM CERTIFICATE blocks, in order
+// (nil when there is none: data is DER).
+func pemCertificates(data []byte) [][]byte {
+	var ders [][]byte
+	for {
+		var block *pem.Block
+		if block, data = pem.Decode(data); block == nil {
+			return ders
+		}
+		if block.Type == "CERTIFICATE" {
+			ders = append(ders, block.Bytes)
+		}
+	}
 }
 
 // recordFirstUse records the certificate a person signed with, unless already
@@ -197,6 +223,45 @@ func (s *Service) SigningAccount(ctx context.Context, userID int64) (provider, a
 		return "", "", fmt.Errorf("docs: unable to read the signing account of user %d: %w", userID, err)
 	}
 	return provider, account, nil
+}
+
+// identifierPattern is a personal identifier: the 12 digits of a citizen identity
+// card (CCCD) or the 9 of an older identity card (CMND).
+var identifierPattern = regexp.MustCompile(`^[0-9]{9,12}$`)
+
+var errIdentifierInvalid = invalid("Mã định danh cá nhân (số CCCD/CMND) phải gồm từ 9 đến 12 chữ số, hoặc để trống.",
+	"a personal identifier has 9 to 12 digits")
+
+// SetIdentifier sets a member's personal identifier (mã định danh / CCCD; "" for
+// none), which their certificates must carry when they carry one; only the agency's
+// administrator may.
+func (s *Service) SetIdentifier(ctx context.Context, a Actor, userID int64, identifier string) error {
+	if err := s.require(a, access.UserAdmin, "quản trị người dùng"); err != nil {
+		return err
+	}
+	identifier = strings.TrimSpace(identifier)
+	if identifier != "" && !identifierPattern.MatchString(identifier) {
+		return errIdentifierInvalid
+	}
+	return store.InTx(ctx, s.Pool, func(tx pgx.Tx) error {
+		if err := memberOf(ctx, tx, userID, a.AgencyID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE users SET identifier = $2, updated_at = now() WHERE id = $1`, userID, identifier); err != nil {
+			return fmt.Errorf("docs: unable to set the identifier of user %d: %w", userID, err)
+		}
+		return s.auditObject(ctx, tx, a, "user", userID, "identifier_changed", map[string]any{"identifier": identifier})
+	})
+}
+
+// Identifier is a person's identifier ("" when none is recorded): their own, or a
+// member's for the agency's administrator.
+func (s *Service) Identifier(ctx context.Context, a Actor, userID int64) (string, error) {
+	if err := s.mayManagePerson(ctx, a, userID); err != nil {
+		return "", err
+	}
+	who, err := personOf(ctx, s.Pool, userID)
+	return who.Identifier, err
 }
 
 // mayManagePerson lets a person manage their own signing settings, and the agency's

@@ -42,6 +42,7 @@ func (s *Server) routePersonalSign(r *mux.Router) {
 func (s *Server) routePersonalSignAPI(api *mux.Router) {
 	guard := need(access.DocumentRead)
 	s.handle(api, "api.sign.prepare", "POST", "/documents/{id:[0-9]+}/sign/prepare", guard, asAPI, s.apiPrepareSignature)
+	s.handle(api, "api.signature.remote", "POST", "/signatures/{pid}/remote", guard, asAPI, s.apiRemoteSignature)
 	s.handle(api, "api.signature.complete", "POST", "/signatures/{pid}/complete", guard, asAPI, s.apiCompleteSignature)
 	s.handle(api, "api.signature.abandon", "POST", "/signatures/{pid}/abandon", guard, asAPI, s.apiAbandonSignature)
 }
@@ -64,8 +65,9 @@ type remoteChoice struct {
 	Locked bool
 }
 
-// signChoiceTimeout bounds how long the document page waits for the provider's list.
-const signChoiceTimeout = 5 * time.Second
+// signChoiceTimeout bounds how long the document page waits for the provider's list
+// (which then keeps coming in the background, for the next view).
+const signChoiceTimeout = 2 * time.Second
 
 // personalSignPanel builds the signing choice when the page offers the signing step.
 func (s *Server) personalSignPanel(r *http.Request, d *documentDetail, csrf string) (*personalSignPanel, error) {
@@ -98,7 +100,10 @@ func (s *Server) remoteChoices(r *http.Request) ([]remoteChoice, string, error) 
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), signChoiceTimeout)
 	defer cancel()
-	creds, err := provider.Credentials(ctx, account)
+	creds, err := s.credentials.list(ctx, provider, account)
+	if errors.Is(err, remote.ErrUnavailable) {
+		return nil, "Nhà cung cấp ký số từ xa không phản hồi; hãy tải lại trang sau ít phút, hoặc ký bằng USB token.", nil
+	}
 	if err != nil {
 		return nil, remoteMessage(err), nil
 	}
@@ -145,7 +150,8 @@ func (s *Server) signingProvider(r *http.Request) (remote.Provider, string, erro
 	return provider, account, nil
 }
 
-// credential finds one of the principal's credentials at their provider.
+// credential finds one of the principal's credentials at their provider (in the
+// list fetched in the last two minutes).
 func (s *Server) credential(r *http.Request, providerID, credentialID string) (remote.Provider, remote.Credential, error) {
 	provider, account, err := s.signingProvider(r)
 	if err != nil {
@@ -154,7 +160,7 @@ func (s *Server) credential(r *http.Request, providerID, credentialID string) (r
 	if provider.ID() != providerID {
 		return nil, remote.Credential{}, errNoProvider
 	}
-	creds, err := provider.Credentials(r.Context(), account)
+	creds, err := s.credentials.list(r.Context(), provider, account)
 	if err != nil {
 		return nil, remote.Credential{}, err
 	}
@@ -192,44 +198,74 @@ func remoteMessage(err error) string {
 	return "Không lấy được danh sách chứng thư số từ nhà cung cấp dịch vụ ký số."
 }
 
-// pageSignRemote prepares a remote signature with the chosen credential, asks the
-// provider to send the OTP when the credential needs one, and opens the confirmation.
+// remoteCodes are the stable codes of a provider's refusals, for API clients.
+var remoteCodes = []struct {
+	err  error
+	code string
+}{
+	{remote.ErrWrongPIN, "wrong_pin"}, {remote.ErrWrongOTP, "wrong_otp"}, {remote.ErrLocked, "credential_locked"},
+	{remote.ErrUnavailable, "provider_unavailable"}, {remote.ErrUnknownAccount, "unknown_account"},
+	{errNoProviders, "no_provider"}, {errNoProvider, "no_provider"},
+}
+
+// remoteRefused answers a provider's refusal (or its absence) with 422 and the
+// sentence the person reads; a refusal already worded passes unchanged.
+func remoteRefused(err error) *apiError {
+	var api *apiError
+	if errors.As(err, &api) {
+		return api
+	}
+	code := "provider_error"
+	for _, c := range remoteCodes {
+		if errors.Is(err, c.err) {
+			code = c.code
+			break
+		}
+	}
+	return &apiError{http.StatusUnprocessableEntity, code, remoteMessage(err)}
+}
+
+// pageSignRemote prepares a remote signature with the chosen credential and opens
+// its confirmation.
 func (s *Server) pageSignRemote(w http.ResponseWriter, r *http.Request) error {
-	ctx, id := r.Context(), documentID(r)
+	id := documentID(r)
 	back := fmt.Sprintf("/documents/%d", id)
-	if _, err := s.docs.Get(ctx, s.actorOf(r), id); err != nil { // a hidden document is not found, before any provider is asked
+	if _, err := s.docs.Get(r.Context(), s.actorOf(r), id); err != nil { // a hidden document is not found, before any provider is asked
 		return docsError(err)
 	}
 	providerID, credentialID, _ := strings.Cut(r.FormValue("credential"), ":")
-	provider, cred, err := s.credential(r, providerID, credentialID)
-	if err != nil {
-		return s.remoteRefusal(w, r, err, back)
-	}
-	key := docs.PersonalKey{Device: docs.DeviceRemote, Provider: provider.ID(), CredentialID: cred.ID, Certificate: cred.Certificate, Chain: cred.Chain}
-	pending, err := s.docs.PrepareSignature(ctx, s.actorOf(r), id, signInputOf(r), key)
+	pending, _, err := s.prepareRemote(r, id, providerID, credentialID, signInputOf(r))
 	if err != nil {
 		return s.afterForm(w, r, err, back, "", back)
-	}
-	if cred.NeedsOTP {
-		if err := provider.Challenge(ctx, cred.ID); err != nil {
-			_ = s.docs.AbandonSignature(ctx, s.actorOf(r), pending.ID)
-			return s.remoteRefusal(w, r, err, back)
-		}
 	}
 	http.Redirect(w, r, "/signatures/"+pending.ID, http.StatusSeeOther)
 	return nil
 }
 
-// remoteRefusal returns to the document with the provider's refusal.
-func (s *Server) remoteRefusal(w http.ResponseWriter, r *http.Request, err error, back string) error {
-	var api *apiError
-	if errors.As(err, &api) {
-		s.setFlash(w, r, true, api.Message)
-	} else {
-		s.setFlash(w, r, true, remoteMessage(err))
+// prepareRemote prepares the principal's signature of the document with their
+// credential at the provider, and has the provider send the OTP when the credential
+// needs one. The provider's refusals are remoteRefused, the service's its own.
+func (s *Server) prepareRemote(r *http.Request, id int64, providerID, credentialID string, in docs.SignInput) (*docs.PendingSignature, remote.Credential, error) {
+	ctx := r.Context()
+	provider, cred, err := s.credential(r, providerID, credentialID)
+	if err == nil && cred.Locked {
+		err = remote.ErrLocked
 	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
-	return nil
+	if err != nil {
+		return nil, cred, remoteRefused(err)
+	}
+	key := docs.PersonalKey{Device: docs.DeviceRemote, Provider: provider.ID(), CredentialID: cred.ID, Certificate: cred.Certificate, Chain: cred.Chain}
+	pending, err := s.docs.PrepareSignature(ctx, s.actorOf(r), id, in, key)
+	if err != nil {
+		return nil, cred, err
+	}
+	if cred.NeedsOTP {
+		if err := provider.Challenge(ctx, cred.ID); err != nil {
+			_ = s.docs.AbandonSignature(ctx, s.actorOf(r), pending.ID)
+			return nil, cred, remoteRefused(err)
+		}
+	}
+	return pending, cred, nil
 }
 
 func signInputOf(r *http.Request) docs.SignInput {
@@ -298,30 +334,85 @@ func subjectLine(c *x509.Certificate) string {
 	return c.Subject.CommonName + " (cấp bởi " + c.Issuer.CommonName + ", hiệu lực đến " + c.NotAfter.Format("02/01/2006") + ")"
 }
 
-// pageRemoteSignature has the provider sign the prepared digest with the PIN/OTP
-// just typed (passed through, never kept) and completes the signature.
+// pageRemoteSignature signs with the PIN/OTP just typed; after a refusal the person
+// may retry, the confirmation shows why.
 func (s *Server) pageRemoteSignature(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	p, err := s.pendingOf(r)
 	if err != nil {
 		return err
 	}
 	back := fmt.Sprintf("/documents/%d", p.DocumentID)
+	retry, err := s.signRemote(r, p, r.PostFormValue("pin"), r.PostFormValue("otp"))
+	var api *apiError
+	if retry && errors.As(err, &api) {
+		return s.renderConfirm(w, r, p, http.StatusUnprocessableEntity, api.Message)
+	}
+	return s.afterForm(w, r, err, back, "Đã ký số từ xa.", back)
+}
+
+// signRemote has the provider sign the pending signature's digest with the PIN/OTP
+// the person typed (passed through, never kept) and completes the signature. It
+// reports whether the person may retry the same attempt (a wrong PIN or OTP, the
+// provider not answering); any other refusal of the provider abandons it. Refusals
+// are 422 with the sentence the person reads.
+func (s *Server) signRemote(r *http.Request, p *docs.PendingSignature, pin, otp string) (retry bool, err error) {
+	ctx, a := r.Context(), s.actorOf(r)
+	if p.Device != docs.DeviceRemote {
+		return false, errSignatureNotFound
+	}
 	provider, ok := s.providerOf(p)
 	if !ok {
-		return s.remoteRefusal(w, r, errNoProvider, back)
+		return false, remoteRefused(errNoProvider)
 	}
 	value, err := provider.Sign(ctx, remote.SignRequest{CredentialID: p.CredentialID, Digest: p.Digest, Hash: p.Hash,
-		PIN: r.PostFormValue("pin"), OTP: r.PostFormValue("otp"), Description: p.Label})
+		PIN: pin, OTP: otp, Description: p.Label})
 	switch {
 	case errors.Is(err, remote.ErrWrongPIN), errors.Is(err, remote.ErrWrongOTP), errors.Is(err, remote.ErrUnavailable):
-		return s.renderConfirm(w, r, p, http.StatusUnprocessableEntity, remoteMessage(err))
+		return true, remoteRefused(err)
 	case err != nil:
-		_ = s.docs.AbandonSignature(ctx, s.actorOf(r), p.ID)
-		return s.remoteRefusal(w, r, err, back)
+		_ = s.docs.AbandonSignature(ctx, a, p.ID)
+		if _, account, accountErr := s.signingProvider(r); accountErr == nil { // the credential's state changed (locked)
+			s.credentials.forget(p.Provider, account)
+		}
+		return false, remoteRefused(err)
 	}
-	err = s.docs.CompleteSignature(ctx, s.actorOf(r), p.ID, value)
-	return s.afterForm(w, r, err, back, "Đã ký số từ xa.", back)
+	if err := s.docs.CompleteSignature(ctx, a, p.ID, value); err != nil {
+		return false, refusedAttempt(err)
+	}
+	return false, nil
+}
+
+// refusedAttempt answers the service's refusal to complete a remote signature (the
+// attempt expired, the certificate was revoked since, the value does not match)
+// with 422, like the provider's.
+func refusedAttempt(err error) error {
+	if errors.Is(err, docs.ErrInvalid) {
+		return &apiError{http.StatusUnprocessableEntity, "signature_refused", docs.UserMessage(err)}
+	}
+	return docsError(err)
+}
+
+// remoteSignRequest is what the person typed for the provider.
+type remoteSignRequest struct {
+	PIN string `json:"pin"`
+	OTP string `json:"otp"`
+}
+
+// apiRemoteSignature is pageRemoteSignature for API clients.
+func (s *Server) apiRemoteSignature(w http.ResponseWriter, r *http.Request) error {
+	var in remoteSignRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	p, err := s.pendingOf(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.signRemote(r, p, in.PIN, in.OTP); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "document": p.DocumentID})
+	return nil
 }
 
 func (s *Server) providerOf(p *docs.PendingSignature) (remote.Provider, bool) {
@@ -339,7 +430,8 @@ func (s *Server) pageResendOTP(w http.ResponseWriter, r *http.Request) error {
 	}
 	provider, ok := s.providerOf(p)
 	if !ok {
-		return s.remoteRefusal(w, r, errNoProvider, fmt.Sprintf("/documents/%d", p.DocumentID))
+		back := fmt.Sprintf("/documents/%d", p.DocumentID)
+		return s.afterForm(w, r, remoteRefused(errNoProvider), back, "", back)
 	}
 	if err := provider.Challenge(r.Context(), p.CredentialID); err != nil {
 		return s.renderConfirm(w, r, p, http.StatusServiceUnavailable, remoteMessage(err))
@@ -360,14 +452,21 @@ func (s *Server) pageAbandonSignature(w http.ResponseWriter, r *http.Request) er
 	return s.afterForm(w, r, err, back, "Đã hủy lần ký; văn bản không thay đổi.", back)
 }
 
-// prepareRequest is a signature to prepare for the certificate of the person's own device.
+// prepareRequest is a signature to prepare for the person's own device: the
+// certificate of their USB token (agent), or their credential at a provider (remote).
 type prepareRequest struct {
-	Device      string   `json:"device"`      // "agent"
-	Certificate string   `json:"certificate"` // base64 DER
-	Chain       []string `json:"chain"`       // base64 DER, issuers
-	Competence  string   `json:"competence"`
-	Position    string   `json:"position"`
-	Note        string   `json:"note"`
+	Device       string   `json:"device"`        // "agent" or "remote"
+	Certificate  string   `json:"certificate"`   // agent: base64 DER
+	Chain        []string `json:"chain"`         // agent: base64 DER, issuers
+	Provider     string   `json:"provider"`      // remote: the provider's ID
+	CredentialID string   `json:"credential_id"` // remote
+	Competence   string   `json:"competence"`
+	Position     string   `json:"position"`
+	Note         string   `json:"note"`
+}
+
+func (in prepareRequest) signInput() docs.SignInput {
+	return docs.SignInput{Competence: in.Competence, Position: in.Position, Note: in.Note}
 }
 
 // preparedJSON is what the device signs.
@@ -387,21 +486,49 @@ func (s *Server) apiPrepareSignature(w http.ResponseWriter, r *http.Request) err
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if in.Device != docs.DeviceAgent {
-		return badRequest("device_invalid", "Thiết bị ký phải là \"agent\" (USB token qua edms agent).")
+	switch in.Device {
+	case docs.DeviceAgent:
+		return s.prepareForAgent(w, r, in)
+	case docs.DeviceRemote:
+		return s.prepareForProvider(w, r, in)
 	}
+	return badRequest("device_invalid", "Thiết bị ký phải là \"agent\" (USB token qua edms agent) hoặc \"remote\" (ký số từ xa).")
+}
+
+// prepareForAgent prepares for the USB token's certificate; the answer is what the token signs.
+func (s *Server) prepareForAgent(w http.ResponseWriter, r *http.Request, in prepareRequest) error {
 	cert, chain, err := parseCertificates(in.Certificate, in.Chain)
 	if err != nil {
 		return err
 	}
 	key := docs.PersonalKey{Device: docs.DeviceAgent, Certificate: cert, Chain: chain}
-	p, err := s.docs.PrepareSignature(r.Context(), s.actorOf(r), documentID(r),
-		docs.SignInput{Competence: in.Competence, Position: in.Position, Note: in.Note}, key)
+	p, err := s.docs.PrepareSignature(r.Context(), s.actorOf(r), documentID(r), in.signInput(), key)
 	if err != nil {
 		return docsError(err)
 	}
 	writeJSON(w, http.StatusOK, preparedJSON{ID: p.ID, Digest: base64.StdEncoding.EncodeToString(p.Digest),
 		Hash: hashName(p.Hash), Label: p.Label, Expires: p.ExpiresAt})
+	return nil
+}
+
+// remotePreparedJSON is a remote signature waiting for the PIN/OTP of its owner
+// (POST /signatures/{id}/remote).
+type remotePreparedJSON struct {
+	ID       string    `json:"id"`
+	Label    string    `json:"label"`
+	NeedsPIN bool      `json:"needs_pin"`
+	NeedsOTP bool      `json:"needs_otp"` // the provider has sent it
+	Expires  time.Time `json:"expires"`
+}
+
+// prepareForProvider prepares for the person's credential at the provider, as
+// pageSignRemote does; the answer says what to send to sign.
+func (s *Server) prepareForProvider(w http.ResponseWriter, r *http.Request, in prepareRequest) error {
+	p, cred, err := s.prepareRemote(r, documentID(r), in.Provider, in.CredentialID, in.signInput())
+	if err != nil {
+		return docsError(err)
+	}
+	writeJSON(w, http.StatusOK, remotePreparedJSON{ID: p.ID, Label: p.Label, NeedsPIN: cred.NeedsPIN, NeedsOTP: cred.NeedsOTP, Expires: p.ExpiresAt})
 	return nil
 }
 

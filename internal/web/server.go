@@ -65,7 +65,8 @@ func (c Config) agentURL() string {
 }
 
 // Server holds what handlers share. It keeps no state outside PostgreSQL (the casbin
-// policies are a cache reloaded on every change), so several can run on one database.
+// policies are a cache reloaded on every change, the credential lists of remote
+// signing a cache of two minutes), so several can run on one database.
 type Server struct {
 	cfg      Config
 	pool     *pgxpool.Pool
@@ -74,7 +75,8 @@ type Server struct {
 	pages    *template.Template
 	guards   map[string]guard // route name → its permission rule
 	// Providers are the remote-signing services people sign through (nil: none).
-	Providers *remote.Registry
+	Providers   *remote.Registry
+	credentials credentialCache
 }
 
 // NewServer builds the server and its routes.

@@ -23,6 +23,7 @@ func (s *Server) routeSigningSettings(r *mux.Router) {
 	s.handle(r, "admin.signing.policy", "POST", "/admin/signing", need(access.OrgManage), asPage, s.setAgencySigningPolicy)
 	s.handle(r, "admin.user.signing", "GET", "/admin/users/{id:[0-9]+}/signing", need(access.UserAdmin), asPage, s.memberSigningPage)
 	s.handle(r, "admin.user.signing.account", "POST", "/admin/users/{id:[0-9]+}/signing", need(access.UserAdmin), asPage, s.setMemberSigningAccount)
+	s.handle(r, "admin.user.identifier", "POST", "/admin/users/{id:[0-9]+}/identifier", need(access.UserAdmin), asPage, s.setMemberIdentifier)
 	s.handleUpload(r, "admin.user.certificate", "/admin/users/{id:[0-9]+}/certificates", need(access.UserAdmin), asPage,
 		uploadBody(certificateLimit), s.importMemberCertificate)
 	s.handle(r, "account.signing", "GET", "/account/signing", need(access.HomeView), asPage, s.ownSigningPage)
@@ -40,6 +41,7 @@ type signingSettingsView struct {
 	Action       string
 	Provider     string
 	Account      string
+	Identifier   string // mã định danh / CCCD, set by the administrator
 	Providers    []providerOption
 	Certificates []docs.PersonCertificate
 }
@@ -96,6 +98,9 @@ func (s *Server) signingSettings(w http.ResponseWriter, r *http.Request, u *org.
 	if admin {
 		view.Action = fmt.Sprintf("/admin/users/%d/signing", u.ID)
 	}
+	if view.Identifier, err = s.docs.Identifier(r.Context(), s.actorOf(r), u.ID); err != nil {
+		return docsError(err)
+	}
 	if view.Provider, view.Account, err = s.docs.SigningAccount(r.Context(), u.ID); err != nil {
 		return docsError(err)
 	}
@@ -118,6 +123,16 @@ func (s *Server) setMemberSigningAccount(w http.ResponseWriter, r *http.Request)
 	back := fmt.Sprintf("/admin/users/%d/signing", u.ID)
 	err = s.docs.SetSigningAccount(r.Context(), s.actorOf(r), u.ID, r.PostFormValue("provider"), r.PostFormValue("account"))
 	return s.afterForm(w, r, err, back, "Đã lưu tài khoản ký số từ xa.", back)
+}
+
+func (s *Server) setMemberIdentifier(w http.ResponseWriter, r *http.Request) error {
+	u, _, err := s.member(r)
+	if err != nil {
+		return err
+	}
+	back := fmt.Sprintf("/admin/users/%d/signing", u.ID)
+	err = s.docs.SetIdentifier(r.Context(), s.actorOf(r), u.ID, r.PostFormValue("identifier"))
+	return s.afterForm(w, r, err, back, "Đã lưu mã định danh cá nhân của "+u.FullName+".", back)
 }
 
 func (s *Server) setOwnSigningAccount(w http.ResponseWriter, r *http.Request) error {

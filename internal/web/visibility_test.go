@@ -50,8 +50,9 @@ var routesWithoutDocument = map[string]string{
 	// Personal signatures (personal_sign.go): a pending signature is its user's own; the service finds no other's.
 	"signature.remote": "own pending signature", "signature.otp": "own pending signature", "signature.complete": "own pending signature",
 	"signature.abandon": "own pending signature", "api.signature.complete": "own pending signature", "api.signature.abandon": "own pending signature",
+	"api.signature.remote": "own pending signature",
 	"admin.signing.policy": "agency setting", "admin.user.signing.account": "directory", "admin.user.certificate": "directory",
-	"account.signing.account": "own setting",
+	"admin.user.identifier": "directory", "account.signing.account": "own setting",
 }
 
 // TestHiddenDocumentsRefuseEveryWrite walks the route table and, for every

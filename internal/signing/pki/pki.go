@@ -58,8 +58,9 @@ type Options struct {
 
 // Authority is a certification authority that can issue certificates.
 type Authority struct {
-	Cert *x509.Certificate
-	Key  crypto.Signer
+	Cert  *x509.Certificate
+	Key   crypto.Signer
+	Chain []*x509.Certificate // the authority's own issuers, root last; nil for a root
 }
 
 // Credential is an end-entity key with its certificate and the chain up to the root.
@@ -96,6 +97,38 @@ func NewRootCA(commonName string) (*Authority, error) {
 	return &Authority{Cert: cert, Key: key}, nil
 }
 
+// NewIntermediate creates a CA certified by ca, valid for ten years but not beyond
+// ca; the credentials it issues carry the chain up to ca's root.
+func (ca *Authority) NewIntermediate(commonName string) (*Authority, error) {
+	key, err := rsa.GenerateKey(rand.Reader, DefaultKeyBits)
+	if err != nil {
+		return nil, fmt.Errorf("pki: generate intermediate key: %w", err)
+	}
+	now := time.Now()
+	notAfter := now.AddDate(10, 0, 0)
+	if ca.Cert.NotAfter.Before(notAfter) {
+		notAfter = ca.Cert.NotAfter
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          mustSerial(),
+		Subject:               pkix.Name{CommonName: commonName, Organization: []string{"edms demo"}, Country: []string{"VN"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
+	if err != nil {
+		return nil, fmt.Errorf("pki: create intermediate certificate %q: %w", commonName, err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	return &Authority{Cert: cert, Key: key, Chain: append([]*x509.Certificate{ca.Cert}, ca.Chain...)}, nil
+}
+
 // IssuePerson creates a key and a signing certificate for a competent person.
 func (ca *Authority) IssuePerson(opts Options) (*Credential, error) {
 	return ca.issueWithNewKey(opts)
@@ -123,7 +156,7 @@ func (ca *Authority) issueWithNewKey(opts Options) (*Credential, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Credential{Key: key, Cert: cert, Chain: []*x509.Certificate{ca.Cert}}, nil
+	return &Credential{Key: key, Cert: cert, Chain: append([]*x509.Certificate{ca.Cert}, ca.Chain...)}, nil
 }
 
 // IssueForKey certifies a public key whose private key is held elsewhere (a token).
