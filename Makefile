@@ -13,7 +13,7 @@ demo: deps-demo
 
 test: deps-test
 	$(GO) vet ./...
-	$(GO) test -race $(RACE_PKGS)
+	$(GO) test -race -timeout 30m $(RACE_PKGS)
 	$(GO) test -run '^TestConcurrentWritersNeverHang$$' ./internal/web/
 	$(GO) test -timeout 40m $(shell $(GO) list ./... | grep -v -E '/internal/(store|access|audit|docs|web|liaison|agent)(/|$$)')
 
