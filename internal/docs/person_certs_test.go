@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-
-	"edms/internal/access"
 )
 
 // TestSetIdentifier: the administrator sets a member's identifier (9 to 12 digits,
@@ -18,11 +16,7 @@ func TestSetIdentifier(t *testing.T) {
 	t.Parallel()
 	p := newPersonalFixture(t)
 	ctx := context.Background()
-	admin := p.user(t, "quantri", "Bùi Văn Quản", p.district, 0, "Quản trị")
-	p.grant(t, map[int64][]access.Role{admin: {access.QuanTri}}, p.district)
-	enforcer, err := access.NewEnforcer(ctx, p.pool)
-	must(t, err)
-	p.svc.Access = enforcer
+	admin := p.withAdmin(t)
 
 	must(t, p.svc.SetIdentifier(ctx, p.in(admin), p.leader, " 001085012345 "))
 	if id, err := p.svc.Identifier(ctx, p.in(p.leader), p.leader); err != nil || id != "001085012345" {

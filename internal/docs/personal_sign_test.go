@@ -260,11 +260,7 @@ func TestServerKeyRefusedByPolicy(t *testing.T) {
 	t.Parallel()
 	p := newPersonalFixture(t)
 	ctx := context.Background()
-	admin := p.user(t, "quantri", "Bùi Văn Quản", p.district, 0, "Quản trị")
-	p.grant(t, map[int64][]access.Role{admin: {access.QuanTri}}, p.district)
-	enforcer, err := access.NewEnforcer(ctx, p.pool)
-	must(t, err)
-	p.svc.Access = enforcer
+	admin := p.withAdmin(t)
 
 	serverSigned := p.draft(t, TypeQuyetDinh, "Quyết định ký bằng khóa trên máy chủ", nil)
 	p.toSigned(t, serverSigned)
@@ -296,11 +292,7 @@ func TestSigningSettingsOfAPerson(t *testing.T) {
 	t.Parallel()
 	p := newPersonalFixture(t)
 	ctx := context.Background()
-	admin := p.user(t, "quantri", "Bùi Văn Quản", p.district, 0, "Quản trị")
-	p.grant(t, map[int64][]access.Role{admin: {access.QuanTri}}, p.district)
-	enforcer, err := access.NewEnforcer(ctx, p.pool)
-	must(t, err)
-	p.svc.Access = enforcer
+	admin := p.withAdmin(t)
 
 	if provider, account, err := p.svc.SigningAccount(ctx, p.leader); err != nil || provider != "" || account != "chutich" {
 		t.Errorf("default signing account: %q, %q, %v", provider, account, err)
@@ -315,7 +307,7 @@ func TestSigningSettingsOfAPerson(t *testing.T) {
 	if err := p.svc.ImportPersonCertificate(ctx, p.in(p.leader), p.leader, p.key.Certificate.Raw); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a leader imports a certificate: %v", err)
 	}
-	err = p.svc.ImportPersonCertificate(ctx, p.in(admin), p.leader, personalCertificate(t, "Lê Văn Hùng", 3).Raw)
+	err := p.svc.ImportPersonCertificate(ctx, p.in(admin), p.leader, personalCertificate(t, "Lê Văn Hùng", 3).Raw)
 	wantMessage(t, err, ErrInvalid, "Chứng thư số này không phải của Phạm Quốc Việt.")
 	must(t, p.svc.ImportPersonCertificate(ctx, p.in(admin), p.leader, p.key.Certificate.Raw))
 	certs, err := p.svc.PersonCertificates(ctx, p.in(admin), p.leader)
@@ -326,4 +318,16 @@ func TestSigningSettingsOfAPerson(t *testing.T) {
 	if _, err := p.svc.PersonCertificates(ctx, p.in(p.unitHead), p.leader); !errors.Is(err, ErrForbidden) {
 		t.Errorf("another person lists the leader's certificates: %v", err)
 	}
+}
+
+// withAdmin adds the district's administrator and has the service enforce the roles
+// stored in the database; it returns the administrator.
+func (p *personalFixture) withAdmin(t *testing.T) int64 {
+	t.Helper()
+	admin := p.user(t, "quantri", "Bùi Văn Quản", p.district, 0, "Quản trị")
+	p.grant(t, map[int64][]access.Role{admin: {access.QuanTri}}, p.district)
+	enforcer, err := access.NewEnforcer(context.Background(), p.pool)
+	must(t, err)
+	p.svc.Access = enforcer
+	return admin
 }
