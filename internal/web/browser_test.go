@@ -273,15 +273,20 @@ func acceptConfirmations(t *testing.T, ctx context.Context) {
 	browse(t, ctx, chromedp.Evaluate[bool](`(() => { window.confirm = () => true; return true; })()`))
 }
 
-// click is chromedp.Click that tries again, up to five times, when the node it found
-// was replaced before the click reached it ("no node with given id"): on a loaded
-// machine a page may still be settling when the next step starts. The error comes
-// before any mouse event is sent, so a repeated attempt never clicks twice.
+// click is chromedp.Click through retryReplaced: on a loaded machine a page may
+// still be settling when the next step starts, and a repeated attempt never clicks twice.
 func click[S chromedp.Selectable](sel S, opts ...chromedp.QueryOption) chromedp.Action[chromedp.Void] {
+	return retryReplaced(chromedp.Click(sel, opts...))
+}
+
+// retryReplaced runs an action on a node again when the node it found was replaced
+// before it acted (a page still settling on a loaded machine): chromedp reports "node
+// with given id" while resolving the node, before any key or mouse event is sent.
+func retryReplaced(a chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, target *chromedp.Target) (chromedp.Void, error) {
 		var err error
 		for range 5 {
-			if _, err = chromedp.Click(sel, opts...)(ctx, target); err == nil || !strings.Contains(err.Error(), "node with given id") {
+			if _, err = a(ctx, target); err == nil || !strings.Contains(err.Error(), "node with given id") {
 				return chromedp.Void{}, err
 			}
 			time.Sleep(200 * time.Millisecond)

@@ -132,8 +132,10 @@ func actOnPhone(t *testing.T, ctx context.Context, base, listPath, subject, labe
 	}
 	checkFits(t, ctx, "the document "+subject)
 	checkTouchSized(t, ctx, "the document "+subject)
-	if err := chromedp.Do(ctx, fill...); err != nil {
-		t.Fatalf("%s: %v", label, err)
+	for _, action := range fill {
+		if err := chromedp.Do(ctx, retryReplaced(action)); err != nil {
+			t.Fatalf("%s: %v", label, err)
+		}
 	}
 	if err := chromedp.Do(ctx, click(chromedp.Search(button+`//button`))); err != nil {
 		t.Fatalf("%s: %v", label, err)
