@@ -132,6 +132,7 @@ func actOnPhone(t *testing.T, ctx context.Context, base, listPath, subject, labe
 	}
 	checkFits(t, ctx, "the document "+subject)
 	checkTouchSized(t, ctx, "the document "+subject)
+	acceptConfirmations(t, ctx) // signing asks first; an unanswered dialog would hold the page
 	for _, action := range fill {
 		if err := chromedp.Do(ctx, retryReplaced(action)); err != nil {
 			t.Fatalf("%s: %v", label, err)
