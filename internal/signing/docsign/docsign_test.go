@@ -17,6 +17,8 @@ import (
 	"edms/internal/signing/docsign"
 	"edms/internal/store/storetest"
 	"edms/internal/testenv"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
@@ -41,17 +43,7 @@ func TestIssuedDocumentCarriesBothSignatures(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := &docs.Service{Pool: pool, Access: enforcer, Signing: &docsign.Hook{Keys: keys, Layout: docsign.FormLayout}}
-	actor := func(username string) docs.Actor {
-		u, err := org.UserByUsername(ctx, pool, username)
-		if err != nil {
-			t.Fatal(err)
-		}
-		district, err := org.AgencyByOrganID(ctx, pool, demo.DistrictID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return docs.Actor{UserID: u.ID, AgencyID: district.ID}
-	}
+	actor := func(username string) docs.Actor { return districtActor(t, pool, username) }
 	kh, _ := docs.LookupType(docs.TypeKeHoach)
 	draft, err := docs.ComposePDF(docs.ComposeInput{IssuerName: "Ủy ban nhân dân huyện Phú Lương",
 		Type: kh, Subject: "Kiểm tra công tác văn thư, lưu trữ năm 2027",
@@ -179,4 +171,19 @@ func checkWithPdfsig(t *testing.T, trustDir, path string) {
 	if n := strings.Count(string(out), "Certificate is Trusted."); n != 2 {
 		t.Errorf("pdfsig trusts %d certificates, want 2:\n%s", n, out)
 	}
+}
+
+// districtActor is the demo user acting in the demo's district agency.
+func districtActor(t *testing.T, pool *pgxpool.Pool, username string) docs.Actor {
+	t.Helper()
+	ctx := context.Background()
+	u, err := org.UserByUsername(ctx, pool, username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	district, err := org.AgencyByOrganID(ctx, pool, demo.DistrictID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return docs.Actor{UserID: u.ID, AgencyID: district.ID}
 }

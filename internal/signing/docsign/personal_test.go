@@ -17,7 +17,6 @@ import (
 	"edms/internal/access"
 	"edms/internal/demo"
 	"edms/internal/docs"
-	"edms/internal/org"
 	"edms/internal/signing"
 	"edms/internal/signing/docsign"
 	"edms/internal/signing/pki"
@@ -95,17 +94,7 @@ func TestPersonalSignatureAcrossInstances(t *testing.T) {
 		return c
 	}
 	first, second := newInstance(t, url, keys), newInstance(t, url, keys)
-	actor := func(username string) docs.Actor {
-		u, err := org.UserByUsername(ctx, seedPool, username)
-		if err != nil {
-			t.Fatal(err)
-		}
-		district, err := org.AgencyByOrganID(ctx, seedPool, demo.DistrictID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return docs.Actor{UserID: u.ID, AgencyID: district.ID}
-	}
+	actor := func(username string) docs.Actor { return districtActor(t, seedPool, username) }
 	chairman := actor("chutich.huyen")
 	id := draftForSignature(t, first.svc, actor)
 	files, err := docs.Files(ctx, seedPool, id)
