@@ -292,6 +292,7 @@ func (n *node) newJobs(pool *pgxpool.Pool, mail *notify.Mailer) error {
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger:                      slog.Default(),
 		Queues:                      queues,
+		FetchCooldown:               exchange.FetchCooldown, // also how often an insert notifies
 		Workers:                     workers,
 		PeriodicJobs:                periodic,
 		DiscardedJobRetentionPeriod: discardedJobsKept,

@@ -18,14 +18,24 @@ import (
 const DefaultMaxPackageBytes = 256 << 20
 
 // QueueConfig is the River queue of the node's exchange jobs (docs.QueueExchange):
-// eight deliveries at once, fetched at most FetchCooldown after the last fetch.
-var QueueConfig = river.QueueConfig{MaxWorkers: 8, FetchCooldown: FetchCooldown}
+// eight deliveries at once, fetched at most FetchCooldown after the last fetch and
+// looked for every FetchPollInterval in any case.
+var QueueConfig = river.QueueConfig{MaxWorkers: 8, FetchCooldown: FetchCooldown, FetchPollInterval: FetchPollInterval}
 
 // FetchCooldown is how soon after its last fetch an exchange queue (the node's, the
-// hub's) fetches new jobs. River's default, 100 ms, is paid up to three times by each
-// package (the hub's forward, the node's status, the hub's forward back), a third
-// of its latency at a low rate; a shorter wait costs a few cheap fetches more.
-const FetchCooldown = 20 * time.Millisecond
+// hub's) fetches new jobs, and, set on the whole River client (ClientFetchCooldown),
+// how often an insert may notify the queue. River's default, 100 ms, is paid up to
+// three times by each package (the hub's forward, the node's status, the hub's
+// forward back).
+const FetchCooldown = 5 * time.Millisecond
+
+// FetchPollInterval is how often an exchange queue looks for jobs without being
+// notified. River notifies a queue of an insert at most once per the client's
+// FetchCooldown, so a job inserted just after another waits for the next notified
+// insert or for this poll: River's default second made a package's status wait up
+// to a second whenever it followed another job within 100 ms (and a closed loop of
+// senders waited that second on every round).
+const FetchPollInterval = 50 * time.Millisecond
 
 // Link is the node's link to the exchange: its workers send what the documents'
 // steps queue, its Handler receives what peers deliver.

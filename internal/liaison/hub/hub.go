@@ -24,12 +24,12 @@ import (
 // QueueHub is the River queue of the hub's jobs.
 const QueueHub = "hub"
 
-// fetchCooldown is how soon after its last fetch the hub queue fetches new jobs.
-// River's default, 100 ms, is paid twice by each package and its status (the
-// forward there, the forward back), a large share of their latency at a low rate; a
-// shorter wait costs a few cheap fetches more. The node's exchange queue does the
-// same (exchange.FetchCooldown).
-const fetchCooldown = 20 * time.Millisecond
+// queueConfig is the hub queue's: eight forwards at once, fetched soon after an
+// insert and looked for every 50 ms in any case, for the reasons the node's exchange
+// queue gives (exchange.FetchPollInterval): River notifies a queue at most once per
+// the client's FetchCooldown, and a job inserted just after another waits for the
+// next notification or the poll.
+var queueConfig = river.QueueConfig{MaxWorkers: 8, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond}
 
 // DefaultMaxPackage is the largest package a hub accepts unless configured.
 const DefaultMaxPackage = 100 << 20
@@ -95,7 +95,9 @@ func (h *Hub) StartJobs(ctx context.Context) (*river.Client[pgx.Tx], error) {
 	periodic := h.register(workers)
 	client, err := river.NewClient(riverpgxv5.New(h.Pool), &river.Config{
 		Logger:               slog.Default(),
-		Queues:               map[string]river.QueueConfig{QueueHub: {MaxWorkers: 8, FetchCooldown: fetchCooldown}},
+		Queues:               map[string]river.QueueConfig{QueueHub: queueConfig},
+		FetchCooldown:        queueConfig.FetchCooldown, // also how often an insert notifies
+
 		Workers:              workers,
 		PeriodicJobs:         periodic,
 		RetryPolicy:          h.RetryPolicy,
