@@ -108,6 +108,9 @@ func (s *LocalServer) start(ctx context.Context, opts LocalOptions) error {
 	if opts.Ephemeral {
 		settings = append(settings, "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off")
 	}
+	if extra := os.Getenv("EDMS_POSTGRES_OPTIONS"); extra != "" {
+		settings = append(settings, extra)
+	}
 	cmd := s.command(ctx, "pg_ctl", "start", "-w", "-t", "60", "-D", s.dataDir,
 		"-l", filepath.Join(s.dataDir, "server.log"), "-o", strings.Join(settings, " "))
 	if out, err := cmd.CombinedOutput(); err != nil {

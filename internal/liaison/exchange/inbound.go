@@ -10,8 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"slices"
 
 	"edms/internal/liaison"
 	"edms/internal/liaison/wire"
@@ -56,12 +54,11 @@ func (l *Link) authenticated(next func(http.ResponseWriter, *http.Request, *Peer
 	}
 }
 
-// incoming is a package as it arrived: read, verified and stored in a temporary
-// folder until it is registered.
+// incoming is a package as it arrived: read and verified, its attachments kept
+// (in memory, or spilled to disk if large) until it is registered.
 type incoming struct {
 	pkg       *liaison.Package
-	sink      *liaison.DirSink
-	paths     []string // the attachments' files, by position
+	sink      *liaison.SpillSink
 	sha256    string
 	packageID string
 	hops      []wire.Hop
@@ -79,13 +76,9 @@ func (l *Link) receivePackage(w http.ResponseWriter, r *http.Request, peer *Peer
 			fmt.Sprintf("Gói tin vượt quá giới hạn %d byte.", limit)))
 		return
 	}
-	dir, err := os.MkdirTemp("", "edms-inbox-")
-	if err != nil {
-		unavailable(w, err)
-		return
-	}
-	defer os.RemoveAll(dir)
-	in, ref := l.read(http.MaxBytesReader(w, r.Body, limit), r.Header, dir, peer)
+	sink := liaison.NewSpillSink("", attachmentsInMemory)
+	defer sink.Discard()
+	in, ref := l.read(http.MaxBytesReader(w, r.Body, limit), r.Header, sink, peer)
 	if ref != nil {
 		l.Metrics.refused(peer.Name, kindOf(in))
 		slog.Warn("exchange: package refused", "peer", peer.Name, "code", ref.Code, "message", ref.Message,
@@ -113,13 +106,17 @@ func (l *Link) receivePackage(w http.ResponseWriter, r *http.Request, peer *Peer
 	l.writeReceipt(w, receipt)
 }
 
-// read streams the body through the edXML reader into dir and judges it: the
+// attachmentsInMemory is how many bytes of one package's attachments a node keeps in
+// memory while registering it; the rest waits in temporary files.
+const attachmentsInMemory = 4 << 20
+
+// read streams the body through the edXML reader into sink and judges it: the
 // package must be well formed, signed by its sender's agency under our trust
 // anchors, and come from an agency the peer serves.
-func (l *Link) read(body io.Reader, h http.Header, dir string, peer *Peer) (*incoming, *wire.Refusal) {
+func (l *Link) read(body io.Reader, h http.Header, sink *liaison.SpillSink, peer *Peer) (*incoming, *wire.Refusal) {
 	digest := sha256.New()
 	tee := io.TeeReader(body, digest)
-	in := &incoming{sink: liaison.NewDirSink(dir)}
+	in := &incoming{sink: sink}
 	pkg, err := liaison.Read(tee, liaison.Options{Sink: in.sink, Roots: l.Roots, RequireSignature: true,
 		Limits: liaison.Limits{MaxPackageBytes: l.maxPackageBytes()}})
 	in.pkg = pkg
@@ -136,9 +133,6 @@ func (l *Link) read(body io.Reader, h http.Header, dir string, peer *Peer) (*inc
 		return in, refusal(http.StatusForbidden, wire.CodeSenderMismatch,
 			fmt.Sprintf("Nút %s không phục vụ cơ quan gửi %s.", peer.Name, from))
 	}
-	if in.paths, err = in.sink.Commit(pkg.Attachments); err != nil {
-		return in, refusal(http.StatusServiceUnavailable, wire.CodeUnavailable, "Không lưu được tệp đính kèm: "+err.Error())
-	}
 	in.sha256 = hexSum(digest)
 	in.packageID = h.Get(wire.HeaderPackageID)
 	if in.packageID == "" {
@@ -154,13 +148,13 @@ func (l *Link) read(body io.Reader, h http.Header, dir string, peer *Peer) (*inc
 
 func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
 
-// open returns an attachment's stored bytes.
+// open returns an attachment's stored bytes; the sink closes them when discarded.
 func (in *incoming) open(a liaison.Attachment) (io.Reader, error) {
-	i := slices.IndexFunc(in.pkg.Attachments, func(b liaison.Attachment) bool { return b.Index == a.Index })
-	if i < 0 {
-		return nil, fmt.Errorf("exchange: attachment %s was not stored", a.Name)
+	f, err := in.sink.Open(a.Index)
+	if err != nil {
+		return nil, fmt.Errorf("exchange: attachment %s was not stored: %w", a.Name, err)
 	}
-	return os.Open(in.paths[i])
+	return io.NewSectionReader(f, 0, a.Size), nil
 }
 
 func kindOf(in *incoming) string {
