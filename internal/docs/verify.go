@@ -1,6 +1,7 @@
 package docs
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -43,15 +44,11 @@ func (s *Service) checkSignatures(ctx context.Context, tx pgx.Tx, docID int64) e
 		WHERE f.document_id = $1 AND f.kind = 'main' ORDER BY f.version DESC LIMIT 1`, docID).Scan(&blobID, &size); err != nil {
 		return fmt.Errorf("docs: unable to find the file to verify: %w", err)
 	}
-	spool, err := os.CreateTemp("", "edms-verify-")
+	spool, release, err := readBack(ctx, tx, blobID, size)
 	if err != nil {
-		return fmt.Errorf("docs: unable to spool the file to verify: %w", err)
-	}
-	defer os.Remove(spool.Name())
-	defer spool.Close()
-	if _, err := CopyBlob(ctx, tx, blobID, spool); err != nil {
 		return err
 	}
+	defer release()
 	check, err := s.Verifier.VerifyPDF(ctx, spool, size)
 	if err != nil { // not readable as a PDF at all: an integrity failure
 		check = SignatureCheck{Status: SignatureInvalid, Summary: "Không đọc được tệp PDF: " + err.Error()}
@@ -61,4 +58,36 @@ func (s *Service) checkSignatures(ctx context.Context, tx pgx.Tx, docID int64) e
 		return fmt.Errorf("docs: unable to record the signature check: %w", err)
 	}
 	return nil
+}
+
+// verifyInMemory is the largest main file checked from memory; a larger one is
+// spooled to a temporary file. Most received letters are a few hundred kilobytes,
+// and a temporary file per registration (create, write, read, remove) cost more
+// than the check itself.
+const verifyInMemory = 16 << 20
+
+// readBack gives the stored file to read at random, from memory or from a
+// temporary file that release removes.
+func readBack(ctx context.Context, tx pgx.Tx, blobID, size int64) (io.ReaderAt, func(), error) {
+	if size <= verifyInMemory {
+		var buf bytes.Buffer
+		buf.Grow(int(size))
+		if _, err := CopyBlob(ctx, tx, blobID, &buf); err != nil {
+			return nil, nil, err
+		}
+		return bytes.NewReader(buf.Bytes()), func() {}, nil
+	}
+	spool, err := os.CreateTemp("", "edms-verify-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("docs: unable to spool the file to verify: %w", err)
+	}
+	release := func() {
+		spool.Close()
+		os.Remove(spool.Name())
+	}
+	if _, err := CopyBlob(ctx, tx, blobID, spool); err != nil {
+		release()
+		return nil, nil, err
+	}
+	return spool, release, nil
 }
