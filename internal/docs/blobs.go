@@ -135,7 +135,68 @@ func PutBlob(ctx context.Context, tx pgx.Tx, r io.Reader, mediaType string, maxS
 	if !ok {
 		return Blob{}, fmt.Errorf("%w: %q", ErrMediaNotAllowed, mediaType)
 	}
-	sp, err := tx.Begin(ctx) // savepoint: a duplicate or a failure drops the chunks written
+	pooled := chunkBuffers.Get().(*[]byte)
+	defer chunkBuffers.Put(pooled)
+	buf := *pooled
+	n, whole, err := readChunk(r, buf)
+	switch {
+	case err != nil:
+		return Blob{}, err
+	case n == 0:
+		return Blob{}, ErrFileEmpty
+	case !matches(buf[:min(n, sniffSize)]):
+		return Blob{}, fmt.Errorf("%w: it is not %s", ErrFileWrongType, mediaType)
+	case int64(n) > maxSize:
+		return Blob{}, fmt.Errorf("%w: the limit is %d bytes", ErrFileTooLarge, maxSize)
+	case whole:
+		return putWhole(ctx, tx, buf[:n], mediaType)
+	}
+	return putChunked(ctx, tx, r, buf, n, mediaType, maxSize)
+}
+
+// readChunk fills buf from r; whole tells that r ended within it.
+func readChunk(r io.Reader, buf []byte) (n int, whole bool, err error) {
+	n, err = io.ReadFull(r, buf)
+	switch err {
+	case nil:
+		return n, false, nil
+	case io.EOF, io.ErrUnexpectedEOF:
+		return n, true, nil
+	}
+	return n, false, fmt.Errorf("docs: unable to read the uploaded file: %w", err)
+}
+
+// putWhole stores a file that fits in one chunk — most letters and annexes — or
+// finds the same bytes stored, in one statement: no savepoint, and nothing written
+// for content already kept.
+func putWhole(ctx context.Context, tx pgx.Tx, data []byte, mediaType string) (Blob, error) {
+	b := Blob{SHA256: sha256.Sum256(data)}
+	err := tx.QueryRow(ctx, `
+		WITH stored AS (SELECT id, size, media_type FROM blobs WHERE sha256 = $1),
+		added AS (
+			INSERT INTO blobs (sha256, size, media_type) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT FROM stored)
+			ON CONFLICT (sha256) DO NOTHING
+			RETURNING id, size, media_type),
+		chunk AS (INSERT INTO blob_chunks (blob_id, seq, data) SELECT id, 0, $4 FROM added)
+		SELECT id, size, media_type FROM stored UNION ALL SELECT id, size, media_type FROM added`,
+		b.SHA256[:], len(data), mediaType, data).Scan(&b.ID, &b.Size, &b.MediaType)
+	if errors.Is(err, pgx.ErrNoRows) { // the same bytes were stored by a transaction that committed meanwhile
+		existing, found, err := blobBySum(ctx, tx, b.SHA256)
+		if err == nil && !found {
+			err = errors.New("docs: a file stored concurrently could not be found")
+		}
+		return existing, err
+	}
+	if err != nil {
+		return Blob{}, fmt.Errorf("docs: unable to store a file: %w", err)
+	}
+	return b, nil
+}
+
+// putChunked streams a file larger than a chunk, whose first n bytes are in buf,
+// inside a savepoint: a duplicate or a failure drops the chunks written.
+func putChunked(ctx context.Context, tx pgx.Tx, r io.Reader, buf []byte, n int, mediaType string, maxSize int64) (Blob, error) {
+	sp, err := tx.Begin(ctx)
 	if err != nil {
 		return Blob{}, fmt.Errorf("docs: unable to start storing a file: %w", err)
 	}
@@ -144,7 +205,7 @@ func PutBlob(ctx context.Context, tx pgx.Tx, r io.Reader, mediaType string, maxS
 	if err := sp.QueryRow(ctx, `INSERT INTO blobs (media_type) VALUES ($1) RETURNING id`, mediaType).Scan(&b.ID); err != nil {
 		return Blob{}, fmt.Errorf("docs: unable to create a file row: %w", err)
 	}
-	if err := writeChunks(ctx, sp, r, &b, matches, maxSize); err != nil {
+	if err := writeChunks(ctx, sp, r, buf, n, &b, maxSize); err != nil {
 		return Blob{}, err
 	}
 	if existing, found, err := blobBySum(ctx, sp, b.SHA256); err != nil || found {
@@ -164,24 +225,10 @@ func PutBlob(ctx context.Context, tx pgx.Tx, r io.Reader, mediaType string, maxS
 	return b, nil
 }
 
-func writeChunks(ctx context.Context, db store.DB, r io.Reader, b *Blob, matches func([]byte) bool, maxSize int64) error {
+// writeChunks stores the chunk of n bytes in buf, then the rest of r through buf.
+func writeChunks(ctx context.Context, db store.DB, r io.Reader, buf []byte, n int, b *Blob, maxSize int64) error {
 	h := sha256.New()
-	pooled := chunkBuffers.Get().(*[]byte)
-	defer chunkBuffers.Put(pooled)
-	buf := *pooled
 	for seq := 0; ; seq++ {
-		n, err := io.ReadFull(r, buf)
-		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-			return fmt.Errorf("docs: unable to read the uploaded file: %w", err)
-		}
-		if seq == 0 {
-			if n == 0 {
-				return ErrFileEmpty
-			}
-			if !matches(buf[:min(n, sniffSize)]) {
-				return fmt.Errorf("%w: it is not %s", ErrFileWrongType, b.MediaType)
-			}
-		}
 		if n > 0 {
 			if b.Size+int64(n) > maxSize {
 				return fmt.Errorf("%w: the limit is %d bytes", ErrFileTooLarge, maxSize)
@@ -192,7 +239,12 @@ func writeChunks(ctx context.Context, db store.DB, r io.Reader, b *Blob, matches
 				return fmt.Errorf("docs: unable to store a file chunk: %w", err)
 			}
 		}
-		if err != nil { // EOF or short read: the file ended
+		var whole bool
+		var err error
+		if n, whole, err = readChunk(r, buf); err != nil {
+			return err
+		}
+		if whole && n == 0 {
 			copy(b.SHA256[:], h.Sum(nil))
 			return nil
 		}

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"edms/internal/store/storetest"
 )
@@ -149,4 +151,88 @@ func TestStoredFileNamesCarryTheirTypesExtension(t *testing.T) {
 			t.Errorf("%q stored as %+v, want %q", upload, files, want)
 		}
 	}
+}
+
+// TestBlobsAtTheChunkBoundary stores a file within one chunk, one of exactly a chunk
+// and one a byte longer twice each: the second time finds the first, and each reads
+// back as it was.
+func TestBlobsAtTheChunkBoundary(t *testing.T) {
+	t.Parallel()
+	pool := storetest.NewDB(t)
+	ctx := context.Background()
+	for _, size := range []int{1000, chunkSize, chunkSize + 1} {
+		content := pdfLike(t, size)
+		first, err := putBlob(t, pool, bytes.NewReader(content), MediaPDF, DefaultMaxFileSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := putBlob(t, pool, bytes.NewReader(content), MediaPDF, DefaultMaxFileSize)
+		if err != nil || again != first || first.Size != int64(size) {
+			t.Fatalf("%d bytes: stored as %+v, then %+v (%v)", size, first, again, err)
+		}
+		var out bytes.Buffer
+		if _, err := CopyBlob(ctx, pool, first.ID, &out); err != nil || !bytes.Equal(out.Bytes(), content) {
+			t.Fatalf("%d bytes: read back %d bytes (%v)", size, out.Len(), err)
+		}
+	}
+	var blobs, chunks int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM blobs), (SELECT count(*) FROM blob_chunks)`).Scan(&blobs, &chunks); err != nil {
+		t.Fatal(err)
+	}
+	if blobs != 3 || chunks != 4 {
+		t.Fatalf("%d blobs and %d chunks stored, want 3 and 4", blobs, chunks)
+	}
+}
+
+// TestIdenticalBlobsStoredConcurrentlyOnce stores the same small file from two
+// transactions at once: the second waits for the first and, once it commits, uses
+// its blob instead of failing or storing a copy.
+func TestIdenticalBlobsStoredConcurrentlyOnce(t *testing.T) {
+	t.Parallel()
+	pool := storetest.NewDB(t)
+	ctx := context.Background()
+	content := pdfLike(t, 5000)
+	first, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback(ctx)
+	stored, err := PutBlob(ctx, first, bytes.NewReader(content), MediaPDF, DefaultMaxFileSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan Blob, 1)
+	errs := make(chan error, 1)
+	go func() {
+		b, err := putBlob(t, pool, bytes.NewReader(content), MediaPDF, DefaultMaxFileSize)
+		second <- b
+		errs <- err
+	}()
+	waitForLockWait(t, pool)
+	if err := first.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := <-second, <-errs; err != nil || b.ID != stored.ID {
+		t.Fatalf("the second transaction got %+v (%v), want blob %d", b, err, stored.ID)
+	}
+	var blobs int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM blobs`).Scan(&blobs); err != nil || blobs != 1 {
+		t.Fatalf("%d blobs stored (%v), want 1", blobs, err)
+	}
+}
+
+// waitForLockWait returns once a session of the test's database waits for a lock.
+func waitForLockWait(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var waiting int
+		if err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			return
+		}
+	}
+	t.Fatal("the second transaction never waited for the first")
 }

@@ -38,6 +38,20 @@ func letterPDF() ([]byte, error) {
 // signed builds package number seq to the district and signs it as the sender; it
 // returns the package and its DocumentId.
 func (b *bench) signed(seq int, now time.Time) ([]byte, string, error) {
+	unsigned, documentID, err := b.unsigned(seq, now)
+	if err != nil {
+		return nil, "", err
+	}
+	var signed bytes.Buffer
+	if err := liaison.Sign(&signed, bytes.NewReader(unsigned), b.identity, liaison.Limits{}); err != nil {
+		return nil, "", fmt.Errorf("exchangebench: unable to sign package %d: %w", seq, err)
+	}
+	return signed.Bytes(), documentID, nil
+}
+
+// unsigned builds package number seq to the district, with a fresh annex; it
+// returns the package and its DocumentId.
+func (b *bench) unsigned(seq int, now time.Time) ([]byte, string, error) {
 	header := &liaison.MessageHeader{
 		From:             liaison.Organization{OrganID: sender, OrganName: senderName, OrganizationInCharge: senderName, OrganAdd: "Phú Lương, Thái Nguyên"},
 		To:               []liaison.Organization{{OrganID: demo.DistrictID, OrganName: "Ủy ban nhân dân huyện Phú Lương"}},
@@ -62,14 +76,11 @@ func (b *bench) signed(seq int, now time.Time) ([]byte, string, error) {
 	}
 	defer os.Remove(annex)
 	spec.Files = append(spec.Files, liaison.FileSpec{Path: annex, ContentType: docs.MediaPNG})
-	var unsigned, signed bytes.Buffer
+	var unsigned bytes.Buffer
 	if err := spec.Build(&unsigned, now); err != nil {
 		return nil, "", fmt.Errorf("exchangebench: unable to build package %d: %w", seq, err)
 	}
-	if err := liaison.Sign(&signed, bytes.NewReader(unsigned.Bytes()), b.identity, liaison.Limits{}); err != nil {
-		return nil, "", fmt.Errorf("exchangebench: unable to sign package %d: %w", seq, err)
-	}
-	return signed.Bytes(), header.DocumentID, nil
+	return unsigned.Bytes(), header.DocumentID, nil
 }
 
 // writeAnnex writes a PNG of fresh random noise for package seq: the receiving node
