@@ -91,14 +91,15 @@ func runBenchExchange(ctx context.Context, args []string) error {
 		"Start a hub and a receiving node as processes on a private PostgreSQL cluster and play a\n"+
 			"sending node: build and sign packages with attachments of -attachment-size bytes, post them to\n"+
 			"the hub, which forwards them to the node, which registers them and sends status 01 back\n"+
-			"through the hub. Open loop at -rate packages/s (latency percentiles), or, with -rate 0,\n"+
+			"through the hub. After -warmup, open loop at -rate packages/s (latency percentiles), or, with -rate 0,\n"+
 			"-concurrency senders each waiting for its 01 (throughput). Then pgbench's simple-insert rate on\n"+
 			"the same cluster, the ceiling (see BENCHMARKS.md).")
 	o := exchangebench.Options{}
 	fs.Float64Var(&o.Rate, "rate", 100, "packages per second, open loop; 0: closed loop with -concurrency")
 	fs.IntVar(&o.Concurrency, "concurrency", 16, "concurrent senders when -rate is 0")
+	fs.DurationVar(&o.Warmup, "warmup", 5*time.Second, "how long packages are sent, and their 01 awaited, before measuring (cold connections and caches)")
 	fs.DurationVar(&o.Duration, "duration", 30*time.Second, "how long packages are sent")
-	fs.DurationVar(&o.Drain, "drain", 30*time.Second, "how long the last packages' 01 may take after -duration")
+	fs.DurationVar(&o.Drain, "drain", 30*time.Second, "how long the last packages' 01 may take after -duration (and after -warmup)")
 	fs.IntVar(&o.AttachmentSize, "attachment-size", 50<<10, "bytes of each package's attachments")
 	fs.DurationVar(&o.Pgbench, "pgbench", 10*time.Second, "how long pgbench runs afterwards (0: not run)")
 	fs.IntVar(&o.PgbenchClients, "pgbench-clients", 8, "pgbench's clients")

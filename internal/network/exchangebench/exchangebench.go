@@ -35,6 +35,7 @@ type Options struct {
 	Ephemeral      bool          // run the cluster without fsync (tests)
 	Rate           float64       // packages per second (open loop), or 0
 	Concurrency    int           // concurrent senders when Rate is 0
+	Warmup         time.Duration // how long packages are sent, and their 01 awaited, before measuring
 	Duration       time.Duration // how long packages are sent
 	Drain          time.Duration // how long the last packages' 01 may take after Duration
 	AttachmentSize int           // bytes of the package's attachments (PDF and annex)
@@ -67,14 +68,18 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		return Report{}, err
 	}
 	defer b.close()
-	meter := newCPUMeter(n)
-	rep := Report{Options: o, LoadBefore: loadAverage()}
-	before := meter.read()
-	if o.Rate > 0 {
-		rep.Samples, rep.Failures, rep.Elapsed = b.openLoop(ctx)
-	} else {
-		rep.Samples, rep.Failures, rep.Elapsed = b.closedLoop(ctx)
+	rep := Report{Options: o}
+	if o.Warmup > 0 {
+		_, failures, _ := b.sendFor(ctx, o.Warmup)
+		for _, err := range failures {
+			rep.Failures = append(rep.Failures, fmt.Errorf("warm-up: %w", err))
+		}
 	}
+	meter := newCPUMeter(n)
+	rep.LoadBefore = loadAverage()
+	before := meter.read()
+	samples, failures, elapsed := b.sendFor(ctx, o.Duration)
+	rep.Samples, rep.Failures, rep.Elapsed = samples, append(rep.Failures, failures...), elapsed
 	rep.CPU, rep.LoadAfter = meter.read().since(before), loadAverage()
 	if o.Pgbench > 0 {
 		if rep.Pgbench, err = runPgbench(ctx, n.Node("huyen").DatabaseURL, o.Pgbench, o.PgbenchClients); err != nil {
@@ -209,29 +214,38 @@ func (b *bench) post(ctx context.Context, body []byte) error {
 	}
 }
 
-// openLoop starts a package every 1/Rate seconds for Duration, whatever the others do.
-func (b *bench) openLoop(ctx context.Context) ([]Sample, []error, time.Duration) {
-	ctx, cancel := context.WithTimeout(ctx, b.o.Duration+b.o.Drain)
+// sendFor sends packages for d, open or closed loop as the options say, and waits for
+// their 01 (within the drain).
+func (b *bench) sendFor(ctx context.Context, d time.Duration) ([]Sample, []error, time.Duration) {
+	if b.o.Rate > 0 {
+		return b.openLoop(ctx, d)
+	}
+	return b.closedLoop(ctx, d)
+}
+
+// openLoop starts a package every 1/Rate seconds for d, whatever the others do.
+func (b *bench) openLoop(ctx context.Context, d time.Duration) ([]Sample, []error, time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, d+b.o.Drain)
 	defer cancel()
 	c := &collector{}
 	tick := time.NewTicker(time.Duration(float64(time.Second) / b.o.Rate))
 	defer tick.Stop()
 	start := time.Now()
-	for end := start.Add(b.o.Duration); time.Now().Before(end); <-tick.C {
+	for end := start.Add(d); time.Now().Before(end); <-tick.C {
 		c.wg.Go(func() { c.add(b.send(ctx)) })
 	}
 	c.wg.Wait()
 	return c.samples, c.failures, time.Since(start)
 }
 
-// closedLoop runs Concurrency senders for Duration, each sending its next package
-// once the last one's 01 arrived.
-func (b *bench) closedLoop(ctx context.Context) ([]Sample, []error, time.Duration) {
-	ctx, cancel := context.WithTimeout(ctx, b.o.Duration+b.o.Drain)
+// closedLoop runs Concurrency senders for d, each sending its next package once the
+// last one's 01 arrived.
+func (b *bench) closedLoop(ctx context.Context, d time.Duration) ([]Sample, []error, time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, d+b.o.Drain)
 	defer cancel()
 	c := &collector{}
 	start := time.Now()
-	end := start.Add(b.o.Duration)
+	end := start.Add(d)
 	for range b.o.Concurrency {
 		c.wg.Go(func() {
 			for time.Now().Before(end) && ctx.Err() == nil {
