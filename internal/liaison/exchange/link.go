@@ -23,10 +23,10 @@ const DefaultMaxPackageBytes = 256 << 20
 var QueueConfig = river.QueueConfig{MaxWorkers: 8, FetchCooldown: FetchCooldown, FetchPollInterval: FetchPollInterval}
 
 // FetchCooldown is how soon after its last fetch an exchange queue (the node's, the
-// hub's) fetches new jobs, and, set on the whole River client (ClientFetchCooldown),
-// how often an insert may notify the queue. River's default, 100 ms, is paid up to
-// three times by each package (the hub's forward, the node's status, the hub's
-// forward back).
+// hub's) fetches new jobs and, set as the whole River client's FetchCooldown (as
+// edms serve does), how often an insert may notify the queue. River's default,
+// 100 ms, is paid up to three times by each package (the hub's forward, the node's
+// status, the hub's forward back).
 const FetchCooldown = 5 * time.Millisecond
 
 // FetchPollInterval is how often an exchange queue looks for jobs without being

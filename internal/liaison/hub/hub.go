@@ -94,10 +94,9 @@ func (h *Hub) StartJobs(ctx context.Context) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	periodic := h.register(workers)
 	client, err := river.NewClient(riverpgxv5.New(h.Pool), &river.Config{
-		Logger:        slog.Default(),
-		Queues:        map[string]river.QueueConfig{QueueHub: queueConfig},
-		FetchCooldown: queueConfig.FetchCooldown, // also how often an insert notifies
-
+		Logger:               slog.Default(),
+		Queues:               map[string]river.QueueConfig{QueueHub: queueConfig},
+		FetchCooldown:        queueConfig.FetchCooldown, // also how often an insert notifies
 		Workers:              workers,
 		PeriodicJobs:         periodic,
 		RetryPolicy:          h.RetryPolicy,
